@@ -1,0 +1,89 @@
+/* Migration policies as data: [policy NAME] sections in ferry.ini. The
+ * built-in ones are defined the same way (src/engine/policies.ini). */
+#ifndef FERRY_POLICY_H
+#define FERRY_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/ini.h"
+#include "ferry/util.h"
+
+/* What the engine can ask a backend to do. */
+enum action_kind {
+    ACT_NONE,
+    ACT_SET_DOWNTIME, /* value: ms; QEMU switches over on its own below it */
+    ACT_SWITCHOVER,   /* stop and copy (or pivot) now */
+    ACT_POSTCOPY,     /* resume on the destination, pull the rest */
+    ACT_THROTTLE,     /* value: percent of vCPU time taken away */
+    ACT_PAUSE,        /* suspend the guest; the copy then drains */
+    ACT_ABORT,        /* cancel; the source keeps running */
+};
+
+const char *action_name(enum action_kind a);
+/* ACT_NONE when unknown. */
+enum action_kind action_lookup(const char *name);
+
+enum trigger_kind {
+    TRIG_ROUNDS,       /* completed rounds > value */
+    TRIG_ELAPSED,      /* elapsed ms > value (x data GiB when per_gib) */
+    TRIG_NO_PROGRESS,  /* remaining above its low-water mark for value ms */
+    TRIG_SLOW_ROUND,   /* a round reduced remaining by < value % (round>1) */
+};
+
+struct policy_step {
+    enum trigger_kind trig;
+    double value;
+    bool per_gib;
+    enum action_kind action;
+    uint64_t arg; /* ms for downtime, % for throttle */
+    int line;
+};
+
+enum policy_mode {
+    POLICY_SCHEDULE, /* fixed steps, the hypervisor decides switchover */
+    POLICY_ADAPTIVE, /* ferry: predicts and decides switchover itself */
+};
+
+struct policy {
+    char *name;
+    char *description;
+    char *source; /* where a reference schedule comes from */
+    enum policy_mode mode;
+    uint64_t downtime_limit_ms; /* initial hypervisor limit */
+    bool auto_converge;
+    double ac_initial, ac_increment; /* QEMU cpu-throttle-* in % */
+    bool postcopy;                   /* enable post-copy at start */
+    bool sequential;                 /* VDSM: one step per new round */
+    double data_gib_min;             /* Nova counts at least 2 GiB of RAM */
+    struct policy_step *steps;
+    size_t n_steps;
+    /* adaptive */
+    enum action_kind escalation[6];
+    size_t n_escalation;
+    double throttle_max;   /* % */
+    unsigned stall_rounds; /* rounds without a new low before "stalled" */
+};
+
+struct policy_set {
+    struct policy *v;
+    size_t n, cap;
+};
+
+void policy_set_init(struct policy_set *set);
+void policy_set_fini(struct policy_set *set);
+/* Add the built-in policies. */
+int policy_set_builtin(struct policy_set *set, struct ferry_err *err);
+/* Add or replace policies from every [policy NAME] section of doc. */
+int policy_set_load(struct policy_set *set, const struct ini_doc *doc,
+                    struct ferry_err *err);
+const struct policy *policy_find(const struct policy_set *set,
+                                 const char *name);
+bool policy_allows(const struct policy *p, enum action_kind a);
+/* One line: "switch when downtime fits; escalate: throttle, postcopy". */
+void policy_summary(const struct policy *p, char *buf, size_t n);
+
+extern const char policies_ini[]; /* generated from policies.ini */
+
+#endif

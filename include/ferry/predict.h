@@ -1,0 +1,41 @@
+/* The pre-copy model: how many rounds, how long, how much downtime. Pure
+ * arithmetic, used by `ferry plan` and at every engine tick. */
+#ifndef FERRY_PREDICT_H
+#define FERRY_PREDICT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct predict_in {
+    double remaining_bytes;   /* still to send in the current round */
+    double since_sync_s;      /* dirt has accumulated this long */
+    double dirty_bps;         /* raw write rate of the guest, bytes/s */
+    double wss_bytes;         /* writable working set; 0 = unbounded */
+    double bw_bps;            /* transfer rate during the rounds */
+    double final_bps;         /* rate of the stop-and-copy (unthrottled) */
+    double overhead_ms;       /* fixed cost of a switchover */
+    double budget_ms;         /* switch when the downtime fits this */
+    double fixed_bytes;       /* sent at switchover whatever happens */
+};
+
+struct prediction {
+    bool converges;
+    double total_ms;          /* from now until the guest runs on dst */
+    double downtime_ms;       /* at the predicted switchover */
+    double downtime_now_ms;   /* if switching over right now */
+    unsigned rounds;          /* further rounds before switchover */
+    double bytes;             /* further bytes to send */
+    double stall_bytes;       /* remainder the copy stalls at (no conv.) */
+    double stall_downtime_ms; /* downtime if switching at the stall */
+    double postcopy_ms;       /* total if switching to post-copy now */
+};
+
+/* Unique bytes dirtied in t seconds by a guest writing dirty_bps over a
+ * working set of wss bytes (0 = unbounded). */
+double predict_dirtied(double dirty_bps, double wss, double t_s);
+/* Bytes that must move at a switchover: the unsent part of the round and
+ * what was dirtied since the sync, counting their overlap once. */
+double predict_union(double unsent, double dirtied, double wss);
+void predict_run(const struct predict_in *in, struct prediction *out);
+
+#endif

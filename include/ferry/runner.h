@@ -1,0 +1,69 @@
+/* One migration driven end to end: the simulator's data plane, the engine
+ * steering it, and the event stream (flight log, --json). The caller owns
+ * the clock: virtual time steps as fast as it likes, real time sleeps. */
+#ifndef FERRY_RUNNER_H
+#define FERRY_RUNNER_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/checks.h"
+#include "ferry/engine.h"
+#include "ferry/sim.h"
+
+struct runner_opts {
+    const char *vm;
+    const char *to;        /* destination host (NULL: stay) */
+    const char *datastore; /* destination datastore (NULL: keep) */
+    enum job_kind kind;
+    const struct policy *policy;
+    uint64_t budget_ms;
+    uint64_t ceiling_ms;   /* 0: the budget */
+    uint64_t bw_cap_bps;   /* 0: the link */
+    uint64_t sample_ms;    /* engine tick; 0: 50 ms */
+    uint64_t max_time_ms;  /* 0: no limit */
+    const char *log_path;  /* NULL: no flight log */
+    bool oracle;           /* never switch; record the exact switch cost */
+    /* Every event object (samples, decisions, phases, result) goes here
+     * as well as to the flight log. The runner frees obj afterwards. */
+    void (*on_event)(void *ctx, json_object *obj);
+    void *ctx;
+};
+
+struct runner_result {
+    enum job_phase phase; /* DONE, FAILED or CANCELLED */
+    char reason[320];
+    uint64_t total_ms, downtime_ms, bytes_sent, rounds, postcopy_requests;
+    bool verified;
+    struct prediction predicted; /* before the start */
+};
+
+struct runner;
+
+/* Fill job parameters and the plan for a request (used by `plan` too). */
+int runner_plan(struct sim_dc *dc, const struct runner_opts *o,
+                struct job_params *jp, struct prediction *pred,
+                struct ferry_err *err);
+
+/* Checks must have passed already. Caller frees with runner_free. */
+struct runner *runner_new(struct sim_dc *dc, const struct runner_opts *o,
+                          const struct check_result *checks, size_t n_checks,
+                          struct ferry_err *err);
+void runner_free(struct runner *r);
+/* Advance one engine tick. Returns false once the migration has ended. */
+bool runner_step(struct runner *r);
+/* Operator command; false with err when it cannot be done now. */
+bool runner_request(struct runner *r, enum action_kind a, uint64_t value,
+                    struct ferry_err *err);
+const struct runner_result *runner_result(const struct runner *r);
+const struct job_sample *runner_sample(const struct runner *r);
+const struct engine_job *runner_job(const struct runner *r);
+uint64_t runner_time_ms(const struct runner *r);
+uint64_t runner_sample_ms(const struct runner *r);
+/* Oracle mode: earliest job time at which switching over would have fit
+ * the budget, and the downtime then (0 if never). */
+uint64_t runner_oracle_ms(const struct runner *r, double *downtime_ms);
+const char *runner_log_path(const struct runner *r);
+
+#endif

@@ -1,0 +1,98 @@
+/* The simulated datacenter: hosts, links, datastores and VMs from an INI
+ * file, and ferry's own page- and block-level pre-copy data plane. */
+#ifndef FERRY_SIM_H
+#define FERRY_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/engine.h"
+#include "ferry/model.h"
+#include "ferry/sample.h"
+#include "ferry/util.h"
+
+#define SIM_PAGE_SIZE 4096u
+#define SIM_BLOCK_SIZE 65536u
+#define SIM_ZERO_PAGE_WIRE 8u /* QEMU sends a zero page as a flag */
+
+struct sim_workload {
+    char *profile;
+    uint64_t wss_bytes;     /* writable working set */
+    double hot_fraction;    /* part of the working set that is hot */
+    double hot_share;       /* share of writes that go to the hot part */
+    uint64_t dirty_bps;     /* page writes, bytes/s */
+    uint64_t burst_bps;     /* during bursts (0: none) */
+    uint64_t burst_period_ms, burst_ms;
+    double jitter;          /* +- fraction, changes every second */
+    double zero_fraction;   /* of memory outside the working set */
+    uint64_t disk_write_bps;
+    uint64_t disk_hot_bytes;
+};
+
+struct sim_dc;
+struct sim_mig;
+
+/* Caller frees with sim_dc_free. */
+struct sim_dc *sim_dc_load_file(const char *path, struct ferry_err *err);
+struct sim_dc *sim_dc_load_string(const char *name, const char *text,
+                                  struct ferry_err *err);
+struct sim_dc *sim_dc_demo(struct ferry_err *err);
+void sim_dc_free(struct sim_dc *dc);
+struct model *sim_dc_model(struct sim_dc *dc);
+const struct sim_workload *sim_dc_workload(const struct sim_dc *dc,
+                                           const char *vm);
+uint64_t sim_dc_seed(const struct sim_dc *dc);
+void sim_dc_set_seed(struct sim_dc *dc, uint64_t seed);
+/* Fixed switchover cost the data plane charges, for predictions. */
+uint64_t sim_dc_overhead_ms(const struct sim_dc *dc, enum job_kind k);
+/* The average page-write rate of a workload (bursts included). */
+uint64_t sim_workload_avg_bps(const struct sim_workload *w);
+
+struct sim_mig_params {
+    const char *vm;
+    const char *dst_host; /* NULL: same host (storage only) */
+    const char *dst_ds;   /* NULL: disks stay */
+    enum job_kind kind;
+    uint64_t bandwidth_cap_bps; /* 0: the link's */
+    bool auto_converge;
+    double ac_initial, ac_increment;
+    bool postcopy;
+    uint64_t downtime_limit_ms;
+    uint64_t seed;
+};
+
+struct sim_result {
+    enum hv_status status;
+    char reason[256];
+    uint64_t total_ms;
+    uint64_t downtime_ms;
+    uint64_t bytes_sent;
+    uint64_t rounds;
+    uint64_t postcopy_requests;
+    bool verified; /* destination equals the source at switchover */
+};
+
+/* Caller frees with sim_mig_free. Marks the VM migrating. */
+struct sim_mig *sim_mig_new(struct sim_dc *dc, const struct sim_mig_params *p,
+                            struct ferry_err *err);
+void sim_mig_free(struct sim_mig *m);
+/* Run the data plane up to job time t_ms. */
+void sim_mig_advance(struct sim_mig *m, uint64_t t_ms);
+void sim_mig_sample(const struct sim_mig *m, struct job_sample *s);
+int sim_mig_act(struct sim_mig *m, const struct engine_action *a,
+                struct ferry_err *err);
+bool sim_mig_finished(const struct sim_mig *m, struct sim_result *r);
+uint64_t sim_mig_time_ms(const struct sim_mig *m);
+/* Exact downtime if the guest stopped now (the oracle's view). */
+double sim_mig_switch_cost_ms(const struct sim_mig *m);
+/* Bytes per second the rounds move at, and the stop-and-copy rate. */
+uint64_t sim_mig_bw_bps(const struct sim_mig *m);
+uint64_t sim_mig_final_bps(const struct sim_mig *m);
+/* Let the copy run without ever switching over (for the oracle). */
+void sim_mig_never_switch(struct sim_mig *m);
+/* Memory checksum of source and destination (tests). */
+void sim_mig_checksums(const struct sim_mig *m, uint64_t *src, uint64_t *dst);
+
+extern const char demo_ini[]; /* generated from src/hv/sim/demo.ini */
+
+#endif

@@ -1,0 +1,57 @@
+/* Small shared pieces: allocation that never returns NULL, error messages. */
+#ifndef FERRY_UTIL_H
+#define FERRY_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FERRY_VERSION_STRING "0.1.0"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#if defined(__GNUC__)
+#define FERRY_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define FERRY_NORETURN __attribute__((noreturn))
+#else
+#define FERRY_PRINTF(f, a)
+#define FERRY_NORETURN
+#endif
+
+/* A message a person can act on; filled by the function that failed. */
+struct ferry_err {
+    char msg[512];
+};
+
+void err_set(struct ferry_err *err, const char *fmt, ...) FERRY_PRINTF(2, 3);
+void err_clear(struct ferry_err *err);
+
+/* Broken invariant: print and abort. Never for user errors. */
+FERRY_NORETURN void fatal(const char *fmt, ...) FERRY_PRINTF(1, 2);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grow *p to hold at least want elements of size sz; *cap is updated. */
+void *xgrow(void *p, size_t *cap, size_t want, size_t sz);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) FERRY_PRINTF(1, 2);
+
+/* Split s at commas, trimming blanks; empty items are dropped. Caller frees
+ * each item and the array (strv_free). */
+char **strv_split(const char *s, size_t *n);
+void strv_free(char **v, size_t n);
+bool strv_contains(char *const *v, size_t n, const char *s);
+
+/* Trim blanks at both ends, in place. */
+char *str_trim(char *s);
+bool str_eq(const char *a, const char *b);
+bool str_starts(const char *s, const char *prefix);
+
+/* Read a whole file. Caller frees. */
+char *file_read_all(const char *path, size_t *len, struct ferry_err *err);
+
+#endif

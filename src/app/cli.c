@@ -1,0 +1,883 @@
+/* The command line: list, plan, migrate (the contract in DESIGN.md). */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ferry/checks.h"
+#include "ferry/flightlog.h"
+#include "ferry/ini.h"
+#include "ferry/policy.h"
+#include "ferry/runner.h"
+#include "ferry/sim.h"
+#include "ferry/units.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+struct cli {
+    const char *cmd;
+    const char *args[4];
+    size_t n_args;
+    bool demo, json, real_time, no_log, have_seed;
+    const char *sim_file, *config, *to, *datastore, *kind, *policy;
+    const char *downtime, *max_downtime, *bandwidth, *log, *max_time;
+    uint64_t seed;
+    struct policy_set policies;
+    const char *default_policy;
+    uint64_t default_downtime_ms;
+    char *log_dir;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void
+usage(FILE *f)
+{
+    fputs(
+        "usage: ferry [--demo | --sim FILE] [--seed N] [-c FILE] COMMAND ...\n"
+        "\n"
+        "  ferry list hosts|vms|datastores [--json]\n"
+        "  ferry plan VM --to HOST [--datastore DS] [--kind KIND] [--policy "
+        "NAME]\n"
+        "             [--downtime MS] [--max-downtime MS] [--bandwidth "
+        "MiB/s] [--json]\n"
+        "  ferry migrate VM --to HOST [same options] [--log FILE | "
+        "--no-log]\n"
+        "             [--time virtual|real] [--max-time DURATION] [--json]\n"
+        "  ferry policies [--json]\n"
+        "\n"
+        "  KIND is compute (default with --to), storage (default with only\n"
+        "  --datastore) or both. Durations take units (300ms, 1.5s), rates\n"
+        "  too (200MiB/s, 10Gbit); a bare number is ms or MiB/s.\n"
+        "  --demo (the default) uses the built-in demo datacenter; --sim "
+        "FILE\n"
+        "  loads one; -c FILE reads policies and defaults (default\n"
+        "  ~/.config/ferry/ferry.ini). Exit: 0 done, 1 failed or aborted\n"
+        "  (the source is intact), 2 bad input.\n",
+        f);
+}
+
+static int
+bad(const char *fmt, ...) FERRY_PRINTF(1, 2);
+
+/* Report bad input and return the usage exit code. */
+static int
+bad(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("ferry: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return EXIT_USAGE;
+}
+
+struct optdef {
+    const char *name;
+    bool has_arg;
+    size_t off; /* offset of a const char * in struct cli, or of a bool */
+};
+
+#define OS(f) offsetof(struct cli, f)
+static const struct optdef opts[] = {
+    {"--demo", false, OS(demo)},
+    {"--json", false, OS(json)},
+    {"--no-log", false, OS(no_log)},
+    {"--sim", true, OS(sim_file)},
+    {"-c", true, OS(config)},
+    {"--config", true, OS(config)},
+    {"--to", true, OS(to)},
+    {"--datastore", true, OS(datastore)},
+    {"--kind", true, OS(kind)},
+    {"--policy", true, OS(policy)},
+    {"--downtime", true, OS(downtime)},
+    {"--max-downtime", true, OS(max_downtime)},
+    {"--bandwidth", true, OS(bandwidth)},
+    {"--log", true, OS(log)},
+    {"--max-time", true, OS(max_time)},
+};
+
+static int
+parse_args(struct cli *c, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = NULL;
+        char name[64];
+        const char *eq = strchr(a, '=');
+        bool found = false;
+
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            exit(EXIT_OK);
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("ferry %s\n", FERRY_VERSION_STRING);
+            exit(EXIT_OK);
+        }
+        if (a[0] != '-') {
+            if (c->cmd == NULL)
+                c->cmd = a;
+            else if (c->n_args < ARRAY_SIZE(c->args))
+                c->args[c->n_args++] = a;
+            else
+                return bad("unexpected argument '%s'", a);
+            continue;
+        }
+        snprintf(name, sizeof name, "%.*s",
+                 (int)(eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a)), a);
+        if (strcmp(name, "--seed") == 0 || strcmp(name, "--time") == 0) {
+            val = eq && a[1] == '-' ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (val == NULL)
+                return bad("%s needs a value", name);
+            if (strcmp(name, "--seed") == 0) {
+                char *end;
+
+                errno = 0;
+                c->seed = strtoull(val, &end, 10);
+                if (*val == '\0' || *end != '\0' || errno != 0)
+                    return bad("--seed: '%s' is not a whole number", val);
+                c->have_seed = true;
+            } else if (strcmp(val, "real") == 0) {
+                c->real_time = true;
+            } else if (strcmp(val, "virtual") != 0) {
+                return bad("--time: '%s' is not virtual or real", val);
+            }
+            continue;
+        }
+        if (strcmp(name, "--connect") == 0)
+            return bad("--connect: this build has only the simulated "
+                       "datacenter (--demo, --sim FILE)");
+        for (size_t k = 0; k < ARRAY_SIZE(opts); k++) {
+            if (strcmp(opts[k].name, name) != 0)
+                continue;
+            found = true;
+            if (!opts[k].has_arg) {
+                *(bool *)((char *)c + opts[k].off) = true;
+                break;
+            }
+            val = eq && a[1] == '-' ? eq + 1
+                                    : (i + 1 < argc ? argv[++i] : NULL);
+            if (val == NULL)
+                return bad("%s needs a value", name);
+            *(const char **)((char *)c + opts[k].off) = val;
+            break;
+        }
+        if (!found)
+            return bad("unknown option '%s' (see ferry --help)", a);
+    }
+    return 0;
+}
+
+/* ferry.ini: [policy NAME] sections and [defaults]. */
+static int
+load_config(struct cli *c, struct ferry_err *err)
+{
+    char *path = NULL;
+    struct ini_doc *doc;
+    struct stat st;
+    int rc = 0;
+
+    if (c->config != NULL) {
+        path = xstrdup(c->config);
+    } else {
+        const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+        if (xdg != NULL && xdg[0] == '/')
+            path = xasprintf("%s/ferry/ferry.ini", xdg);
+        else if (home != NULL)
+            path = xasprintf("%s/.config/ferry/ferry.ini", home);
+        if (path == NULL || stat(path, &st) != 0) {
+            free(path);
+            return 0;
+        }
+    }
+    doc = ini_load_file(path, err);
+    free(path);
+    if (doc == NULL)
+        return -1;
+    for (size_t i = 0; i < doc->n && rc == 0; i++) {
+        const struct ini_entry *e = &doc->v[i];
+
+        if (ini_section_name(e->section, "policy") != NULL)
+            continue;
+        if (strcmp(e->section, "defaults") != 0) {
+            rc = ini_error(doc, e, err,
+                           "unknown section (expected [defaults] or [policy "
+                           "NAME])");
+            break;
+        }
+        if (strcmp(e->key, "policy") == 0) {
+            c->default_policy = NULL;
+            free(c->log_dir); /* reuse as owned storage below */
+            c->log_dir = NULL;
+            c->default_policy = xstrdup(e->value);
+        } else if (strcmp(e->key, "downtime") == 0) {
+            rc = ini_get_ms(doc, e, &c->default_downtime_ms, err);
+        } else if (strcmp(e->key, "log_dir") == 0) {
+            free(c->log_dir);
+            c->log_dir = xstrdup(e->value);
+        } else {
+            rc = ini_error(doc, e, err, "unknown key");
+        }
+    }
+    if (rc == 0)
+        rc = policy_set_load(&c->policies, doc, err);
+    ini_free(doc);
+    return rc;
+}
+
+static struct sim_dc *
+load_dc(struct cli *c, struct ferry_err *err)
+{
+    struct sim_dc *dc = c->sim_file ? sim_dc_load_file(c->sim_file, err)
+                                    : sim_dc_demo(err);
+
+    if (dc != NULL && c->have_seed)
+        sim_dc_set_seed(dc, c->seed);
+    return dc;
+}
+
+static void
+json_print(json_object *o)
+{
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+static int
+cmd_list(struct cli *c, struct sim_dc *dc)
+{
+    const struct model *m = sim_dc_model(dc);
+    const char *what = c->n_args > 0 ? c->args[0] : NULL;
+    json_object *arr = json_object_new_array();
+    char a[32], b[32], d[32];
+
+    if (what == NULL || (strcmp(what, "hosts") != 0 &&
+                         strcmp(what, "vms") != 0 &&
+                         strcmp(what, "datastores") != 0 &&
+                         strcmp(what, "ds") != 0)) {
+        json_object_put(arr);
+        return bad("list what? hosts, vms or datastores");
+    }
+    if (strcmp(what, "hosts") == 0) {
+        if (!c->json)
+            printf("%-8s %-34s %5s %10s %10s %4s\n", "NAME", "CPU", "CORES",
+                   "MEM USED", "MEM TOTAL", "VMS");
+        for (size_t i = 0; i < m->n_hosts; i++) {
+            const struct model_host *h = &m->hosts[i];
+            uint64_t used = model_host_mem_used(m, h->name);
+            json_object *o = json_object_new_object();
+
+            json_object_object_add(o, "name", json_object_new_string(h->name));
+            json_object_object_add(o, "cpu_model",
+                                   json_object_new_string(h->cpu_model));
+            json_object_object_add(o, "cores", json_object_new_int(
+                                                   (int)h->cores));
+            json_object_object_add(o, "memory_bytes", json_object_new_int64(
+                                                          (int64_t)h->memory_bytes));
+            json_object_object_add(o, "memory_used_bytes",
+                                   json_object_new_int64((int64_t)used));
+            json_object_object_add(o, "vms", json_object_new_int(
+                                                 (int)model_host_vm_count(m, h->name)));
+            json_object_object_add(o, "up", json_object_new_boolean(h->up));
+            json_object_array_add(arr, o);
+            if (!c->json)
+                printf("%-8s %-34.34s %5u %10s %10s %4u\n", h->name,
+                       h->cpu_model, h->cores,
+                       units_fmt_bytes(a, sizeof a, used),
+                       units_fmt_bytes(b, sizeof b, h->memory_bytes),
+                       model_host_vm_count(m, h->name));
+        }
+    } else if (strcmp(what, "vms") == 0) {
+        if (!c->json)
+            printf("%-11s %-6s %-9s %5s %9s %-9s %s\n", "NAME", "HOST",
+                   "STATE", "VCPUS", "MEMORY", "WORKLOAD", "DATASTORES");
+        for (size_t i = 0; i < m->n_vms; i++) {
+            const struct model_vm *v = &m->vms[i];
+            const struct sim_workload *w = sim_dc_workload(dc, v->name);
+            json_object *o = json_object_new_object(), *ds =
+                                                           json_object_new_array();
+            char dss[128] = "";
+            size_t off = 0;
+
+            for (size_t k = 0; k < v->n_disks; k++) {
+                bool dup = false;
+
+                for (size_t q = 0; q < k; q++)
+                    dup |= strcmp(v->disks[q].datastore,
+                                  v->disks[k].datastore) == 0;
+                if (dup)
+                    continue;
+                json_object_array_add(ds, json_object_new_string(
+                                              v->disks[k].datastore));
+                if (off < sizeof dss)
+                    off += (size_t)snprintf(dss + off, sizeof dss - off,
+                                            "%s%s", off ? "," : "",
+                                            v->disks[k].datastore);
+            }
+            json_object_object_add(o, "name", json_object_new_string(v->name));
+            json_object_object_add(o, "host", json_object_new_string(v->host));
+            json_object_object_add(o, "state", json_object_new_string(
+                                                   vm_state_name(v->state)));
+            json_object_object_add(o, "vcpus", json_object_new_int(
+                                                   (int)v->vcpus));
+            json_object_object_add(o, "memory_bytes", json_object_new_int64(
+                                                          (int64_t)v->memory_bytes));
+            json_object_object_add(o, "datastores", ds);
+            json_object_object_add(o, "workload",
+                                   json_object_new_string(w->profile));
+            json_object_object_add(o, "dirty_bps", json_object_new_int64(
+                                                       (int64_t)sim_workload_avg_bps(w)));
+            json_object_array_add(arr, o);
+            if (!c->json)
+                printf("%-11s %-6s %-9s %5u %9s %-9s %s\n", v->name, v->host,
+                       vm_state_name(v->state), v->vcpus,
+                       units_fmt_bytes(a, sizeof a, v->memory_bytes),
+                       w->profile, dss);
+        }
+    } else {
+        if (!c->json)
+            printf("%-10s %-6s %10s %10s %10s %-6s %s\n", "NAME", "TYPE",
+                   "CAPACITY", "USED", "FREE", "SHARED", "HOSTS");
+        for (size_t i = 0; i < m->n_datastores; i++) {
+            const struct model_datastore *s = &m->datastores[i];
+            uint64_t free_b = s->capacity_bytes - MIN(s->used_bytes,
+                                                      s->capacity_bytes);
+            json_object *o = json_object_new_object(),
+                        *hs = json_object_new_array();
+            char hosts[128] = "";
+            size_t off = 0;
+
+            for (size_t k = 0; k < s->n_hosts; k++) {
+                json_object_array_add(hs, json_object_new_string(s->hosts[k]));
+                if (off < sizeof hosts)
+                    off += (size_t)snprintf(hosts + off, sizeof hosts - off,
+                                            "%s%s", k ? "," : "",
+                                            s->hosts[k]);
+            }
+            json_object_object_add(o, "name", json_object_new_string(s->name));
+            json_object_object_add(o, "type", json_object_new_string(s->type));
+            json_object_object_add(o, "capacity_bytes", json_object_new_int64(
+                                                            (int64_t)s->capacity_bytes));
+            json_object_object_add(o, "used_bytes", json_object_new_int64(
+                                                        (int64_t)s->used_bytes));
+            json_object_object_add(o, "free_bytes",
+                                   json_object_new_int64((int64_t)free_b));
+            json_object_object_add(o, "shared",
+                                   json_object_new_boolean(s->shared));
+            json_object_object_add(o, "hosts", hs);
+            json_object_array_add(arr, o);
+            if (!c->json)
+                printf("%-10s %-6s %10s %10s %10s %-6s %s\n", s->name,
+                       s->type,
+                       units_fmt_bytes(a, sizeof a, s->capacity_bytes),
+                       units_fmt_bytes(b, sizeof b, s->used_bytes),
+                       units_fmt_bytes(d, sizeof d, free_b),
+                       s->shared ? "shared" : "local", hosts);
+        }
+    }
+    if (c->json)
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                     JSON_C_TO_STRING_SPACED));
+    json_object_put(arr);
+    return EXIT_OK;
+}
+
+static int
+cmd_policies(struct cli *c)
+{
+    json_object *arr = json_object_new_array();
+    char sum[200];
+
+    for (size_t i = 0; i < c->policies.n; i++) {
+        const struct policy *p = &c->policies.v[i];
+        json_object *o = json_object_new_object();
+
+        policy_summary(p, sum, sizeof sum);
+        json_object_object_add(o, "name", json_object_new_string(p->name));
+        json_object_object_add(o, "summary", json_object_new_string(sum));
+        json_object_object_add(o, "description",
+                               json_object_new_string(p->description));
+        json_object_object_add(o, "source", json_object_new_string(p->source));
+        json_object_array_add(arr, o);
+        if (!c->json)
+            printf("%-24s %s\n%-24s %s\n\n", p->name, p->description, "",
+                   sum);
+    }
+    if (c->json)
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                     JSON_C_TO_STRING_SPACED));
+    json_object_put(arr);
+    return EXIT_OK;
+}
+
+/* Turn the command line into runner options; EXIT_USAGE on bad input. */
+static int
+request_opts(struct cli *c, struct sim_dc *dc, struct runner_opts *o)
+{
+    struct ferry_err err;
+    const struct model *m = sim_dc_model(dc);
+    uint64_t v;
+
+    memset(o, 0, sizeof *o);
+    if (c->n_args < 1)
+        return bad("%s: which VM? (ferry %s VM --to HOST)", c->cmd, c->cmd);
+    o->vm = c->args[0];
+    if (model_vm(m, o->vm) == NULL)
+        return bad("no VM named '%s' (ferry list vms)", o->vm);
+    o->to = c->to;
+    o->datastore = c->datastore;
+    if (c->to != NULL && model_host(m, c->to) == NULL)
+        return bad("--to: no host named '%s' (ferry list hosts)", c->to);
+    if (c->datastore != NULL && model_ds(m, c->datastore) == NULL)
+        return bad("--datastore: no datastore named '%s' (ferry list "
+                   "datastores)",
+                   c->datastore);
+    if (c->kind != NULL) {
+        if (job_kind_lookup(c->kind, &o->kind) < 0)
+            return bad("--kind: '%s' is not compute, storage or both",
+                       c->kind);
+    } else {
+        o->kind = c->to == NULL && c->datastore != NULL ? KIND_STORAGE
+                  : c->datastore != NULL                ? KIND_BOTH
+                                                        : KIND_COMPUTE;
+    }
+    if (o->kind != KIND_STORAGE && c->to == NULL)
+        return bad("%s: a %s migration needs --to HOST", c->cmd,
+                   job_kind_name(o->kind));
+    if (o->kind != KIND_COMPUTE && c->datastore == NULL)
+        return bad("%s: a %s migration needs --datastore DS", c->cmd,
+                   job_kind_name(o->kind));
+    {
+        const char *pname = c->policy ? c->policy
+                            : c->default_policy ? c->default_policy
+                                                : "ferry";
+
+        o->policy = policy_find(&c->policies, pname);
+        if (o->policy == NULL) {
+            char names[512] = "";
+            size_t off = 0;
+
+            for (size_t i = 0; i < c->policies.n && off < sizeof names; i++)
+                off += (size_t)snprintf(names + off, sizeof names - off,
+                                        "%s%s", i ? ", " : "",
+                                        c->policies.v[i].name);
+            return bad("--policy: no policy named '%s' (%s)", pname, names);
+        }
+    }
+    o->budget_ms = c->default_downtime_ms ? c->default_downtime_ms : 300;
+    if (c->downtime != NULL) {
+        if (units_parse_ms(c->downtime, &v, &err) < 0)
+            return bad("--downtime: %s", err.msg);
+        if (v == 0)
+            return bad("--downtime: the budget must be above 0 ms");
+        o->budget_ms = v;
+    }
+    o->ceiling_ms = o->budget_ms;
+    if (c->max_downtime != NULL) {
+        if (units_parse_ms(c->max_downtime, &v, &err) < 0)
+            return bad("--max-downtime: %s", err.msg);
+        if (v < o->budget_ms)
+            return bad("--max-downtime: %llu ms is below the %llu ms budget",
+                       (unsigned long long)v,
+                       (unsigned long long)o->budget_ms);
+        o->ceiling_ms = v;
+    }
+    if (c->bandwidth != NULL) {
+        if (units_parse_rate(c->bandwidth, &v, &err) < 0)
+            return bad("--bandwidth: %s", err.msg);
+        if (v < 1024 * 1024)
+            return bad("--bandwidth: %s is below 1 MiB/s", c->bandwidth);
+        o->bw_cap_bps = v;
+    }
+    o->max_time_ms = c->real_time ? 0 : 10 * 60 * 1000;
+    if (c->max_time != NULL) {
+        if (units_parse_ms(c->max_time, &v, &err) < 0)
+            return bad("--max-time: %s", err.msg);
+        o->max_time_ms = v;
+    }
+    return 0;
+}
+
+static void
+print_checks(const struct check_result *r, size_t n)
+{
+    static const char *const tag[] = {"  ok  ", " warn ", "ERROR "};
+
+    for (size_t i = 0; i < n; i++)
+        printf("  [%s] %-16s %s\n", tag[r[i].status], r[i].name,
+               r[i].message);
+}
+
+static void
+print_prediction(const struct prediction *p, uint64_t budget_ms)
+{
+    char a[32], b[32], d[32];
+
+    if (p->converges)
+        printf("  converges in %u round%s: total %s, downtime %s (budget "
+               "%llu ms), %s to send\n",
+               p->rounds, p->rounds == 1 ? "" : "s",
+               units_fmt_ms(a, sizeof a, p->total_ms),
+               units_fmt_ms(b, sizeof b, p->downtime_ms),
+               (unsigned long long)budget_ms,
+               units_fmt_bytes(d, sizeof d, (uint64_t)p->bytes));
+    else
+        printf("  does NOT converge within the %llu ms budget: the copy "
+               "stalls near %s (downtime %s);\n  post-copy would finish in "
+               "about %s\n",
+               (unsigned long long)budget_ms,
+               units_fmt_bytes(a, sizeof a, (uint64_t)p->stall_bytes),
+               units_fmt_ms(b, sizeof b, p->stall_downtime_ms),
+               units_fmt_ms(d, sizeof d, p->postcopy_ms));
+}
+
+static size_t
+run_checks(struct sim_dc *dc, const struct runner_opts *o,
+           struct check_result *r)
+{
+    struct mig_request req = {
+        .vm = o->vm,
+        .dst_host = o->to,
+        .dst_ds = o->datastore,
+        .kind = o->kind,
+    };
+
+    return checks_run(sim_dc_model(dc), &req, NULL, 0, r, CHECKS_MAX);
+}
+
+static int
+cmd_plan(struct cli *c, struct sim_dc *dc)
+{
+    struct runner_opts o;
+    struct check_result r[CHECKS_MAX];
+    struct job_params jp;
+    struct prediction p;
+    struct ferry_err err;
+    size_t n;
+    int rc = request_opts(c, dc, &o);
+
+    if (rc != 0)
+        return rc;
+    n = run_checks(dc, &o, r);
+    if (runner_plan(dc, &o, &jp, &p, &err) < 0)
+        return bad("%s", err.msg);
+    if (c->json) {
+        json_object *obj = json_object_new_object();
+
+        json_object_object_add(obj, "checks", flog_checks_json(r, n));
+        json_object_object_add(obj, "prediction", flog_prediction_json(&p));
+        json_object_object_add(obj, "policy",
+                               json_object_new_string(o.policy->name));
+        json_object_object_add(obj, "budget_ms",
+                               json_object_new_int64((int64_t)o.budget_ms));
+        puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+        json_object_put(obj);
+    } else {
+        printf("%s: %s %s -> %s%s%s, policy %s\n", o.vm,
+               job_kind_name(o.kind), model_vm(sim_dc_model(dc), o.vm)->host,
+               o.to ? o.to : model_vm(sim_dc_model(dc), o.vm)->host,
+               o.datastore ? " datastore " : "",
+               o.datastore ? o.datastore : "", o.policy->name);
+        printf("pre-flight checks:\n");
+        print_checks(r, n);
+        printf("prediction:\n");
+        print_prediction(&p, o.budget_ms);
+    }
+    return checks_worst(r, n) == CHECK_ERROR ? EXIT_FAILED : EXIT_OK;
+}
+
+struct migrate_ctx {
+    struct cli *c;
+    bool tty;
+    bool line_shown;
+};
+
+static void
+clear_line(struct migrate_ctx *mc)
+{
+    if (mc->line_shown) {
+        fputs("\r\033[K", stdout);
+        mc->line_shown = false;
+    }
+}
+
+static void
+on_event(void *ctx, json_object *obj)
+{
+    struct migrate_ctx *mc = ctx;
+    const char *type =
+        json_object_get_string(json_object_object_get(obj, "type"));
+    char a[32];
+
+    if (mc->c->json) {
+        if (strcmp(type, "header") != 0)
+            json_print(obj);
+        return;
+    }
+    if (strcmp(type, "decision") == 0) {
+        clear_line(mc);
+        printf("  %8s  %-10s %s\n",
+               units_fmt_ms(a, sizeof a,
+                            (double)json_object_get_int64(
+                                json_object_object_get(obj, "t_ms"))),
+               json_object_get_string(json_object_object_get(obj, "action")),
+               json_object_get_string(json_object_object_get(obj, "reason")));
+    } else if (strcmp(type, "phase") == 0 && !mc->tty) {
+        printf("  %8s  phase      %s\n",
+               units_fmt_ms(a, sizeof a,
+                            (double)json_object_get_int64(
+                                json_object_object_get(obj, "t_ms"))),
+               json_object_get_string(json_object_object_get(obj, "to")));
+    } else if (strcmp(type, "error") == 0) {
+        clear_line(mc);
+        printf("  error: %s\n",
+               json_object_get_string(json_object_object_get(obj, "message")));
+    }
+}
+
+/* One status line, redrawn in place on a terminal. */
+static void
+progress_line(struct migrate_ctx *mc, const struct runner *r)
+{
+    const struct job_sample *s = runner_sample(r);
+    const struct engine_job *j = runner_job(r);
+    const struct prediction *p = engine_prediction(j);
+    const struct estimate *e = engine_estimate(j);
+    double total = (double)sample_get(s, SF_DATA_TOTAL, 1);
+    double rem = (double)sample_get(s, SF_DATA_REMAINING, 0);
+    char t[32], l[32], d[32], b[32], dt[32];
+
+    printf("\r\033[K  %8s  %-10s r%-3llu %3.0f%%  left %s  dirty %s  bw %s  "
+           "downtime~%s",
+           units_fmt_ms(t, sizeof t, (double)runner_time_ms(r)),
+           job_phase_name(engine_phase(j)),
+           (unsigned long long)sample_get(
+               s,
+               engine_params(j)->kind == KIND_STORAGE ? SF_DISK_ITERATION
+                                                      : SF_MEMORY_ITERATION,
+               0),
+           total > 0 ? 100.0 * (1 - rem / total) : 0,
+           units_fmt_bytes(l, sizeof l, (uint64_t)rem),
+           e->dirty_known ? units_fmt_rate(d, sizeof d, e->unique_bps) : "?",
+           units_fmt_rate(b, sizeof b, e->bw_bps),
+           isfinite(p->downtime_now_ms)
+               ? units_fmt_ms(dt, sizeof dt, p->downtime_now_ms)
+               : "?");
+    fflush(stdout);
+    mc->line_shown = true;
+}
+
+static char *
+default_log_path(struct cli *c, const char *vm)
+{
+    char *dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
+    char stamp[32], *path;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    path = xasprintf("%s/%s-%s-%d.jsonl", dir, stamp, vm, (int)getpid());
+    free(dir);
+    return path;
+}
+
+static int
+cmd_migrate(struct cli *c, struct sim_dc *dc)
+{
+    struct runner_opts o;
+    struct check_result r[CHECKS_MAX];
+    struct migrate_ctx mc = {.c = c, .tty = isatty(STDOUT_FILENO) && !c->json};
+    struct ferry_err err;
+    struct runner *run;
+    const struct runner_result *res;
+    char *log_path = NULL;
+    size_t n;
+    int rc = request_opts(c, dc, &o);
+    struct timespec last = {0};
+    char a[32], b[32], d[32], e[32];
+
+    if (rc != 0)
+        return rc;
+    n = run_checks(dc, &o, r);
+    if (checks_worst(r, n) == CHECK_ERROR) {
+        if (c->json) {
+            json_object *obj = json_object_new_object();
+
+            json_object_object_add(obj, "type",
+                                   json_object_new_string("result"));
+            json_object_object_add(obj, "outcome",
+                                   json_object_new_string("failed"));
+            for (size_t i = 0; i < n; i++)
+                if (r[i].status == CHECK_ERROR) {
+                    json_object_object_add(
+                        obj, "reason", json_object_new_string(r[i].message));
+                    break;
+                }
+            json_object_object_add(obj, "checks", flog_checks_json(r, n));
+            json_print(obj);
+            json_object_put(obj);
+        } else {
+            fprintf(stderr, "ferry: %s cannot migrate; nothing was "
+                            "changed:\n", o.vm);
+            for (size_t i = 0; i < n; i++)
+                if (r[i].status == CHECK_ERROR)
+                    fprintf(stderr, "  %s: %s\n", r[i].name, r[i].message);
+        }
+        return EXIT_FAILED;
+    }
+    if (!c->no_log)
+        log_path = c->log ? xstrdup(c->log) : default_log_path(c, o.vm);
+    o.log_path = log_path;
+    o.on_event = on_event;
+    o.ctx = &mc;
+    if (!c->json) {
+        printf("%s: %s %s -> %s%s%s, policy %s, budget %llu ms\n", o.vm,
+               job_kind_name(o.kind), model_vm(sim_dc_model(dc), o.vm)->host,
+               o.to ? o.to : model_vm(sim_dc_model(dc), o.vm)->host,
+               o.datastore ? " datastore " : "",
+               o.datastore ? o.datastore : "", o.policy->name,
+               (unsigned long long)o.budget_ms);
+        for (size_t i = 0; i < n; i++)
+            if (r[i].status == CHECK_WARN)
+                printf("  warning: %s\n", r[i].message);
+    }
+    run = runner_new(dc, &o, r, n, &err);
+    if (run == NULL) {
+        free(log_path);
+        return bad("%s", err.msg);
+    }
+    signal(SIGINT, on_sigint);
+    signal(SIGTERM, on_sigint);
+    for (;;) {
+        bool more;
+
+        if (interrupted == 1) {
+            interrupted = 2;
+            if (!runner_request(run, ACT_ABORT, 0, &err)) {
+                clear_line(&mc);
+                fprintf(stderr, "ferry: cannot abort: %s\n", err.msg);
+            }
+        }
+        more = runner_step(run);
+        if (c->real_time) {
+            struct timespec ts = {.tv_sec = 0,
+                                  .tv_nsec = (long)runner_sample_ms(run) *
+                                             1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (mc.tty && more) {
+            struct timespec now;
+
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((now.tv_sec - last.tv_sec) * 1000 +
+                    (now.tv_nsec - last.tv_nsec) / 1000000 >=
+                100) {
+                progress_line(&mc, run);
+                last = now;
+            }
+        }
+        if (!more)
+            break;
+    }
+    clear_line(&mc);
+    res = runner_result(run);
+    if (!c->json) {
+        if (res->phase == PH_DONE)
+            printf("completed in %s: downtime %s (budget %llu ms, predicted "
+                   "total %s), %llu rounds, %s sent%s\n",
+                   units_fmt_ms(a, sizeof a, (double)res->total_ms),
+                   units_fmt_ms(b, sizeof b, (double)res->downtime_ms),
+                   (unsigned long long)engine_budget_ms(runner_job(run)),
+                   isfinite(res->predicted.total_ms)
+                       ? units_fmt_ms(d, sizeof d, res->predicted.total_ms)
+                       : "never",
+                   (unsigned long long)res->rounds,
+                   units_fmt_bytes(e, sizeof e, res->bytes_sent),
+                   res->verified ? ", destination verified" : "");
+        else
+            printf("%s after %s: %s\n",
+                   res->phase == PH_FAILED ? "FAILED" : "CANCELLED",
+                   units_fmt_ms(a, sizeof a, (double)res->total_ms),
+                   res->reason);
+        if (log_path != NULL)
+            printf("flight log: %s\n", log_path);
+    }
+    rc = res->phase == PH_DONE ? EXIT_OK : EXIT_FAILED;
+    runner_free(run);
+    free(log_path);
+    return rc;
+}
+
+int
+cli_main(int argc, char **argv)
+{
+    struct cli c;
+    struct ferry_err err;
+    struct sim_dc *dc = NULL;
+    int rc;
+
+    memset(&c, 0, sizeof c);
+    policy_set_init(&c.policies);
+    rc = parse_args(&c, argc, argv);
+    if (rc != 0)
+        goto out;
+    if (policy_set_builtin(&c.policies, &err) < 0)
+        fatal("%s", err.msg);
+    if (load_config(&c, &err) < 0) {
+        rc = bad("%s", err.msg);
+        goto out;
+    }
+    if (c.cmd == NULL) {
+        fputs("ferry: the console is not part of this build yet; use a "
+              "command:\n\n",
+              stderr);
+        usage(stderr);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if (strcmp(c.cmd, "policies") == 0) {
+        rc = cmd_policies(&c);
+        goto out;
+    }
+    if (strcmp(c.cmd, "list") != 0 && strcmp(c.cmd, "plan") != 0 &&
+        strcmp(c.cmd, "migrate") != 0) {
+        rc = bad("unknown command '%s' (list, plan, migrate, policies)",
+                 c.cmd);
+        goto out;
+    }
+    dc = load_dc(&c, &err);
+    if (dc == NULL) {
+        rc = bad("%s", err.msg);
+        goto out;
+    }
+    if (strcmp(c.cmd, "list") == 0)
+        rc = cmd_list(&c, dc);
+    else if (strcmp(c.cmd, "plan") == 0)
+        rc = cmd_plan(&c, dc);
+    else
+        rc = cmd_migrate(&c, dc);
+out:
+    sim_dc_free(dc);
+    policy_set_fini(&c.policies);
+    free(c.log_dir);
+    free((char *)c.default_policy);
+    return rc;
+}

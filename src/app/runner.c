@@ -1,0 +1,492 @@
+/* Drive one simulated migration with the engine, and emit its events. */
+#include "ferry/runner.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ferry/flightlog.h"
+#include "ferry/units.h"
+
+struct runner {
+    struct runner_opts o;
+    struct sim_dc *dc;
+    struct sim_mig *mig;
+    struct engine_job *job;
+    struct flog *log;
+    char *vm, *to, *ds, *src_host;
+    struct job_sample sample;
+    uint64_t t_ms, sample_ms;
+    size_t dec_seen;
+    size_t ph_seen;
+    bool done;
+    struct runner_result res;
+    uint64_t oracle_ms;
+    double oracle_downtime;
+};
+
+/* Write an event to the log and hand it to the caller. */
+static void
+emit(struct runner *r, json_object *obj)
+{
+    flog_write(r->log, obj);
+    if (r->o.on_event != NULL)
+        r->o.on_event(r->o.ctx, obj);
+    json_object_put(obj);
+}
+
+int
+runner_plan(struct sim_dc *dc, const struct runner_opts *o,
+            struct job_params *jp, struct prediction *pred,
+            struct ferry_err *err)
+{
+    struct model *m = sim_dc_model(dc);
+    const struct model_vm *vm = model_vm(m, o->vm);
+    const struct sim_workload *w = sim_dc_workload(dc, o->vm);
+    const char *dst = o->to ? o->to : (vm ? vm->host : NULL);
+    uint64_t link, bw, latency_us, disk_bw = 0;
+    double zero_pages;
+
+    if (vm == NULL) {
+        err_set(err, "no VM named %s", o->vm);
+        return -1;
+    }
+    if (model_host(m, dst) == NULL) {
+        err_set(err, "no host named %s", dst);
+        return -1;
+    }
+    link = model_link_bps(m, vm->host, dst);
+    latency_us = model_link_latency_us(m, vm->host, dst);
+    if (strcmp(vm->host, dst) == 0) {
+        link = 100ULL * GiB;
+        latency_us = 0;
+    }
+    bw = o->bw_cap_bps && o->bw_cap_bps < link ? o->bw_cap_bps : link;
+    if (o->kind != KIND_COMPUTE) {
+        const struct model_datastore *dds =
+            o->datastore ? model_ds(m, o->datastore) : NULL;
+
+        if (dds == NULL) {
+            err_set(err, "no datastore named %s",
+                    o->datastore ? o->datastore : "(none given)");
+            return -1;
+        }
+        disk_bw = dds->throughput_bps;
+        for (size_t i = 0; i < vm->n_disks; i++) {
+            const struct model_datastore *s =
+                model_ds(m, vm->disks[i].datastore);
+            if (s != NULL)
+                disk_bw = MIN(disk_bw, s->throughput_bps);
+        }
+        if (o->kind == KIND_BOTH)
+            disk_bw = MIN(disk_bw, bw);
+        else if (o->bw_cap_bps)
+            disk_bw = MIN(disk_bw, o->bw_cap_bps);
+    }
+    memset(jp, 0, sizeof *jp);
+    jp->kind = o->kind;
+    jp->policy = o->policy;
+    jp->memory_bytes = vm->memory_bytes;
+    zero_pages = (double)(vm->memory_bytes - MIN(w->wss_bytes,
+                                                 vm->memory_bytes)) /
+                 SIM_PAGE_SIZE * w->zero_fraction;
+    jp->memory_wire_bytes =
+        vm->memory_bytes -
+        (uint64_t)(zero_pages * (SIM_PAGE_SIZE - SIM_ZERO_PAGE_WIRE));
+    jp->disk_bytes = 0;
+    if (o->kind != KIND_COMPUTE)
+        for (size_t i = 0; i < vm->n_disks; i++)
+            if (o->datastore == NULL ||
+                strcmp(vm->disks[i].datastore, o->datastore) != 0)
+                jp->disk_bytes += vm->disks[i].allocated_bytes;
+    jp->budget_ms = o->budget_ms;
+    jp->ceiling_ms = MAX(o->ceiling_ms, o->budget_ms);
+    jp->bw_bps = o->kind == KIND_STORAGE ? disk_bw : bw;
+    jp->final_bps = o->kind == KIND_STORAGE ? disk_bw : link;
+    jp->disk_bw_bps = disk_bw;
+    jp->overhead_ms = sim_dc_overhead_ms(dc, o->kind);
+    if (o->kind != KIND_STORAGE)
+        jp->overhead_ms += (2 * latency_us + 999) / 1000 +
+                           (2 * MiB * 1000 + link - 1) / link;
+    /* The simulator's workload stands for a measurement before the move. */
+    jp->hint_dirty_bps = sim_workload_avg_bps(w);
+    jp->hint_wss_bytes = w->wss_bytes;
+    jp->hint_disk_dirty_bps = w->disk_write_bps;
+    jp->hint_disk_wss_bytes = w->disk_hot_bytes;
+    jp->max_time_ms = o->max_time_ms;
+    if (pred != NULL)
+        engine_plan(jp, pred);
+    return 0;
+}
+
+static void
+header(struct runner *r, const struct job_params *jp,
+       const struct check_result *checks, size_t n_checks)
+{
+    json_object *h = json_object_new_object(), *job, *pol, *wl;
+    const struct sim_workload *w = sim_dc_workload(r->dc, r->vm);
+    char sum[200], stamp[32], id[64];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    snprintf(id, sizeof id, "%s-%04d%02d%02d%02d%02d%02d", r->vm,
+             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+             tm.tm_min, tm.tm_sec);
+    json_object_object_add(h, "type", json_object_new_string("header"));
+    json_object_object_add(h, "format", json_object_new_string(FLOG_FORMAT));
+    json_object_object_add(h, "version", json_object_new_int(FLOG_VERSION));
+    json_object_object_add(h, "ferry_version",
+                           json_object_new_string(FERRY_VERSION_STRING));
+    json_object_object_add(h, "created", json_object_new_string(stamp));
+    job = json_object_new_object();
+    json_object_object_add(job, "id", json_object_new_string(id));
+    json_object_object_add(job, "vm", json_object_new_string(r->vm));
+    json_object_object_add(job, "kind",
+                           json_object_new_string(job_kind_name(r->o.kind)));
+    json_object_object_add(job, "source",
+                           json_object_new_string(r->src_host));
+    json_object_object_add(job, "destination",
+                           json_object_new_string(r->to ? r->to
+                                                        : r->src_host));
+    if (r->ds != NULL)
+        json_object_object_add(job, "datastore",
+                               json_object_new_string(r->ds));
+    json_object_object_add(job, "memory_bytes",
+                           json_object_new_int64((int64_t)jp->memory_bytes));
+    json_object_object_add(job, "disk_bytes",
+                           json_object_new_int64((int64_t)jp->disk_bytes));
+    json_object_object_add(h, "job", job);
+    json_object_object_add(h, "backend", json_object_new_string("sim"));
+    json_object_object_add(h, "seed",
+                           json_object_new_int64((int64_t)sim_dc_seed(r->dc)));
+    pol = json_object_new_object();
+    policy_summary(r->o.policy, sum, sizeof sum);
+    json_object_object_add(pol, "name",
+                           json_object_new_string(r->o.policy->name));
+    json_object_object_add(
+        pol, "mode",
+        json_object_new_string(r->o.policy->mode == POLICY_ADAPTIVE
+                                   ? "adaptive"
+                                   : "schedule"));
+    json_object_object_add(pol, "summary", json_object_new_string(sum));
+    json_object_object_add(h, "policy", pol);
+    json_object_object_add(h, "budget_ms",
+                           json_object_new_int64((int64_t)jp->budget_ms));
+    json_object_object_add(h, "ceiling_ms",
+                           json_object_new_int64((int64_t)jp->ceiling_ms));
+    json_object_object_add(h, "bandwidth_cap_bps",
+                           json_object_new_int64((int64_t)r->o.bw_cap_bps));
+    json_object_object_add(h, "link_bps",
+                           json_object_new_int64((int64_t)jp->final_bps));
+    json_object_object_add(h, "overhead_ms",
+                           json_object_new_int64((int64_t)jp->overhead_ms));
+    json_object_object_add(h, "sample_ms",
+                           json_object_new_int64((int64_t)r->sample_ms));
+    wl = json_object_new_object();
+    json_object_object_add(wl, "profile", json_object_new_string(w->profile));
+    json_object_object_add(wl, "dirty_bps",
+                           json_object_new_int64((int64_t)jp->hint_dirty_bps));
+    json_object_object_add(wl, "wss_bytes",
+                           json_object_new_int64((int64_t)w->wss_bytes));
+    json_object_object_add(
+        wl, "disk_write_bps",
+        json_object_new_int64((int64_t)w->disk_write_bps));
+    json_object_object_add(h, "workload", wl);
+    json_object_object_add(h, "prediction",
+                           flog_prediction_json(&r->res.predicted));
+    json_object_object_add(h, "checks", flog_checks_json(checks, n_checks));
+    emit(r, h);
+}
+
+/* Hand an engine action to the data plane; a refusal is logged. */
+static void
+apply(struct runner *r, const struct engine_action *a)
+{
+    struct ferry_err err;
+
+    if (a->kind == ACT_NONE)
+        return;
+    if (sim_mig_act(r->mig, a, &err) < 0) {
+        json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "type", json_object_new_string("error"));
+        json_object_object_add(o, "t_ms",
+                               json_object_new_int64((int64_t)r->t_ms));
+        json_object_object_add(o, "message", json_object_new_string(err.msg));
+        emit(r, o);
+    }
+}
+
+/* Emit decisions and phase changes the engine made since last time. */
+static void
+flush_events(struct runner *r)
+{
+    size_t n;
+    const struct decision *d = engine_decisions(r->job, &n);
+    const uint64_t *pt;
+    const enum job_phase *ph;
+    size_t np = engine_phase_log(r->job, &pt, &ph);
+
+    for (; r->ph_seen < np; r->ph_seen++)
+        if (r->ph_seen > 0)
+            emit(r, flog_phase_json(pt[r->ph_seen], ph[r->ph_seen - 1],
+                                    ph[r->ph_seen]));
+    for (; r->dec_seen < n; r->dec_seen++)
+        emit(r, flog_decision_json(&d[r->dec_seen]));
+}
+
+struct runner *
+runner_new(struct sim_dc *dc, const struct runner_opts *o,
+           const struct check_result *checks, size_t n_checks,
+           struct ferry_err *err)
+{
+    struct runner *r;
+    struct job_params jp;
+    struct sim_mig_params mp;
+    struct engine_action acts[4];
+    size_t n;
+    const struct model_vm *vm;
+
+    r = xcalloc(1, sizeof *r);
+    r->o = *o;
+    r->dc = dc;
+    r->sample_ms = o->sample_ms ? o->sample_ms : 50;
+    if (runner_plan(dc, o, &jp, &r->res.predicted, err) < 0) {
+        free(r);
+        return NULL;
+    }
+    vm = model_vm(sim_dc_model(dc), o->vm);
+    r->vm = xstrdup(o->vm);
+    r->src_host = xstrdup(vm->host);
+    r->to = o->to ? xstrdup(o->to) : NULL;
+    r->ds = o->datastore ? xstrdup(o->datastore) : NULL;
+    r->o.vm = r->vm;
+    r->o.to = r->to;
+    r->o.datastore = r->ds;
+
+    memset(&mp, 0, sizeof mp);
+    mp.vm = r->vm;
+    mp.dst_host = r->to;
+    mp.dst_ds = r->ds;
+    mp.kind = o->kind;
+    mp.bandwidth_cap_bps = o->bw_cap_bps;
+    mp.auto_converge = o->policy->auto_converge;
+    mp.ac_initial = o->policy->ac_initial;
+    mp.ac_increment = o->policy->ac_increment;
+    mp.postcopy = o->policy->postcopy;
+    mp.downtime_limit_ms = o->policy->downtime_limit_ms;
+    mp.seed = sim_dc_seed(dc);
+    r->mig = sim_mig_new(dc, &mp, err);
+    if (r->mig == NULL) {
+        runner_free(r);
+        return NULL;
+    }
+    if (o->oracle)
+        sim_mig_never_switch(r->mig);
+    if (o->log_path != NULL) {
+        r->log = flog_open(o->log_path, err);
+        if (r->log == NULL) {
+            runner_free(r);
+            return NULL;
+        }
+    }
+    r->job = engine_job_new(&jp);
+    header(r, &jp, checks, n_checks);
+    n = engine_start(r->job, acts, ARRAY_SIZE(acts));
+    for (size_t i = 0; i < n; i++)
+        apply(r, &acts[i]);
+    flush_events(r);
+    return r;
+}
+
+void
+runner_free(struct runner *r)
+{
+    if (r == NULL)
+        return;
+    sim_mig_free(r->mig);
+    engine_job_free(r->job);
+    flog_close(r->log);
+    free(r->vm);
+    free(r->to);
+    free(r->ds);
+    free(r->src_host);
+    free(r);
+}
+
+static void
+finish(struct runner *r)
+{
+    struct sim_result sr;
+    json_object *o;
+    enum job_phase ph = engine_phase(r->job);
+    const char *outcome;
+
+    sim_mig_finished(r->mig, &sr);
+    r->done = true;
+    r->res.phase = ph;
+    r->res.total_ms = sr.total_ms;
+    r->res.downtime_ms = sr.downtime_ms;
+    r->res.bytes_sent = sr.bytes_sent;
+    r->res.rounds = sr.rounds;
+    r->res.postcopy_requests = sr.postcopy_requests;
+    r->res.verified = sr.verified;
+    if (ph == PH_FAILED)
+        snprintf(r->res.reason, sizeof r->res.reason, "%s",
+                 sr.reason[0] ? sr.reason : engine_reason(r->job));
+    else if (ph == PH_CANCELLED)
+        snprintf(r->res.reason, sizeof r->res.reason, "%s; %s",
+                 engine_reason(r->job)[0] ? engine_reason(r->job)
+                                          : "cancelled",
+                 sr.reason);
+    outcome = ph == PH_DONE ? "completed"
+              : ph == PH_FAILED ? "failed"
+                                : "cancelled";
+    o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("result"));
+    json_object_object_add(o, "outcome", json_object_new_string(outcome));
+    json_object_object_add(o, "reason",
+                           ph == PH_DONE
+                               ? NULL
+                               : json_object_new_string(r->res.reason));
+    json_object_object_add(o, "total_ms",
+                           json_object_new_int64((int64_t)sr.total_ms));
+    json_object_object_add(o, "downtime_ms",
+                           json_object_new_int64((int64_t)sr.downtime_ms));
+    json_object_object_add(
+        o, "downtime_budget_ms",
+        json_object_new_int64((int64_t)engine_budget_ms(r->job)));
+    json_object_object_add(o, "rounds",
+                           json_object_new_int64((int64_t)sr.rounds));
+    json_object_object_add(o, "bytes_sent",
+                           json_object_new_int64((int64_t)sr.bytes_sent));
+    json_object_object_add(o, "policy",
+                           json_object_new_string(r->o.policy->name));
+    json_object_object_add(o, "postcopy_requests",
+                           json_object_new_int64(
+                               (int64_t)sr.postcopy_requests));
+    json_object_object_add(o, "verified", json_object_new_boolean(sr.verified));
+    json_object_object_add(o, "predicted_total_ms",
+                           isfinite(r->res.predicted.total_ms)
+                               ? json_object_new_int64((int64_t)llround(
+                                     r->res.predicted.total_ms))
+                               : NULL);
+    emit(r, o);
+}
+
+bool
+runner_step(struct runner *r)
+{
+    struct engine_action acts[8];
+    size_t n;
+
+    if (r->done)
+        return false;
+    r->t_ms += r->sample_ms;
+    sim_mig_advance(r->mig, r->t_ms);
+    if (sim_mig_time_ms(r->mig) > r->t_ms)
+        r->t_ms = sim_mig_time_ms(r->mig); /* a switchover took time */
+    sim_mig_sample(r->mig, &r->sample);
+    if (r->o.oracle && r->oracle_ms == 0 && r->sample.status == HV_ACTIVE &&
+        sample_get(&r->sample, SF_MEMORY_ITERATION, 0) > 1) {
+        double c = sim_mig_switch_cost_ms(r->mig);
+
+        if (c <= (double)r->o.budget_ms) {
+            r->oracle_ms = r->t_ms;
+            r->oracle_downtime = c;
+        }
+    }
+    n = engine_step(r->job, &r->sample, acts, ARRAY_SIZE(acts));
+    for (size_t i = 0; i < n; i++)
+        apply(r, &acts[i]);
+    emit(r, flog_sample_json(&r->sample, engine_phase(r->job),
+                             engine_estimate(r->job),
+                             engine_prediction(r->job)));
+    flush_events(r);
+    if (r->o.oracle && r->oracle_ms > 0) {
+        struct engine_action a = {.kind = ACT_ABORT};
+
+        apply(r, &a);
+    }
+    if (sim_mig_finished(r->mig, NULL)) {
+        /* Let the engine see the final state, then report. */
+        sim_mig_sample(r->mig, &r->sample);
+        engine_step(r->job, &r->sample, acts, ARRAY_SIZE(acts));
+        if (r->sample.status == HV_FAILED) {
+            struct sim_result sr;
+
+            sim_mig_finished(r->mig, &sr);
+            engine_fail(r->job, r->t_ms, sr.reason);
+        }
+        flush_events(r);
+        finish(r);
+        return false;
+    }
+    return true;
+}
+
+bool
+runner_request(struct runner *r, enum action_kind a, uint64_t value,
+               struct ferry_err *err)
+{
+    struct engine_action act;
+
+    if (r->done) {
+        err_set(err, "the migration has ended");
+        return false;
+    }
+    if (engine_request(r->job, a, value, &act, err) == ACT_NONE)
+        return false;
+    if (sim_mig_act(r->mig, &act, err) < 0)
+        return false;
+    flush_events(r);
+    return true;
+}
+
+const struct runner_result *
+runner_result(const struct runner *r)
+{
+    return &r->res;
+}
+
+const struct job_sample *
+runner_sample(const struct runner *r)
+{
+    return &r->sample;
+}
+
+const struct engine_job *
+runner_job(const struct runner *r)
+{
+    return r->job;
+}
+
+uint64_t
+runner_time_ms(const struct runner *r)
+{
+    return r->t_ms;
+}
+
+uint64_t
+runner_sample_ms(const struct runner *r)
+{
+    return r->sample_ms;
+}
+
+uint64_t
+runner_oracle_ms(const struct runner *r, double *downtime_ms)
+{
+    if (downtime_ms != NULL)
+        *downtime_ms = r->oracle_downtime;
+    return r->oracle_ms;
+}
+
+const char *
+runner_log_path(const struct runner *r)
+{
+    return r->log ? flog_path(r->log) : NULL;
+}

@@ -1,0 +1,242 @@
+/* Inventory storage and look-ups. */
+#include "ferry/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+model_init(struct model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->default_link_bps = 1000000000ULL / 8;
+    m->default_link_latency_us = 200;
+}
+
+void
+model_fini(struct model *m)
+{
+    for (size_t i = 0; i < m->n_hosts; i++) {
+        struct model_host *h = &m->hosts[i];
+
+        free(h->name);
+        free(h->cpu_model);
+        strv_free(h->cpu_flags, h->n_cpu_flags);
+        strv_free(h->networks, h->n_networks);
+    }
+    for (size_t i = 0; i < m->n_links; i++) {
+        free(m->links[i].a);
+        free(m->links[i].b);
+    }
+    for (size_t i = 0; i < m->n_datastores; i++) {
+        struct model_datastore *d = &m->datastores[i];
+
+        free(d->name);
+        free(d->type);
+        strv_free(d->hosts, d->n_hosts);
+    }
+    for (size_t i = 0; i < m->n_vms; i++) {
+        struct model_vm *v = &m->vms[i];
+
+        free(v->name);
+        free(v->host);
+        free(v->cpu_model);
+        free(v->not_migratable_reason);
+        strv_free(v->cpu_flags, v->n_cpu_flags);
+        strv_free(v->networks, v->n_networks);
+        for (size_t j = 0; j < v->n_disks; j++) {
+            free(v->disks[j].target);
+            free(v->disks[j].datastore);
+        }
+        free(v->disks);
+    }
+    free(m->hosts);
+    free(m->links);
+    free(m->datastores);
+    free(m->vms);
+    memset(m, 0, sizeof *m);
+}
+
+struct model_host *
+model_host_add(struct model *m, const char *name)
+{
+    struct model_host *h;
+
+    m->hosts = xgrow(m->hosts, &m->cap_hosts, m->n_hosts + 1, sizeof *h);
+    h = &m->hosts[m->n_hosts++];
+    memset(h, 0, sizeof *h);
+    h->name = xstrdup(name);
+    h->cpu_model = xstrdup("unknown");
+    h->up = true;
+    return h;
+}
+
+struct model_link *
+model_link_add(struct model *m, const char *a, const char *b)
+{
+    struct model_link *l;
+
+    m->links = xgrow(m->links, &m->cap_links, m->n_links + 1, sizeof *l);
+    l = &m->links[m->n_links++];
+    memset(l, 0, sizeof *l);
+    l->a = xstrdup(a);
+    l->b = xstrdup(b);
+    l->bandwidth_bps = m->default_link_bps;
+    l->latency_us = m->default_link_latency_us;
+    return l;
+}
+
+struct model_datastore *
+model_ds_add(struct model *m, const char *name)
+{
+    struct model_datastore *d;
+
+    m->datastores =
+        xgrow(m->datastores, &m->cap_datastores, m->n_datastores + 1,
+              sizeof *d);
+    d = &m->datastores[m->n_datastores++];
+    memset(d, 0, sizeof *d);
+    d->name = xstrdup(name);
+    d->type = xstrdup("local");
+    d->throughput_bps = 500 * 1048576ULL;
+    return d;
+}
+
+struct model_vm *
+model_vm_add(struct model *m, const char *name)
+{
+    struct model_vm *v;
+
+    m->vms = xgrow(m->vms, &m->cap_vms, m->n_vms + 1, sizeof *v);
+    v = &m->vms[m->n_vms++];
+    memset(v, 0, sizeof *v);
+    v->name = xstrdup(name);
+    v->vcpus = 1;
+    v->state = VM_RUNNING;
+    v->live_migratable = true;
+    return v;
+}
+
+struct model_disk *
+model_vm_disk_add(struct model_vm *vm, const char *target,
+                  const char *datastore)
+{
+    struct model_disk *d;
+
+    vm->disks = xrealloc(vm->disks, (vm->n_disks + 1) * sizeof *d);
+    d = &vm->disks[vm->n_disks++];
+    memset(d, 0, sizeof *d);
+    d->target = xstrdup(target);
+    d->datastore = xstrdup(datastore);
+    return d;
+}
+
+struct model_host *
+model_host(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_hosts; i++)
+        if (strcmp(m->hosts[i].name, name) == 0)
+            return &m->hosts[i];
+    return NULL;
+}
+
+struct model_datastore *
+model_ds(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_datastores; i++)
+        if (strcmp(m->datastores[i].name, name) == 0)
+            return &m->datastores[i];
+    return NULL;
+}
+
+struct model_vm *
+model_vm(const struct model *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_vms; i++)
+        if (strcmp(m->vms[i].name, name) == 0)
+            return &m->vms[i];
+    return NULL;
+}
+
+const struct model_link *
+model_link(const struct model *m, const char *a, const char *b)
+{
+    for (size_t i = 0; i < m->n_links; i++) {
+        const struct model_link *l = &m->links[i];
+
+        if ((strcmp(l->a, a) == 0 && strcmp(l->b, b) == 0) ||
+            (strcmp(l->a, b) == 0 && strcmp(l->b, a) == 0))
+            return l;
+    }
+    return NULL;
+}
+
+uint64_t
+model_link_bps(const struct model *m, const char *a, const char *b)
+{
+    const struct model_link *l = model_link(m, a, b);
+
+    return l ? l->bandwidth_bps : m->default_link_bps;
+}
+
+uint32_t
+model_link_latency_us(const struct model *m, const char *a, const char *b)
+{
+    const struct model_link *l = model_link(m, a, b);
+
+    return l ? l->latency_us : m->default_link_latency_us;
+}
+
+bool
+model_ds_seen_by(const struct model_datastore *ds, const char *host)
+{
+    return strv_contains(ds->hosts, ds->n_hosts, host);
+}
+
+uint64_t
+model_host_mem_used(const struct model *m, const char *host)
+{
+    uint64_t used = 0;
+
+    for (size_t i = 0; i < m->n_vms; i++)
+        if (strcmp(m->vms[i].host, host) == 0 &&
+            m->vms[i].state != VM_SHUTOFF)
+            used += m->vms[i].memory_bytes;
+    return used;
+}
+
+unsigned
+model_host_vm_count(const struct model *m, const char *host)
+{
+    unsigned n = 0;
+
+    for (size_t i = 0; i < m->n_vms; i++)
+        if (strcmp(m->vms[i].host, host) == 0)
+            n++;
+    return n;
+}
+
+uint64_t
+model_vm_disk_bytes(const struct model_vm *vm)
+{
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < vm->n_disks; i++)
+        n += vm->disks[i].allocated_bytes;
+    return n;
+}
+
+const char *
+vm_state_name(enum vm_state s)
+{
+    switch (s) {
+    case VM_RUNNING:
+        return "running";
+    case VM_PAUSED:
+        return "paused";
+    case VM_SHUTOFF:
+        return "shut off";
+    case VM_MIGRATING:
+        return "migrating";
+    }
+    return "unknown";
+}

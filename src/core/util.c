@@ -1,0 +1,217 @@
+/* Allocation, errors and string helpers shared by every layer. */
+#include "ferry/util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Format an error message into err (NULL-safe). */
+void
+err_set(struct ferry_err *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+}
+
+/* Forget a previous error. */
+void
+err_clear(struct ferry_err *err)
+{
+    if (err != NULL)
+        err->msg[0] = '\0';
+}
+
+/* Report a broken invariant and abort. */
+void
+fatal(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    fputs("ferry: fatal: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+
+    if (p == NULL)
+        fatal("out of memory (%zu bytes)", n);
+    return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+    void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+    if (p == NULL)
+        fatal("out of memory (%zu x %zu bytes)", nmemb, size);
+    return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+
+    if (q == NULL)
+        fatal("out of memory (%zu bytes)", n);
+    return q;
+}
+
+/* Grow an array geometrically so that appends stay amortised O(1). */
+void *
+xgrow(void *p, size_t *cap, size_t want, size_t sz)
+{
+    size_t ncap;
+
+    if (want <= *cap)
+        return p;
+    ncap = *cap ? *cap : 8;
+    while (ncap < want)
+        ncap *= 2;
+    p = xrealloc(p, ncap * sz);
+    *cap = ncap;
+    return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = xmalloc(n);
+
+    memcpy(d, s, n);
+    return d;
+}
+
+/* Caller frees. */
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap, ap2;
+    int n;
+    char *s;
+
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        fatal("bad format %s", fmt);
+    s = xmalloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap2);
+    va_end(ap2);
+    return s;
+}
+
+char *
+str_trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char)*s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+bool
+str_eq(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+bool
+str_starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Caller frees with strv_free. */
+char **
+strv_split(const char *s, size_t *n)
+{
+    char *copy = xstrdup(s), *save = NULL, *tok;
+    char **v = NULL;
+    size_t cap = 0;
+
+    *n = 0;
+    for (tok = strtok_r(copy, ",", &save); tok != NULL;
+         tok = strtok_r(NULL, ",", &save)) {
+        char *t = str_trim(tok);
+
+        if (*t == '\0')
+            continue;
+        v = xgrow(v, &cap, *n + 1, sizeof *v);
+        v[(*n)++] = xstrdup(t);
+    }
+    free(copy);
+    return v;
+}
+
+void
+strv_free(char **v, size_t n)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+bool
+strv_contains(char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* Caller frees. */
+char *
+file_read_all(const char *path, size_t *len, struct ferry_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n = 0, cap = 0, got;
+
+    if (f == NULL) {
+        err_set(err, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    for (;;) {
+        buf = xgrow(buf, &cap, n + 65536, 1);
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        err_set(err, "%s: read error", path);
+        free(buf);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return buf;
+}

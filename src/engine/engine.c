@@ -1,0 +1,1003 @@
+/* The pre-copy controller: job state machine, estimator and policies. */
+#include "ferry/engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ferry/units.h"
+
+#define MAX_OBS 8
+#define EWMA 0.3
+
+struct round_obs {
+    double t_s;  /* round length */
+    double bytes; /* dirtied during it */
+};
+
+/* One data stream as the engine sees it: memory, disk, or both summed. */
+struct view {
+    double remaining, processed, total, bps, dirty_bps;
+    uint64_t iteration;
+    bool has_iteration;
+    bool has_sync;
+    uint64_t sync_t_ms, sync_period_ms;
+    double sync_dirty;
+};
+
+struct engine_job {
+    struct job_params p;
+    enum job_phase phase;
+    char reason[320];
+    uint64_t t_ms;
+    uint64_t budget_ms, ceiling_ms;
+    uint64_t switch_ms; /* ferry: switch when predicted downtime <= this */
+    uint64_t limit_ms;  /* the hypervisor's downtime limit in force */
+    double throttle;
+    bool started;
+    bool switch_requested, postcopy_requested, paused, abort_requested;
+
+    struct estimate est;
+    struct prediction pred;
+    struct round_obs obs[MAX_OBS];
+    size_t n_obs;
+    enum hv_stage obs_stage;
+    uint64_t iteration;     /* last seen */
+    uint64_t iter_t_ms;     /* job time at which it was seen */
+    uint64_t last_sync_ms;
+    double prev_processed;
+    uint64_t prev_t_ms;
+    bool have_prev;
+
+    /* progress: the low-water mark of remaining */
+    double lowmark;
+    uint64_t lowmark_t_ms;
+    unsigned rounds_since_low;
+    double round_start_remaining, prev_round_start_remaining;
+
+    /* schedule */
+    bool *fired;
+    size_t seq_next;
+    uint64_t seq_last_round;
+    uint64_t esc_round; /* round of the last escalation */
+
+    struct decision *dec;
+    size_t n_dec, cap_dec;
+    uint64_t *ph_t;
+    enum job_phase *ph;
+    size_t n_ph, cap_ph;
+};
+
+static const char *const phase_names[] = {
+    [PH_PRECHECK] = "precheck",   [PH_PREPARE] = "prepare",
+    [PH_BULK] = "bulk",           [PH_ITERATE] = "iterate",
+    [PH_SWITCHOVER] = "switchover", [PH_CLEANUP] = "cleanup",
+    [PH_DONE] = "done",           [PH_FAILED] = "failed",
+    [PH_CANCELLED] = "cancelled",
+};
+
+const char *
+job_phase_name(enum job_phase p)
+{
+    return (unsigned)p < ARRAY_SIZE(phase_names) ? phase_names[p] : "?";
+}
+
+bool
+job_phase_final(enum job_phase p)
+{
+    return p == PH_DONE || p == PH_FAILED || p == PH_CANCELLED;
+}
+
+const char *
+job_kind_name(enum job_kind k)
+{
+    switch (k) {
+    case KIND_COMPUTE:
+        return "compute";
+    case KIND_STORAGE:
+        return "storage";
+    case KIND_BOTH:
+        return "both";
+    }
+    return "?";
+}
+
+int
+job_kind_lookup(const char *name, enum job_kind *out)
+{
+    static const enum job_kind kinds[] = {KIND_COMPUTE, KIND_STORAGE,
+                                          KIND_BOTH};
+
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+        if (strcasecmp(name, job_kind_name(kinds[i])) == 0) {
+            *out = kinds[i];
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void
+set_phase(struct engine_job *j, enum job_phase ph)
+{
+    if (j->phase == ph && j->n_ph > 0)
+        return;
+    j->phase = ph;
+    j->ph_t = xgrow(j->ph_t, &j->cap_ph, j->n_ph + 1, sizeof *j->ph_t);
+    j->ph = xrealloc(j->ph, j->cap_ph * sizeof *j->ph);
+    j->ph_t[j->n_ph] = j->t_ms;
+    j->ph[j->n_ph++] = ph;
+}
+
+static void decide(struct engine_job *j, enum action_kind a, uint64_t v,
+                   const char *fmt, ...) FERRY_PRINTF(4, 5);
+
+/* Record a decision with the reason a person will read. */
+static void
+decide(struct engine_job *j, enum action_kind a, uint64_t v, const char *fmt,
+       ...)
+{
+    struct decision *d;
+    va_list ap;
+
+    j->dec = xgrow(j->dec, &j->cap_dec, j->n_dec + 1, sizeof *j->dec);
+    d = &j->dec[j->n_dec++];
+    d->t_ms = j->t_ms;
+    d->action = a;
+    d->value = v;
+    va_start(ap, fmt);
+    vsnprintf(d->reason, sizeof d->reason, fmt, ap);
+    va_end(ap);
+}
+
+struct engine_job *
+engine_job_new(const struct job_params *p)
+{
+    struct engine_job *j = xcalloc(1, sizeof *j);
+
+    j->p = *p;
+    j->budget_ms = p->budget_ms;
+    j->ceiling_ms = MAX(p->ceiling_ms, p->budget_ms);
+    j->switch_ms = p->budget_ms;
+    j->fired = xcalloc(p->policy->n_steps + 1, sizeof *j->fired);
+    j->lowmark = INFINITY;
+    j->pred.total_ms = INFINITY;
+    j->pred.downtime_now_ms = INFINITY;
+    if (p->hint_dirty_bps > 0) {
+        j->est.dirty_known = true;
+        j->est.dirty_bps = (double)p->hint_dirty_bps;
+        j->est.wss_bytes = (double)p->hint_wss_bytes;
+        j->est.unique_bps = j->est.dirty_bps;
+    }
+    if (p->bw_bps > 0) {
+        j->est.bw_bps = (double)p->bw_bps;
+    }
+    set_phase(j, PH_PRECHECK);
+    return j;
+}
+
+void
+engine_job_free(struct engine_job *j)
+{
+    if (j == NULL)
+        return;
+    free(j->fired);
+    free(j->dec);
+    free(j->ph_t);
+    free(j->ph);
+    free(j);
+}
+
+size_t
+engine_start(struct engine_job *j, struct engine_action *out, size_t max)
+{
+    const struct policy *pol = j->p.policy;
+    char sum[160];
+
+    if (max < 1)
+        return 0;
+    j->started = true;
+    set_phase(j, PH_PREPARE);
+    j->limit_ms = pol->downtime_limit_ms;
+    policy_summary(pol, sum, sizeof sum);
+    if (pol->mode == POLICY_ADAPTIVE)
+        decide(j, ACT_SET_DOWNTIME, j->limit_ms,
+               "policy %s (%s): hypervisor limit kept at %llu ms so that "
+               "ferry decides the switchover; budget %llu ms",
+               pol->name, sum, (unsigned long long)j->limit_ms,
+               (unsigned long long)j->budget_ms);
+    else
+        decide(j, ACT_SET_DOWNTIME, j->limit_ms,
+               "policy %s (%s): initial downtime limit %llu ms", pol->name,
+               sum, (unsigned long long)j->limit_ms);
+    out[0].kind = ACT_SET_DOWNTIME;
+    out[0].value = j->limit_ms;
+    return 1;
+}
+
+/* Build the engine's view of the stream that matters now. */
+static void
+make_view(const struct engine_job *j, const struct job_sample *s,
+          struct view *v)
+{
+    bool disk = j->p.kind == KIND_STORAGE ||
+                (j->p.kind == KIND_BOTH && s->stage == STAGE_DISK);
+
+    memset(v, 0, sizeof *v);
+    if (disk) {
+        v->remaining = (double)sample_get(s, SF_DISK_REMAINING, 0);
+        v->processed = (double)sample_get(s, SF_DISK_PROCESSED, 0);
+        v->total = (double)sample_get(s, SF_DISK_TOTAL, 0);
+        v->bps = (double)sample_get(s, SF_DISK_BPS, 0);
+        v->dirty_bps = (double)sample_get(s, SF_DISK_DIRTY_RATE, 0);
+        v->has_iteration = sample_has(s, SF_DISK_ITERATION);
+        v->iteration = sample_get(s, SF_DISK_ITERATION, 0);
+    } else {
+        v->remaining = (double)sample_get(s, SF_MEMORY_REMAINING, 0);
+        v->processed = (double)sample_get(s, SF_MEMORY_PROCESSED, 0);
+        v->total = (double)sample_get(s, SF_MEMORY_TOTAL, 0);
+        v->bps = (double)sample_get(s, SF_MEMORY_BPS, 0);
+        v->dirty_bps = (double)sample_get(s, SF_MEMORY_DIRTY_RATE, 0);
+        v->has_iteration = sample_has(s, SF_MEMORY_ITERATION);
+        v->iteration = sample_get(s, SF_MEMORY_ITERATION, 0);
+        if (j->p.kind == KIND_BOTH)
+            v->remaining += (double)sample_get(s, SF_DISK_REMAINING, 0);
+    }
+    v->has_sync = sample_has(s, SF_SYNC_TIME) && sample_has(s, SF_SYNC_DIRTY);
+    v->sync_t_ms = sample_get(s, SF_SYNC_TIME, 0);
+    v->sync_dirty = (double)sample_get(s, SF_SYNC_DIRTY, 0);
+    v->sync_period_ms = sample_get(s, SF_SYNC_PERIOD, 0);
+}
+
+/* Fit the raw write rate D and working set W to the round observations:
+ * for each candidate W, solve D from every round; the W whose rounds agree
+ * best on D wins. With one round the working set stays unknown unless a
+ * pre-measurement gave one. */
+static void
+fit_dirty(struct engine_job *j)
+{
+    struct estimate *e = &j->est;
+    double umax = 0, best_err = INFINITY, best_w = 0, best_d = 0;
+    double hint_w = (double)(j->p.kind == KIND_STORAGE
+                                 ? j->p.hint_disk_wss_bytes
+                                 : j->p.hint_wss_bytes);
+
+    if (j->n_obs == 0)
+        return;
+    for (size_t i = 0; i < j->n_obs; i++)
+        umax = MAX(umax, j->obs[i].bytes);
+    for (int c = -1; c < 40; c++) {
+        double w = c < 0 ? 0 : umax * pow(1.15, c) * 1.0001;
+        double dsum = 0, err = 0, d;
+
+        if (w > 0 && w < 1)
+            continue;
+        for (size_t i = 0; i < j->n_obs; i++) {
+            const struct round_obs *o = &j->obs[i];
+            double di;
+
+            if (w <= 0)
+                di = o->bytes / o->t_s;
+            else
+                di = -w / o->t_s * log1p(-MIN(o->bytes / w, 0.999));
+            dsum += di;
+        }
+        d = dsum / (double)j->n_obs;
+        for (size_t i = 0; i < j->n_obs; i++) {
+            const struct round_obs *o = &j->obs[i];
+            double pr = predict_dirtied(d, w, o->t_s);
+            double rel = (pr - o->bytes) / MAX(o->bytes, 4096.0);
+
+            err += rel * rel;
+        }
+        /* Prefer the pre-measured working set when rounds cannot tell. */
+        if (hint_w > 0 && w > 0)
+            err += 1e-4 * fabs(log(w / hint_w));
+        if (err < best_err - 1e-12) {
+            best_err = err;
+            best_w = w;
+            best_d = d;
+        }
+    }
+    if (j->n_obs == 1 && hint_w <= 0) {
+        /* One round cannot separate rate and working set: take the
+         * classic unbounded model, D from the round. */
+        best_w = 0;
+        best_d = j->obs[0].bytes / j->obs[0].t_s;
+    }
+    e->dirty_known = true;
+    e->dirty_bps = best_d;
+    e->wss_bytes = best_w;
+}
+
+/* Estimator: bandwidth every sample, dirt at every new round. */
+static void
+estimate(struct engine_job *j, const struct job_sample *s,
+         const struct view *v)
+{
+    struct estimate *e = &j->est;
+    double bw = v->bps;
+
+    if (bw <= 0 && j->have_prev && j->t_ms > j->prev_t_ms)
+        bw = (v->processed - j->prev_processed) /
+             ((double)(j->t_ms - j->prev_t_ms) / 1000.0);
+    if (bw > 0 && !s->guest_paused) {
+        e->bw_bps = e->bw_known ? (1 - EWMA) * e->bw_bps + EWMA * bw : bw;
+        e->bw_known = true;
+    }
+    j->prev_processed = v->processed;
+    j->prev_t_ms = j->t_ms;
+    j->have_prev = true;
+
+    if (s->stage != j->obs_stage) {
+        /* A new stream (disk then memory): start over. */
+        j->obs_stage = s->stage;
+        j->n_obs = 0;
+        j->iteration = 0;
+        j->lowmark = INFINITY;
+        j->rounds_since_low = 0;
+    }
+    if (!v->has_iteration)
+        return;
+    if (j->iteration == 0) {
+        j->iteration = v->iteration;
+        j->iter_t_ms = j->t_ms;
+        j->last_sync_ms = j->t_ms;
+        j->round_start_remaining = v->remaining;
+        return;
+    }
+    if (v->iteration > j->iteration) {
+        struct round_obs o;
+
+        if (v->has_sync && v->sync_period_ms > 0) {
+            o.t_s = (double)v->sync_period_ms / 1000.0;
+            o.bytes = v->sync_dirty;
+            j->last_sync_ms = v->sync_t_ms;
+        } else {
+            o.t_s = (double)(j->t_ms - j->iter_t_ms) / 1000.0;
+            o.bytes = v->remaining;
+            j->last_sync_ms = j->t_ms;
+        }
+        if (o.t_s > 0.001) {
+            if (j->n_obs == MAX_OBS) {
+                memmove(j->obs, j->obs + 1, (MAX_OBS - 1) * sizeof *j->obs);
+                j->n_obs--;
+            }
+            j->obs[j->n_obs++] = o;
+            e->unique_bps = o.bytes / o.t_s;
+            fit_dirty(j);
+        }
+        j->prev_round_start_remaining = j->round_start_remaining;
+        j->round_start_remaining = v->remaining;
+        if (v->remaining < j->lowmark * 0.97) {
+            j->lowmark = v->remaining;
+            j->lowmark_t_ms = j->t_ms;
+            j->rounds_since_low = 0;
+        } else {
+            j->rounds_since_low += (unsigned)(v->iteration - j->iteration);
+        }
+        j->iteration = v->iteration;
+        j->iter_t_ms = j->t_ms;
+    }
+}
+
+/* Fill the predictor's inputs from the current view and estimate. */
+static void
+predict_input(const struct engine_job *j, const struct view *v, double dirty,
+              double budget_ms, struct predict_in *in)
+{
+    const struct estimate *e = &j->est;
+
+    memset(in, 0, sizeof *in);
+    in->remaining_bytes = v->remaining;
+    in->since_sync_s = (double)(j->t_ms - MIN(j->t_ms, j->last_sync_ms)) /
+                       1000.0;
+    in->dirty_bps = dirty;
+    in->wss_bytes = e->wss_bytes;
+    in->bw_bps = e->bw_bps > 0 ? e->bw_bps : (double)j->p.bw_bps;
+    in->final_bps = j->p.final_bps > 0 ? (double)j->p.final_bps : in->bw_bps;
+    in->overhead_ms = (double)j->p.overhead_ms;
+    in->budget_ms = budget_ms;
+}
+
+static double
+data_gib(const struct engine_job *j)
+{
+    double gib = (double)j->p.memory_bytes / (double)GiB;
+
+    if (gib < j->p.policy->data_gib_min)
+        gib = j->p.policy->data_gib_min;
+    if (j->p.kind != KIND_COMPUTE)
+        gib += (double)j->p.disk_bytes / (double)GiB;
+    return gib;
+}
+
+static size_t
+emit(struct engine_action *out, size_t max, size_t n, enum action_kind a,
+     uint64_t v)
+{
+    if (n < max) {
+        out[n].kind = a;
+        out[n].value = v;
+        n++;
+    }
+    return n;
+}
+
+/* Is a schedule step's trigger true now? */
+static bool
+step_due(const struct engine_job *j, const struct policy_step *st,
+         const struct view *v, uint64_t rounds)
+{
+    switch (st->trig) {
+    case TRIG_ROUNDS:
+        return (double)rounds > st->value;
+    case TRIG_ELAPSED:
+        return (double)j->t_ms >
+               st->value * (st->per_gib ? data_gib(j) : 1.0);
+    case TRIG_NO_PROGRESS:
+        return j->lowmark_t_ms > 0 &&
+               (double)(j->t_ms - j->lowmark_t_ms) > st->value;
+    case TRIG_SLOW_ROUND:
+        if (rounds < 2 || j->prev_round_start_remaining <= 0)
+            return false;
+        return (j->prev_round_start_remaining - j->round_start_remaining) *
+                   100.0 / j->prev_round_start_remaining <
+               st->value;
+    }
+    (void)v;
+    return false;
+}
+
+static const char *
+trigger_text(const struct policy_step *st, char *buf, size_t n)
+{
+    char d[32];
+
+    switch (st->trig) {
+    case TRIG_ROUNDS:
+        snprintf(buf, n, "rounds > %g", st->value);
+        break;
+    case TRIG_ELAPSED:
+        snprintf(buf, n, "elapsed > %s%s",
+                 units_fmt_ms(d, sizeof d, st->value),
+                 st->per_gib ? " per GiB" : "");
+        break;
+    case TRIG_NO_PROGRESS:
+        snprintf(buf, n, "no progress for %s",
+                 units_fmt_ms(d, sizeof d, st->value));
+        break;
+    case TRIG_SLOW_ROUND:
+        snprintf(buf, n, "round progress < %g%%", st->value);
+        break;
+    }
+    return buf;
+}
+
+/* Apply a step's action: bookkeeping plus the backend action. */
+static size_t
+apply_step(struct engine_job *j, const struct policy_step *st,
+           struct engine_action *out, size_t max, size_t n,
+           const struct job_sample *s)
+{
+    char trig[96];
+    const char *pn = j->p.policy->name;
+
+    trigger_text(st, trig, sizeof trig);
+    switch (st->action) {
+    case ACT_SET_DOWNTIME:
+        j->limit_ms = st->arg;
+        decide(j, ACT_SET_DOWNTIME, st->arg,
+               "%s schedule: %s, downtime limit raised to %llu ms", pn, trig,
+               (unsigned long long)st->arg);
+        return emit(out, max, n, ACT_SET_DOWNTIME, st->arg);
+    case ACT_POSTCOPY:
+        if (!j->p.policy->postcopy || s->stage != STAGE_MEMORY) {
+            decide(j, ACT_NONE, 0, "%s schedule: %s, post-copy not possible "
+                   "here", pn, trig);
+            return n;
+        }
+        j->postcopy_requested = true;
+        decide(j, ACT_POSTCOPY, 0, "%s schedule: %s, switching to post-copy",
+               pn, trig);
+        return emit(out, max, n, ACT_POSTCOPY, 0);
+    case ACT_THROTTLE:
+        j->throttle = (double)st->arg;
+        decide(j, ACT_THROTTLE, st->arg, "%s schedule: %s, throttle %llu%%",
+               pn, trig, (unsigned long long)st->arg);
+        return emit(out, max, n, ACT_THROTTLE, st->arg);
+    case ACT_PAUSE:
+        j->paused = true;
+        decide(j, ACT_PAUSE, 0, "%s schedule: %s, pausing the guest", pn,
+               trig);
+        return emit(out, max, n, ACT_PAUSE, 0);
+    case ACT_SWITCHOVER:
+        j->switch_requested = true;
+        decide(j, ACT_SWITCHOVER, 0, "%s schedule: %s, switching over", pn,
+               trig);
+        return emit(out, max, n, ACT_SWITCHOVER, 0);
+    case ACT_ABORT:
+        j->abort_requested = true;
+        snprintf(j->reason, sizeof j->reason,
+                 "aborted by policy %s: %s (remaining %.0f MiB did not fit "
+                 "the %llu ms limit)",
+                 pn, trig, j->round_start_remaining / (double)MiB,
+                 (unsigned long long)j->limit_ms);
+        decide(j, ACT_ABORT, 0, "%s", j->reason);
+        return emit(out, max, n, ACT_ABORT, 0);
+    case ACT_NONE:
+        break;
+    }
+    return n;
+}
+
+/* Reference schedules: fire steps; the hypervisor switches by itself. */
+static size_t
+schedule_tick(struct engine_job *j, const struct job_sample *s,
+              const struct view *v, struct engine_action *out, size_t max)
+{
+    const struct policy *pol = j->p.policy;
+    uint64_t rounds = j->iteration > 0 ? j->iteration - 1 : 0;
+    size_t n = 0;
+
+    if (j->p.kind == KIND_STORAGE && s->disk_ready && !j->switch_requested) {
+        j->switch_requested = true;
+        decide(j, ACT_SWITCHOVER, 0,
+               "block copy in sync: pivot, as virsh blockcopy --pivot does "
+               "(%s has no storage schedule)",
+               pol->name);
+        return emit(out, max, n, ACT_SWITCHOVER, 0);
+    }
+    if (pol->sequential) {
+        /* VDSM: the head item only, only when a new round started. */
+        if (j->seq_next < pol->n_steps && rounds > j->seq_last_round) {
+            const struct policy_step *st = &pol->steps[j->seq_next];
+
+            j->seq_last_round = rounds;
+            if (step_due(j, st, v, rounds)) {
+                j->seq_next++;
+                n = apply_step(j, st, out, max, n, s);
+            }
+        }
+        return n;
+    }
+    for (size_t i = 0; i < pol->n_steps && n < max; i++) {
+        if (j->fired[i] || !step_due(j, &pol->steps[i], v, rounds))
+            continue;
+        j->fired[i] = true;
+        n = apply_step(j, &pol->steps[i], out, max, n, s);
+        if (j->abort_requested)
+            break;
+    }
+    return n;
+}
+
+/* The least throttle (in steps of 5 %) that makes the copy converge within
+ * the budget, or -1. */
+static double
+throttle_needed(const struct engine_job *j, const struct view *v,
+                double budget_ms)
+{
+    const struct policy *pol = j->p.policy;
+
+    for (double t = MAX(10.0, j->throttle + 5); t <= pol->throttle_max + 1e-9;
+         t += 5) {
+        struct predict_in in;
+        struct prediction pr;
+
+        predict_input(j, v, j->est.dirty_bps * (1 - t / 100.0) /
+                                MAX(0.01, 1 - j->throttle / 100.0),
+                      budget_ms, &in);
+        predict_run(&in, &pr);
+        if (pr.converges)
+            return t;
+    }
+    return -1;
+}
+
+/* ferry's adaptive policy. */
+static size_t
+adaptive_tick(struct engine_job *j, const struct job_sample *s,
+              const struct view *v, struct engine_action *out, size_t max)
+{
+    const struct policy *pol = j->p.policy;
+    struct predict_in in;
+    char a[32], b[32], c[32], d[32];
+    size_t n = 0;
+    bool first_round = j->iteration <= 1;
+    bool stalled, wont;
+
+    if (j->switch_requested || j->postcopy_requested)
+        return 0;
+    if (!j->est.dirty_known && first_round)
+        return 0; /* nothing to predict with until round one ends */
+    predict_input(j, v, j->est.dirty_bps, (double)j->switch_ms, &in);
+    predict_run(&in, &j->pred);
+
+    if (!first_round && j->pred.downtime_now_ms <= (double)j->switch_ms) {
+        j->switch_requested = true;
+        decide(j, ACT_SWITCHOVER, 0,
+               "predicted downtime %s fits the %s %llu ms: %s left, "
+               "dirtying %s, link %s",
+               units_fmt_ms(a, sizeof a, j->pred.downtime_now_ms),
+               j->switch_ms > j->budget_ms ? "raised limit" : "budget",
+               (unsigned long long)j->switch_ms,
+               units_fmt_bytes(b, sizeof b, (uint64_t)v->remaining),
+               units_fmt_rate(c, sizeof c, j->est.unique_bps),
+               units_fmt_rate(d, sizeof d, in.bw_bps));
+        return emit(out, max, n, ACT_SWITCHOVER, 0);
+    }
+    if (first_round || j->iteration <= j->esc_round)
+        return 0; /* let a round pass after each escalation */
+    stalled = j->rounds_since_low >= pol->stall_rounds;
+    wont = !j->pred.converges;
+    if (!stalled && !wont)
+        return 0;
+    j->esc_round = j->iteration;
+
+    for (size_t i = 0; i < pol->n_escalation; i++) {
+        enum action_kind act = pol->escalation[i];
+
+        if (act == ACT_SET_DOWNTIME) {
+            double need = j->pred.stall_downtime_ms * 1.1;
+
+            if (j->switch_ms >= j->ceiling_ms)
+                continue;
+            if (!(need <= (double)j->ceiling_ms))
+                continue;
+            j->switch_ms = (uint64_t)MAX(need, (double)j->budget_ms);
+            decide(j, ACT_SET_DOWNTIME, j->switch_ms,
+                   "%s: the copy stalls near %s (downtime %s over the "
+                   "%llu ms budget); switching at up to %llu ms, within the "
+                   "%llu ms ceiling",
+                   stalled ? "no progress" : "will not converge",
+                   units_fmt_bytes(a, sizeof a,
+                                   (uint64_t)j->pred.stall_bytes),
+                   units_fmt_ms(b, sizeof b, j->pred.stall_downtime_ms),
+                   (unsigned long long)j->budget_ms,
+                   (unsigned long long)j->switch_ms,
+                   (unsigned long long)j->ceiling_ms);
+            return n; /* the switchover check fires next tick */
+        }
+        if (act == ACT_THROTTLE) {
+            double t = throttle_needed(j, v, (double)j->switch_ms);
+
+            if (t < 0)
+                continue;
+            j->throttle = t;
+            decide(j, ACT_THROTTLE, (uint64_t)t,
+                   "%s: guest dirties %s against a %s link; throttling vCPUs "
+                   "to %.0f%% is predicted to converge within the budget",
+                   stalled ? "no progress" : "will not converge",
+                   units_fmt_rate(a, sizeof a, j->est.unique_bps),
+                   units_fmt_rate(b, sizeof b, in.bw_bps), t);
+            return emit(out, max, n, ACT_THROTTLE, (uint64_t)t);
+        }
+        if (act == ACT_POSTCOPY) {
+            if (!pol->postcopy || s->stage != STAGE_MEMORY)
+                continue;
+            j->postcopy_requested = true;
+            decide(j, ACT_POSTCOPY, 0,
+                   "%s: pre-copy stalls at %s (downtime %s); post-copy "
+                   "switches now and pulls the rest in about %s",
+                   stalled ? "no progress" : "will not converge",
+                   units_fmt_bytes(a, sizeof a,
+                                   (uint64_t)MAX(j->pred.stall_bytes,
+                                                 v->remaining)),
+                   units_fmt_ms(b, sizeof b, j->pred.stall_downtime_ms),
+                   units_fmt_ms(c, sizeof c, j->pred.postcopy_ms));
+            return emit(out, max, n, ACT_POSTCOPY, 0);
+        }
+        if (act == ACT_PAUSE) {
+            j->paused = true;
+            j->switch_requested = true;
+            decide(j, ACT_PAUSE, 0,
+                   "%s: pausing the guest and copying the rest; downtime "
+                   "will be about %s",
+                   stalled ? "no progress" : "will not converge",
+                   units_fmt_ms(a, sizeof a, j->pred.downtime_now_ms));
+            n = emit(out, max, n, ACT_PAUSE, 0);
+            return emit(out, max, n, ACT_SWITCHOVER, 0);
+        }
+    }
+    j->abort_requested = true;
+    snprintf(j->reason, sizeof j->reason,
+             "cannot converge: guest dirties %s against %s; the copy stalls "
+             "near %s, downtime %s over the %llu ms budget, and policy %s "
+             "allows no further escalation",
+             units_fmt_rate(a, sizeof a, j->est.unique_bps),
+             units_fmt_rate(b, sizeof b, in.bw_bps),
+             units_fmt_bytes(c, sizeof c, (uint64_t)j->pred.stall_bytes),
+             units_fmt_ms(d, sizeof d, j->pred.stall_downtime_ms),
+             (unsigned long long)j->ceiling_ms, pol->name);
+    decide(j, ACT_ABORT, 0, "%s", j->reason);
+    return emit(out, max, n, ACT_ABORT, 0);
+}
+
+/* Phase from what the backend reports. */
+static void
+track_phase(struct engine_job *j, const struct job_sample *s,
+            const struct view *v)
+{
+    switch (s->status) {
+    case HV_SETUP:
+        set_phase(j, PH_PREPARE);
+        break;
+    case HV_ACTIVE:
+        if (j->switch_requested && s->guest_paused)
+            set_phase(j, PH_SWITCHOVER);
+        else if (!v->has_iteration || v->iteration <= 1)
+            set_phase(j, PH_BULK);
+        else
+            set_phase(j, PH_ITERATE);
+        break;
+    case HV_POSTCOPY:
+        set_phase(j, PH_SWITCHOVER);
+        break;
+    case HV_COMPLETED:
+        if (j->phase != PH_SWITCHOVER)
+            set_phase(j, PH_SWITCHOVER);
+        set_phase(j, PH_CLEANUP);
+        set_phase(j, PH_DONE);
+        break;
+    case HV_FAILED:
+        set_phase(j, PH_FAILED);
+        break;
+    case HV_CANCELLED:
+        if (j->reason[0] == '\0')
+            snprintf(j->reason, sizeof j->reason, "cancelled");
+        set_phase(j, PH_CANCELLED);
+        break;
+    }
+}
+
+size_t
+engine_step(struct engine_job *j, const struct job_sample *s,
+            struct engine_action *out, size_t max)
+{
+    struct view v;
+    size_t n = 0;
+
+    if (job_phase_final(j->phase))
+        return 0;
+    j->t_ms = sample_get(s, SF_TIME_ELAPSED, j->t_ms);
+    make_view(j, s, &v);
+    estimate(j, s, &v);
+    track_phase(j, s, &v);
+    if (s->status != HV_ACTIVE || j->abort_requested)
+        return 0;
+    if (j->p.max_time_ms > 0 && j->t_ms > j->p.max_time_ms) {
+        char a[32];
+
+        j->abort_requested = true;
+        snprintf(j->reason, sizeof j->reason,
+                 "did not complete within %s (the safety limit); policy %s "
+                 "never switched over",
+                 units_fmt_ms(a, sizeof a, (double)j->p.max_time_ms),
+                 j->p.policy->name);
+        decide(j, ACT_ABORT, 0, "%s", j->reason);
+        return emit(out, max, n, ACT_ABORT, 0);
+    }
+    if (j->p.policy->mode == POLICY_ADAPTIVE)
+        return adaptive_tick(j, s, &v, out, max);
+    n = schedule_tick(j, s, &v, out, max);
+    if (j->est.dirty_known || j->est.bw_known) {
+        struct predict_in in;
+
+        predict_input(j, &v, j->est.dirty_bps, (double)j->limit_ms, &in);
+        predict_run(&in, &j->pred);
+    }
+    return n;
+}
+
+enum action_kind
+engine_request(struct engine_job *j, enum action_kind a, uint64_t value,
+               struct engine_action *out, struct ferry_err *err)
+{
+    out->kind = ACT_NONE;
+    out->value = value;
+    if (job_phase_final(j->phase)) {
+        err_set(err, "the migration has already ended (%s)",
+                job_phase_name(j->phase));
+        return ACT_NONE;
+    }
+    switch (a) {
+    case ACT_ABORT:
+        if (j->phase == PH_SWITCHOVER && j->postcopy_requested) {
+            err_set(err, "post-copy has started: the guest runs on the "
+                         "destination and cannot go back");
+            return ACT_NONE;
+        }
+        j->abort_requested = true;
+        snprintf(j->reason, sizeof j->reason, "aborted by the operator");
+        decide(j, ACT_ABORT, 0, "aborted by the operator");
+        break;
+    case ACT_SWITCHOVER:
+        j->switch_requested = true;
+        decide(j, ACT_SWITCHOVER, 0,
+               "switchover forced by the operator (predicted downtime %.0f "
+               "ms)",
+               j->pred.downtime_now_ms);
+        break;
+    case ACT_POSTCOPY:
+        if (!j->p.policy->postcopy) {
+            err_set(err, "policy %s did not enable post-copy at the start",
+                    j->p.policy->name);
+            return ACT_NONE;
+        }
+        if (j->p.kind == KIND_STORAGE) {
+            err_set(err, "post-copy applies to memory, not to a storage "
+                         "migration");
+            return ACT_NONE;
+        }
+        j->postcopy_requested = true;
+        decide(j, ACT_POSTCOPY, 0, "post-copy started by the operator");
+        break;
+    case ACT_THROTTLE:
+        if (value > 99) {
+            err_set(err, "a throttle is between 0 and 99 %%");
+            return ACT_NONE;
+        }
+        j->throttle = (double)value;
+        decide(j, ACT_THROTTLE, value, "throttle set to %llu%% by the operator",
+               (unsigned long long)value);
+        break;
+    case ACT_PAUSE:
+        j->paused = true;
+        decide(j, ACT_PAUSE, 0, "guest paused by the operator");
+        break;
+    default:
+        err_set(err, "'%s' is not an operator command", action_name(a));
+        return ACT_NONE;
+    }
+    out->kind = a;
+    return a;
+}
+
+void
+engine_set_budget(struct engine_job *j, uint64_t budget_ms)
+{
+    j->budget_ms = budget_ms;
+    if (j->ceiling_ms < budget_ms)
+        j->ceiling_ms = budget_ms;
+    j->switch_ms = budget_ms;
+    decide(j, ACT_NONE, budget_ms, "downtime budget set to %llu ms by the "
+           "operator", (unsigned long long)budget_ms);
+}
+
+void
+engine_fail(struct engine_job *j, uint64_t t_ms, const char *reason)
+{
+    if (job_phase_final(j->phase))
+        return;
+    j->t_ms = MAX(j->t_ms, t_ms);
+    snprintf(j->reason, sizeof j->reason, "%s", reason);
+    set_phase(j, PH_FAILED);
+}
+
+enum job_phase
+engine_phase(const struct engine_job *j)
+{
+    return j->phase;
+}
+
+const char *
+engine_reason(const struct engine_job *j)
+{
+    return j->reason;
+}
+
+const struct job_params *
+engine_params(const struct engine_job *j)
+{
+    return &j->p;
+}
+
+const struct estimate *
+engine_estimate(const struct engine_job *j)
+{
+    return &j->est;
+}
+
+const struct prediction *
+engine_prediction(const struct engine_job *j)
+{
+    return &j->pred;
+}
+
+const struct decision *
+engine_decisions(const struct engine_job *j, size_t *n)
+{
+    *n = j->n_dec;
+    return j->dec;
+}
+
+uint64_t
+engine_budget_ms(const struct engine_job *j)
+{
+    return j->budget_ms;
+}
+
+size_t
+engine_phase_log(const struct engine_job *j, const uint64_t **t,
+                 const enum job_phase **ph)
+{
+    *t = j->ph_t;
+    *ph = j->ph;
+    return j->n_ph;
+}
+
+/* Whole-migration prediction before the start: round one sends the memory
+ * (zero pages cheaply), then the model runs round by round. */
+void
+engine_plan(const struct job_params *p, struct prediction *out)
+{
+    struct predict_in in;
+    struct prediction mem;
+    double bw = (double)p->bw_bps;
+    double dbw = p->disk_bw_bps ? (double)p->disk_bw_bps : bw;
+    double budget = (double)p->budget_ms;
+    double disk_ms = 0, disk_bytes = 0;
+
+    memset(out, 0, sizeof *out);
+    if (p->kind != KIND_COMPUTE) {
+        struct prediction dp;
+
+        memset(&in, 0, sizeof in);
+        in.remaining_bytes = (double)p->disk_bytes;
+        in.dirty_bps = (double)p->hint_disk_dirty_bps;
+        in.wss_bytes = (double)p->hint_disk_wss_bytes;
+        in.bw_bps = dbw;
+        in.final_bps = dbw;
+        in.overhead_ms = (double)p->overhead_ms;
+        in.budget_ms = budget;
+        /* Round one copies the whole disk; switchover cannot happen in
+         * it, so predict from its end. */
+        in.since_sync_s = (double)p->disk_bytes / dbw;
+        in.remaining_bytes = predict_dirtied(in.dirty_bps, in.wss_bytes,
+                                             in.since_sync_s);
+        in.since_sync_s = 0;
+        predict_run(&in, &dp);
+        disk_ms = (double)p->disk_bytes / dbw * 1000.0;
+        disk_bytes = (double)p->disk_bytes;
+        if (p->kind == KIND_STORAGE) {
+            *out = dp;
+            out->total_ms += disk_ms;
+            out->bytes += disk_bytes;
+            out->rounds += 1;
+            return;
+        }
+        if (!dp.converges) {
+            *out = dp;
+            return;
+        }
+        /* Both: the disks reach sync, then memory moves; the mirror keeps
+         * the disks in sync meanwhile (its dirt shares the link). */
+        disk_ms += dp.total_ms - dp.downtime_ms;
+        disk_bytes += dp.bytes;
+        bw -= MIN(bw * 0.5, (double)p->hint_disk_dirty_bps);
+    }
+    memset(&in, 0, sizeof in);
+    in.dirty_bps = (double)p->hint_dirty_bps;
+    in.wss_bytes = (double)p->hint_wss_bytes;
+    in.bw_bps = bw;
+    in.final_bps = p->final_bps ? (double)p->final_bps : bw;
+    in.overhead_ms = (double)p->overhead_ms;
+    in.budget_ms = budget;
+    {
+        double wire = p->memory_wire_bytes ? (double)p->memory_wire_bytes
+                                           : (double)p->memory_bytes;
+        double t1 = wire / bw;
+
+        in.remaining_bytes =
+            predict_dirtied(in.dirty_bps, in.wss_bytes, t1);
+        predict_run(&in, &mem);
+        *out = mem;
+        out->total_ms += t1 * 1000.0 + disk_ms;
+        out->bytes += wire + disk_bytes;
+        out->rounds += 1;
+        out->postcopy_ms += t1 * 1000.0 + disk_ms;
+    }
+}

@@ -1,0 +1,704 @@
+/* The simulated datacenter: loading and validating its INI description. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ferry/ini.h"
+#include "ferry/sim.h"
+#include "ferry/units.h"
+#include "sim_internal.h"
+
+struct profile {
+    const char *name;
+    double wss_frac;        /* of memory */
+    uint64_t wss_min;
+    double hot_fraction, hot_share;
+    uint64_t dirty_bps;
+    uint64_t burst_bps, burst_period_ms, burst_ms;
+    double jitter, zero_fraction;
+    uint64_t disk_write_bps, disk_hot_bytes;
+};
+
+/* Workload presets; every value can be overridden per VM. */
+static const struct profile profiles[] = {
+    {.name = "idle", .wss_frac = 0.01, .wss_min = 16 * MiB,
+     .hot_fraction = 0.5, .hot_share = 0.5, .dirty_bps = 1 * MiB,
+     .jitter = 0.05, .zero_fraction = 0.7},
+    {.name = "web", .wss_frac = 0.05, .wss_min = 128 * MiB,
+     .hot_fraction = 0.2, .hot_share = 0.8, .dirty_bps = 40 * MiB,
+     .jitter = 0.2, .zero_fraction = 0.4, .disk_write_bps = 2 * MiB,
+     .disk_hot_bytes = 512 * MiB},
+    {.name = "database", .wss_frac = 0.40, .wss_min = 512 * MiB,
+     .hot_fraction = 0.25, .hot_share = 0.75, .dirty_bps = 350 * MiB,
+     .jitter = 0.1, .zero_fraction = 0.1, .disk_write_bps = 40 * MiB,
+     .disk_hot_bytes = 8 * GiB},
+    {.name = "cache", .wss_frac = 0.60, .wss_min = 1 * GiB,
+     .hot_fraction = 0.5, .hot_share = 0.6, .dirty_bps = 1800 * MiB,
+     .jitter = 0.05, .zero_fraction = 0.05},
+    {.name = "batch", .wss_frac = 0.20, .wss_min = 256 * MiB,
+     .hot_fraction = 0.3, .hot_share = 0.7, .dirty_bps = 30 * MiB,
+     .burst_bps = 900 * MiB, .burst_period_ms = 20000, .burst_ms = 5000,
+     .jitter = 0.1, .zero_fraction = 0.3, .disk_write_bps = 10 * MiB,
+     .disk_hot_bytes = 2 * GiB},
+    {.name = "disk", .wss_frac = 0.05, .wss_min = 64 * MiB,
+     .hot_fraction = 0.3, .hot_share = 0.7, .dirty_bps = 20 * MiB,
+     .jitter = 0.1, .zero_fraction = 0.3, .disk_write_bps = 120 * MiB,
+     .disk_hot_bytes = 4 * GiB},
+};
+
+static const struct profile *
+profile_find(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(profiles); i++)
+        if (strcasecmp(profiles[i].name, name) == 0)
+            return &profiles[i];
+    return NULL;
+}
+
+/* Per-VM values read from the file; -1/NaN means "from the profile". */
+struct vm_over {
+    const struct profile *prof;
+    double wss_frac;
+    int64_t wss, dirty, burst, burst_period, burst_len, disk_write, disk_hot;
+    double hot_fraction, hot_share, jitter, zero_fraction;
+};
+
+struct ref {
+    const struct ini_entry *e;
+    char *what;   /* "host" or "datastore" */
+    char *name;
+};
+
+struct loader {
+    struct sim_dc *dc;
+    const struct ini_doc *doc;
+    struct vm_over *over;
+    size_t n_over, cap_over;
+    struct ref *refs;
+    size_t n_refs, cap_refs;
+};
+
+static void
+ref_add(struct loader *l, const struct ini_entry *e, const char *what,
+        const char *name)
+{
+    struct ref *r;
+
+    l->refs = xgrow(l->refs, &l->cap_refs, l->n_refs + 1, sizeof *l->refs);
+    r = &l->refs[l->n_refs++];
+    r->e = e;
+    r->what = xstrdup(what);
+    r->name = xstrdup(name);
+}
+
+static int
+sim_key(struct loader *l, const struct ini_entry *e, struct ferry_err *err)
+{
+    struct sim_dc *dc = l->dc;
+    uint64_t u;
+
+    if (strcmp(e->key, "seed") == 0)
+        return ini_get_uint(l->doc, e, 0, UINT64_MAX, &dc->seed, err);
+    if (strcmp(e->key, "tick") == 0) {
+        if (ini_get_ms(l->doc, e, &u, err) < 0)
+            return -1;
+        if (u < 1 || u > 1000)
+            return ini_error(l->doc, e, err, "tick must be 1 ms to 1 s");
+        dc->tick_ms = u;
+        return 0;
+    }
+    if (strcmp(e->key, "link_bandwidth") == 0)
+        return ini_get_rate(l->doc, e, &dc->model.default_link_bps, err);
+    if (strcmp(e->key, "link_latency_us") == 0) {
+        if (ini_get_uint(l->doc, e, 0, 10000000, &u, err) < 0)
+            return -1;
+        dc->model.default_link_latency_us = (uint32_t)u;
+        return 0;
+    }
+    if (strcmp(e->key, "switchover_overhead") == 0)
+        return ini_get_ms(l->doc, e, &dc->switch_overhead_ms, err);
+    if (strcmp(e->key, "pivot_overhead") == 0)
+        return ini_get_ms(l->doc, e, &dc->pivot_overhead_ms, err);
+    if (strcmp(e->key, "device_state") == 0)
+        return ini_get_bytes(l->doc, e, &dc->device_state_bytes, err);
+    return ini_error(l->doc, e, err, "unknown key");
+}
+
+static int
+host_key(struct loader *l, struct model_host *h, const struct ini_entry *e,
+         struct ferry_err *err)
+{
+    uint64_t u;
+
+    if (strcmp(e->key, "cpu_model") == 0) {
+        free(h->cpu_model);
+        h->cpu_model = xstrdup(e->value);
+    } else if (strcmp(e->key, "cpu_flags") == 0) {
+        strv_free(h->cpu_flags, h->n_cpu_flags);
+        h->cpu_flags = strv_split(e->value, &h->n_cpu_flags);
+    } else if (strcmp(e->key, "cores") == 0) {
+        if (ini_get_uint(l->doc, e, 1, 100000, &u, err) < 0)
+            return -1;
+        h->cores = (unsigned)u;
+    } else if (strcmp(e->key, "memory") == 0) {
+        return ini_get_bytes(l->doc, e, &h->memory_bytes, err);
+    } else if (strcmp(e->key, "networks") == 0) {
+        strv_free(h->networks, h->n_networks);
+        h->networks = strv_split(e->value, &h->n_networks);
+    } else if (strcmp(e->key, "up") == 0) {
+        return ini_get_bool(l->doc, e, &h->up, err);
+    } else {
+        return ini_error(l->doc, e, err, "unknown key");
+    }
+    return 0;
+}
+
+static int
+link_key(struct loader *l, struct model_link *k, const struct ini_entry *e,
+         struct ferry_err *err)
+{
+    uint64_t u;
+
+    if (strcmp(e->key, "bandwidth") == 0)
+        return ini_get_rate(l->doc, e, &k->bandwidth_bps, err);
+    if (strcmp(e->key, "latency_us") == 0) {
+        if (ini_get_uint(l->doc, e, 0, 10000000, &u, err) < 0)
+            return -1;
+        k->latency_us = (uint32_t)u;
+        return 0;
+    }
+    return ini_error(l->doc, e, err, "unknown key");
+}
+
+static int
+ds_key(struct loader *l, struct model_datastore *d, const struct ini_entry *e,
+       struct ferry_err *err)
+{
+    if (strcmp(e->key, "type") == 0) {
+        free(d->type);
+        d->type = xstrdup(e->value);
+    } else if (strcmp(e->key, "capacity") == 0) {
+        return ini_get_bytes(l->doc, e, &d->capacity_bytes, err);
+    } else if (strcmp(e->key, "used") == 0) {
+        return ini_get_bytes(l->doc, e, &d->used_bytes, err);
+    } else if (strcmp(e->key, "throughput") == 0) {
+        return ini_get_rate(l->doc, e, &d->throughput_bps, err);
+    } else if (strcmp(e->key, "hosts") == 0) {
+        strv_free(d->hosts, d->n_hosts);
+        d->hosts = strv_split(e->value, &d->n_hosts);
+        for (size_t i = 0; i < d->n_hosts; i++)
+            ref_add(l, e, "host", d->hosts[i]);
+    } else if (strcmp(e->key, "shared") == 0) {
+        return ini_get_bool(l->doc, e, &d->shared, err);
+    } else {
+        return ini_error(l->doc, e, err, "unknown key");
+    }
+    return 0;
+}
+
+/* "vda:ds-shared:40GiB[:12GiB]" */
+static int
+parse_disks(struct loader *l, struct model_vm *vm, const struct ini_entry *e,
+            struct ferry_err *err)
+{
+    size_t n;
+    char **v = strv_split(e->value, &n);
+    int rc = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *parts[4] = {0}, *save = NULL, *tok;
+        size_t np = 0;
+        struct model_disk *d;
+        struct ferry_err in;
+
+        for (tok = strtok_r(v[i], ":", &save); tok && np < 4;
+             tok = strtok_r(NULL, ":", &save))
+            parts[np++] = str_trim(tok);
+        if (np < 3 || tok != NULL) {
+            rc = ini_error(l->doc, e, err,
+                           "disk '%s' is not TARGET:DATASTORE:SIZE[:USED]",
+                           v[i]);
+            break;
+        }
+        d = model_vm_disk_add(vm, parts[0], parts[1]);
+        ref_add(l, e, "datastore", parts[1]);
+        if (units_parse_bytes(parts[2], &d->size_bytes, &in) < 0) {
+            rc = ini_error(l->doc, e, err, "disk %s: %s", parts[0], in.msg);
+            break;
+        }
+        d->allocated_bytes = d->size_bytes;
+        if (np == 4 &&
+            units_parse_bytes(parts[3], &d->allocated_bytes, &in) < 0) {
+            rc = ini_error(l->doc, e, err, "disk %s: %s", parts[0], in.msg);
+            break;
+        }
+        if (d->allocated_bytes > d->size_bytes) {
+            rc = ini_error(l->doc, e, err,
+                           "disk %s: %s used is more than its size",
+                           parts[0], parts[3]);
+            break;
+        }
+    }
+    strv_free(v, n);
+    return rc;
+}
+
+/* A size that may be given as a percentage of memory. */
+static int
+size_or_pct(struct loader *l, const struct ini_entry *e, int64_t *abs,
+            double *frac, struct ferry_err *err)
+{
+    if (strchr(e->value, '%') != NULL) {
+        double pct;
+
+        if (ini_get_percent(l->doc, e, &pct, err) < 0)
+            return -1;
+        *frac = pct / 100.0;
+        *abs = -1;
+        return 0;
+    }
+    {
+        uint64_t u;
+
+        if (ini_get_bytes(l->doc, e, &u, err) < 0)
+            return -1;
+        *abs = (int64_t)u;
+        return 0;
+    }
+}
+
+static int
+rate_key(struct loader *l, const struct ini_entry *e, int64_t *out,
+         struct ferry_err *err)
+{
+    uint64_t u;
+
+    if (ini_get_rate(l->doc, e, &u, err) < 0)
+        return -1;
+    *out = (int64_t)u;
+    return 0;
+}
+
+static int
+vm_key(struct loader *l, struct model_vm *vm, struct vm_over *o,
+       const struct ini_entry *e, struct ferry_err *err)
+{
+    const char *k = e->key;
+    uint64_t u;
+
+    if (strcmp(k, "host") == 0) {
+        free(vm->host);
+        vm->host = xstrdup(e->value);
+        ref_add(l, e, "host", e->value);
+    } else if (strcmp(k, "memory") == 0) {
+        if (ini_get_bytes(l->doc, e, &vm->memory_bytes, err) < 0)
+            return -1;
+        if (vm->memory_bytes < 16 * MiB || vm->memory_bytes > 4 * TiB)
+            return ini_error(l->doc, e, err,
+                             "memory must be between 16 MiB and 4 TiB");
+    } else if (strcmp(k, "vcpus") == 0) {
+        if (ini_get_uint(l->doc, e, 1, 1024, &u, err) < 0)
+            return -1;
+        vm->vcpus = (unsigned)u;
+    } else if (strcmp(k, "cpu_model") == 0) {
+        free(vm->cpu_model);
+        vm->cpu_model = xstrdup(e->value);
+    } else if (strcmp(k, "cpu_flags") == 0) {
+        strv_free(vm->cpu_flags, vm->n_cpu_flags);
+        vm->cpu_flags = strv_split(e->value, &vm->n_cpu_flags);
+    } else if (strcmp(k, "disks") == 0) {
+        return parse_disks(l, vm, e, err);
+    } else if (strcmp(k, "networks") == 0) {
+        strv_free(vm->networks, vm->n_networks);
+        vm->networks = strv_split(e->value, &vm->n_networks);
+    } else if (strcmp(k, "state") == 0) {
+        if (strcasecmp(e->value, "running") == 0)
+            vm->state = VM_RUNNING;
+        else if (strcasecmp(e->value, "paused") == 0)
+            vm->state = VM_PAUSED;
+        else if (strcasecmp(e->value, "shutoff") == 0 ||
+                 strcasecmp(e->value, "shut off") == 0)
+            vm->state = VM_SHUTOFF;
+        else
+            return ini_error(l->doc, e, err,
+                             "'%s' is not a state (running, paused, shutoff)",
+                             e->value);
+    } else if (strcmp(k, "not_migratable") == 0) {
+        vm->live_migratable = false;
+        free(vm->not_migratable_reason);
+        vm->not_migratable_reason = xstrdup(e->value);
+    } else if (strcmp(k, "workload") == 0) {
+        o->prof = profile_find(e->value);
+        if (o->prof == NULL)
+            return ini_error(l->doc, e, err,
+                             "unknown workload '%s' (idle, web, database, "
+                             "cache, batch, disk)",
+                             e->value);
+    } else if (strcmp(k, "wss") == 0) {
+        return size_or_pct(l, e, &o->wss, &o->wss_frac, err);
+    } else if (strcmp(k, "dirty_rate") == 0) {
+        return rate_key(l, e, &o->dirty, err);
+    } else if (strcmp(k, "burst_rate") == 0) {
+        return rate_key(l, e, &o->burst, err);
+    } else if (strcmp(k, "burst_period") == 0) {
+        if (ini_get_ms(l->doc, e, &u, err) < 0)
+            return -1;
+        o->burst_period = (int64_t)u;
+    } else if (strcmp(k, "burst_length") == 0) {
+        if (ini_get_ms(l->doc, e, &u, err) < 0)
+            return -1;
+        o->burst_len = (int64_t)u;
+    } else if (strcmp(k, "hot_fraction") == 0) {
+        return ini_get_double(l->doc, e, 0.001, 1, &o->hot_fraction, err);
+    } else if (strcmp(k, "hot_share") == 0) {
+        return ini_get_double(l->doc, e, 0, 1, &o->hot_share, err);
+    } else if (strcmp(k, "jitter") == 0) {
+        return ini_get_double(l->doc, e, 0, 0.9, &o->jitter, err);
+    } else if (strcmp(k, "zero_fraction") == 0) {
+        return ini_get_double(l->doc, e, 0, 1, &o->zero_fraction, err);
+    } else if (strcmp(k, "disk_write_rate") == 0) {
+        return rate_key(l, e, &o->disk_write, err);
+    } else if (strcmp(k, "disk_hot") == 0) {
+        if (ini_get_bytes(l->doc, e, &u, err) < 0)
+            return -1;
+        o->disk_hot = (int64_t)u;
+    } else {
+        return ini_error(l->doc, e, err, "unknown key");
+    }
+    return 0;
+}
+
+static void
+over_init(struct vm_over *o)
+{
+    o->prof = &profiles[0];
+    o->wss_frac = NAN;
+    o->wss = o->dirty = o->burst = o->burst_period = o->burst_len = -1;
+    o->disk_write = o->disk_hot = -1;
+    o->hot_fraction = o->hot_share = o->jitter = o->zero_fraction = NAN;
+}
+
+#define PICK(ov, pv) ((ov) >= 0 ? (uint64_t)(ov) : (pv))
+#define PICKD(ov, pv) (isnan(ov) ? (pv) : (ov))
+
+/* Resolve a VM's workload from its profile and overrides. */
+static void
+workload_resolve(struct sim_workload *w, const struct vm_over *o,
+                 const struct model_vm *vm)
+{
+    const struct profile *p = o->prof;
+    double frac = PICKD(o->wss_frac, p->wss_frac);
+    uint64_t mem = vm->memory_bytes, disk = 0;
+
+    for (size_t i = 0; i < vm->n_disks; i++)
+        disk = MAX(disk, vm->disks[i].size_bytes);
+    w->profile = xstrdup(p->name);
+    w->wss_bytes = o->wss >= 0 ? (uint64_t)o->wss
+                               : MAX((uint64_t)(frac * (double)mem),
+                                     p->wss_min);
+    w->wss_bytes = MIN(w->wss_bytes, mem);
+    w->hot_fraction = PICKD(o->hot_fraction, p->hot_fraction);
+    w->hot_share = PICKD(o->hot_share, p->hot_share);
+    w->dirty_bps = PICK(o->dirty, p->dirty_bps);
+    w->burst_bps = PICK(o->burst, p->burst_bps);
+    w->burst_period_ms = PICK(o->burst_period, p->burst_period_ms);
+    w->burst_ms = PICK(o->burst_len, p->burst_ms);
+    w->jitter = PICKD(o->jitter, p->jitter);
+    w->zero_fraction = PICKD(o->zero_fraction, p->zero_fraction);
+    w->disk_write_bps = PICK(o->disk_write, p->disk_write_bps);
+    w->disk_hot_bytes = PICK(o->disk_hot, p->disk_hot_bytes);
+    if (disk > 0)
+        w->disk_hot_bytes = MIN(w->disk_hot_bytes, disk);
+    else
+        w->disk_write_bps = 0;
+}
+
+/* Check references and required keys once everything is read. */
+static int
+validate(struct loader *l, struct ferry_err *err)
+{
+    struct model *m = &l->dc->model;
+
+    for (size_t i = 0; i < l->n_refs; i++) {
+        const struct ref *r = &l->refs[i];
+        bool ok = strcmp(r->what, "host") == 0 ? model_host(m, r->name) != NULL
+                                              : model_ds(m, r->name) != NULL;
+
+        if (!ok)
+            return ini_error(l->doc, r->e, err, "no %s named '%s'", r->what,
+                             r->name);
+    }
+    if (m->n_hosts == 0) {
+        err_set(err, "%s: no [host NAME] section: a datacenter needs hosts",
+                l->doc->name);
+        return -1;
+    }
+    for (size_t i = 0; i < m->n_vms; i++) {
+        struct model_vm *vm = &m->vms[i];
+
+        if (vm->host == NULL) {
+            err_set(err, "%s: [vm %s] has no host = key", l->doc->name,
+                    vm->name);
+            return -1;
+        }
+        if (vm->memory_bytes == 0) {
+            err_set(err, "%s: [vm %s] has no memory = key", l->doc->name,
+                    vm->name);
+            return -1;
+        }
+        for (size_t d = 0; d < vm->n_disks; d++) {
+            struct model_datastore *ds = model_ds(m, vm->disks[d].datastore);
+
+            if (!model_ds_seen_by(ds, vm->host)) {
+                err_set(err,
+                        "%s: [vm %s] disk %s is on datastore %s, which its "
+                        "host %s cannot see",
+                        l->doc->name, vm->name, vm->disks[d].target, ds->name,
+                        vm->host);
+                return -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < m->n_hosts; i++) {
+        if (m->hosts[i].memory_bytes == 0) {
+            err_set(err, "%s: [host %s] has no memory = key", l->doc->name,
+                    m->hosts[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Find or create the section's object; "vm" sections get an override. */
+static int
+load_doc(struct loader *l, struct ferry_err *err)
+{
+    struct model *m = &l->dc->model;
+    const char *prev = NULL;
+    void *obj = NULL;
+    struct vm_over *over = NULL;
+    enum { S_NONE, S_SIM, S_HOST, S_LINK, S_DS, S_VM } kind = S_NONE;
+
+    for (size_t i = 0; i < l->doc->n; i++) {
+        const struct ini_entry *e = &l->doc->v[i];
+        const char *name;
+
+        if (prev == NULL || strcmp(prev, e->section) != 0) {
+            prev = e->section;
+            if (strcmp(e->section, "sim") == 0) {
+                kind = S_SIM;
+            } else if ((name = ini_section_name(e->section, "host"))) {
+                if (model_host(m, name))
+                    return ini_error(l->doc, e, err,
+                                     "host %s is defined twice", name);
+                obj = model_host_add(m, name);
+                kind = S_HOST;
+            } else if ((name = ini_section_name(e->section, "link"))) {
+                char a[128], b[128];
+
+                if (sscanf(name, "%127s %127s", a, b) != 2)
+                    return ini_error(l->doc, e, err,
+                                     "a link section is [link HOST HOST]");
+                obj = model_link_add(m, a, b);
+                ref_add(l, e, "host", a);
+                ref_add(l, e, "host", b);
+                kind = S_LINK;
+            } else if ((name = ini_section_name(e->section, "datastore"))) {
+                if (model_ds(m, name))
+                    return ini_error(l->doc, e, err,
+                                     "datastore %s is defined twice", name);
+                obj = model_ds_add(m, name);
+                kind = S_DS;
+            } else if ((name = ini_section_name(e->section, "vm"))) {
+                if (model_vm(m, name))
+                    return ini_error(l->doc, e, err,
+                                     "vm %s is defined twice", name);
+                obj = model_vm_add(m, name);
+                l->over = xgrow(l->over, &l->cap_over, l->n_over + 1,
+                                sizeof *l->over);
+                over = &l->over[l->n_over++];
+                over_init(over);
+                kind = S_VM;
+            } else {
+                return ini_error(
+                    l->doc, e, err,
+                    "unknown section (sim, host NAME, link A B, datastore "
+                    "NAME, vm NAME)");
+            }
+        }
+        switch (kind) {
+        case S_SIM:
+            if (sim_key(l, e, err) < 0)
+                return -1;
+            break;
+        case S_HOST:
+            if (host_key(l, obj, e, err) < 0)
+                return -1;
+            break;
+        case S_LINK:
+            if (link_key(l, obj, e, err) < 0)
+                return -1;
+            break;
+        case S_DS:
+            if (ds_key(l, obj, e, err) < 0)
+                return -1;
+            break;
+        case S_VM:
+            if (vm_key(l, obj, over, e, err) < 0)
+                return -1;
+            break;
+        case S_NONE:
+            return ini_error(l->doc, e, err, "key outside of any section");
+        }
+    }
+    return 0;
+}
+
+static struct sim_dc *
+dc_from_doc(const struct ini_doc *doc, struct ferry_err *err)
+{
+    struct sim_dc *dc = xcalloc(1, sizeof *dc);
+    struct loader l = {.dc = dc, .doc = doc};
+    int rc;
+
+    model_init(&dc->model);
+    dc->seed = 1;
+    dc->tick_ms = 10;
+    dc->switch_overhead_ms = 25;
+    dc->pivot_overhead_ms = 40;
+    dc->device_state_bytes = 2 * MiB;
+    dc->model.default_link_bps = 10000000000ULL / 8;
+    rc = load_doc(&l, err);
+    if (rc == 0)
+        rc = validate(&l, err);
+    if (rc == 0) {
+        struct model *m = &dc->model;
+
+        dc->wl = xcalloc(m->n_vms, sizeof *dc->wl);
+        for (size_t i = 0; i < m->n_vms; i++)
+            workload_resolve(&dc->wl[i], &l.over[i], &m->vms[i]);
+        /* Datastores count the disks on them as used. */
+        for (size_t i = 0; i < m->n_vms; i++)
+            for (size_t d = 0; d < m->vms[i].n_disks; d++) {
+                struct model_datastore *ds =
+                    model_ds(m, m->vms[i].disks[d].datastore);
+
+                ds->used_bytes += m->vms[i].disks[d].allocated_bytes;
+            }
+        for (size_t i = 0; i < m->n_datastores; i++) {
+            struct model_datastore *ds = &m->datastores[i];
+
+            if (ds->n_hosts > 1)
+                ds->shared = true;
+            if (ds->used_bytes > ds->capacity_bytes) {
+                err_set(err, "%s: [datastore %s] holds more than its "
+                        "capacity", doc->name, ds->name);
+                rc = -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < l.n_refs; i++) {
+        free(l.refs[i].what);
+        free(l.refs[i].name);
+    }
+    free(l.refs);
+    free(l.over);
+    if (rc < 0) {
+        sim_dc_free(dc);
+        return NULL;
+    }
+    return dc;
+}
+
+struct sim_dc *
+sim_dc_load_string(const char *name, const char *text, struct ferry_err *err)
+{
+    struct ini_doc *doc = ini_load_string(name, text, err);
+    struct sim_dc *dc;
+
+    if (doc == NULL)
+        return NULL;
+    dc = dc_from_doc(doc, err);
+    ini_free(doc);
+    return dc;
+}
+
+struct sim_dc *
+sim_dc_load_file(const char *path, struct ferry_err *err)
+{
+    struct ini_doc *doc = ini_load_file(path, err);
+    struct sim_dc *dc;
+
+    if (doc == NULL)
+        return NULL;
+    dc = dc_from_doc(doc, err);
+    ini_free(doc);
+    return dc;
+}
+
+struct sim_dc *
+sim_dc_demo(struct ferry_err *err)
+{
+    return sim_dc_load_string("<demo datacenter>", demo_ini, err);
+}
+
+void
+sim_dc_free(struct sim_dc *dc)
+{
+    if (dc == NULL)
+        return;
+    if (dc->wl != NULL)
+        for (size_t i = 0; i < dc->model.n_vms; i++)
+            free(dc->wl[i].profile);
+    free(dc->wl);
+    model_fini(&dc->model);
+    free(dc);
+}
+
+struct model *
+sim_dc_model(struct sim_dc *dc)
+{
+    return &dc->model;
+}
+
+const struct sim_workload *
+sim_dc_workload(const struct sim_dc *dc, const char *vm)
+{
+    for (size_t i = 0; i < dc->model.n_vms; i++)
+        if (strcmp(dc->model.vms[i].name, vm) == 0)
+            return &dc->wl[i];
+    return NULL;
+}
+
+uint64_t
+sim_dc_seed(const struct sim_dc *dc)
+{
+    return dc->seed;
+}
+
+void
+sim_dc_set_seed(struct sim_dc *dc, uint64_t seed)
+{
+    dc->seed = seed;
+}
+
+uint64_t
+sim_dc_overhead_ms(const struct sim_dc *dc, enum job_kind k)
+{
+    return k == KIND_STORAGE ? dc->pivot_overhead_ms : dc->switch_overhead_ms;
+}
+
+uint64_t
+sim_workload_avg_bps(const struct sim_workload *w)
+{
+    double on;
+
+    if (w->burst_bps == 0 || w->burst_period_ms == 0)
+        return w->dirty_bps;
+    on = (double)MIN(w->burst_ms, w->burst_period_ms) /
+         (double)w->burst_period_ms;
+    return (uint64_t)(on * (double)w->burst_bps +
+                      (1 - on) * (double)w->dirty_bps);
+}
