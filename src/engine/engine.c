@@ -11,6 +11,9 @@
 
 #define MAX_OBS 8
 #define EWMA 0.3
+#define SWITCH_MARGIN 0.92
+/* Throttle only while it costs little time against post-copy. */
+#define THROTTLE_VS_POSTCOPY 1.5
 
 struct round_obs {
     double t_s;  /* round length */
@@ -293,8 +296,8 @@ fit_dirty(struct engine_job *j)
             err += rel * rel;
         }
         /* Prefer the pre-measured working set when rounds cannot tell. */
-        if (hint_w > 0 && w > 0)
-            err += 1e-4 * fabs(log(w / hint_w));
+        if (hint_w > 0)
+            err += w > 0 ? 1e-4 * fabs(log(w / hint_w)) : 1e-3;
         if (err < best_err - 1e-12) {
             best_err = err;
             best_w = w;
@@ -578,7 +581,7 @@ schedule_tick(struct engine_job *j, const struct job_sample *s,
  * the budget, or -1. */
 static double
 throttle_needed(const struct engine_job *j, const struct view *v,
-                double budget_ms)
+                double budget_ms, double *total_ms)
 {
     const struct policy *pol = j->p.policy;
 
@@ -591,8 +594,10 @@ throttle_needed(const struct engine_job *j, const struct view *v,
                                 MAX(0.01, 1 - j->throttle / 100.0),
                       budget_ms, &in);
         predict_run(&in, &pr);
-        if (pr.converges)
+        if (pr.converges) {
+            *total_ms = pr.total_ms;
             return t;
+        }
     }
     return -1;
 }
@@ -616,7 +621,9 @@ adaptive_tick(struct engine_job *j, const struct job_sample *s,
     predict_input(j, v, j->est.dirty_bps, (double)j->switch_ms, &in);
     predict_run(&in, &j->pred);
 
-    if (!first_round && j->pred.downtime_now_ms <= (double)j->switch_ms) {
+    /* Switch a little inside the limit: the estimate has noise. */
+    if (!first_round &&
+        j->pred.downtime_now_ms <= SWITCH_MARGIN * (double)j->switch_ms) {
         j->switch_requested = true;
         decide(j, ACT_SWITCHOVER, 0,
                "predicted downtime %s fits the %s %llu ms: %s left, "
@@ -662,9 +669,17 @@ adaptive_tick(struct engine_job *j, const struct job_sample *s,
             return n; /* the switchover check fires next tick */
         }
         if (act == ACT_THROTTLE) {
-            double t = throttle_needed(j, v, (double)j->switch_ms);
+            double total = INFINITY;
+            double t = throttle_needed(j, v, SWITCH_MARGIN * (double)j->switch_ms,
+                                       &total);
 
             if (t < 0)
+                continue;
+            /* A long throttle hurts the guest more than a short post-copy
+             * when the policy allows both. */
+            if (policy_allows(pol, ACT_POSTCOPY) && pol->postcopy &&
+                s->stage == STAGE_MEMORY &&
+                total > THROTTLE_VS_POSTCOPY * j->pred.postcopy_ms)
                 continue;
             j->throttle = t;
             decide(j, ACT_THROTTLE, (uint64_t)t,

@@ -1,2 +1,68 @@
 #!/bin/sh
-exit 0
+# The command line contract (DESIGN.md): outputs, JSON shapes, exit codes.
+set -u
+FERRY=${1:?usage: test_cli.sh path/to/ferry}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT INT TERM
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+no() { fail=$((fail + 1)); echo "not ok - $1"; }
+expect_rc() { # want desc cmd...
+    want=$1 desc=$2; shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"; rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "$desc"; else no "$desc (exit $rc, want $want): $(cat "$TMP/err")"; fi
+}
+json_ok() { # desc python-expression (over `d`, the parsed stdout)
+    if python3 -c "import json,sys; d=json.load(open('$TMP/out')); sys.exit(0 if ($2) else 1)"; then ok "$1"; else no "$1"; fi
+}
+
+export HOME="$TMP/home" XDG_STATE_HOME="$TMP/state"
+expect_rc 0 "list vms --json" "$FERRY" --demo list vms --json
+json_ok "vms have name, host, state, memory_bytes" "len(d) >= 12 and all(set(['name','host','state','memory_bytes']) <= set(v) for v in d)"
+expect_rc 0 "list datastores --json" "$FERRY" list datastores --json
+json_ok "datastores have capacity, free, shared" "all(set(['name','capacity_bytes','free_bytes','shared']) <= set(v) for v in d)"
+expect_rc 0 "list hosts" "$FERRY" list hosts --json
+json_ok "hosts have names" "len(d) >= 4 and all('name' in h for h in d)"
+expect_rc 2 "list without what" "$FERRY" list
+
+expect_rc 0 "plan --json" "$FERRY" plan web-01 --to hv-02 --json
+json_ok "plan has checks and prediction" "set(['converges','total_ms','downtime_ms','rounds','bytes']) <= set(d['prediction']) and all(set(['name','status','message']) <= set(c) for c in d['checks'])"
+expect_rc 1 "plan to an incompatible CPU fails" "$FERRY" plan db-02 --to hv-04
+grep -q "avx512f" "$TMP/out" && ok "plan names the missing CPU flag" || no "plan names the missing CPU flag"
+
+"$FERRY" migrate web-01 --to hv-02 --json --log "$TMP/web.jsonl" >"$TMP/mig" 2>"$TMP/err"; rc=$?
+[ $rc -eq 0 ] && ok "migrate completes (exit 0)" || no "migrate completes (exit $rc)"
+tail -n 1 "$TMP/mig" >"$TMP/out"
+json_ok "migrate --json ends in a result" "d['type']=='result' and d['outcome']=='completed' and all(k in d for k in ['reason','total_ms','downtime_ms','downtime_budget_ms','rounds','bytes_sent','policy'])"
+head -n 1 "$TMP/web.jsonl" >"$TMP/out"
+json_ok "flight log starts with a header" "d['type']=='header' and d['format']=='ferry-flightlog'"
+
+"$FERRY" migrate cache-01 --to hv-01 --policy kubevirt --json --no-log >"$TMP/mig" 2>"$TMP/err"; rc=$?
+[ $rc -eq 1 ] && ok "an aborted migration exits 1" || no "an aborted migration exits 1 (got $rc)"
+tail -n 1 "$TMP/mig" >"$TMP/out"
+json_ok "aborted result says cancelled with a reason" "d['outcome']=='cancelled' and 'progress' in d['reason']"
+
+"$FERRY" migrate web-02 --to hv-03 --no-log >/dev/null 2>&1
+ls "$TMP/state/ferry/logs" >/dev/null 2>&1 && no "--no-log writes no log" || ok "--no-log writes no log"
+"$FERRY" migrate web-02 --to hv-02 >/dev/null 2>&1
+ls "$TMP/state/ferry/logs"/*web-02*.jsonl >/dev/null 2>&1 && ok "default log directory is XDG state" || no "default log directory is XDG state"
+
+expect_rc 2 "unknown VM" "$FERRY" migrate nosuch --to hv-02
+grep -q "nosuch" "$TMP/err" && ok "unknown VM is named" || no "unknown VM is named"
+expect_rc 2 "bad downtime" "$FERRY" migrate web-01 --to hv-02 --downtime soon
+expect_rc 2 "unknown policy" "$FERRY" migrate web-01 --to hv-02 --policy yolo
+expect_rc 2 "unknown option" "$FERRY" migrate web-01 --to hv-02 --fast
+expect_rc 2 "storage without datastore" "$FERRY" migrate web-01 --kind storage
+
+printf '[host a]\nmemory = 1GiB\n[vm v]\nhost = a\nmemory = lots\n' >"$TMP/bad.ini"
+expect_rc 2 "bad --sim file" "$FERRY" --sim "$TMP/bad.ini" list vms
+grep -q "bad.ini:5: \[vm v\] memory" "$TMP/err" && ok "bad --sim names file, line, key" || no "bad --sim names file, line, key: $(cat "$TMP/err")"
+printf '[policy p]\nstep = whenever : abort\n' >"$TMP/ferry.ini"
+expect_rc 2 "bad config" "$FERRY" -c "$TMP/ferry.ini" list vms
+grep -q "ferry.ini:2" "$TMP/err" && ok "bad config names file and line" || no "bad config names file and line"
+printf '[policy patient]\nmode = schedule\ndowntime_limit = 5s\n' >"$TMP/ferry.ini"
+expect_rc 0 "config policy is usable" "$FERRY" -c "$TMP/ferry.ini" migrate cache-01 --to hv-01 --policy patient --no-log
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

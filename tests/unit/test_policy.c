@@ -1,1 +1,96 @@
-int main(void){return 0;}
+/* Policies as data: built-ins parse, bad input says where. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "ferry/policy.h"
+
+static void
+builtins_include_every_reference_schedule(void **state)
+{
+    struct policy_set s;
+    struct ferry_err err;
+    const char *names[] = {"ferry", "qemu-default", "ovirt-minimal-downtime",
+                           "ovirt-postcopy", "nova", "kubevirt"};
+
+    (void)state;
+    policy_set_init(&s);
+    assert_int_equal(policy_set_builtin(&s, &err), 0);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_non_null(policy_find(&s, names[i]));
+    assert_int_equal(policy_find(&s, "qemu-default")->downtime_limit_ms, 300);
+    assert_int_equal(policy_find(&s, "qemu-default")->n_steps, 0);
+    assert_true(policy_find(&s, "ovirt-minimal-downtime")->sequential);
+    assert_int_equal(policy_find(&s, "ovirt-minimal-downtime")->n_steps, 6);
+    assert_int_equal(policy_find(&s, "nova")->n_steps, 11);
+    assert_true(policy_find(&s, "nova")->steps[0].per_gib);
+    assert_true(policy_find(&s, "ferry")->postcopy);
+    assert_int_equal(policy_find(&s, "ferry")->mode, POLICY_ADAPTIVE);
+    policy_set_fini(&s);
+}
+
+static void
+config_replaces_a_builtin_and_adds_new_ones(void **state)
+{
+    struct policy_set s;
+    struct ferry_err err;
+    struct ini_doc *d = ini_load_string(
+        "ferry.ini",
+        "[policy ferry]\nmode = adaptive\nescalation = throttle\n"
+        "[policy night]\nmode = schedule\ndowntime_limit = 2s\n"
+        "step = no progress for 30s : abort\n",
+        &err);
+
+    (void)state;
+    policy_set_init(&s);
+    assert_int_equal(policy_set_builtin(&s, &err), 0);
+    assert_int_equal(policy_set_load(&s, d, &err), 0);
+    assert_false(policy_find(&s, "ferry")->postcopy);
+    assert_int_equal(policy_find(&s, "night")->downtime_limit_ms, 2000);
+    assert_int_equal(policy_find(&s, "night")->steps[0].trig,
+                     TRIG_NO_PROGRESS);
+    ini_free(d);
+    policy_set_fini(&s);
+}
+
+static void
+bad_step_names_file_line_and_choices(void **state)
+{
+    struct policy_set s;
+    struct ferry_err err;
+    struct ini_doc *d = ini_load_string(
+        "ferry.ini", "[policy p]\nmode = schedule\nstep = sometimes : abort\n",
+        &err);
+
+    (void)state;
+    policy_set_init(&s);
+    assert_int_equal(policy_set_load(&s, d, &err), -1);
+    assert_non_null(strstr(err.msg, "ferry.ini:3: [policy p] step:"));
+    assert_non_null(strstr(err.msg, "rounds > N"));
+    ini_free(d);
+    d = ini_load_string("ferry.ini",
+                        "[policy p]\nstep = rounds > 2 : explode\n", &err);
+    assert_int_equal(policy_set_load(&s, d, &err), -1);
+    assert_non_null(strstr(err.msg, "unknown action"));
+    ini_free(d);
+    d = ini_load_string("ferry.ini", "[policy p]\nflavour = mint\n", &err);
+    assert_int_equal(policy_set_load(&s, d, &err), -1);
+    assert_non_null(strstr(err.msg, "ferry.ini:2: [policy p] flavour: "
+                                    "unknown key"));
+    ini_free(d);
+    policy_set_fini(&s);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(builtins_include_every_reference_schedule),
+        cmocka_unit_test(config_replaces_a_builtin_and_adds_new_ones),
+        cmocka_unit_test(bad_step_names_file_line_and_choices),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

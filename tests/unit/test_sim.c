@@ -1,1 +1,317 @@
-int main(void){return 0;}
+/* The simulated datacenter: loading, determinism, integrity, every demo VM
+ * under every policy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry/checks.h"
+#include "ferry/runner.h"
+#include "ferry/sim.h"
+#include "ferry/units.h"
+
+static struct policy_set set;
+
+static int
+setup(void **state)
+{
+    struct ferry_err err;
+
+    (void)state;
+    policy_set_init(&set);
+    return policy_set_builtin(&set, &err);
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    policy_set_fini(&set);
+    return 0;
+}
+
+static void
+demo_has_what_the_issue_asks_for(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_demo(&err);
+    const struct model *m;
+    const char *profiles[] = {"idle", "web", "database", "cache", "batch",
+                              "disk"};
+    size_t shared = 0;
+
+    (void)state;
+    assert_non_null(dc);
+    m = sim_dc_model(dc);
+    assert_true(m->n_hosts >= 4);
+    assert_true(m->n_datastores >= 3);
+    assert_true(m->n_vms >= 12);
+    for (size_t i = 0; i < m->n_datastores; i++)
+        if (m->datastores[i].n_hosts == m->n_hosts)
+            shared++;
+    assert_true(shared >= 1);
+    for (size_t p = 0; p < sizeof profiles / sizeof profiles[0]; p++) {
+        bool found = false;
+
+        for (size_t i = 0; i < m->n_vms; i++)
+            found |= strcmp(sim_dc_workload(dc, m->vms[i].name)->profile,
+                            profiles[p]) == 0;
+        assert_true(found);
+    }
+    /* The cache VM dirties faster than its host's link. */
+    assert_true(sim_dc_workload(dc, "cache-01")->dirty_bps >
+                model_link_bps(m, "hv-02", "hv-01"));
+    sim_dc_free(dc);
+}
+
+static void
+bad_ini_names_file_line_and_key(void **state)
+{
+    struct ferry_err err;
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
+        {"[host a]\nmemory = lots\n", "dc.ini:2: [host a] memory:"},
+        {"[host a]\nmemory = 1GiB\n[vm v]\nhost = b\nmemory = 1GiB\n",
+         "dc.ini:4: [vm v] host: no host named 'b'"},
+        {"[host a]\nmemory = 1GiB\n[vm v]\nhost = a\nmemory = 1GiB\n"
+         "disks = vda:nowhere:1GiB\n",
+         "dc.ini:6: [vm v] disks: no datastore named 'nowhere'"},
+        {"[host a]\nmemory = 1GiB\ncolour = red\n",
+         "dc.ini:3: [host a] colour: unknown key"},
+        {"[planet x]\nk = v\n", "dc.ini:2: [planet x] k: unknown section"},
+        {"[host a]\nmemory = 1GiB\n[vm v]\nhost = a\nmemory = 1GiB\n"
+         "workload = mining\n",
+         "dc.ini:6: [vm v] workload: unknown workload 'mining'"},
+        {"[host a]\nmemory = 1GiB\n[vm v]\nhost = a\n", "[vm v] has no "
+                                                        "memory"},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_null(sim_dc_load_string("dc.ini", cases[i].text, &err));
+        if (strstr(err.msg, cases[i].want) == NULL)
+            fail_msg("case %zu: got '%s', want '%s'", i, err.msg,
+                     cases[i].want);
+    }
+}
+
+static struct runner_result
+run(struct sim_dc *dc, const char *vm, const char *to, const char *ds,
+    enum job_kind kind, const char *policy, uint64_t max_ms)
+{
+    struct runner_opts o = {
+        .vm = vm, .to = to, .datastore = ds, .kind = kind,
+        .policy = policy_find(&set, policy), .budget_ms = 300,
+        .max_time_ms = max_ms,
+    };
+    struct ferry_err err;
+    struct runner *r = runner_new(dc, &o, NULL, 0, &err);
+    struct runner_result res;
+
+    if (r == NULL)
+        fail_msg("%s: %s", vm, err.msg);
+    while (runner_step(r))
+        ;
+    res = *runner_result(r);
+    runner_free(r);
+    return res;
+}
+
+static void
+same_seed_same_migration(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *a = sim_dc_demo(&err), *b = sim_dc_demo(&err);
+    struct runner_result ra, rb;
+
+    (void)state;
+    ra = run(a, "db-01", "hv-02", NULL, KIND_COMPUTE, "ferry", 0);
+    rb = run(b, "db-01", "hv-02", NULL, KIND_COMPUTE, "ferry", 0);
+    assert_int_equal(ra.total_ms, rb.total_ms);
+    assert_int_equal(ra.downtime_ms, rb.downtime_ms);
+    assert_int_equal(ra.bytes_sent, rb.bytes_sent);
+    sim_dc_set_seed(a, 99);
+    ra = run(a, "db-01", "hv-01", NULL, KIND_COMPUTE, "ferry", 0);
+    rb = run(b, "db-01", "hv-01", NULL, KIND_COMPUTE, "ferry", 0);
+    assert_int_equal(ra.phase, PH_DONE);
+    assert_true(ra.bytes_sent != rb.bytes_sent);
+    sim_dc_free(a);
+    sim_dc_free(b);
+}
+
+static void
+compute_migration_moves_the_vm_and_verifies_memory(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_demo(&err);
+    struct runner_result r =
+        run(dc, "web-01", "hv-02", NULL, KIND_COMPUTE, "ferry", 0);
+
+    (void)state;
+    assert_int_equal(r.phase, PH_DONE);
+    assert_true(r.verified);
+    assert_true(r.downtime_ms <= 300);
+    assert_string_equal(model_vm(sim_dc_model(dc), "web-01")->host, "hv-02");
+    assert_false(model_vm(sim_dc_model(dc), "web-01")->migrating);
+    sim_dc_free(dc);
+}
+
+static void
+storage_migration_pivots_and_frees_the_source(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_demo(&err);
+    struct model *m = sim_dc_model(dc);
+    uint64_t src_used = model_ds(m, "ds-ssd-01")->used_bytes;
+    struct runner_result r = run(dc, "files-01", NULL, "ds-shared",
+                                 KIND_STORAGE, "ferry", 0);
+
+    (void)state;
+    assert_int_equal(r.phase, PH_DONE);
+    assert_true(r.verified);
+    assert_string_equal(model_vm(m, "files-01")->disks[0].datastore,
+                        "ds-shared");
+    assert_true(model_ds(m, "ds-ssd-01")->used_bytes < src_used);
+    assert_string_equal(model_vm(m, "files-01")->host, "hv-01");
+    sim_dc_free(dc);
+}
+
+static void
+compute_and_storage_together(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_demo(&err);
+    struct model *m = sim_dc_model(dc);
+    struct runner_result r =
+        run(dc, "ci-01", "hv-01", "ds-ssd-01", KIND_BOTH, "ferry", 0);
+
+    (void)state;
+    assert_int_equal(r.phase, PH_DONE);
+    assert_true(r.verified);
+    assert_string_equal(model_vm(m, "ci-01")->host, "hv-01");
+    assert_string_equal(model_vm(m, "ci-01")->disks[0].datastore,
+                        "ds-ssd-01");
+    sim_dc_free(dc);
+}
+
+static void
+postcopy_counts_faults_and_verifies(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_demo(&err);
+    struct runner_result r =
+        run(dc, "cache-01", "hv-01", NULL, KIND_COMPUTE, "ovirt-postcopy", 0);
+
+    (void)state;
+    assert_int_equal(r.phase, PH_DONE);
+    assert_true(r.verified);
+    assert_true(r.postcopy_requests > 0);
+    assert_true(r.downtime_ms < 100);
+    sim_dc_free(dc);
+}
+
+static void
+abort_leaves_the_vm_on_its_source(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_demo(&err);
+    struct runner_result r = run(dc, "cache-01", "hv-01", NULL, KIND_COMPUTE,
+                                 "qemu-default", 60000);
+
+    (void)state;
+    assert_int_equal(r.phase, PH_CANCELLED);
+    assert_non_null(strstr(r.reason, "safety limit"));
+    assert_string_equal(model_vm(sim_dc_model(dc), "cache-01")->host,
+                        "hv-02");
+    assert_false(model_vm(sim_dc_model(dc), "cache-01")->migrating);
+    sim_dc_free(dc);
+}
+
+/* Every demo VM that passes its checks, with every policy: the outcome is
+ * final, a completed move is verified, a failed one left the source. */
+static void
+every_demo_vm_with_every_policy(void **state)
+{
+    struct ferry_err err;
+    struct sim_dc *dc0 = sim_dc_demo(&err);
+    const struct model *m0 = sim_dc_model(dc0);
+    const char *targets[] = {"hv-01", "hv-02"};
+    size_t runs = 0;
+
+    (void)state;
+    for (size_t v = 0; v < m0->n_vms; v++) {
+        const struct model_vm *vm = &m0->vms[v];
+        const char *to = strcmp(vm->host, targets[0]) ? targets[0]
+                                                      : targets[1];
+        struct mig_request req = {.vm = vm->name, .dst_host = to,
+                                  .kind = KIND_COMPUTE};
+        struct check_result cr[CHECKS_MAX];
+        size_t n = checks_run(m0, &req, NULL, 0, cr, CHECKS_MAX);
+
+        if (checks_worst(cr, n) == CHECK_ERROR)
+            continue;
+        for (size_t p = 0; p < set.n; p++) {
+            struct sim_dc *dc = sim_dc_demo(&err);
+            struct runner_result r =
+                run(dc, vm->name, to, NULL, KIND_COMPUTE, set.v[p].name,
+                    180000);
+            const char *host = model_vm(sim_dc_model(dc), vm->name)->host;
+
+            assert_true(job_phase_final(r.phase));
+            if (r.phase == PH_DONE) {
+                if (!r.verified)
+                    fail_msg("%s/%s not verified", vm->name, set.v[p].name);
+                assert_string_equal(host, to);
+            } else {
+                assert_string_equal(host, vm->host);
+            }
+            runs++;
+            sim_dc_free(dc);
+        }
+    }
+    assert_true(runs >= 10 * set.n);
+    sim_dc_free(dc0);
+}
+
+static void
+ferry_meets_the_budget_on_every_converging_demo_vm(void **state)
+{
+    const char *vms[] = {"web-01", "db-01", "batch-01", "backup-01",
+                         "cache-01"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof vms / sizeof vms[0]; i++) {
+        struct ferry_err err;
+        struct sim_dc *dc = sim_dc_demo(&err);
+        struct runner_result r =
+            run(dc, vms[i], "hv-02", NULL, KIND_COMPUTE, "ferry", 0);
+
+        if (r.phase != PH_DONE || r.downtime_ms > 300)
+            fail_msg("%s: %s, downtime %llu ms", vms[i],
+                     job_phase_name(r.phase),
+                     (unsigned long long)r.downtime_ms);
+        sim_dc_free(dc);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(demo_has_what_the_issue_asks_for),
+        cmocka_unit_test(bad_ini_names_file_line_and_key),
+        cmocka_unit_test(same_seed_same_migration),
+        cmocka_unit_test(compute_migration_moves_the_vm_and_verifies_memory),
+        cmocka_unit_test(storage_migration_pivots_and_frees_the_source),
+        cmocka_unit_test(compute_and_storage_together),
+        cmocka_unit_test(postcopy_counts_faults_and_verifies),
+        cmocka_unit_test(abort_leaves_the_vm_on_its_source),
+        cmocka_unit_test(every_demo_vm_with_every_policy),
+        cmocka_unit_test(ferry_meets_the_budget_on_every_converging_demo_vm),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
