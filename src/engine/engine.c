@@ -11,7 +11,7 @@
 
 #define MAX_OBS 8
 #define EWMA 0.3
-#define SWITCH_MARGIN 0.92
+#define SWITCH_MARGIN 0.75
 /* Throttle only while it costs little time against post-copy. */
 #define THROTTLE_VS_POSTCOPY 1.5
 
