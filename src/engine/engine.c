@@ -255,56 +255,67 @@ make_view(const struct engine_job *j, const struct job_sample *s,
 }
 
 /* Fit the raw write rate D and working set W to the round observations:
- * for each candidate W, solve D from every round; the W whose rounds agree
- * best on D wins. With one round the working set stays unknown unless a
- * pre-measurement gave one. */
+ * for each candidate W, solve D from every round; the (W, D) whose rounds
+ * agree best wins. A rate measured before the move is a short-time-scale
+ * observation of D itself: it is tried beside the fitted one with a small
+ * prior weight, so that one long round (which only shows the working set)
+ * is read correctly, and later rounds override a stale measurement. */
 static void
 fit_dirty(struct engine_job *j)
 {
     struct estimate *e = &j->est;
     double umax = 0, best_err = INFINITY, best_w = 0, best_d = 0;
-    double hint_w = (double)(j->p.kind == KIND_STORAGE
-                                 ? j->p.hint_disk_wss_bytes
-                                 : j->p.hint_wss_bytes);
+    bool storage = j->p.kind == KIND_STORAGE ||
+                   (j->p.kind == KIND_BOTH && j->obs_stage == STAGE_DISK);
+    double hint_w = (double)(storage ? j->p.hint_disk_wss_bytes
+                                     : j->p.hint_wss_bytes);
+    double hint_d = (double)(storage ? j->p.hint_disk_dirty_bps
+                                     : j->p.hint_dirty_bps);
 
     if (j->n_obs == 0)
         return;
     for (size_t i = 0; i < j->n_obs; i++)
         umax = MAX(umax, j->obs[i].bytes);
-    for (int c = -1; c < 40; c++) {
-        double w = c < 0 ? 0 : umax * pow(1.15, c) * 1.0001;
-        double dsum = 0, err = 0, d;
+    for (int c = -1; c < 120; c++) {
+        double w = c < 0 ? 0 : umax * pow(1.04, c) * 1.0001;
+        double dsum = 0, cand[2];
+        int nc = 0;
 
         if (w > 0 && w < 1)
             continue;
         for (size_t i = 0; i < j->n_obs; i++) {
             const struct round_obs *o = &j->obs[i];
-            double di;
 
             if (w <= 0)
-                di = o->bytes / o->t_s;
+                dsum += o->bytes / o->t_s;
             else
-                di = -w / o->t_s * log1p(-MIN(o->bytes / w, 0.999));
-            dsum += di;
+                dsum += -w / o->t_s * log1p(-MIN(o->bytes / w, 0.999));
         }
-        d = dsum / (double)j->n_obs;
-        for (size_t i = 0; i < j->n_obs; i++) {
-            const struct round_obs *o = &j->obs[i];
-            double pr = predict_dirtied(d, w, o->t_s);
-            double rel = (pr - o->bytes) / MAX(o->bytes, 4096.0);
+        cand[nc++] = dsum / (double)j->n_obs;
+        if (hint_d > 0)
+            cand[nc++] = hint_d;
+        for (int k = 0; k < nc; k++) {
+            double d = cand[k], err = 0;
 
-            err += rel * rel;
-        }
-        /* Prefer the pre-measured working set when rounds cannot tell. */
-        if (hint_w > 0)
-            err += w > 0 ? 1e-4 * fabs(log(w / hint_w)) : 1e-3;
-        if (err < best_err - 1e-12) {
-            best_err = err;
-            best_w = w;
-            best_d = d;
+            for (size_t i = 0; i < j->n_obs; i++) {
+                const struct round_obs *o = &j->obs[i];
+                double rel = (predict_dirtied(d, w, o->t_s) - o->bytes) /
+                             MAX(o->bytes, 4096.0);
+
+                err += rel * rel;
+            }
+            if (hint_d > 0)
+                err += 2e-3 * fabs(log(MAX(d, 1.0) / hint_d));
+            if (hint_w > 0)
+                err += w > 0 ? 1e-4 * fabs(log(w / hint_w)) : 1e-3;
+            if (err < best_err - 1e-12) {
+                best_err = err;
+                best_w = w;
+                best_d = d;
+            }
         }
     }
-    if (j->n_obs == 1 && hint_w <= 0) {
+    if (j->n_obs == 1 && hint_w <= 0 && hint_d <= 0) {
         /* One round cannot separate rate and working set: take the
          * classic unbounded model, D from the round. */
         best_w = 0;
