@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ferry/checks.h"
+#include "ferry/console.h"
 #include "ferry/flightlog.h"
 #include "ferry/ini.h"
 #include "ferry/policy.h"
@@ -29,6 +30,9 @@ struct cli {
     bool demo, json, real_time, no_log, have_seed;
     const char *sim_file, *config, *to, *datastore, *kind, *policy;
     const char *downtime, *max_downtime, *bandwidth, *log, *max_time;
+    const char *theme;
+    char *config_theme;
+    bool config_found;
     uint64_t seed;
     struct policy_set policies;
     const char *default_policy;
@@ -49,8 +53,9 @@ static void
 usage(FILE *f)
 {
     fputs(
-        "usage: ferry [--demo | --sim FILE] [--seed N] [-c FILE] COMMAND ...\n"
+        "usage: ferry [--demo | --sim FILE] [--seed N] [-c FILE] [COMMAND ...]\n"
         "\n"
+        "  ferry [--theme NAME]         the console (no command)\n"
         "  ferry list hosts|vms|datastores [--json]\n"
         "  ferry plan VM --to HOST [--datastore DS] [--kind KIND] [--policy "
         "NAME]\n"
@@ -112,6 +117,7 @@ static const struct optdef opts[] = {
     {"--bandwidth", true, OS(bandwidth)},
     {"--log", true, OS(log)},
     {"--max-time", true, OS(max_time)},
+    {"--theme", true, OS(theme)},
 };
 
 static int
@@ -212,6 +218,7 @@ load_config(struct cli *c, struct ferry_err *err)
     free(path);
     if (doc == NULL)
         return -1;
+    c->config_found = true;
     for (size_t i = 0; i < doc->n && rc == 0; i++) {
         const struct ini_entry *e = &doc->v[i];
 
@@ -230,6 +237,9 @@ load_config(struct cli *c, struct ferry_err *err)
             c->default_policy = xstrdup(e->value);
         } else if (strcmp(e->key, "downtime") == 0) {
             rc = ini_get_ms(doc, e, &c->default_downtime_ms, err);
+        } else if (strcmp(e->key, "theme") == 0) {
+            free(c->config_theme);
+            c->config_theme = xstrdup(e->value);
         } else if (strcmp(e->key, "log_dir") == 0) {
             free(c->log_dir);
             c->log_dir = xstrdup(e->value);
@@ -826,6 +836,46 @@ cmd_migrate(struct cli *c, struct sim_dc *dc)
     return rc;
 }
 
+int console_run(const struct console_opts *o, const char *theme_name,
+                char *warn, size_t warn_n);
+
+/* No command: the console, on the demo datacenter unless --sim says
+ * otherwise (libvirt hosts come with the libvirt backend). */
+static int
+run_console(struct cli *c)
+{
+    struct console_opts o = {0};
+    struct ferry_err err;
+    struct sim_dc *dc;
+    char label[300], warn[512] = "";
+    int rc;
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+        return bad("the console needs a terminal; for scripts use a "
+                   "command (ferry --help)");
+    dc = load_dc(c, &err);
+    if (dc == NULL)
+        return bad("%s", err.msg);
+    if (c->sim_file != NULL)
+        snprintf(label, sizeof label, "simulated: %s", c->sim_file);
+    else if (c->demo)
+        snprintf(label, sizeof label, "demo datacenter");
+    else
+        snprintf(label, sizeof label, "demo datacenter (no hosts "
+                                      "configured)");
+    o.dc = dc;
+    o.policies = &c->policies;
+    o.source_label = label;
+    o.log_dir = c->log_dir;
+    o.default_budget_ms = c->default_downtime_ms;
+    o.default_policy = c->default_policy;
+    o.no_log = c->no_log;
+    rc = console_run(&o, c->theme ? c->theme : c->config_theme, warn,
+                     sizeof warn);
+    sim_dc_free(dc);
+    return rc;
+}
+
 int
 cli_main(int argc, char **argv)
 {
@@ -846,11 +896,7 @@ cli_main(int argc, char **argv)
         goto out;
     }
     if (c.cmd == NULL) {
-        fputs("ferry: the console is not part of this build yet; use a "
-              "command:\n\n",
-              stderr);
-        usage(stderr);
-        rc = EXIT_USAGE;
+        rc = run_console(&c);
         goto out;
     }
     if (strcmp(c.cmd, "policies") == 0) {
@@ -879,5 +925,6 @@ out:
     policy_set_fini(&c.policies);
     free(c.log_dir);
     free((char *)c.default_policy);
+    free(c.config_theme);
     return rc;
 }

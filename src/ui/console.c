@@ -1,0 +1,1738 @@
+/* The console: a stack of views, one key table, a status line. Drawing
+ * happens only when something changed; ncurses sends only the difference. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ferry/checks.h"
+#include "ferry/console.h"
+#include "ferry/flightlog.h"
+#include "ferry/runner.h"
+#include "ferry/units.h"
+
+#define MAX_JOBS 32
+#define MAX_ROWS 256
+#define MAX_COLS 10
+#define STEP_MS 100          /* engine tick in real time */
+#define DASH_REFRESH_MS 1000 /* graphs redraw once a second */
+#define MIN_W 64
+#define MIN_H 18
+
+enum view_kind { V_HOSTS, V_VMS, V_DS, V_JOBS, V_DASH, V_HELP, V_DIALOG };
+
+static const char *const view_titles[] = {
+    [V_HOSTS] = "Hosts", [V_VMS] = "VMs", [V_DS] = "Datastores",
+    [V_JOBS] = "Jobs",   [V_DASH] = "Migration", [V_HELP] = "Help",
+    [V_DIALOG] = "Migrate",
+};
+
+struct view {
+    enum view_kind kind;
+    int sel, top;
+    int sort_col;
+    bool sort_desc;
+    char filter[64];
+    int job;
+    char sel_id[64];
+};
+
+struct cjob {
+    struct runner *r;
+    char vm[64], src[32], dst[32], ds[64], policy[64];
+    enum job_kind kind;
+    uint64_t start_ms; /* wall clock */
+    uint64_t job_ms;   /* job time stepped so far */
+    bool finished;
+    struct runner_result res;
+    double *dirty, *bw, *dt;
+    size_t n, cap;
+    double rounds[512];
+    size_t n_rounds;
+    uint64_t last_iter;
+    uint64_t budget_ms;
+    enum job_phase phase;
+    size_t n_dec;
+};
+
+struct dialog {
+    char vm[64];
+    int host, ds, policy;
+    enum job_kind kind;
+    uint64_t budget_ms;
+    int field;
+    char budget_text[16];
+    struct check_result checks[CHECKS_MAX];
+    size_t n_checks;
+    struct prediction pred;
+    bool pred_ok;
+};
+
+enum mode { M_NORMAL, M_FILTER, M_COMMAND, M_CONFIRM };
+
+enum confirm_what { C_ABORT, C_SWITCH, C_QUIT, C_START };
+
+struct console {
+    struct ui_term *t;
+    struct console_opts o;
+    struct view stack[8];
+    int depth;
+    enum mode mode;
+    char input[128];
+    enum confirm_what confirm;
+    char confirm_text[160];
+    char status[256];
+    bool status_error;
+    struct cjob jobs[MAX_JOBS];
+    int n_jobs;
+    struct dialog dlg;
+    bool dirty, quit;
+    uint64_t now_ms, last_dash_ms;
+};
+
+/* Key table: help is generated from it. */
+struct binding {
+    const char *keys;
+    const char *where;
+    const char *help;
+};
+
+static const struct binding bindings[] = {
+    {":", "any", "command: :hosts :vms :ds :jobs :migrate VM :theme NAME :q"},
+    {"/", "lists", "filter rows (Esc clears)"},
+    {"?", "any", "this help"},
+    {"Esc", "any", "back"},
+    {"1 2 3 4", "any", "hosts, VMs, datastores, jobs"},
+    {"Up Down PgUp PgDn", "lists", "move"},
+    {"< >", "lists", "sort by the previous / next column"},
+    {"r", "lists", "reverse the sort"},
+    {"m", "VMs", "migrate the selected VM (dialog)"},
+    {"Enter", "VMs, jobs", "open the migration dashboard"},
+    {"a", "dashboard", "abort the migration (asks first)"},
+    {"S", "dashboard", "force switchover now (asks first)"},
+    {"+ -", "dashboard", "raise / lower the downtime budget by 50 ms"},
+    {"p", "dashboard", "start post-copy (when the policy enabled it)"},
+    {"t", "dashboard", "throttle the guest 10% more"},
+    {"Tab", "dialog", "next field; Left/Right change it; Enter starts"},
+    {"q", "any", "quit (asks while migrations run)"},
+};
+
+static struct view *
+top(struct console *c)
+{
+    return &c->stack[c->depth - 1];
+}
+
+static void
+set_status(struct console *c, bool error, const char *fmt, ...)
+    FERRY_PRINTF(3, 4);
+
+static void
+set_status(struct console *c, bool error, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(c->status, sizeof c->status, fmt, ap);
+    va_end(ap);
+    c->status_error = error;
+    c->dirty = true;
+}
+
+static void
+push(struct console *c, enum view_kind k)
+{
+    if (c->depth > 0 && top(c)->kind == k && k != V_DASH)
+        return;
+    if (c->depth == (int)ARRAY_SIZE(c->stack)) {
+        memmove(c->stack, c->stack + 1, sizeof c->stack - sizeof c->stack[0]);
+        c->depth--;
+    }
+    memset(&c->stack[c->depth], 0, sizeof c->stack[0]);
+    c->stack[c->depth].kind = k;
+    c->depth++;
+    c->dirty = true;
+}
+
+/* Switch the base list view (1-4, :hosts ...): keep the stack short. */
+static void
+go_list(struct console *c, enum view_kind k)
+{
+    c->depth = 0;
+    push(c, k);
+    c->status[0] = '\0';
+}
+
+static void
+pop(struct console *c)
+{
+    if (c->depth > 1)
+        c->depth--;
+    c->dirty = true;
+}
+
+struct console *
+console_new(struct ui_term *t, const struct console_opts *o)
+{
+    struct console *c = xcalloc(1, sizeof *c);
+
+    c->t = t;
+    c->o = *o;
+    if (c->o.default_budget_ms == 0)
+        c->o.default_budget_ms = 300;
+    push(c, V_VMS);
+    set_status(c, false, "? help  : command  / filter  m migrate  q quit");
+    return c;
+}
+
+static void
+job_free(struct cjob *j)
+{
+    runner_free(j->r);
+    free(j->dirty);
+    free(j->bw);
+    free(j->dt);
+}
+
+void
+console_free(struct console *c)
+{
+    if (c == NULL)
+        return;
+    for (int i = 0; i < c->n_jobs; i++)
+        job_free(&c->jobs[i]);
+    free(c);
+}
+
+void
+console_status(struct console *c, bool error, const char *msg)
+{
+    set_status(c, error, "%s", msg);
+}
+
+bool
+console_quit(const struct console *c)
+{
+    return c->quit;
+}
+
+void
+console_invalidate(struct console *c)
+{
+    c->dirty = true;
+    clearok(curscr, TRUE);
+}
+
+/* ---- jobs -------------------------------------------------------------- */
+
+static int
+running_jobs(const struct console *c)
+{
+    int n = 0;
+
+    for (int i = 0; i < c->n_jobs; i++)
+        n += !c->jobs[i].finished;
+    return n;
+}
+
+static const struct cjob *
+job_of_vm(const struct console *c, const char *vm)
+{
+    const struct cjob *found = NULL;
+
+    for (int i = 0; i < c->n_jobs; i++)
+        if (strcmp(c->jobs[i].vm, vm) == 0)
+            found = &c->jobs[i];
+    return found;
+}
+
+static void
+record(struct cjob *j)
+{
+    const struct job_sample *s = runner_sample(j->r);
+    const struct engine_job *e = runner_job(j->r);
+    const struct estimate *est = engine_estimate(e);
+    const struct prediction *p = engine_prediction(e);
+    bool storage = j->kind == KIND_STORAGE ||
+                   (j->kind == KIND_BOTH && s->stage == STAGE_DISK);
+    uint64_t iter = sample_get(s, storage ? SF_DISK_ITERATION
+                                          : SF_MEMORY_ITERATION, 0);
+
+    if (j->n == j->cap) {
+        j->cap = j->cap ? j->cap * 2 : 256;
+        j->dirty = xrealloc(j->dirty, j->cap * sizeof *j->dirty);
+        j->bw = xrealloc(j->bw, j->cap * sizeof *j->bw);
+        j->dt = xrealloc(j->dt, j->cap * sizeof *j->dt);
+    }
+    j->dirty[j->n] = est->dirty_known ? est->unique_bps : NAN;
+    j->bw[j->n] = est->bw_known ? est->bw_bps : NAN;
+    j->dt[j->n] = isfinite(p->downtime_now_ms) ? p->downtime_now_ms : NAN;
+    j->n++;
+    if (iter > j->last_iter && iter > 0) {
+        if (j->n_rounds < ARRAY_SIZE(j->rounds))
+            j->rounds[j->n_rounds++] = (double)sample_get(
+                s, storage ? SF_DISK_REMAINING : SF_MEMORY_REMAINING, 0);
+        j->last_iter = iter;
+    }
+}
+
+static bool
+job_step(struct console *c, struct cjob *j)
+{
+    size_t nd;
+    bool more = runner_step(j->r);
+    enum job_phase ph = engine_phase(runner_job(j->r));
+
+    j->job_ms = runner_time_ms(j->r);
+    record(j);
+    engine_decisions(runner_job(j->r), &nd);
+    if (ph != j->phase || nd != j->n_dec) {
+        j->phase = ph;
+        j->n_dec = nd;
+        c->dirty = true; /* phases and decisions show at once */
+    }
+    if (!more) {
+        j->finished = true;
+        j->res = *runner_result(j->r);
+        if (j->res.phase == PH_DONE)
+            set_status(c, false, "%s: migration completed in %.1f s, "
+                       "downtime %llu ms",
+                       j->vm, j->res.total_ms / 1000.0,
+                       (unsigned long long)j->res.downtime_ms);
+        else
+            set_status(c, true, "%s: %s", j->vm, j->res.reason);
+        c->dirty = true;
+    }
+    return more;
+}
+
+void
+console_tick(struct console *c, uint64_t now_ms)
+{
+    c->now_ms = now_ms;
+    for (int i = 0; i < c->n_jobs; i++) {
+        struct cjob *j = &c->jobs[i];
+        int guard = 0;
+
+        /* Job time follows the wall clock; catch up after a stall, but
+         * never spin for long. */
+        while (!j->finished && j->start_ms + j->job_ms + STEP_MS <= now_ms &&
+               guard++ < 50)
+            job_step(c, j);
+    }
+    if (running_jobs(c) > 0 && now_ms >= c->last_dash_ms + DASH_REFRESH_MS) {
+        c->last_dash_ms = now_ms;
+        if (top(c)->kind != V_HOSTS && top(c)->kind != V_DS &&
+            top(c)->kind != V_HELP)
+            c->dirty = true;
+    }
+}
+
+int
+console_timeout_ms(const struct console *c, uint64_t now_ms)
+{
+    int64_t best = -1;
+
+    for (int i = 0; i < c->n_jobs; i++) {
+        const struct cjob *j = &c->jobs[i];
+        int64_t due;
+
+        if (j->finished)
+            continue;
+        due = (int64_t)(j->start_ms + j->job_ms + STEP_MS) - (int64_t)now_ms;
+        if (due < 0)
+            due = 0;
+        if (best < 0 || due < best)
+            best = due;
+    }
+    return (int)best;
+}
+
+static char *
+log_path(struct console *c, const char *vm)
+{
+    char *dir, stamp[32], *p;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (c->o.no_log)
+        return NULL;
+    dir = c->o.log_dir ? xstrdup(c->o.log_dir) : flog_default_dir();
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    p = xasprintf("%s/%s-%s-%d.jsonl", dir, stamp, vm, (int)getpid());
+    free(dir);
+    return p;
+}
+
+static const char **
+migrating_vms(const struct console *c, size_t *n)
+{
+    static const char *v[MAX_JOBS];
+
+    *n = 0;
+    for (int i = 0; i < c->n_jobs; i++)
+        if (!c->jobs[i].finished)
+            v[(*n)++] = c->jobs[i].vm;
+    return v;
+}
+
+/* Start a migration from the dialog's choices; opens its dashboard. */
+static void
+start_job(struct console *c)
+{
+    struct dialog *d = &c->dlg;
+    const struct model *m = sim_dc_model(c->o.dc);
+    struct runner_opts o = {0};
+    struct ferry_err err;
+    struct cjob *j;
+    char *path;
+
+    if (c->n_jobs == MAX_JOBS) {
+        set_status(c, true, "too many migrations in this session");
+        return;
+    }
+    o.vm = d->vm;
+    o.kind = d->kind;
+    o.to = d->kind == KIND_STORAGE ? NULL : m->hosts[d->host].name;
+    o.datastore = d->kind == KIND_COMPUTE ? NULL : m->datastores[d->ds].name;
+    o.policy = &c->o.policies->v[d->policy];
+    o.budget_ms = d->budget_ms;
+    o.sample_ms = STEP_MS;
+    path = log_path(c, d->vm);
+    o.log_path = path;
+    j = &c->jobs[c->n_jobs];
+    memset(j, 0, sizeof *j);
+    snprintf(j->src, sizeof j->src, "%s", model_vm(m, d->vm)->host);
+    j->r = runner_new(c->o.dc, &o, d->checks, d->n_checks, &err);
+    free(path);
+    if (j->r == NULL) {
+        set_status(c, true, "%s", err.msg);
+        return;
+    }
+    snprintf(j->vm, sizeof j->vm, "%s", d->vm);
+    snprintf(j->dst, sizeof j->dst, "%s", o.to ? o.to : j->src);
+    snprintf(j->ds, sizeof j->ds, "%s", o.datastore ? o.datastore : "");
+    snprintf(j->policy, sizeof j->policy, "%s", o.policy->name);
+    j->kind = o.kind;
+    j->budget_ms = o.budget_ms;
+    j->start_ms = c->now_ms;
+    c->n_jobs++;
+    c->depth--; /* close the dialog */
+    push(c, V_DASH);
+    top(c)->job = c->n_jobs - 1;
+    set_status(c, false, "%s: migration started (policy %s, budget %llu ms)",
+               j->vm, j->policy, (unsigned long long)j->budget_ms);
+}
+
+/* ---- dialog ------------------------------------------------------------ */
+
+static void
+dialog_update(struct console *c)
+{
+    struct dialog *d = &c->dlg;
+    const struct model *m = sim_dc_model(c->o.dc);
+    struct mig_request req = {.vm = d->vm, .kind = d->kind};
+    struct runner_opts o = {0};
+    struct job_params jp;
+    struct ferry_err err;
+    size_t nm;
+    const char **mig = migrating_vms(c, &nm);
+
+    req.dst_host = d->kind == KIND_STORAGE ? NULL : m->hosts[d->host].name;
+    req.dst_ds = d->kind == KIND_COMPUTE ? NULL : m->datastores[d->ds].name;
+    d->n_checks = checks_run(m, &req, mig, nm, d->checks, CHECKS_MAX);
+    o.vm = d->vm;
+    o.to = req.dst_host;
+    o.datastore = req.dst_ds;
+    o.kind = d->kind;
+    o.policy = &c->o.policies->v[d->policy];
+    o.budget_ms = d->budget_ms;
+    d->pred_ok = runner_plan(c->o.dc, &o, &jp, &d->pred, &err) == 0;
+    c->dirty = true;
+}
+
+static void
+dialog_open(struct console *c, const char *vm)
+{
+    struct dialog *d = &c->dlg;
+    const struct model *m = sim_dc_model(c->o.dc);
+    const struct model_vm *v = model_vm(m, vm);
+
+    if (v == NULL) {
+        set_status(c, true, "no VM named %s", vm);
+        return;
+    }
+    memset(d, 0, sizeof *d);
+    snprintf(d->vm, sizeof d->vm, "%s", vm);
+    d->kind = KIND_COMPUTE;
+    d->budget_ms = c->o.default_budget_ms;
+    for (size_t i = 0; i < m->n_hosts; i++)
+        if (strcmp(m->hosts[i].name, v->host) != 0) {
+            d->host = (int)i;
+            break;
+        }
+    for (size_t i = 0; i < m->n_datastores; i++)
+        if (model_ds_seen_by(&m->datastores[i], v->host) &&
+            (v->n_disks == 0 ||
+             strcmp(m->datastores[i].name, v->disks[0].datastore) != 0)) {
+            d->ds = (int)i;
+            break;
+        }
+    for (size_t i = 0; i < c->o.policies->n; i++)
+        if (str_eq(c->o.policies->v[i].name,
+                   c->o.default_policy ? c->o.default_policy : "ferry"))
+            d->policy = (int)i;
+    push(c, V_DIALOG);
+    dialog_update(c);
+}
+
+enum { F_KIND, F_HOST, F_DS, F_POLICY, F_BUDGET, F_START, F_COUNT };
+
+static bool
+field_shown(const struct dialog *d, int f)
+{
+    if (f == F_HOST)
+        return d->kind != KIND_STORAGE;
+    if (f == F_DS)
+        return d->kind != KIND_COMPUTE;
+    return true;
+}
+
+static void
+dialog_key(struct console *c, int key)
+{
+    struct dialog *d = &c->dlg;
+    const struct model *m = sim_dc_model(c->o.dc);
+    int dir = 0;
+
+    switch (key) {
+    case '\t':
+    case KEY_DOWN:
+        do
+            d->field = (d->field + 1) % F_COUNT;
+        while (!field_shown(d, d->field));
+        c->dirty = true;
+        return;
+    case KEY_BTAB:
+    case KEY_UP:
+        do
+            d->field = (d->field + F_COUNT - 1) % F_COUNT;
+        while (!field_shown(d, d->field));
+        c->dirty = true;
+        return;
+    case KEY_LEFT:
+        dir = -1;
+        break;
+    case KEY_RIGHT:
+    case ' ':
+        dir = 1;
+        break;
+    case '\r':
+    case '\n':
+    case KEY_ENTER:
+        if (checks_worst(d->checks, d->n_checks) == CHECK_ERROR) {
+            for (size_t i = 0; i < d->n_checks; i++)
+                if (d->checks[i].status == CHECK_ERROR) {
+                    set_status(c, true, "cannot start: %s",
+                               d->checks[i].message);
+                    break;
+                }
+            return;
+        }
+        c->mode = M_CONFIRM;
+        c->confirm = C_START;
+        snprintf(c->confirm_text, sizeof c->confirm_text,
+                 "start migrating %s? (y/n)", d->vm);
+        c->dirty = true;
+        return;
+    default:
+        if (d->field == F_BUDGET && (isdigit(key) || key == KEY_BACKSPACE ||
+                                     key == 127 || key == 8)) {
+            size_t n = strlen(d->budget_text);
+
+            if (isdigit(key) && n + 1 < sizeof d->budget_text) {
+                d->budget_text[n] = (char)key;
+                d->budget_text[n + 1] = '\0';
+            } else if (!isdigit(key) && n > 0) {
+                d->budget_text[n - 1] = '\0';
+            }
+            if (d->budget_text[0] != '\0') {
+                uint64_t v = strtoull(d->budget_text, NULL, 10);
+
+                if (v >= 1 && v <= 60000)
+                    d->budget_ms = v;
+                else
+                    set_status(c, true, "a budget is 1 to 60000 ms");
+            }
+            dialog_update(c);
+        }
+        return;
+    }
+    switch (d->field) {
+    case F_KIND:
+        d->kind = (enum job_kind)(((int)d->kind + 3 + dir) % 3);
+        break;
+    case F_HOST:
+        d->host = (d->host + (int)m->n_hosts + dir) % (int)m->n_hosts;
+        break;
+    case F_DS:
+        d->ds = (d->ds + (int)m->n_datastores + dir) % (int)m->n_datastores;
+        break;
+    case F_POLICY:
+        d->policy = (d->policy + (int)c->o.policies->n + dir) %
+                    (int)c->o.policies->n;
+        break;
+    case F_BUDGET:
+        if (dir < 0 && d->budget_ms > 50)
+            d->budget_ms -= 50;
+        else if (dir > 0 && d->budget_ms < 60000)
+            d->budget_ms += 50;
+        d->budget_text[0] = '\0';
+        break;
+    }
+    dialog_update(c);
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+struct col {
+    const char *title;
+    int width; /* 0: takes what is left */
+    bool right;
+};
+
+struct row {
+    char id[64];
+    char cell[MAX_COLS][64];
+    double key[MAX_COLS]; /* NAN: sort by text */
+    enum role role;
+    const struct cjob *spark; /* draw the job's dirty rate in the last col */
+};
+
+struct table {
+    const struct col *cols;
+    int n_cols;
+    struct row rows[MAX_ROWS];
+    int n;
+    int sort_col;
+    bool sort_desc;
+};
+
+static struct table tbl; /* one table is on screen at a time */
+
+static int
+row_cmp(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    int col = tbl.sort_col, r;
+
+    if (!isnan(x->key[col]) && !isnan(y->key[col]))
+        r = x->key[col] < y->key[col] ? -1 : x->key[col] > y->key[col];
+    else
+        r = strcasecmp(x->cell[col], y->cell[col]);
+    if (r == 0)
+        r = strcmp(x->id, y->id);
+    return tbl.sort_desc ? -r : r;
+}
+
+static bool
+row_matches(const struct row *r, int n_cols, const char *filter)
+{
+    if (filter[0] == '\0')
+        return true;
+    for (int i = 0; i < n_cols; i++)
+        if (strcasestr(r->cell[i], filter) != NULL)
+            return true;
+    return strcasestr(r->id, filter) != NULL;
+}
+
+static struct row *
+row_add(struct table *t, const char *id)
+{
+    struct row *r;
+
+    if (t->n == MAX_ROWS)
+        return NULL;
+    r = &t->rows[t->n++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", id);
+    for (int i = 0; i < MAX_COLS; i++)
+        r->key[i] = NAN;
+    r->role = ROLE_NORMAL;
+    return r;
+}
+
+static void
+cellf(struct row *r, int col, double key, const char *fmt, ...)
+    FERRY_PRINTF(4, 5);
+
+static void
+cellf(struct row *r, int col, double key, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(r->cell[col], sizeof r->cell[col], fmt, ap);
+    va_end(ap);
+    r->key[col] = key;
+}
+
+static const struct col host_cols[] = {
+    {"NAME", 8, false},      {"STATE", 6, false},    {"CPU", 0, false},
+    {"CORES", 5, true},      {"MEM USED", 9, true},  {"MEM TOTAL", 9, true},
+    {"VMS", 4, true},        {"IN", 3, true},        {"OUT", 3, true},
+};
+static const struct col vm_cols[] = {
+    {"NAME", 10, false},     {"HOST", 6, false},     {"STATE", 9, false},
+    {"VCPU", 4, true},       {"MEMORY", 9, true},    {"DATASTORES", 0, false},
+    {"MIGRATION", 13, false}, {"DIRTY", 8, false},
+};
+static const struct col ds_cols[] = {
+    {"NAME", 10, false},     {"TYPE", 5, false},     {"HOSTS", 0, false},
+    {"CAPACITY", 9, true},   {"USED", 9, true},      {"FREE", 9, true},
+    {"SHARING", 7, false},
+};
+static const struct col job_cols[] = {
+    {"VM", 10, false},       {"ROUTE", 0, false},    {"KIND", 7, false},
+    {"POLICY", 12, false},   {"PHASE", 10, false},   {"PROGRESS", 8, true},
+    {"ELAPSED", 8, true},    {"DOWNTIME", 8, true},
+};
+
+static double
+job_progress(const struct cjob *j)
+{
+    const struct job_sample *s;
+    double total, rem;
+
+    if (j->finished)
+        return j->res.phase == PH_DONE ? 100 : NAN;
+    s = runner_sample(j->r);
+    total = (double)sample_get(s, SF_DATA_TOTAL, 0);
+    rem = (double)sample_get(s, SF_DATA_REMAINING, 0);
+    return total > 0 ? 100.0 * (1 - rem / total) : 0;
+}
+
+static void
+build_table(struct console *c, enum view_kind k)
+{
+    const struct model *m = sim_dc_model(c->o.dc);
+    char a[32], b[32], d[32];
+
+    memset(&tbl, 0, sizeof tbl);
+    switch (k) {
+    case V_HOSTS:
+        tbl.cols = host_cols;
+        tbl.n_cols = (int)ARRAY_SIZE(host_cols);
+        for (size_t i = 0; i < m->n_hosts; i++) {
+            const struct model_host *h = &m->hosts[i];
+            uint64_t used = model_host_mem_used(m, h->name);
+            struct row *r = row_add(&tbl, h->name);
+            int in = 0, out = 0;
+
+            for (int q = 0; q < c->n_jobs; q++) {
+                if (c->jobs[q].finished || c->jobs[q].kind == KIND_STORAGE)
+                    continue;
+                in += strcmp(c->jobs[q].dst, h->name) == 0;
+                out += strcmp(c->jobs[q].src, h->name) == 0;
+            }
+            cellf(r, 0, NAN, "%s", h->name);
+            cellf(r, 1, NAN, "%s", h->up ? "up" : "LOST");
+            cellf(r, 2, NAN, "%s", h->cpu_model);
+            cellf(r, 3, h->cores, "%u", h->cores);
+            cellf(r, 4, (double)used, "%s", units_fmt_bytes(a, sizeof a, used));
+            cellf(r, 5, (double)h->memory_bytes, "%s",
+                  units_fmt_bytes(b, sizeof b, h->memory_bytes));
+            cellf(r, 6, model_host_vm_count(m, h->name), "%u",
+                  model_host_vm_count(m, h->name));
+            cellf(r, 7, in, "%d", in);
+            cellf(r, 8, out, "%d", out);
+            if (!h->up)
+                r->role = ROLE_ERROR;
+        }
+        break;
+    case V_VMS:
+        tbl.cols = vm_cols;
+        tbl.n_cols = (int)ARRAY_SIZE(vm_cols);
+        for (size_t i = 0; i < m->n_vms; i++) {
+            const struct model_vm *v = &m->vms[i];
+            struct row *r = row_add(&tbl, v->name);
+            const struct cjob *j = job_of_vm(c, v->name);
+            char dss[64] = "";
+            size_t off = 0;
+
+            for (size_t q = 0; q < v->n_disks; q++) {
+                bool dup = false;
+
+                for (size_t p = 0; p < q; p++)
+                    dup |= strcmp(v->disks[p].datastore,
+                                  v->disks[q].datastore) == 0;
+                if (!dup && off < sizeof dss)
+                    off += (size_t)snprintf(dss + off, sizeof dss - off,
+                                            "%s%s", off ? "," : "",
+                                            v->disks[q].datastore);
+            }
+            cellf(r, 0, NAN, "%s", v->name);
+            cellf(r, 1, NAN, "%s", v->host);
+            cellf(r, 2, NAN, "%s", vm_state_name(v->state));
+            cellf(r, 3, v->vcpus, "%u", v->vcpus);
+            cellf(r, 4, (double)v->memory_bytes, "%s",
+                  units_fmt_bytes(a, sizeof a, v->memory_bytes));
+            cellf(r, 5, NAN, "%s", dss);
+            if (j != NULL && !j->finished) {
+                cellf(r, 6, job_progress(j), "%s %3.0f%%",
+                      job_phase_name(j->phase), job_progress(j));
+                r->role = ROLE_TITLE;
+            } else if (j != NULL) {
+                cellf(r, 6, NAN, "%s",
+                      j->res.phase == PH_DONE ? "done" : "cancelled");
+            }
+            if (j != NULL && j->n > 0)
+                r->spark = j;
+            if (v->state == VM_SHUTOFF)
+                r->role = ROLE_DIM;
+        }
+        break;
+    case V_DS:
+        tbl.cols = ds_cols;
+        tbl.n_cols = (int)ARRAY_SIZE(ds_cols);
+        for (size_t i = 0; i < m->n_datastores; i++) {
+            const struct model_datastore *s = &m->datastores[i];
+            struct row *r = row_add(&tbl, s->name);
+            uint64_t free_b =
+                s->capacity_bytes - MIN(s->used_bytes, s->capacity_bytes);
+            char hosts[64] = "";
+            size_t off = 0;
+
+            for (size_t q = 0; q < s->n_hosts && off < sizeof hosts; q++)
+                off += (size_t)snprintf(hosts + off, sizeof hosts - off,
+                                        "%s%s", q ? "," : "", s->hosts[q]);
+            cellf(r, 0, NAN, "%s", s->name);
+            cellf(r, 1, NAN, "%s", s->type);
+            cellf(r, 2, NAN, "%s", hosts);
+            cellf(r, 3, (double)s->capacity_bytes, "%s",
+                  units_fmt_bytes(a, sizeof a, s->capacity_bytes));
+            cellf(r, 4, (double)s->used_bytes, "%s",
+                  units_fmt_bytes(b, sizeof b, s->used_bytes));
+            cellf(r, 5, (double)free_b, "%s",
+                  units_fmt_bytes(d, sizeof d, free_b));
+            cellf(r, 6, NAN, "%s", s->shared ? "shared" : "local");
+        }
+        break;
+    case V_JOBS:
+        tbl.cols = job_cols;
+        tbl.n_cols = (int)ARRAY_SIZE(job_cols);
+        for (int i = 0; i < c->n_jobs; i++) {
+            const struct cjob *j = &c->jobs[i];
+            char id[16];
+            struct row *r;
+            double el = (double)(j->finished ? j->res.total_ms : j->job_ms);
+
+            snprintf(id, sizeof id, "%d", i);
+            r = row_add(&tbl, id);
+            cellf(r, 0, NAN, "%s", j->vm);
+            if (j->kind == KIND_STORAGE)
+                cellf(r, 1, NAN, "%s: -> %s", j->src, j->ds);
+            else
+                cellf(r, 1, NAN, "%s -> %s%s%s", j->src, j->dst,
+                      j->ds[0] ? " " : "", j->ds);
+            cellf(r, 2, NAN, "%s", job_kind_name(j->kind));
+            cellf(r, 3, NAN, "%s", j->policy);
+            cellf(r, 4, NAN, "%s", job_phase_name(j->phase));
+            cellf(r, 5, job_progress(j), "%.0f%%",
+                  isnan(job_progress(j)) ? 0 : job_progress(j));
+            cellf(r, 6, el, "%s", units_fmt_ms(a, sizeof a, el));
+            if (j->finished && j->res.phase == PH_DONE)
+                cellf(r, 7, (double)j->res.downtime_ms, "%llu ms",
+                      (unsigned long long)j->res.downtime_ms);
+            else
+                cellf(r, 7, NAN, "%s", "-");
+            r->role = !j->finished ? ROLE_TITLE
+                      : j->res.phase == PH_DONE ? ROLE_OK
+                                                : ROLE_WARNING;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* Apply the view's filter and sort; keep the selection on the same row. */
+static void
+arrange_table(struct view *v)
+{
+    int n = 0;
+
+    for (int i = 0; i < tbl.n; i++)
+        if (row_matches(&tbl.rows[i], tbl.n_cols, v->filter))
+            tbl.rows[n++] = tbl.rows[i];
+    tbl.n = n;
+    if (v->sort_col >= tbl.n_cols)
+        v->sort_col = 0;
+    tbl.sort_col = v->sort_col;
+    tbl.sort_desc = v->sort_desc;
+    qsort(tbl.rows, (size_t)tbl.n, sizeof tbl.rows[0], row_cmp);
+    if (v->sel_id[0] != '\0')
+        for (int i = 0; i < tbl.n; i++)
+            if (strcmp(tbl.rows[i].id, v->sel_id) == 0)
+                v->sel = i;
+    if (v->sel >= tbl.n)
+        v->sel = tbl.n - 1;
+    if (v->sel < 0)
+        v->sel = 0;
+    if (tbl.n > 0)
+        snprintf(v->sel_id, sizeof v->sel_id, "%s", tbl.rows[v->sel].id);
+}
+
+static void
+draw_table(struct console *c, struct view *v, int y, int h)
+{
+    struct ui_term *t = c->t;
+    int w = COLS, fixed = 0, flex = 0, widths[MAX_COLS], x;
+
+    for (int i = 0; i < tbl.n_cols; i++) {
+        fixed += tbl.cols[i].width + 1;
+        flex += tbl.cols[i].width == 0;
+    }
+    for (int i = 0; i < tbl.n_cols; i++)
+        widths[i] = tbl.cols[i].width
+                        ? tbl.cols[i].width
+                        : MAX(4, (w - fixed - 1) / MAX(flex, 1));
+    /* Header */
+    wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
+    ui_fill(stdscr, y, 0, w, ' ');
+    x = 1;
+    for (int i = 0; i < tbl.n_cols && x < w; i++) {
+        char title[32];
+
+        snprintf(title, sizeof title, "%s%s", tbl.cols[i].title,
+                 i == v->sort_col ? (v->sort_desc ? "\u2193" : "\u2191")
+                                  : "");
+        if (!t->utf8 && i == v->sort_col)
+            snprintf(title, sizeof title, "%s%s", tbl.cols[i].title,
+                     v->sort_desc ? "v" : "^");
+        ui_put(stdscr, y, x, MIN(widths[i], w - x), title);
+        x += widths[i] + 1;
+    }
+    /* Rows */
+    if (v->sel < v->top)
+        v->top = v->sel;
+    if (v->sel >= v->top + h - 1)
+        v->top = v->sel - (h - 2);
+    if (v->top < 0)
+        v->top = 0;
+    for (int r = 0; r < h - 1; r++) {
+        int i = v->top + r, row = y + 1 + r;
+
+        wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+        ui_fill(stdscr, row, 0, w, ' ');
+        if (i >= tbl.n)
+            continue;
+        wattrset(stdscr, ui_attr(t, i == v->sel ? ROLE_SELECTION
+                                                 : tbl.rows[i].role));
+        if (i == v->sel)
+            ui_fill(stdscr, row, 0, w, ' ');
+        x = 1;
+        for (int k = 0; k < tbl.n_cols && x < w; k++) {
+            const char *s = tbl.rows[i].cell[k];
+            int cw = MIN(widths[k], w - x);
+
+            if (k == tbl.n_cols - 1 && tbl.rows[i].spark != NULL &&
+                tbl.cols == vm_cols) {
+                const struct cjob *j = tbl.rows[i].spark;
+
+                ui_sparkline(t, stdscr, row, x, cw, j->dirty, j->n,
+                             ROLE_GRAPH_DIRTY);
+                wattrset(stdscr, ui_attr(t, i == v->sel ? ROLE_SELECTION
+                                                         : tbl.rows[i].role));
+            } else if (tbl.cols[k].right) {
+                int len = (int)strlen(s);
+
+                ui_put(stdscr, row, x + MAX(0, cw - len), cw, s);
+            } else {
+                ui_put(stdscr, row, x, cw, s);
+            }
+            x += widths[k] + 1;
+        }
+    }
+    if (tbl.n == 0) {
+        wattrset(stdscr, ui_attr(t, ROLE_DIM));
+        ui_put(stdscr, y + 1, 2, w - 2,
+               v->filter[0] ? "no rows match the filter (Esc clears it)"
+               : v->kind == V_JOBS
+                   ? "no migrations yet: select a VM and press m"
+                   : "nothing here");
+    }
+}
+
+/* ---- dashboard --------------------------------------------------------- */
+
+static void
+draw_dashboard(struct console *c, const struct cjob *j, int y, int h)
+{
+    struct ui_term *t = c->t;
+    const struct engine_job *e = runner_job(j->r);
+    const struct prediction *p = engine_prediction(e);
+    const struct job_sample *s = runner_sample(j->r);
+    const struct estimate *est = engine_estimate(e);
+    int w = COLS, gh, gy, half;
+    char a[32], b[32], d[32], line[256];
+    double prog = job_progress(j), el;
+    size_t nd;
+    const struct decision *dec = engine_decisions(e, &nd);
+    double bw = est->bw_known ? est->bw_bps : 0;
+    struct graph g;
+    enum job_phase ph = engine_phase(e);
+
+    el = (double)(j->finished ? j->res.total_ms : j->job_ms);
+    wattrset(stdscr, ui_attr(t, ROLE_TITLE));
+    ui_fill(stdscr, y, 0, w, ' ');
+    if (j->kind == KIND_STORAGE)
+        snprintf(line, sizeof line, " %s  %s: disks -> %s  storage  policy "
+                 "%s  budget %llu ms",
+                 j->vm, j->src, j->ds, j->policy,
+                 (unsigned long long)engine_budget_ms(e));
+    else
+        snprintf(line, sizeof line, " %s  %s -> %s%s%s  %s  policy %s  "
+                 "budget %llu ms",
+                 j->vm, j->src, j->dst, j->ds[0] ? " + " : "", j->ds,
+                 job_kind_name(j->kind), j->policy,
+                 (unsigned long long)engine_budget_ms(e));
+    ui_put(stdscr, y, 0, w, line);
+
+    wattrset(stdscr, ui_attr(t, ph == PH_DONE      ? ROLE_OK
+                                : job_phase_final(ph) ? ROLE_WARNING
+                                                      : ROLE_NORMAL));
+    ui_fill(stdscr, y + 1, 0, w, ' ');
+    snprintf(line, sizeof line, " %-10s round %-3llu elapsed %-8s ETA %-8s "
+             "downtime %s",
+             job_phase_name(ph),
+             (unsigned long long)sample_get(
+                 s, j->kind == KIND_STORAGE ? SF_DISK_ITERATION
+                                            : SF_MEMORY_ITERATION,
+                 0),
+             units_fmt_ms(a, sizeof a, el),
+             j->finished          ? "-"
+             : isfinite(p->total_ms) ? units_fmt_ms(b, sizeof b, p->total_ms)
+                                     : "never",
+             j->finished && j->res.phase == PH_DONE
+                 ? units_fmt_ms(d, sizeof d, (double)j->res.downtime_ms)
+             : isfinite(p->downtime_now_ms)
+                 ? units_fmt_ms(d, sizeof d, p->downtime_now_ms)
+                 : "?");
+    if (j->finished && j->res.phase == PH_DONE)
+        strncat(line, " (real)", sizeof line - strlen(line) - 1);
+    else if (!j->finished)
+        strncat(line, " if now", sizeof line - strlen(line) - 1);
+    ui_put(stdscr, y + 1, 0, w, line);
+    /* Progress bar */
+    {
+        int bw_cells = w - 8, filled;
+
+        if (isnan(prog))
+            prog = 0;
+        filled = (int)(prog / 100.0 * bw_cells);
+        wattrset(stdscr, ui_attr(t, ROLE_PROGRESS));
+        ui_fill(stdscr, y + 2, 1, filled, t->utf8 ? ' ' : '#');
+        wattrset(stdscr, ui_attr(t, ROLE_DIM));
+        ui_fill(stdscr, y + 2, 1 + filled, bw_cells - filled,
+                t->utf8 ? ACS_BULLET : '.');
+        wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+        snprintf(line, sizeof line, " %3.0f%% ", prog);
+        ui_put(stdscr, y + 2, 1 + bw_cells, 7, line);
+        mvaddch(y + 2, 0, ' ');
+    }
+
+    /* Graphs: h - 3 header rows - decisions (>= 4) - hints */
+    gh = (h - 3 - 5) / 2;
+    if (gh < 4)
+        gh = 4;
+    gy = y + 3;
+    memset(&g, 0, sizeof g);
+    g.title = j->kind == KIND_STORAGE ? "Disk writes vs copy rate"
+                                      : "Dirty rate vs bandwidth";
+    g.unit = GU_RATE;
+    g.area = j->dirty;
+    g.n_area = j->n;
+    g.area_role = ROLE_GRAPH_DIRTY;
+    g.area_label = "dirty";
+    g.line = j->bw;
+    g.n_line = j->n;
+    g.line_role = ROLE_GRAPH_BW;
+    g.line_label = "bandwidth";
+    g.ref = -1;
+    g.span_s = (double)j->n * STEP_MS / 1000.0;
+    ui_graph_draw(t, stdscr, gy, 0, gh, w, &g);
+
+    half = w / 2;
+    memset(&g, 0, sizeof g);
+    g.title = "Remaining per round";
+    g.unit = GU_BYTES;
+    g.area = j->rounds;
+    g.n_area = j->n_rounds;
+    g.area_role = ROLE_GRAPH_REMAINING;
+    g.ref = bw * (double)engine_budget_ms(e) / 1000.0;
+    g.ref_role = ROLE_THRESHOLD;
+    g.ref_label = "fits";
+    g.bars = true;
+    ui_graph_draw(t, stdscr, gy + gh, 0, gh, half, &g);
+    memset(&g, 0, sizeof g);
+    g.title = "Downtime if now";
+    g.unit = GU_MS;
+    g.area = j->dt;
+    g.n_area = j->n;
+    g.area_role = ROLE_GRAPH_DOWNTIME;
+    g.ref = (double)engine_budget_ms(e);
+    g.ref_role = ROLE_BUDGET;
+    g.ref_label = "budget";
+    g.span_s = (double)j->n * STEP_MS / 1000.0;
+    ui_graph_draw(t, stdscr, gy + gh, half, gh, w - half, &g);
+
+    /* Decisions, newest last; reasons wrap under their action. */
+    {
+        int dy = gy + 2 * gh, rows = y + h - dy - 1, used = 0;
+        int tw = MAX(w - 20, 10);
+        size_t first = nd;
+
+        wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
+        ui_fill(stdscr, dy, 0, w, ' ');
+        ui_put(stdscr, dy, 1, w - 1, "Decisions");
+        /* How many of the newest decisions fit, wrapped? */
+        while (first > 0) {
+            int need = ((int)strlen(dec[first - 1].reason) + tw - 1) / tw;
+
+            need = MAX(1, MIN(need, 3));
+            if (used + need > rows)
+                break;
+            used += need;
+            first--;
+        }
+        for (int r = 1; r <= rows; r++) {
+            wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+            ui_fill(stdscr, dy + r, 0, w, ' ');
+        }
+        for (size_t i = first, r = 1; i < nd; i++) {
+            const char *reason = dec[i].reason;
+
+            snprintf(line, sizeof line, " %7s %-10s ",
+                     units_fmt_ms(a, sizeof a, (double)dec[i].t_ms),
+                     action_name(dec[i].action));
+            wattrset(stdscr, ui_attr(t, dec[i].action == ACT_ABORT
+                                            ? ROLE_ERROR
+                                        : dec[i].action == ACT_NONE
+                                            ? ROLE_DIM
+                                            : ROLE_TITLE));
+            ui_put(stdscr, dy + (int)r, 0, 20, line);
+            wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+            for (int k = 0; k < 3 && *reason && (int)r <= rows; k++, r++) {
+                int len = (int)strlen(reason), cut = MIN(len, tw);
+
+                if (cut < len)
+                    for (int b = cut; b > tw / 2; b--)
+                        if (reason[b] == ' ') {
+                            cut = b;
+                            break;
+                        }
+                snprintf(line, sizeof line, "%.*s", cut, reason);
+                ui_put(stdscr, dy + (int)r, 20, tw, line);
+                reason += cut;
+                while (*reason == ' ')
+                    reason++;
+            }
+        }
+    }
+}
+
+/* ---- dialog drawing ---------------------------------------------------- */
+
+static void
+draw_dialog(struct console *c, int y, int h)
+{
+    struct ui_term *t = c->t;
+    struct dialog *d = &c->dlg;
+    const struct model *m = sim_dc_model(c->o.dc);
+    int w = MIN(COLS - 2, 78), x = (COLS - w) / 2, row = y;
+    char line[256], a[32], b[32], e[32], sum[160];
+    static const char *const labels[F_COUNT] = {
+        "Kind", "Destination host", "Destination datastore", "Policy",
+        "Downtime budget", "Start"};
+
+    for (int r = 0; r < h; r++) {
+        wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+        ui_fill(stdscr, y + r, x, w, ' ');
+    }
+    wattrset(stdscr, ui_attr(t, ROLE_TITLE));
+    snprintf(line, sizeof line, " Migrate %s (now on %s)", d->vm,
+             model_vm(m, d->vm)->host);
+    ui_put(stdscr, row++, x, w, line);
+    for (int f = 0; f < F_COUNT; f++) {
+        const char *val = "";
+        char vb[128];
+
+        if (!field_shown(d, f))
+            continue;
+        switch (f) {
+        case F_KIND:
+            val = job_kind_name(d->kind);
+            break;
+        case F_HOST:
+            val = m->hosts[d->host].name;
+            break;
+        case F_DS:
+            val = m->datastores[d->ds].name;
+            break;
+        case F_POLICY:
+            policy_summary(&c->o.policies->v[d->policy], sum, sizeof sum);
+            snprintf(vb, sizeof vb, "%.40s  (%.80s)",
+                     c->o.policies->v[d->policy].name, sum);
+            val = vb;
+            break;
+        case F_BUDGET:
+            snprintf(vb, sizeof vb, "%llu ms%s",
+                     (unsigned long long)d->budget_ms,
+                     d->field == F_BUDGET ? "  (type ms or Left/Right)" : "");
+            val = vb;
+            break;
+        case F_START:
+            val = checks_worst(d->checks, d->n_checks) == CHECK_ERROR
+                      ? "[ blocked by a check ]"
+                      : "[ Start migration ]";
+            break;
+        }
+        wattrset(stdscr, ui_attr(t, d->field == f ? ROLE_SELECTION : ROLE_NORMAL));
+        snprintf(line, sizeof line, "  %-22s %s%s%s", labels[f],
+                 f == F_START ? "" : "< ", val, f == F_START ? "" : " >");
+        ui_put_pad(stdscr, row++, x, w, line);
+    }
+    wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
+    ui_put_pad(stdscr, row++, x, w, " Pre-flight checks");
+    for (size_t i = 0; i < d->n_checks && row < y + h - 3; i++) {
+        static const char *const tag[] = {" ok ", "warn", "FAIL"};
+        static const enum role roles[] = {ROLE_OK, ROLE_WARNING, ROLE_ERROR};
+        const struct check_result *cr = &d->checks[i];
+
+        if (cr->status == CHECK_OK && d->n_checks > (size_t)(h - 10))
+            continue; /* short of room: show what needs attention */
+        wattrset(stdscr, ui_attr(t, roles[cr->status]));
+        snprintf(line, sizeof line, "  %s ", tag[cr->status]);
+        ui_put(stdscr, row, x, 8, line);
+        wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+        ui_put(stdscr, row++, x + 8, w - 8, cr->message);
+    }
+    wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
+    ui_put_pad(stdscr, row++, x, w, " Prediction");
+    wattrset(stdscr, ui_attr(t, d->pred.converges ? ROLE_OK : ROLE_WARNING));
+    if (!d->pred_ok)
+        snprintf(line, sizeof line, "  no prediction for this choice");
+    else if (d->pred.converges)
+        snprintf(line, sizeof line, "  converges: total %s, downtime %s, "
+                 "%u rounds, %s to send",
+                 units_fmt_ms(a, sizeof a, d->pred.total_ms),
+                 units_fmt_ms(b, sizeof b, d->pred.downtime_ms),
+                 d->pred.rounds + 0,
+                 units_fmt_bytes(e, sizeof e, (uint64_t)d->pred.bytes));
+    else
+        snprintf(line, sizeof line, "  does not converge within %llu ms: "
+                 "stalls near %s (%s); post-copy: about %s",
+                 (unsigned long long)d->budget_ms,
+                 units_fmt_bytes(a, sizeof a, (uint64_t)d->pred.stall_bytes),
+                 units_fmt_ms(b, sizeof b, d->pred.stall_downtime_ms),
+                 units_fmt_ms(e, sizeof e, d->pred.postcopy_ms));
+    ui_put(stdscr, row++, x, w, line);
+}
+
+/* ---- help -------------------------------------------------------------- */
+
+static void
+draw_help(struct console *c, int y, int h)
+{
+    struct ui_term *t = c->t;
+    char line[256];
+
+    for (int r = 0; r < h; r++) {
+        wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+        ui_fill(stdscr, y + r, 0, COLS, ' ');
+    }
+    wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
+    ui_put_pad(stdscr, y, 0, COLS, " KEY               WHERE      WHAT");
+    for (size_t i = 0; i < ARRAY_SIZE(bindings) && (int)i + 1 < h; i++) {
+        wattrset(stdscr, ui_attr(t, ROLE_TITLE));
+        snprintf(line, sizeof line, " %-17s", bindings[i].keys);
+        ui_put(stdscr, y + 1 + (int)i, 0, 19, line);
+        wattrset(stdscr, ui_attr(t, ROLE_DIM));
+        snprintf(line, sizeof line, "%-10s ", bindings[i].where);
+        ui_put(stdscr, y + 1 + (int)i, 19, 11, line);
+        wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+        ui_put(stdscr, y + 1 + (int)i, 30, COLS - 30, bindings[i].help);
+    }
+}
+
+/* ---- frame ------------------------------------------------------------- */
+
+static void
+draw_header(struct console *c)
+{
+    struct ui_term *t = c->t;
+    char line[256];
+    int x, run = running_jobs(c);
+    const char *sep = t->utf8 ? " \u203a " : " > ";
+
+    wattrset(stdscr, ui_attr(t, ROLE_HEADER));
+    ui_fill(stdscr, 0, 0, COLS, ' ');
+    snprintf(line, sizeof line, " ferry  %s", c->o.source_label);
+    x = ui_put(stdscr, 0, 0, COLS, line);
+    wattrset(stdscr, ui_attr(t, ROLE_BREADCRUMB));
+    for (int i = 0; i < c->depth && x < COLS - 4; i++) {
+        const struct view *v = &c->stack[i];
+
+        x += ui_put(stdscr, 0, x, COLS - x, sep);
+        if (v->kind == V_DASH && v->job < c->n_jobs)
+            snprintf(line, sizeof line, "%s", c->jobs[v->job].vm);
+        else
+            snprintf(line, sizeof line, "%s", view_titles[v->kind]);
+        x += ui_put(stdscr, 0, x, COLS - x, line);
+    }
+    if (run > 0) {
+        snprintf(line, sizeof line, " %d running ", run);
+        wattrset(stdscr, ui_attr(t, ROLE_HEADER));
+        ui_put(stdscr, 0, COLS - (int)strlen(line), (int)strlen(line), line);
+    }
+}
+
+static void
+draw_status(struct console *c)
+{
+    struct ui_term *t = c->t;
+    char line[300];
+    int row = LINES - 1;
+
+    switch (c->mode) {
+    case M_FILTER:
+        wattrset(stdscr, ui_attr(t, ROLE_STATUS));
+        snprintf(line, sizeof line, "/%s", c->input);
+        break;
+    case M_COMMAND:
+        wattrset(stdscr, ui_attr(t, ROLE_STATUS));
+        snprintf(line, sizeof line, ":%s", c->input);
+        break;
+    case M_CONFIRM:
+        wattrset(stdscr, ui_attr(t, ROLE_STATUS_ERROR));
+        snprintf(line, sizeof line, " %s", c->confirm_text);
+        break;
+    default:
+        wattrset(stdscr, ui_attr(t, c->status_error ? ROLE_STATUS_ERROR
+                                                    : ROLE_STATUS));
+        snprintf(line, sizeof line, " %s", c->status);
+        break;
+    }
+    ui_fill(stdscr, row, 0, COLS, ' ');
+    ui_put(stdscr, row, 0, COLS, line);
+    wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+}
+
+static void
+draw_hints(struct console *c)
+{
+    struct ui_term *t = c->t;
+    const char *h = "";
+
+    switch (top(c)->kind) {
+    case V_VMS:
+        h = " m migrate  Enter dashboard  / filter  < > sort  ? help";
+        break;
+    case V_DASH:
+        h = " a abort  S switchover  +/- budget  p post-copy  t throttle  "
+            "Esc back";
+        break;
+    case V_DIALOG:
+        h = " Tab/Up/Down field  Left/Right change  Enter start  Esc cancel";
+        break;
+    case V_JOBS:
+        h = " Enter dashboard  / filter  < > sort  Esc back";
+        break;
+    default:
+        h = " / filter  < > sort  r reverse  1-4 views  ? help  q quit";
+        break;
+    }
+    wattrset(stdscr, ui_attr(t, ROLE_HINT));
+    ui_fill(stdscr, LINES - 2, 0, COLS, ' ');
+    ui_put(stdscr, LINES - 2, 0, COLS, h);
+}
+
+bool
+console_draw(struct console *c, bool force)
+{
+    struct ui_term *t = c->t;
+    struct view *v = top(c);
+    int body = LINES - 3;
+
+    if (!c->dirty && !force)
+        return false;
+    c->dirty = false;
+    if (COLS < MIN_W || LINES < MIN_H) {
+        char line[128];
+
+        wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+        werase(stdscr);
+        snprintf(line, sizeof line, "terminal too small: %dx%d", COLS,
+                 LINES);
+        ui_put(stdscr, LINES / 2 - 1, 0, COLS, line);
+        snprintf(line, sizeof line, "ferry needs %dx%d", MIN_W, MIN_H);
+        ui_put(stdscr, LINES / 2, 0, COLS, line);
+        wnoutrefresh(stdscr);
+        doupdate();
+        return true;
+    }
+    draw_header(c);
+    switch (v->kind) {
+    case V_HOSTS:
+    case V_VMS:
+    case V_DS:
+    case V_JOBS:
+        build_table(c, v->kind);
+        arrange_table(v);
+        draw_table(c, v, 1, body);
+        break;
+    case V_DASH:
+        if (v->job < c->n_jobs)
+            draw_dashboard(c, &c->jobs[v->job], 1, body);
+        break;
+    case V_HELP:
+        draw_help(c, 1, body);
+        break;
+    case V_DIALOG:
+        build_table(c, V_VMS);
+        arrange_table(&c->stack[MAX(c->depth - 2, 0)]);
+        draw_table(c, &c->stack[MAX(c->depth - 2, 0)], 1, body);
+        draw_dialog(c, 2, MIN(body - 1, 20));
+        break;
+    }
+    draw_hints(c);
+    draw_status(c);
+    wnoutrefresh(stdscr);
+    doupdate();
+    return true;
+}
+
+/* ---- commands and keys ------------------------------------------------- */
+
+void
+console_command(struct console *c, const char *cmd)
+{
+    char buf[128], *arg;
+
+    snprintf(buf, sizeof buf, "%s", cmd);
+    arg = strchr(buf, ' ');
+    if (arg != NULL) {
+        *arg++ = '\0';
+        arg = str_trim(arg);
+    }
+    if (strcmp(buf, "q") == 0 || strcmp(buf, "quit") == 0) {
+        console_key(c, 'q');
+    } else if (strcmp(buf, "hosts") == 0) {
+        go_list(c, V_HOSTS);
+    } else if (strcmp(buf, "vms") == 0) {
+        go_list(c, V_VMS);
+    } else if (strcmp(buf, "ds") == 0 || strcmp(buf, "datastores") == 0) {
+        go_list(c, V_DS);
+    } else if (strcmp(buf, "jobs") == 0) {
+        go_list(c, V_JOBS);
+    } else if (strcmp(buf, "help") == 0) {
+        push(c, V_HELP);
+    } else if (strcmp(buf, "migrate") == 0) {
+        if (arg == NULL || *arg == '\0')
+            set_status(c, true, ":migrate needs a VM name");
+        else
+            dialog_open(c, arg);
+    } else if (strcmp(buf, "theme") == 0) {
+        char *path = arg ? theme_find(arg) : NULL;
+        struct theme th;
+        struct ferry_err err;
+        char warn[256];
+
+        theme_default(&th);
+        if (path == NULL) {
+            set_status(c, true, "no theme named %s", arg ? arg : "(none)");
+        } else if (theme_load(&th, path, warn, sizeof warn, &err) < 0) {
+            set_status(c, true, "%s", err.msg);
+        } else {
+            ui_term_apply(c->t, &th);
+            if (warn[0])
+                set_status(c, true, "%s", warn);
+            else
+                set_status(c, false, "theme %s", th.name);
+        }
+        free(path);
+        c->dirty = true;
+    } else if (buf[0] != '\0') {
+        set_status(c, true, "unknown command :%s (hosts, vms, ds, jobs, "
+                   "migrate VM, theme NAME, help, q)",
+                   buf);
+    }
+}
+
+static void
+confirm_yes(struct console *c)
+{
+    struct view *v = top(c);
+    struct ferry_err err;
+
+    switch (c->confirm) {
+    case C_QUIT:
+        c->quit = true;
+        break;
+    case C_START:
+        start_job(c);
+        break;
+    case C_ABORT:
+    case C_SWITCH:
+        if (v->kind != V_DASH || v->job >= c->n_jobs)
+            break;
+        if (!runner_request(c->jobs[v->job].r,
+                            c->confirm == C_ABORT ? ACT_ABORT
+                                                  : ACT_SWITCHOVER,
+                            0, &err))
+            set_status(c, true, "%s", err.msg);
+        else
+            set_status(c, false, "%s: %s requested", c->jobs[v->job].vm,
+                       c->confirm == C_ABORT ? "abort" : "switchover");
+        break;
+    }
+}
+
+static void
+ask(struct console *c, enum confirm_what w, const char *text)
+{
+    c->mode = M_CONFIRM;
+    c->confirm = w;
+    snprintf(c->confirm_text, sizeof c->confirm_text, "%s", text);
+    c->dirty = true;
+}
+
+static void
+line_edit(struct console *c, int key)
+{
+    size_t n = strlen(c->input);
+
+    if (key == 27) {
+        if (c->mode == M_FILTER)
+            top(c)->filter[0] = '\0';
+        c->mode = M_NORMAL;
+    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+        enum mode m = c->mode;
+
+        c->mode = M_NORMAL;
+        if (m == M_COMMAND)
+            console_command(c, c->input);
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        if (n > 0)
+            c->input[n - 1] = '\0';
+        else
+            c->mode = M_NORMAL;
+    } else if (key >= 32 && key < 127 && n + 1 < sizeof c->input) {
+        c->input[n] = (char)key;
+        c->input[n + 1] = '\0';
+    }
+    /* The filter applies as it is typed. */
+    if (c->mode == M_FILTER)
+        snprintf(top(c)->filter, sizeof top(c)->filter, "%s", c->input);
+    c->dirty = true;
+}
+
+static void
+dash_key(struct console *c, int key)
+{
+    struct view *v = top(c);
+    struct cjob *j = v->job < c->n_jobs ? &c->jobs[v->job] : NULL;
+    struct ferry_err err;
+
+    if (j == NULL)
+        return;
+    if (j->finished && strchr("aSpt+-", key) != NULL) {
+        set_status(c, true, "%s: the migration has ended", j->vm);
+        return;
+    }
+    switch (key) {
+    case 'a':
+        ask(c, C_ABORT, "abort this migration? the VM stays on its source "
+                        "(y/n)");
+        break;
+    case 'S':
+        ask(c, C_SWITCH, "switch over now, whatever the downtime? (y/n)");
+        break;
+    case '+':
+    case '-': {
+        uint64_t b = engine_budget_ms(runner_job(j->r));
+
+        b = key == '+' ? b + 50 : (b > 50 ? b - 50 : b);
+        engine_set_budget((struct engine_job *)runner_job(j->r), b);
+        set_status(c, false, "%s: downtime budget %llu ms", j->vm,
+                   (unsigned long long)b);
+        break;
+    }
+    case 'p':
+        if (!runner_request(j->r, ACT_POSTCOPY, 0, &err))
+            set_status(c, true, "%s", err.msg);
+        else
+            set_status(c, false, "%s: post-copy requested", j->vm);
+        break;
+    case 't': {
+        const struct job_sample *s = runner_sample(j->r);
+        uint64_t cur = sample_get(s, SF_AUTO_CONVERGE_THROTTLE, 0);
+
+        if (!runner_request(j->r, ACT_THROTTLE, MIN(cur + 10, 99), &err))
+            set_status(c, true, "%s", err.msg);
+        else
+            set_status(c, false, "%s: throttle %llu%%", j->vm,
+                       (unsigned long long)MIN(cur + 10, 99));
+        break;
+    }
+    }
+}
+
+void
+console_key(struct console *c, int key)
+{
+    struct view *v = top(c);
+
+    c->dirty = true;
+    if (key == KEY_RESIZE)
+        return;
+    if (c->mode == M_CONFIRM) {
+        c->mode = M_NORMAL;
+        if (key == 'y' || key == 'Y')
+            confirm_yes(c);
+        else
+            set_status(c, false, "cancelled");
+        return;
+    }
+    if (c->mode == M_FILTER || c->mode == M_COMMAND) {
+        line_edit(c, key);
+        return;
+    }
+    if (v->kind == V_DIALOG) {
+        if (key == 27 || key == 'q') {
+            pop(c);
+            set_status(c, false, "migration not started");
+        } else {
+            dialog_key(c, key);
+        }
+        return;
+    }
+    switch (key) {
+    case 'q':
+        if (running_jobs(c) > 0)
+            ask(c, C_QUIT, "migrations are running: abort them and quit? "
+                           "(y/n)");
+        else
+            c->quit = true;
+        return;
+    case ':':
+        c->mode = M_COMMAND;
+        c->input[0] = '\0';
+        return;
+    case '/':
+        if (v->kind <= V_JOBS) {
+            c->mode = M_FILTER;
+            snprintf(c->input, sizeof c->input, "%s", v->filter);
+        }
+        return;
+    case '?':
+        push(c, V_HELP);
+        return;
+    case 27:
+        if (v->filter[0] != '\0')
+            v->filter[0] = '\0';
+        else
+            pop(c);
+        return;
+    case '1':
+        go_list(c, V_HOSTS);
+        return;
+    case '2':
+        go_list(c, V_VMS);
+        return;
+    case '3':
+        go_list(c, V_DS);
+        return;
+    case '4':
+        go_list(c, V_JOBS);
+        return;
+    }
+    if (v->kind == V_DASH) {
+        dash_key(c, key);
+        return;
+    }
+    if (v->kind > V_JOBS)
+        return;
+    switch (key) {
+    case KEY_UP:
+    case 'k':
+        v->sel--;
+        v->sel_id[0] = '\0';
+        break;
+    case KEY_DOWN:
+    case 'j':
+        v->sel++;
+        v->sel_id[0] = '\0';
+        break;
+    case KEY_PPAGE:
+        v->sel -= LINES - 5;
+        v->sel_id[0] = '\0';
+        break;
+    case KEY_NPAGE:
+        v->sel += LINES - 5;
+        v->sel_id[0] = '\0';
+        break;
+    case KEY_HOME:
+    case 'g':
+        v->sel = 0;
+        v->sel_id[0] = '\0';
+        break;
+    case KEY_END:
+    case 'G':
+        v->sel = MAX_ROWS;
+        v->sel_id[0] = '\0';
+        break;
+    case '<':
+    case '>':
+        build_table(c, v->kind);
+        v->sort_col = (v->sort_col + tbl.n_cols + (key == '>' ? 1 : -1)) %
+                      tbl.n_cols;
+        set_status(c, false, "sorted by %s", tbl.cols[v->sort_col].title);
+        break;
+    case 'r':
+        v->sort_desc = !v->sort_desc;
+        break;
+    case 'm':
+        if (v->kind == V_VMS && v->sel_id[0])
+            dialog_open(c, v->sel_id);
+        break;
+    case '\r':
+    case '\n':
+    case KEY_ENTER:
+        if (v->kind == V_VMS && v->sel_id[0]) {
+            const struct cjob *j = job_of_vm(c, v->sel_id);
+
+            if (j == NULL) {
+                set_status(c, false, "%s has no migration: m starts one",
+                           v->sel_id);
+            } else {
+                int idx = (int)(j - c->jobs);
+
+                push(c, V_DASH);
+                top(c)->job = idx;
+            }
+        } else if (v->kind == V_JOBS && v->sel_id[0]) {
+            int idx = atoi(v->sel_id);
+
+            push(c, V_DASH);
+            top(c)->job = idx;
+        }
+        break;
+    }
+}
