@@ -1037,10 +1037,10 @@ draw_dashboard(struct console *c, const struct cjob *j, int y, int h)
             prog = 0;
         filled = (int)(prog / 100.0 * bw_cells);
         wattrset(stdscr, ui_attr(t, ROLE_PROGRESS));
-        ui_fill(stdscr, y + 2, 1, filled, t->utf8 ? ' ' : '#');
+        ui_fill(stdscr, y + 2, 1, filled, t->colors ? ' ' : '#');
         wattrset(stdscr, ui_attr(t, ROLE_DIM));
-        ui_fill(stdscr, y + 2, 1 + filled, bw_cells - filled,
-                t->utf8 ? ACS_BULLET : '.');
+        for (int i = filled; i < bw_cells; i++)
+            ui_put(stdscr, y + 2, 1 + i, 1, t->utf8 ? "\u00b7" : ".");
         wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
         snprintf(line, sizeof line, " %3.0f%% ", prog);
         ui_put(stdscr, y + 2, 1 + bw_cells, 7, line);

@@ -163,7 +163,7 @@ ui_graph_draw(const struct ui_term *t, WINDOW *w, int y, int x, int h,
         }
         ui_put(w, row, x, LABEL, buf);
         wattrset(w, ui_attr(t, ROLE_BORDER));
-        mvwaddch(w, row, x + LABEL, t->utf8 ? ACS_VLINE : '|');
+        ui_put(w, row, x + LABEL, 1, t->utf8 ? "\u2502" : "|");
         for (int c = 0; c < pw; c++) {
             unsigned bits = 0;
             int best = 0, cell = c, lvl_line = -1;
@@ -216,10 +216,8 @@ ui_graph_draw(const struct ui_term *t, WINDOW *w, int y, int x, int h,
             (void)lvl_line;
             if (bits == 0 && ref_here) {
                 wattrset(w, ui_attr(t, g->ref_role));
-                if (t->utf8)
-                    mvwaddch(w, row, x + LABEL + 1 + c, ACS_HLINE);
-                else
-                    mvwaddch(w, row, x + LABEL + 1 + c, '=');
+                ui_put(w, row, x + LABEL + 1 + c, 1,
+                       t->utf8 ? "\u2500" : "=");
                 continue;
             }
             if (bits == 0) {

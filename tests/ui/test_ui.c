@@ -1,0 +1,407 @@
+/* Off-screen UI tests: curses on /dev/null, screens read back as text and
+ * compared with expected screens (tests/ui/expected/). Set
+ * FERRY_UPDATE_GOLDEN=1 to rewrite them after an intended change. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "ferry/console.h"
+#include "ferry/ui.h"
+
+static struct ui_term term;
+static FILE *devnull_in, *devnull_out;
+
+static int
+setup(void **state)
+{
+    struct theme th;
+
+    (void)state;
+    setenv("LANG", "C.UTF-8", 1);
+    setenv("LC_ALL", "C.UTF-8", 1);
+    devnull_in = fopen("/dev/null", "r");
+    devnull_out = fopen("/dev/null", "w");
+    theme_default(&th);
+    if (ui_term_init(&term, devnull_in, devnull_out, "xterm-256color", &th,
+                     false) < 0)
+        return -1;
+    resizeterm(24, 80);
+    return term.utf8 ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    ui_term_fini(&term);
+    fclose(devnull_in);
+    fclose(devnull_out);
+    return 0;
+}
+
+/* Row y of the virtual screen as UTF-8, trailing blanks trimmed. */
+static void
+screen_row(int y, char *out, size_t n)
+{
+    size_t off = 0;
+    mbstate_t st;
+
+    memset(&st, 0, sizeof st);
+    for (int x = 0; x < COLS && off + 8 < n; x++) {
+        cchar_t cc;
+        wchar_t wc[CCHARW_MAX + 1];
+        attr_t a;
+        short pair;
+
+        mvwin_wch(stdscr, y, x, &cc);
+        getcchar(&cc, wc, &a, &pair, NULL);
+        if (wc[0] == 0)
+            continue;
+        if (wc[0] < 0x80) {
+            out[off++] = (char)wc[0];
+        } else if ((a & A_ALTCHARSET) || (cc.attr & A_ALTCHARSET)) {
+            out[off++] = '+';
+        } else {
+            size_t k = wcrtomb(out + off, wc[0], &st);
+
+            if (k != (size_t)-1)
+                off += k;
+        }
+    }
+    while (off > 0 && out[off - 1] == ' ')
+        off--;
+    out[off] = '\0';
+}
+
+static char *
+screen_text(void)
+{
+    size_t n = (size_t)LINES * (size_t)(COLS * 4 + 2) + 1, off = 0;
+    char *s = malloc(n), row[1024];
+
+    for (int y = 0; y < LINES; y++) {
+        screen_row(y, row, sizeof row);
+        off += (size_t)snprintf(s + off, n - off, "%s\n", row);
+    }
+    return s;
+}
+
+static void
+golden(const char *name)
+{
+    char path[512], *got = screen_text(), *want;
+    size_t len;
+    struct ferry_err err;
+
+    snprintf(path, sizeof path, "%s/tests/ui/expected/%s.txt", SRCDIR, name);
+    if (getenv("FERRY_UPDATE_GOLDEN") != NULL) {
+        FILE *f = fopen(path, "w");
+
+        assert_non_null(f);
+        fputs(got, f);
+        fclose(f);
+    }
+    want = file_read_all(path, &len, &err);
+    if (want == NULL)
+        fail_msg("%s (FERRY_UPDATE_GOLDEN=1 writes it)", err.msg);
+    if (strcmp(want, got) != 0) {
+        fprintf(stderr, "--- expected %s\n%s--- got\n%s", name, want, got);
+        free(want);
+        free(got);
+        fail_msg("screen %s differs", name);
+    }
+    free(want);
+    free(got);
+}
+
+static void
+graph_braille_packs_two_samples_per_cell(void **state)
+{
+    /* Max 20 ms rounds up to 50: 8 levels over 2 rows; levels 3,2,1,0. */
+    double v[] = {20, 10, 5, 0};
+    struct graph g = {.title = "t", .unit = GU_MS, .area = v, .n_area = 4,
+                      .area_role = ROLE_GRAPH_DOWNTIME, .ref = -1};
+    char row[512];
+
+    (void)state;
+    werase(stdscr);
+    ui_graph_draw(&term, stdscr, 0, 0, 4, 40, &g);
+    screen_row(2, row, sizeof row);
+    /* label (10) + axis, then U+28E6 (left 3, right 2), U+2840 (left 1) */
+    assert_non_null(strstr(row, "\u2502\u28e6\u2840"));
+    assert_string_equal(strstr(row, "\u2502") + 3, "\u28e6\u2840");
+    screen_row(1, row, sizeof row);
+    assert_non_null(strstr(row, "50 ms"));
+    screen_row(2, row, sizeof row);
+    assert_int_equal(strncmp(row, "         0", 10), 0);
+}
+
+static void
+graph_ascii_fallback_uses_one_sample_per_cell(void **state)
+{
+    double v[] = {20, 10, 5, 0};
+    struct graph g = {.title = "t", .unit = GU_MS, .area = v, .n_area = 4,
+                      .area_role = ROLE_GRAPH_DOWNTIME, .ref = 40,
+                      .ref_role = ROLE_BUDGET, .ref_label = "budget"};
+    char row[512];
+
+    (void)state;
+    term.utf8 = false;
+    werase(stdscr);
+    ui_graph_draw(&term, stdscr, 0, 0, 4, 40, &g);
+    term.utf8 = true;
+    screen_row(2, row, sizeof row);
+    if (strncmp(row + 11, "|:.", 3) != 0)
+        fail_msg("ascii row: '%s'", row);
+    screen_row(1, row, sizeof row);
+    /* the budget (40 of 50) is drawn as '=' where there is no data */
+    assert_non_null(strstr(row, "===="));
+    assert_null(strpbrk(row, "\xe2"));
+}
+
+static void
+theme_falls_back_and_reports_bad_values_with_line(void **state)
+{
+    char path[] = "/tmp/ferry-themeXXXXXX", warn[512];
+    int fd = mkstemp(path);
+    struct theme def, th;
+    struct ferry_err err;
+    FILE *f = fdopen(fd, "w");
+
+    (void)state;
+    fputs("[theme]\nname = t\n[colors]\nselection = 1, 2, bold\n"
+          "error = purple-ish, default\nsparkles = 1, 2\n",
+          f);
+    fclose(f);
+    theme_default(&def);
+    theme_default(&th);
+    assert_int_equal(theme_load(&th, path, warn, sizeof warn, &err), 0);
+    assert_string_equal(th.name, "t");
+    assert_int_equal(th.s[ROLE_SELECTION].fg, 1);
+    assert_int_equal(th.s[ROLE_SELECTION].bg, 2);
+    assert_true(th.s[ROLE_SELECTION].attrs & ATTR_BOLD);
+    /* a bad value keeps the default and says where */
+    assert_int_equal(th.s[ROLE_ERROR].fg, def.s[ROLE_ERROR].fg);
+    assert_non_null(strstr(warn, ":5: [colors] error"));
+    assert_non_null(strstr(warn, ":6: [colors] sparkles: unknown key"));
+    /* keys it does not set come from the default */
+    assert_int_equal(th.s[ROLE_HEADER].bg, def.s[ROLE_HEADER].bg);
+    unlink(path);
+    assert_int_equal(theme_load(&th, "/nonexistent.theme", warn, sizeof warn,
+                                &err),
+                     -1);
+}
+
+static void
+shipped_themes_load_cleanly(void **state)
+{
+    const char *names[] = {"default", "light", "high-contrast", "mono"};
+
+    (void)state;
+    for (size_t i = 0; i < 4; i++) {
+        char path[512], warn[256];
+        struct theme th;
+        struct ferry_err err;
+
+        snprintf(path, sizeof path, "%s/themes/%s.theme", SRCDIR, names[i]);
+        theme_default(&th);
+        assert_int_equal(theme_load(&th, path, warn, sizeof warn, &err), 0);
+        assert_string_equal(warn, "");
+        assert_string_equal(th.name, names[i]);
+    }
+}
+
+static void
+colors_degrade_to_eight(void **state)
+{
+    (void)state;
+    assert_int_equal(color_to8(-1), -1);
+    assert_int_equal(color_to8(196), 1);  /* bright red -> red */
+    assert_int_equal(color_to8(46), 2);   /* green */
+    assert_int_equal(color_to8(21), 4);   /* blue */
+    assert_int_equal(color_to8(15), 7);
+    assert_int_equal(color_to8(234), 0);  /* dark grey -> black */
+}
+
+static struct policy_set policies;
+static struct sim_dc *dc;
+
+static struct console *
+console(void)
+{
+    struct ferry_err err;
+    struct console_opts o = {0};
+
+    if (dc != NULL)
+        sim_dc_free(dc);
+    dc = sim_dc_demo(&err);
+    if (policies.n == 0)
+        policy_set_builtin(&policies, &err);
+    o.dc = dc;
+    o.policies = &policies;
+    o.source_label = "demo datacenter";
+    o.no_log = true;
+    o.default_budget_ms = 300;
+    return console_new(&term, &o);
+}
+
+static void
+keys(struct console *c, const char *s)
+{
+    for (; *s; s++)
+        console_key(c, *s == '\n' ? '\r' : *s);
+}
+
+static void
+views_at_80x24(void **state)
+{
+    struct console *c = console();
+
+    (void)state;
+    console_tick(c, 0);
+    console_draw(c, true);
+    golden("vms");
+    keys(c, "1");
+    console_draw(c, true);
+    golden("hosts");
+    keys(c, "3");
+    console_draw(c, true);
+    golden("datastores");
+    keys(c, "4");
+    console_draw(c, true);
+    golden("jobs-empty");
+    keys(c, "?");
+    console_draw(c, true);
+    golden("help");
+    console_free(c);
+}
+
+static void
+table_filters_and_sorts(void **state)
+{
+    struct console *c = console();
+    char *s;
+
+    (void)state;
+    keys(c, "/db\n");
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "db-01"));
+    assert_non_null(strstr(s, "db-02"));
+    assert_null(strstr(s, "web-01"));
+    free(s);
+    keys(c, "\x1b>>>>r"); /* clear; sort by MEMORY, largest first */
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "MEMORY\u2193"));
+    assert_true(strstr(s, "db-02") < strstr(s, "db-01"));
+    assert_true(strstr(s, "db-01") < strstr(s, "web-01"));
+    free(s);
+    console_free(c);
+}
+
+static void
+dialog_and_dashboard(void **state)
+{
+    struct console *c = console();
+    char *s;
+
+    (void)state;
+    console_tick(c, 0);
+    console_command(c, "migrate db-02");
+    keys(c, "\t"); /* destination host */
+    console_key(c, KEY_RIGHT); /* hv-01 -> hv-02 -> hv-03 -> hv-04: AMD, */
+    console_key(c, KEY_RIGHT); /* which lacks avx512f */
+    console_key(c, KEY_RIGHT);
+    console_draw(c, true);
+    golden("dialog-incompatible");
+    keys(c, "\n");
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "cannot start"));
+    free(s);
+    console_key(c, 27);
+    console_command(c, "migrate db-01");
+    keys(c, "\ny");
+    /* Drive the clock: five seconds into the migration. */
+    for (uint64_t t = 0; t <= 5000; t += 100)
+        console_tick(c, t);
+    console_draw(c, true);
+    golden("dashboard-5s");
+    for (uint64_t t = 5000; t <= 30000; t += 100)
+        console_tick(c, t);
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "done"));
+    assert_non_null(strstr(s, "switchover"));
+    free(s);
+    console_free(c);
+}
+
+static void
+too_small_then_recovers(void **state)
+{
+    struct console *c = console();
+    char *s;
+
+    (void)state;
+    resizeterm(12, 40);
+    console_invalidate(c);
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "terminal too small: 40x12"));
+    free(s);
+    resizeterm(24, 80);
+    console_invalidate(c);
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "NAME"));
+    free(s);
+    console_free(c);
+}
+
+static void
+idle_console_draws_nothing(void **state)
+{
+    struct console *c = console();
+
+    (void)state;
+    console_tick(c, 0);
+    console_draw(c, true);
+    assert_int_equal(console_timeout_ms(c, 0), -1); /* no timer at all */
+    console_tick(c, 60000);
+    assert_false(console_draw(c, false));
+    console_free(c);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(graph_braille_packs_two_samples_per_cell),
+        cmocka_unit_test(graph_ascii_fallback_uses_one_sample_per_cell),
+        cmocka_unit_test(theme_falls_back_and_reports_bad_values_with_line),
+        cmocka_unit_test(shipped_themes_load_cleanly),
+        cmocka_unit_test(colors_degrade_to_eight),
+        cmocka_unit_test(views_at_80x24),
+        cmocka_unit_test(table_filters_and_sorts),
+        cmocka_unit_test(dialog_and_dashboard),
+        cmocka_unit_test(too_small_then_recovers),
+        cmocka_unit_test(idle_console_draws_nothing),
+    };
+    int rc;
+
+    policy_set_init(&policies);
+    rc = cmocka_run_group_tests(tests, setup, teardown);
+    sim_dc_free(dc);
+    policy_set_fini(&policies);
+    return rc;
+}
