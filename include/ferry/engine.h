@@ -63,6 +63,8 @@ struct job_params {
     uint64_t overhead_ms;        /* fixed switchover cost */
     uint64_t hint_dirty_bps;     /* measured before the move (0: unknown) */
     uint64_t hint_wss_bytes;
+    double hint_hot_fraction;    /* skew of the writes (0: uniform) */
+    double hint_hot_share;
     uint64_t hint_disk_dirty_bps;
     uint64_t hint_disk_wss_bytes;
     uint64_t max_time_ms;        /* give up after this (0: never) */

@@ -11,6 +11,8 @@ struct predict_in {
     double since_sync_s;      /* dirt has accumulated this long */
     double dirty_bps;         /* raw write rate of the guest, bytes/s */
     double wss_bytes;         /* writable working set; 0 = unbounded */
+    double hot_fraction;      /* part of the working set that is hot (0: */
+    double hot_share;         /* uniform); share of writes that go there */
     double bw_bps;            /* transfer rate during the rounds */
     double final_bps;         /* rate of the stop-and-copy (unthrottled) */
     double overhead_ms;       /* fixed cost of a switchover */
@@ -31,8 +33,12 @@ struct prediction {
 };
 
 /* Unique bytes dirtied in t seconds by a guest writing dirty_bps over a
- * working set of wss bytes (0 = unbounded). */
+ * working set of wss bytes (0 = unbounded), uniformly. */
 double predict_dirtied(double dirty_bps, double wss, double t_s);
+/* The same with a hot part of the working set (hot_fraction of it) taking
+ * hot_share of the writes; hot_fraction 0 means uniform. */
+double predict_dirtied_skew(double dirty_bps, double wss, double hot_fraction,
+                            double hot_share, double t_s);
 /* Bytes that must move at a switchover: the unsent part of the round and
  * what was dirtied since the sync, counting their overlap once. */
 double predict_union(double unsent, double dirtied, double wss);

@@ -113,6 +113,8 @@ runner_plan(struct sim_dc *dc, const struct runner_opts *o,
     /* The simulator's workload stands for a measurement before the move. */
     jp->hint_dirty_bps = sim_workload_avg_bps(w);
     jp->hint_wss_bytes = w->wss_bytes;
+    jp->hint_hot_fraction = w->hot_fraction;
+    jp->hint_hot_share = w->hot_share;
     jp->hint_disk_dirty_bps = w->disk_write_bps;
     jp->hint_disk_wss_bytes = w->disk_hot_bytes;
     jp->max_time_ms = o->max_time_ms;

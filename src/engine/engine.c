@@ -28,6 +28,7 @@ struct view {
     bool has_sync;
     uint64_t sync_t_ms, sync_period_ms;
     double sync_dirty;
+    bool stage_memory;
 };
 
 struct engine_job {
@@ -50,6 +51,7 @@ struct engine_job {
     uint64_t iteration;     /* last seen */
     uint64_t iter_t_ms;     /* job time at which it was seen */
     uint64_t last_sync_ms;
+    uint64_t fit_t_ms;
     double prev_processed;
     uint64_t prev_t_ms;
     bool have_prev;
@@ -229,6 +231,7 @@ make_view(const struct engine_job *j, const struct job_sample *s,
                 (j->p.kind == KIND_BOTH && s->stage == STAGE_DISK);
 
     memset(v, 0, sizeof *v);
+    v->stage_memory = !disk;
     if (disk) {
         v->remaining = (double)sample_get(s, SF_DISK_REMAINING, 0);
         v->processed = (double)sample_get(s, SF_DISK_PROCESSED, 0);
@@ -254,6 +257,29 @@ make_view(const struct engine_job *j, const struct job_sample *s,
     v->sync_period_ms = sample_get(s, SF_SYNC_PERIOD, 0);
 }
 
+/* The write rate that dirties `bytes` of a working set w in t seconds. */
+static double
+solve_rate(double bytes, double w, double hf, double hs, double t)
+{
+    double lo = 0, hi = 1;
+
+    if (hf <= 0 || hf >= 1)
+        return -w / t * log1p(-MIN(bytes / w, 0.999));
+    if (bytes >= 0.999 * w)
+        bytes = 0.999 * w;
+    while (predict_dirtied_skew(hi, w, hf, hs, t) < bytes && hi < 1e15)
+        hi *= 2;
+    for (int i = 0; i < 40; i++) {
+        double mid = (lo + hi) / 2;
+
+        if (predict_dirtied_skew(mid, w, hf, hs, t) < bytes)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return (lo + hi) / 2;
+}
+
 /* Fit the raw write rate D and working set W to the round observations:
  * for each candidate W, solve D from every round; the (W, D) whose rounds
  * agree best wins. A rate measured before the move is a short-time-scale
@@ -271,13 +297,15 @@ fit_dirty(struct engine_job *j)
                                      : j->p.hint_wss_bytes);
     double hint_d = (double)(storage ? j->p.hint_disk_dirty_bps
                                      : j->p.hint_dirty_bps);
+    double hf = storage ? 0 : j->p.hint_hot_fraction;
+    double hs = storage ? 0 : j->p.hint_hot_share;
 
     if (j->n_obs == 0)
         return;
     for (size_t i = 0; i < j->n_obs; i++)
         umax = MAX(umax, j->obs[i].bytes);
-    for (int c = -1; c < 120; c++) {
-        double w = c < 0 ? 0 : umax * pow(1.04, c) * 1.0001;
+    for (int c = -1; c < 60; c++) {
+        double w = c < 0 ? 0 : umax * pow(1.08, c) * 1.0001;
         double dsum = 0, cand[2];
         int nc = 0;
 
@@ -289,7 +317,7 @@ fit_dirty(struct engine_job *j)
             if (w <= 0)
                 dsum += o->bytes / o->t_s;
             else
-                dsum += -w / o->t_s * log1p(-MIN(o->bytes / w, 0.999));
+                dsum += solve_rate(o->bytes, w, hf, hs, o->t_s);
         }
         cand[nc++] = dsum / (double)j->n_obs;
         if (hint_d > 0)
@@ -299,8 +327,9 @@ fit_dirty(struct engine_job *j)
 
             for (size_t i = 0; i < j->n_obs; i++) {
                 const struct round_obs *o = &j->obs[i];
-                double rel = (predict_dirtied(d, w, o->t_s) - o->bytes) /
-                             MAX(o->bytes, 4096.0);
+                double rel =
+                    (predict_dirtied_skew(d, w, hf, hs, o->t_s) - o->bytes) /
+                    MAX(o->bytes, 4096.0);
 
                 err += rel * rel;
             }
@@ -381,7 +410,12 @@ estimate(struct engine_job *j, const struct job_sample *s,
             }
             j->obs[j->n_obs++] = o;
             e->unique_bps = o.bytes / o.t_s;
-            fit_dirty(j);
+            /* Near the end QEMU syncs on every pass: fitting twice a
+             * second is plenty. */
+            if (j->n_obs <= 2 || j->t_ms >= j->fit_t_ms + 500) {
+                fit_dirty(j);
+                j->fit_t_ms = j->t_ms;
+            }
         }
         j->prev_round_start_remaining = j->round_start_remaining;
         j->round_start_remaining = v->remaining;
@@ -410,6 +444,10 @@ predict_input(const struct engine_job *j, const struct view *v, double dirty,
                        1000.0;
     in->dirty_bps = dirty;
     in->wss_bytes = e->wss_bytes;
+    if (v->stage_memory) {
+        in->hot_fraction = j->p.hint_hot_fraction;
+        in->hot_share = j->p.hint_hot_share;
+    }
     in->bw_bps = e->bw_bps > 0 ? e->bw_bps : (double)j->p.bw_bps;
     in->final_bps = j->p.final_bps > 0 ? (double)j->p.final_bps : in->bw_bps;
     in->overhead_ms = (double)j->p.overhead_ms;
@@ -1008,6 +1046,8 @@ engine_plan(const struct job_params *p, struct prediction *out)
     memset(&in, 0, sizeof in);
     in.dirty_bps = (double)p->hint_dirty_bps;
     in.wss_bytes = (double)p->hint_wss_bytes;
+    in.hot_fraction = p->hint_hot_fraction;
+    in.hot_share = p->hint_hot_share;
     in.bw_bps = bw;
     in.final_bps = p->final_bps ? (double)p->final_bps : bw;
     in.overhead_ms = (double)p->overhead_ms;
@@ -1017,8 +1057,8 @@ engine_plan(const struct job_params *p, struct prediction *out)
                                            : (double)p->memory_bytes;
         double t1 = wire / bw;
 
-        in.remaining_bytes =
-            predict_dirtied(in.dirty_bps, in.wss_bytes, t1);
+        in.remaining_bytes = predict_dirtied_skew(
+            in.dirty_bps, in.wss_bytes, in.hot_fraction, in.hot_share, t1);
         predict_run(&in, &mem);
         *out = mem;
         out->total_ms += t1 * 1000.0 + disk_ms;

@@ -25,6 +25,27 @@ predict_dirtied(double dirty_bps, double wss, double t_s)
 }
 
 double
+predict_dirtied_skew(double dirty_bps, double wss, double hot_fraction,
+                     double hot_share, double t_s)
+{
+    double wh, dh;
+
+    if (wss <= 0 || hot_fraction <= 0 || hot_fraction >= 1)
+        return predict_dirtied(dirty_bps, wss, t_s);
+    wh = wss * hot_fraction;
+    dh = dirty_bps * hot_share;
+    return predict_dirtied(dh, wh, t_s) +
+           predict_dirtied(dirty_bps - dh, wss - wh, t_s);
+}
+
+static double
+dirtied(const struct predict_in *in, double t_s)
+{
+    return predict_dirtied_skew(in->dirty_bps, in->wss_bytes,
+                                in->hot_fraction, in->hot_share, t_s);
+}
+
+double
 predict_union(double unsent, double dirtied, double wss)
 {
     double overlap = 0, u;
@@ -44,7 +65,7 @@ static double
 downtime_at(const struct predict_in *in, double unsent, double since,
             double *bytes)
 {
-    double d = predict_dirtied(in->dirty_bps, in->wss_bytes, since);
+    double d = dirtied(in, since);
     double u = predict_union(unsent, d, in->wss_bytes) + in->fixed_bytes;
     double fb = in->final_bps > 0 ? in->final_bps : in->bw_bps;
 
@@ -112,7 +133,7 @@ predict_run(const struct predict_in *in, struct prediction *out)
         t += span;
         sent += r;
         s += span;
-        r = predict_dirtied(in->dirty_bps, in->wss_bytes, s);
+        r = dirtied(in, s);
         s = 0;
         out->rounds = round + 1;
         /* No longer shrinking: the copy has reached its floor. */
