@@ -69,6 +69,12 @@ ui_term_init(struct ui_term *t, FILE *in, FILE *out, const char *termtype,
     nodelay(stdscr, TRUE);
     curs_set(0);
     set_escdelay(25);
+    /* Arrow keys in normal cursor mode too (terminals and multiplexers
+     * that ignore the keypad-transmit mode send these). */
+    define_key("\033[A", KEY_UP);
+    define_key("\033[B", KEY_DOWN);
+    define_key("\033[C", KEY_RIGHT);
+    define_key("\033[D", KEY_LEFT);
     if (!no_color && has_colors()) {
         start_color();
         use_default_colors();
