@@ -109,6 +109,12 @@ bool model_ds_seen_by(const struct model_datastore *ds, const char *host);
 uint64_t model_host_mem_used(const struct model *m, const char *host);
 unsigned model_host_vm_count(const struct model *m, const char *host);
 uint64_t model_vm_disk_bytes(const struct model_vm *vm);
+/* The distinct datastores a VM's disks are on, in disk order; returns the
+ * count (at most max written). Borrowed pointers. */
+size_t model_vm_datastores(const struct model_vm *vm, const char **out,
+                           size_t max);
+/* The same joined with commas into buf. */
+char *model_vm_datastores_str(const struct model_vm *vm, char *buf, size_t n);
 
 const char *vm_state_name(enum vm_state s);
 

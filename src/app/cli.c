@@ -264,6 +264,17 @@ load_dc(struct cli *c, struct ferry_err *err)
     return dc;
 }
 
+/* Print an array (or object) for --json and free it. */
+static int
+json_finish(const struct cli *c, json_object *arr)
+{
+    if (c->json)
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                     JSON_C_TO_STRING_SPACED));
+    json_object_put(arr);
+    return EXIT_OK;
+}
+
 static void
 json_print(json_object *o)
 {
@@ -321,26 +332,15 @@ cmd_list(struct cli *c, struct sim_dc *dc)
         for (size_t i = 0; i < m->n_vms; i++) {
             const struct model_vm *v = &m->vms[i];
             const struct sim_workload *w = sim_dc_workload(dc, v->name);
-            json_object *o = json_object_new_object(), *ds =
-                                                           json_object_new_array();
-            char dss[128] = "";
-            size_t off = 0;
+            json_object *o = json_object_new_object(),
+                        *ds = json_object_new_array();
+            const char *names[16];
+            size_t nds = model_vm_datastores(v, names, ARRAY_SIZE(names));
+            char dss[128];
 
-            for (size_t k = 0; k < v->n_disks; k++) {
-                bool dup = false;
-
-                for (size_t q = 0; q < k; q++)
-                    dup |= strcmp(v->disks[q].datastore,
-                                  v->disks[k].datastore) == 0;
-                if (dup)
-                    continue;
-                json_object_array_add(ds, json_object_new_string(
-                                              v->disks[k].datastore));
-                if (off < sizeof dss)
-                    off += (size_t)snprintf(dss + off, sizeof dss - off,
-                                            "%s%s", off ? "," : "",
-                                            v->disks[k].datastore);
-            }
+            for (size_t k = 0; k < nds; k++)
+                json_object_array_add(ds, json_object_new_string(names[k]));
+            model_vm_datastores_str(v, dss, sizeof dss);
             json_object_object_add(o, "name", json_object_new_string(v->name));
             json_object_object_add(o, "host", json_object_new_string(v->host));
             json_object_object_add(o, "state", json_object_new_string(
@@ -402,11 +402,7 @@ cmd_list(struct cli *c, struct sim_dc *dc)
                        s->shared ? "shared" : "local", hosts);
         }
     }
-    if (c->json)
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-                                                     JSON_C_TO_STRING_SPACED));
-    json_object_put(arr);
-    return EXIT_OK;
+    return json_finish(c, arr);
 }
 
 static int
@@ -430,11 +426,7 @@ cmd_policies(struct cli *c)
             printf("%-24s %s\n%-24s %s\n\n", p->name, p->description, "",
                    sum);
     }
-    if (c->json)
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-                                                     JSON_C_TO_STRING_SPACED));
-    json_object_put(arr);
-    return EXIT_OK;
+    return json_finish(c, arr);
 }
 
 /* Turn the command line into runner options; EXIT_USAGE on bad input. */

@@ -1,6 +1,7 @@
 /* Inventory storage and look-ups. */
 #include "ferry/model.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,6 +224,35 @@ model_vm_disk_bytes(const struct model_vm *vm)
     for (size_t i = 0; i < vm->n_disks; i++)
         n += vm->disks[i].allocated_bytes;
     return n;
+}
+
+size_t
+model_vm_datastores(const struct model_vm *vm, const char **out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < vm->n_disks && n < max; i++) {
+        bool seen = false;
+
+        for (size_t k = 0; k < n; k++)
+            seen |= strcmp(out[k], vm->disks[i].datastore) == 0;
+        if (!seen)
+            out[n++] = vm->disks[i].datastore;
+    }
+    return n;
+}
+
+char *
+model_vm_datastores_str(const struct model_vm *vm, char *buf, size_t n)
+{
+    const char *ds[16];
+    size_t k = model_vm_datastores(vm, ds, ARRAY_SIZE(ds)), off = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < k && off < n; i++)
+        off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? "," : "",
+                                ds[i]);
+    return buf;
 }
 
 const char *

@@ -230,27 +230,27 @@ make_view(const struct engine_job *j, const struct job_sample *s,
     bool disk = j->p.kind == KIND_STORAGE ||
                 (j->p.kind == KIND_BOTH && s->stage == STAGE_DISK);
 
+    /* The same six fields for each stream. */
+    static const enum sample_field f[2][6] = {
+        {SF_MEMORY_REMAINING, SF_MEMORY_PROCESSED, SF_MEMORY_TOTAL,
+         SF_MEMORY_BPS, SF_MEMORY_DIRTY_RATE, SF_MEMORY_ITERATION},
+        {SF_DISK_REMAINING, SF_DISK_PROCESSED, SF_DISK_TOTAL, SF_DISK_BPS,
+         SF_DISK_DIRTY_RATE, SF_DISK_ITERATION},
+    };
+    const enum sample_field *k = f[disk];
+
     memset(v, 0, sizeof *v);
     v->stage_memory = !disk;
-    if (disk) {
-        v->remaining = (double)sample_get(s, SF_DISK_REMAINING, 0);
-        v->processed = (double)sample_get(s, SF_DISK_PROCESSED, 0);
-        v->total = (double)sample_get(s, SF_DISK_TOTAL, 0);
-        v->bps = (double)sample_get(s, SF_DISK_BPS, 0);
-        v->dirty_bps = (double)sample_get(s, SF_DISK_DIRTY_RATE, 0);
-        v->has_iteration = sample_has(s, SF_DISK_ITERATION);
-        v->iteration = sample_get(s, SF_DISK_ITERATION, 0);
-    } else {
-        v->remaining = (double)sample_get(s, SF_MEMORY_REMAINING, 0);
-        v->processed = (double)sample_get(s, SF_MEMORY_PROCESSED, 0);
-        v->total = (double)sample_get(s, SF_MEMORY_TOTAL, 0);
-        v->bps = (double)sample_get(s, SF_MEMORY_BPS, 0);
-        v->dirty_bps = (double)sample_get(s, SF_MEMORY_DIRTY_RATE, 0);
-        v->has_iteration = sample_has(s, SF_MEMORY_ITERATION);
-        v->iteration = sample_get(s, SF_MEMORY_ITERATION, 0);
-        if (j->p.kind == KIND_BOTH)
-            v->remaining += (double)sample_get(s, SF_DISK_REMAINING, 0);
-    }
+    v->remaining = (double)sample_get(s, k[0], 0);
+    v->processed = (double)sample_get(s, k[1], 0);
+    v->total = (double)sample_get(s, k[2], 0);
+    v->bps = (double)sample_get(s, k[3], 0);
+    v->dirty_bps = (double)sample_get(s, k[4], 0);
+    v->has_iteration = sample_has(s, k[5]);
+    v->iteration = sample_get(s, k[5], 0);
+    /* Both at once: the mirror's delta moves at switchover too. */
+    if (!disk && j->p.kind == KIND_BOTH)
+        v->remaining += (double)sample_get(s, SF_DISK_REMAINING, 0);
     v->has_sync = sample_has(s, SF_SYNC_TIME) && sample_has(s, SF_SYNC_DIRTY);
     v->sync_t_ms = sample_get(s, SF_SYNC_TIME, 0);
     v->sync_dirty = (double)sample_get(s, SF_SYNC_DIRTY, 0);

@@ -762,20 +762,9 @@ build_table(struct console *c, enum view_kind k)
             const struct model_vm *v = &m->vms[i];
             struct row *r = row_add(&tbl, v->name);
             const struct cjob *j = job_of_vm(c, v->name);
-            char dss[64] = "";
-            size_t off = 0;
+            char dss[64];
 
-            for (size_t q = 0; q < v->n_disks; q++) {
-                bool dup = false;
-
-                for (size_t p = 0; p < q; p++)
-                    dup |= strcmp(v->disks[p].datastore,
-                                  v->disks[q].datastore) == 0;
-                if (!dup && off < sizeof dss)
-                    off += (size_t)snprintf(dss + off, sizeof dss - off,
-                                            "%s%s", off ? "," : "",
-                                            v->disks[q].datastore);
-            }
+            model_vm_datastores_str(v, dss, sizeof dss);
             cellf(r, 0, NAN, "%s", v->name);
             cellf(r, 1, NAN, "%s", v->host);
             cellf(r, 2, NAN, "%s", vm_state_name(v->state));
