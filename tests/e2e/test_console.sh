@@ -75,6 +75,27 @@ else
 fi
 keys q; wait_for "EXIT=0" 5 "NO_COLOR run quits cleanly"
 
+mkdir -p "$TMP/home/.local/share/ferry/themes"
+printf '[theme]\nname = bad\n[colors]\nselection = 16, 117\nerror = purple-ish\n' \
+    >"$TMP/home/.local/share/ferry/themes/bad.theme"
+S=badtheme
+tmux -L "$SOCK" -f "$TMP/tmux.conf" new-session -d -s "$S" -x 80 -y 24 \
+    "env HOME=$TMP/home LANG=C.UTF-8 $FERRY --demo --no-log --theme bad; echo EXIT=\$?; sleep 60"
+wait_for "bad.theme:5: [colors] error" 10 "a bad theme value is reported with file and line"
+wait_for "web-01" 5 "the console runs on with the default for that key"
+keys q; wait_for "EXIT=0" 5 "bad-theme run quits cleanly"
+
+S=eight
+tmux -L "$SOCK" -f "$TMP/tmux.conf" new-session -d -s "$S" -x 80 -y 24 \
+    "env HOME=$TMP/home LANG=C.UTF-8 TERM=xterm $FERRY --demo --no-log; echo EXIT=\$?; sleep 60"
+wait_for "web-01" 10 "an 8-colour terminal (TERM=xterm) runs"
+if tmux -L "$SOCK" capture-pane -e -p -t "$S" | grep -q "38;5;\|48;5;"; then
+    no "8 colours: no 256-colour codes"
+else
+    ok "8 colours: no 256-colour codes"
+fi
+keys q; wait_for "EXIT=0" 5 "8-colour run quits cleanly"
+
 start ascii LANG=C LC_ALL=C
 wait_for "web-01" 10 "LANG=C run starts"
 keys : m i g r a t e Space w e b - 0 2 Enter Enter y
