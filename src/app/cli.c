@@ -231,9 +231,7 @@ load_config(struct cli *c, struct ferry_err *err)
             break;
         }
         if (strcmp(e->key, "policy") == 0) {
-            c->default_policy = NULL;
-            free(c->log_dir); /* reuse as owned storage below */
-            c->log_dir = NULL;
+            free((char *)c->default_policy);
             c->default_policy = xstrdup(e->value);
         } else if (strcmp(e->key, "downtime") == 0) {
             rc = ini_get_ms(doc, e, &c->default_downtime_ms, err);

@@ -64,5 +64,11 @@ grep -q "ferry.ini:2" "$TMP/err" && ok "bad config names file and line" || no "b
 printf '[policy patient]\nmode = schedule\ndowntime_limit = 5s\n' >"$TMP/ferry.ini"
 expect_rc 0 "config policy is usable" "$FERRY" -c "$TMP/ferry.ini" migrate cache-01 --to hv-01 --policy patient --no-log
 
+printf '[defaults]\nlog_dir = %s/mylogs\npolicy = kubevirt\ndowntime = 450ms\n' "$TMP" >"$TMP/defaults.ini"
+"$FERRY" -c "$TMP/defaults.ini" migrate web-01 --to hv-02 --json >"$TMP/mig" 2>"$TMP/err"
+tail -n 1 "$TMP/mig" >"$TMP/out"
+json_ok "[defaults] policy and downtime apply" "d['policy']=='kubevirt' and d['downtime_budget_ms']==450"
+ls "$TMP/mylogs"/*web-01*.jsonl >/dev/null 2>&1 && ok "[defaults] log_dir is kept beside policy" || no "[defaults] log_dir is kept beside policy"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
