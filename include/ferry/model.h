@@ -97,9 +97,13 @@ struct model_disk *model_vm_disk_add(struct model_vm *vm, const char *target,
 struct model_host *model_host(const struct model *m, const char *name);
 struct model_datastore *model_ds(const struct model *m, const char *name);
 struct model_vm *model_vm(const struct model *m, const char *name);
+/* A "link" from a host to itself: memory speed, no latency. */
+#define MODEL_LOCAL_BPS (100ULL * 1024 * 1024 * 1024)
+
 /* The link between two hosts, or NULL when they use the default. */
 const struct model_link *model_link(const struct model *m, const char *a,
                                     const char *b);
+/* Bandwidth and latency between two hosts (the same host: local). */
 uint64_t model_link_bps(const struct model *m, const char *a, const char *b);
 uint32_t model_link_latency_us(const struct model *m, const char *a,
                                const char *b);

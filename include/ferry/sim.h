@@ -43,8 +43,16 @@ const struct sim_workload *sim_dc_workload(const struct sim_dc *dc,
                                            const char *vm);
 uint64_t sim_dc_seed(const struct sim_dc *dc);
 void sim_dc_set_seed(struct sim_dc *dc, uint64_t seed);
-/* Fixed switchover cost the data plane charges, for predictions. */
-uint64_t sim_dc_overhead_ms(const struct sim_dc *dc, enum job_kind k);
+/* What a switchover costs whatever is dirty: the pivot for storage; device
+ * state over the link, the resume and a round trip otherwise. The data
+ * plane charges exactly this; predictions use it too. */
+double sim_dc_fixed_switch_ms(const struct sim_dc *dc, enum job_kind k,
+                              const char *src, const char *dst);
+/* Rate at which a VM's disks copy to dst_ds: the slowest datastore on the
+ * way, the rounds' rate when memory moves too, a cap otherwise (0: none). */
+uint64_t sim_dc_copy_bps(const struct sim_dc *dc, const struct model_vm *vm,
+                         const char *dst_ds, enum job_kind k,
+                         uint64_t round_bps, uint64_t cap_bps);
 /* The average page-write rate of a workload (bursts included). */
 uint64_t sim_workload_avg_bps(const struct sim_workload *w);
 

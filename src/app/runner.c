@@ -46,7 +46,7 @@ runner_plan(struct sim_dc *dc, const struct runner_opts *o,
     const struct model_vm *vm = model_vm(m, o->vm);
     const struct sim_workload *w = sim_dc_workload(dc, o->vm);
     const char *dst = o->to ? o->to : (vm ? vm->host : NULL);
-    uint64_t link, bw, latency_us, disk_bw = 0;
+    uint64_t link, bw, disk_bw = 0;
     double zero_pages;
 
     if (vm == NULL) {
@@ -58,11 +58,6 @@ runner_plan(struct sim_dc *dc, const struct runner_opts *o,
         return -1;
     }
     link = model_link_bps(m, vm->host, dst);
-    latency_us = model_link_latency_us(m, vm->host, dst);
-    if (strcmp(vm->host, dst) == 0) {
-        link = 100ULL * GiB;
-        latency_us = 0;
-    }
     bw = o->bw_cap_bps && o->bw_cap_bps < link ? o->bw_cap_bps : link;
     if (o->kind != KIND_COMPUTE) {
         const struct model_datastore *dds =
@@ -73,17 +68,8 @@ runner_plan(struct sim_dc *dc, const struct runner_opts *o,
                     o->datastore ? o->datastore : "(none given)");
             return -1;
         }
-        disk_bw = dds->throughput_bps;
-        for (size_t i = 0; i < vm->n_disks; i++) {
-            const struct model_datastore *s =
-                model_ds(m, vm->disks[i].datastore);
-            if (s != NULL)
-                disk_bw = MIN(disk_bw, s->throughput_bps);
-        }
-        if (o->kind == KIND_BOTH)
-            disk_bw = MIN(disk_bw, bw);
-        else if (o->bw_cap_bps)
-            disk_bw = MIN(disk_bw, o->bw_cap_bps);
+        disk_bw = sim_dc_copy_bps(dc, vm, dds->name, o->kind, bw,
+                                  o->bw_cap_bps);
     }
     memset(jp, 0, sizeof *jp);
     jp->kind = o->kind;
@@ -106,10 +92,8 @@ runner_plan(struct sim_dc *dc, const struct runner_opts *o,
     jp->bw_bps = o->kind == KIND_STORAGE ? disk_bw : bw;
     jp->final_bps = o->kind == KIND_STORAGE ? disk_bw : link;
     jp->disk_bw_bps = disk_bw;
-    jp->overhead_ms = sim_dc_overhead_ms(dc, o->kind);
-    if (o->kind != KIND_STORAGE)
-        jp->overhead_ms += (2 * latency_us + 999) / 1000 +
-                           (2 * MiB * 1000 + link - 1) / link;
+    jp->overhead_ms =
+        (uint64_t)ceil(sim_dc_fixed_switch_ms(dc, o->kind, vm->host, dst));
     /* The simulator's workload stands for a measurement before the move. */
     jp->hint_dirty_bps = sim_workload_avg_bps(w);
     jp->hint_wss_bytes = w->wss_bytes;

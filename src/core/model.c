@@ -176,6 +176,8 @@ model_link_bps(const struct model *m, const char *a, const char *b)
 {
     const struct model_link *l = model_link(m, a, b);
 
+    if (strcmp(a, b) == 0)
+        return MODEL_LOCAL_BPS;
     return l ? l->bandwidth_bps : m->default_link_bps;
 }
 
@@ -184,6 +186,8 @@ model_link_latency_us(const struct model *m, const char *a, const char *b)
 {
     const struct model_link *l = model_link(m, a, b);
 
+    if (strcmp(a, b) == 0)
+        return 0;
     return l ? l->latency_us : m->default_link_latency_us;
 }
 

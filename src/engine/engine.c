@@ -481,7 +481,7 @@ emit(struct engine_action *out, size_t max, size_t n, enum action_kind a,
 /* Is a schedule step's trigger true now? */
 static bool
 step_due(const struct engine_job *j, const struct policy_step *st,
-         const struct view *v, uint64_t rounds)
+         uint64_t rounds)
 {
     switch (st->trig) {
     case TRIG_ROUNDS:
@@ -499,7 +499,6 @@ step_due(const struct engine_job *j, const struct policy_step *st,
                    100.0 / j->prev_round_start_remaining <
                st->value;
     }
-    (void)v;
     return false;
 }
 
@@ -588,7 +587,7 @@ apply_step(struct engine_job *j, const struct policy_step *st,
 /* Reference schedules: fire steps; the hypervisor switches by itself. */
 static size_t
 schedule_tick(struct engine_job *j, const struct job_sample *s,
-              const struct view *v, struct engine_action *out, size_t max)
+              struct engine_action *out, size_t max)
 {
     const struct policy *pol = j->p.policy;
     uint64_t rounds = j->iteration > 0 ? j->iteration - 1 : 0;
@@ -608,7 +607,7 @@ schedule_tick(struct engine_job *j, const struct job_sample *s,
             const struct policy_step *st = &pol->steps[j->seq_next];
 
             j->seq_last_round = rounds;
-            if (step_due(j, st, v, rounds)) {
+            if (step_due(j, st, rounds)) {
                 j->seq_next++;
                 n = apply_step(j, st, out, max, n, s);
             }
@@ -616,7 +615,7 @@ schedule_tick(struct engine_job *j, const struct job_sample *s,
         return n;
     }
     for (size_t i = 0; i < pol->n_steps && n < max; i++) {
-        if (j->fired[i] || !step_due(j, &pol->steps[i], v, rounds))
+        if (j->fired[i] || !step_due(j, &pol->steps[i], rounds))
             continue;
         j->fired[i] = true;
         n = apply_step(j, &pol->steps[i], out, max, n, s);
@@ -846,7 +845,7 @@ engine_step(struct engine_job *j, const struct job_sample *s,
     }
     if (j->p.policy->mode == POLICY_ADAPTIVE)
         return adaptive_tick(j, s, &v, out, max);
-    n = schedule_tick(j, s, &v, out, max);
+    n = schedule_tick(j, s, out, max);
     if (j->est.dirty_known || j->est.bw_known) {
         struct predict_in in;
 

@@ -684,10 +684,41 @@ sim_dc_set_seed(struct sim_dc *dc, uint64_t seed)
     dc->seed = seed;
 }
 
-uint64_t
-sim_dc_overhead_ms(const struct sim_dc *dc, enum job_kind k)
+double
+sim_dc_fixed_switch_ms(const struct sim_dc *dc, enum job_kind k,
+                       const char *src, const char *dst)
 {
-    return k == KIND_STORAGE ? dc->pivot_overhead_ms : dc->switch_overhead_ms;
+    uint64_t link = model_link_bps(&dc->model, src, dst);
+    uint64_t rtt_ms =
+        (2 * (uint64_t)model_link_latency_us(&dc->model, src, dst) + 999) /
+        1000;
+
+    if (k == KIND_STORAGE)
+        return (double)dc->pivot_overhead_ms;
+    return (double)dc->device_state_bytes / (double)link * 1000.0 +
+           (double)(dc->switch_overhead_ms + rtt_ms);
+}
+
+uint64_t
+sim_dc_copy_bps(const struct sim_dc *dc, const struct model_vm *vm,
+                const char *dst_ds, enum job_kind k, uint64_t round_bps,
+                uint64_t cap_bps)
+{
+    const struct model_datastore *dds = model_ds(&dc->model, dst_ds);
+    uint64_t bps = dds ? MIN(dds->throughput_bps, 10ULL * GiB) : 0;
+
+    for (size_t i = 0; i < vm->n_disks; i++) {
+        const struct model_datastore *s =
+            model_ds(&dc->model, vm->disks[i].datastore);
+
+        if (s != NULL && s != dds)
+            bps = MIN(bps, s->throughput_bps);
+    }
+    if (k == KIND_BOTH)
+        bps = MIN(bps, round_bps);
+    else if (cap_bps)
+        bps = MIN(bps, cap_bps);
+    return bps;
 }
 
 uint64_t

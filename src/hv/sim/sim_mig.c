@@ -58,7 +58,6 @@ struct sim_mig {
 
     /* link */
     uint64_t link_bps, bw_bps, disk_bps;
-    uint32_t latency_us;
 
     /* control */
     uint64_t limit_ms;
@@ -166,11 +165,6 @@ sim_mig_new(struct sim_dc *dc, const struct sim_mig_params *p,
     m->limit_ms = p->downtime_limit_ms;
 
     m->link_bps = model_link_bps(md, m->src_host, m->dst_host);
-    m->latency_us = model_link_latency_us(md, m->src_host, m->dst_host);
-    if (strcmp(m->src_host, m->dst_host) == 0) {
-        m->link_bps = 100ULL * GiB; /* same host: memory speed */
-        m->latency_us = 0;
-    }
     m->bw_bps = p->bandwidth_cap_bps && p->bandwidth_cap_bps < m->link_bps
                     ? p->bandwidth_cap_bps
                     : m->link_bps;
@@ -206,19 +200,14 @@ sim_mig_new(struct sim_dc *dc, const struct sim_mig_params *p,
 
     /* Disks that move: every disk not already on the destination. */
     if (is_storage(m)) {
-        uint64_t copy_bps = MIN(dds->throughput_bps, 10ULL * GiB);
-
         m->disks = xcalloc(vm->n_disks ? vm->n_disks : 1, sizeof *m->disks);
         for (size_t i = 0; i < vm->n_disks; i++) {
             const struct model_disk *d = &vm->disks[i];
-            const struct model_datastore *sds = model_ds(md, d->datastore);
             struct sim_disk *sd;
             size_t alloc;
 
             if (strcmp(d->datastore, dds->name) == 0)
                 continue;
-            if (sds != NULL)
-                copy_bps = MIN(copy_bps, sds->throughput_bps);
             sd = &m->disks[m->n_disks++];
             sd->model_index = i;
             sd->nblocks = (size_t)((d->size_bytes + SIM_BLOCK_SIZE - 1) /
@@ -241,11 +230,8 @@ sim_mig_new(struct sim_dc *dc, const struct sim_mig_params *p,
             sd->cur_count = alloc;
             m->disk_total += (uint64_t)alloc * SIM_BLOCK_SIZE;
         }
-        if (p->kind == KIND_BOTH)
-            copy_bps = MIN(copy_bps, m->bw_bps);
-        else if (p->bandwidth_cap_bps)
-            copy_bps = MIN(copy_bps, p->bandwidth_cap_bps);
-        m->disk_bps = copy_bps;
+        m->disk_bps = sim_dc_copy_bps(dc, vm, dds->name, p->kind, m->bw_bps,
+                                      p->bandwidth_cap_bps);
         m->stage = m->n_disks > 0 ? STAGE_DISK : STAGE_MEMORY;
         if (m->n_disks == 0 && p->kind == KIND_STORAGE)
             m->disk_ready = true;
@@ -407,10 +393,9 @@ auto_converge(struct sim_mig *m)
 static void
 mem_sync(struct sim_mig *m)
 {
-    size_t before = m->cur_count, dirty = bitmap_count(&m->log);
+    size_t dirty = bitmap_count(&m->log);
 
     m->cur_count = bitmap_or(&m->cur, &m->log);
-    (void)before;
     bitmap_zero(&m->log);
     m->mem_iteration++;
     m->sync_period_ms = m->t_ms - m->last_sync_ms;
@@ -533,26 +518,30 @@ finish(struct sim_mig *m, bool ok_mem)
     m->total_ms = m->t_ms;
 }
 
+/* How long a stop-and-copy from here would take: the dirty data at full
+ * speed (the link, or the datastores for a pivot) plus the fixed cost. */
+static double
+stop_copy_ms(const struct sim_mig *m)
+{
+    double bytes = (double)disk_union_bytes(m);
+    double bps = (double)m->disk_bps;
+
+    if (is_compute(m)) {
+        bytes += (double)wire_bytes(m, &m->cur, &m->log);
+        bps = (double)m->link_bps;
+    }
+    return bytes / bps * 1000.0 +
+           sim_dc_fixed_switch_ms(m->dc, m->p.kind, m->src_host, m->dst_host);
+}
+
 /* Stop and copy: the guest stops, the rest moves at full link speed. */
 static void
 complete(struct sim_mig *m)
 {
-    uint64_t bytes, rtt_ms = (2 * (uint64_t)m->latency_us + 999) / 1000;
     uint64_t start = m->paused ? m->paused_at_ms : m->t_ms;
-    double ms;
+    double ms = stop_copy_ms(m);
 
     m->paused = true;
-    bytes = m->dc->device_state_bytes;
-    if (is_compute(m))
-        bytes += wire_bytes(m, &m->cur, &m->log);
-    if (is_storage(m))
-        bytes += disk_union_bytes(m);
-    ms = (double)bytes / (double)m->link_bps * 1000.0;
-    if (m->p.kind == KIND_STORAGE)
-        ms = (double)bytes / (double)m->disk_bps * 1000.0 +
-             (double)m->dc->pivot_overhead_ms;
-    else
-        ms += (double)(m->dc->switch_overhead_ms + rtt_ms);
     if (is_compute(m)) {
         bitmap_or(&m->cur, &m->log);
         bitmap_zero(&m->log);
@@ -576,9 +565,8 @@ complete(struct sim_mig *m)
 static void
 postcopy_start(struct sim_mig *m)
 {
-    uint64_t rtt_ms = (2 * (uint64_t)m->latency_us + 999) / 1000;
     uint64_t start = m->paused ? m->paused_at_ms : m->t_ms;
-    uint64_t bytes = m->dc->device_state_bytes + m->npages / 8;
+    uint64_t bytes = m->npages / 8; /* which pages are still missing */
 
     m->paused = true;
     bitmap_init(&m->pend, m->npages);
@@ -591,10 +579,11 @@ postcopy_start(struct sim_mig *m)
         bytes += disk_union_bytes(m);
     disk_copy_all(m);
     m->src_sum_at_switch = checksum(m->src, m->npages);
-    m->t_ms += (uint64_t)ceil((double)bytes / (double)m->link_bps * 1000.0) +
-               m->dc->switch_overhead_ms + rtt_ms;
+    m->t_ms += (uint64_t)ceil(
+        (double)bytes / (double)m->link_bps * 1000.0 +
+        sim_dc_fixed_switch_ms(m->dc, m->p.kind, m->src_host, m->dst_host));
     m->downtime_ms = m->t_ms - start;
-    m->mem_processed += bytes;
+    m->mem_processed += bytes + m->dc->device_state_bytes;
     m->status = HV_POSTCOPY;
     m->paused = false;
     m->pend_scan = 0;
@@ -981,15 +970,7 @@ sim_mig_finished(const struct sim_mig *m, struct sim_result *r)
 double
 sim_mig_switch_cost_ms(const struct sim_mig *m)
 {
-    uint64_t rtt_ms = (2 * (uint64_t)m->latency_us + 999) / 1000;
-    uint64_t bytes = m->dc->device_state_bytes;
-
-    if (m->p.kind == KIND_STORAGE)
-        return (double)disk_union_bytes(m) / (double)m->disk_bps * 1000.0 +
-               (double)m->dc->pivot_overhead_ms;
-    bytes += wire_bytes(m, &m->cur, &m->log) + disk_union_bytes(m);
-    return (double)bytes / (double)m->link_bps * 1000.0 +
-           (double)(m->dc->switch_overhead_ms + rtt_ms);
+    return stop_copy_ms(m);
 }
 
 uint64_t
