@@ -668,6 +668,10 @@ adaptive_tick(struct engine_job *j, const struct job_sample *s,
         return 0; /* nothing to predict with until round one ends */
     predict_input(j, v, j->est.dirty_bps, (double)j->switch_ms, &in);
     predict_run(&in, &j->pred);
+    /* Moving both, the disks first reach sync and are then mirrored while
+     * memory moves: the switchover belongs to the memory rounds. */
+    if (j->p.kind == KIND_BOTH && s->stage != STAGE_MEMORY)
+        return 0;
 
     /* Switch a little inside the limit: the estimate has noise. */
     if (!first_round &&
