@@ -666,14 +666,16 @@ adaptive_tick(struct engine_job *j, const struct job_sample *s,
         return 0;
     if (!j->est.dirty_known && first_round)
         return 0; /* nothing to predict with until round one ends */
-    predict_input(j, v, j->est.dirty_bps, (double)j->switch_ms, &in);
+    /* The verdict uses the threshold the switch uses: a little inside the
+     * limit, since the estimate has noise. */
+    predict_input(j, v, j->est.dirty_bps, SWITCH_MARGIN * (double)j->switch_ms,
+                  &in);
     predict_run(&in, &j->pred);
     /* Moving both, the disks first reach sync and are then mirrored while
      * memory moves: the switchover belongs to the memory rounds. */
     if (j->p.kind == KIND_BOTH && s->stage != STAGE_MEMORY)
         return 0;
 
-    /* Switch a little inside the limit: the estimate has noise. */
     if (!first_round &&
         j->pred.downtime_now_ms <= SWITCH_MARGIN * (double)j->switch_ms) {
         j->switch_requested = true;
@@ -722,8 +724,8 @@ adaptive_tick(struct engine_job *j, const struct job_sample *s,
         }
         if (act == ACT_THROTTLE) {
             double total = INFINITY;
-            double t = throttle_needed(j, v, SWITCH_MARGIN * (double)j->switch_ms,
-                                       &total);
+            double t = throttle_needed(
+                j, v, SWITCH_MARGIN * (double)j->switch_ms, &total);
 
             if (t < 0)
                 continue;
