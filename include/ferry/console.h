@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 #include "ferry/policy.h"
-#include "ferry/sim.h"
+#include "ferry/hv.h"
 #include "ferry/ui.h"
 
 struct console;
 
 struct console_opts {
-    struct sim_dc *dc;
+    struct hv *hv;
     const struct policy_set *policies;
     const char *source_label; /* "demo datacenter", a file name, ... */
     const char *note;         /* shown in the header, e.g. why the demo */

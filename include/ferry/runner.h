@@ -1,6 +1,7 @@
-/* One migration driven end to end: the simulator's data plane, the engine
- * steering it, and the event stream (flight log, --json). The caller owns
- * the clock: virtual time steps as fast as it likes, real time sleeps. */
+/* One migration driven end to end: a backend's data plane (the simulator
+ * or libvirt), the engine steering it, and the event stream (flight log,
+ * --json). The caller owns the clock: virtual time steps as fast as it
+ * likes; real time (and real hosts) calls runner_step every sample. */
 #ifndef FERRY_RUNNER_H
 #define FERRY_RUNNER_H
 
@@ -10,6 +11,7 @@
 
 #include "ferry/checks.h"
 #include "ferry/engine.h"
+#include "ferry/hv.h"
 #include "ferry/sim.h"
 
 struct runner_opts {
@@ -25,6 +27,7 @@ struct runner_opts {
     uint64_t max_time_ms;  /* 0: no limit */
     const char *log_path;  /* NULL: no flight log */
     bool oracle;           /* never switch; record the exact switch cost */
+    bool keep_source;      /* storage: keep the source volumes */
     /* Every event object (samples, decisions, phases, result) goes here
      * as well as to the flight log. The runner frees obj afterwards. */
     void (*on_event)(void *ctx, json_object *obj);
@@ -42,14 +45,21 @@ struct runner_result {
 struct runner;
 
 /* Fill job parameters and the plan for a request (used by `plan` too). */
-int runner_plan(struct sim_dc *dc, const struct runner_opts *o,
+int runner_plan(struct hv *hv, const struct runner_opts *o,
                 struct job_params *jp, struct prediction *pred,
                 struct ferry_err *err);
 
+/* The backend's parameters for a request. */
+void runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp);
+
 /* Checks must have passed already. Caller frees with runner_free. */
-struct runner *runner_new(struct sim_dc *dc, const struct runner_opts *o,
+struct runner *runner_new(struct hv *hv, const struct runner_opts *o,
                           const struct check_result *checks, size_t n_checks,
                           struct ferry_err *err);
+/* The same on a simulated datacenter the caller keeps (tests, benches). */
+struct runner *runner_new_sim(struct sim_dc *dc, const struct runner_opts *o,
+                              const struct check_result *checks,
+                              size_t n_checks, struct ferry_err *err);
 void runner_free(struct runner *r);
 /* Advance one engine tick. Returns false once the migration has ended. */
 bool runner_step(struct runner *r);

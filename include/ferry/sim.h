@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ferry/engine.h"
+#include "ferry/hv.h"
 #include "ferry/model.h"
 #include "ferry/sample.h"
 #include "ferry/util.h"
@@ -56,32 +57,10 @@ uint64_t sim_dc_copy_bps(const struct sim_dc *dc, const struct model_vm *vm,
 /* The average page-write rate of a workload (bursts included). */
 uint64_t sim_workload_avg_bps(const struct sim_workload *w);
 
-struct sim_mig_params {
-    const char *vm;
-    const char *dst_host; /* NULL: same host (storage only) */
-    const char *dst_ds;   /* NULL: disks stay */
-    enum job_kind kind;
-    uint64_t bandwidth_cap_bps; /* 0: the link's */
-    bool auto_converge;
-    double ac_initial, ac_increment;
-    bool postcopy;
-    uint64_t downtime_limit_ms;
-    uint64_t seed;
-};
 
-struct sim_result {
-    enum hv_status status;
-    char reason[256];
-    uint64_t total_ms;
-    uint64_t downtime_ms;
-    uint64_t bytes_sent;
-    uint64_t rounds;
-    uint64_t postcopy_requests;
-    bool verified; /* destination equals the source at switchover */
-};
 
 /* Caller frees with sim_mig_free. Marks the VM migrating. */
-struct sim_mig *sim_mig_new(struct sim_dc *dc, const struct sim_mig_params *p,
+struct sim_mig *sim_mig_new(struct sim_dc *dc, const struct hv_mig_params *p,
                             struct ferry_err *err);
 void sim_mig_free(struct sim_mig *m);
 /* Run the data plane up to job time t_ms. */
@@ -89,7 +68,7 @@ void sim_mig_advance(struct sim_mig *m, uint64_t t_ms);
 void sim_mig_sample(const struct sim_mig *m, struct job_sample *s);
 int sim_mig_act(struct sim_mig *m, const struct engine_action *a,
                 struct ferry_err *err);
-bool sim_mig_finished(const struct sim_mig *m, struct sim_result *r);
+bool sim_mig_finished(const struct sim_mig *m, struct hv_result *r);
 uint64_t sim_mig_time_ms(const struct sim_mig *m);
 /* Exact downtime if the guest stopped now (the oracle's view). */
 double sim_mig_switch_cost_ms(const struct sim_mig *m);

@@ -14,6 +14,7 @@
 #include "ferry/console.h"
 #include "ferry/flightlog.h"
 #include "ferry/ini.h"
+#include "ferry/loop.h"
 #include "ferry/policy.h"
 #include "ferry/runner.h"
 #include "ferry/sim.h"
@@ -38,6 +39,7 @@ struct cli {
     const char *default_policy;
     uint64_t default_downtime_ms;
     char *log_dir;
+    struct loop *loop; /* the one poll loop (console, libvirt events) */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -251,15 +253,23 @@ load_config(struct cli *c, struct ferry_err *err)
     return rc;
 }
 
-static struct sim_dc *
-load_dc(struct cli *c, struct ferry_err *err)
+static struct hv *
+load_sim(struct cli *c, struct ferry_err *err)
 {
     struct sim_dc *dc = c->sim_file ? sim_dc_load_file(c->sim_file, err)
                                     : sim_dc_demo(err);
 
-    if (dc != NULL && c->have_seed)
+    if (dc == NULL)
+        return NULL;
+    if (c->have_seed)
         sim_dc_set_seed(dc, c->seed);
-    return dc;
+    return hv_sim_new(dc, true);
+}
+
+static struct hv *
+load_hv(struct cli *c, struct ferry_err *err)
+{
+    return load_sim(c, err);
 }
 
 /* Print an array (or object) for --json and free it. */
@@ -280,9 +290,9 @@ json_print(json_object *o)
 }
 
 static int
-cmd_list(struct cli *c, struct sim_dc *dc)
+cmd_list(struct cli *c, struct hv *hv)
 {
-    const struct model *m = sim_dc_model(dc);
+    const struct model *m = hv->model;
     const char *what = c->n_args > 0 ? c->args[0] : NULL;
     json_object *arr = json_object_new_array();
     char a[32], b[32], d[32];
@@ -329,7 +339,10 @@ cmd_list(struct cli *c, struct sim_dc *dc)
                    "STATE", "VCPUS", "MEMORY", "WORKLOAD", "DATASTORES");
         for (size_t i = 0; i < m->n_vms; i++) {
             const struct model_vm *v = &m->vms[i];
-            const struct sim_workload *w = sim_dc_workload(dc, v->name);
+            uint64_t dirty = 0;
+            const char *wl = hv->ops->workload
+                                 ? hv->ops->workload(hv, v->name, &dirty)
+                                 : NULL;
             json_object *o = json_object_new_object(),
                         *ds = json_object_new_array();
             const char *names[16];
@@ -348,16 +361,18 @@ cmd_list(struct cli *c, struct sim_dc *dc)
             json_object_object_add(o, "memory_bytes", json_object_new_int64(
                                                           (int64_t)v->memory_bytes));
             json_object_object_add(o, "datastores", ds);
-            json_object_object_add(o, "workload",
-                                   json_object_new_string(w->profile));
-            json_object_object_add(o, "dirty_bps", json_object_new_int64(
-                                                       (int64_t)sim_workload_avg_bps(w)));
+            if (wl != NULL) {
+                json_object_object_add(o, "workload",
+                                       json_object_new_string(wl));
+                json_object_object_add(o, "dirty_bps",
+                                       json_object_new_int64((int64_t)dirty));
+            }
             json_object_array_add(arr, o);
             if (!c->json)
                 printf("%-11s %-6s %-9s %5u %9s %-9s %s\n", v->name, v->host,
                        vm_state_name(v->state), v->vcpus,
                        units_fmt_bytes(a, sizeof a, v->memory_bytes),
-                       w->profile, dss);
+                       wl ? wl : "-", dss);
         }
     } else {
         if (!c->json)
@@ -429,10 +444,10 @@ cmd_policies(struct cli *c)
 
 /* Turn the command line into runner options; EXIT_USAGE on bad input. */
 static int
-request_opts(struct cli *c, struct sim_dc *dc, struct runner_opts *o)
+request_opts(struct cli *c, struct hv *hv, struct runner_opts *o)
 {
     struct ferry_err err;
-    const struct model *m = sim_dc_model(dc);
+    const struct model *m = hv->model;
     uint64_t v;
 
     memset(o, 0, sizeof *o);
@@ -549,7 +564,7 @@ print_prediction(const struct prediction *p, uint64_t budget_ms)
 }
 
 static size_t
-run_checks(struct sim_dc *dc, const struct runner_opts *o,
+run_checks(struct hv *hv, const struct runner_opts *o,
            struct check_result *r)
 {
     struct mig_request req = {
@@ -559,11 +574,11 @@ run_checks(struct sim_dc *dc, const struct runner_opts *o,
         .kind = o->kind,
     };
 
-    return checks_run(sim_dc_model(dc), &req, NULL, 0, r, CHECKS_MAX);
+    return checks_run(hv->model, &req, NULL, 0, r, CHECKS_MAX);
 }
 
 static int
-cmd_plan(struct cli *c, struct sim_dc *dc)
+cmd_plan(struct cli *c, struct hv *hv)
 {
     struct runner_opts o;
     struct check_result r[CHECKS_MAX];
@@ -571,12 +586,12 @@ cmd_plan(struct cli *c, struct sim_dc *dc)
     struct prediction p;
     struct ferry_err err;
     size_t n;
-    int rc = request_opts(c, dc, &o);
+    int rc = request_opts(c, hv, &o);
 
     if (rc != 0)
         return rc;
-    n = run_checks(dc, &o, r);
-    if (runner_plan(dc, &o, &jp, &p, &err) < 0)
+    n = run_checks(hv, &o, r);
+    if (runner_plan(hv, &o, &jp, &p, &err) < 0)
         return bad("%s", err.msg);
     if (c->json) {
         json_object *obj = json_object_new_object();
@@ -591,8 +606,8 @@ cmd_plan(struct cli *c, struct sim_dc *dc)
         json_object_put(obj);
     } else {
         printf("%s: %s %s -> %s%s%s, policy %s\n", o.vm,
-               job_kind_name(o.kind), model_vm(sim_dc_model(dc), o.vm)->host,
-               o.to ? o.to : model_vm(sim_dc_model(dc), o.vm)->host,
+               job_kind_name(o.kind), model_vm(hv->model, o.vm)->host,
+               o.to ? o.to : model_vm(hv->model, o.vm)->host,
                o.datastore ? " datastore " : "",
                o.datastore ? o.datastore : "", o.policy->name);
         printf("pre-flight checks:\n");
@@ -700,7 +715,7 @@ default_log_path(struct cli *c, const char *vm)
 }
 
 static int
-cmd_migrate(struct cli *c, struct sim_dc *dc)
+cmd_migrate(struct cli *c, struct hv *hv)
 {
     struct runner_opts o;
     struct check_result r[CHECKS_MAX];
@@ -710,13 +725,13 @@ cmd_migrate(struct cli *c, struct sim_dc *dc)
     const struct runner_result *res;
     char *log_path = NULL;
     size_t n;
-    int rc = request_opts(c, dc, &o);
+    int rc = request_opts(c, hv, &o);
     struct timespec last = {0};
     char a[32], b[32], d[32], e[32];
 
     if (rc != 0)
         return rc;
-    n = run_checks(dc, &o, r);
+    n = run_checks(hv, &o, r);
     if (checks_worst(r, n) == CHECK_ERROR) {
         if (c->json) {
             json_object *obj = json_object_new_object();
@@ -750,8 +765,8 @@ cmd_migrate(struct cli *c, struct sim_dc *dc)
     o.ctx = &mc;
     if (!c->json) {
         printf("%s: %s %s -> %s%s%s, policy %s, budget %llu ms\n", o.vm,
-               job_kind_name(o.kind), model_vm(sim_dc_model(dc), o.vm)->host,
-               o.to ? o.to : model_vm(sim_dc_model(dc), o.vm)->host,
+               job_kind_name(o.kind), model_vm(hv->model, o.vm)->host,
+               o.to ? o.to : model_vm(hv->model, o.vm)->host,
                o.datastore ? " datastore " : "",
                o.datastore ? o.datastore : "", o.policy->name,
                (unsigned long long)o.budget_ms);
@@ -759,7 +774,7 @@ cmd_migrate(struct cli *c, struct sim_dc *dc)
             if (r[i].status == CHECK_WARN)
                 printf("  warning: %s\n", r[i].message);
     }
-    run = runner_new(dc, &o, r, n, &err);
+    run = runner_new(hv, &o, r, n, &err);
     if (run == NULL) {
         free(log_path);
         return bad("%s", err.msg);
@@ -827,7 +842,7 @@ cmd_migrate(struct cli *c, struct sim_dc *dc)
 }
 
 int console_run(const struct console_opts *o, const char *theme_name,
-                char *warn, size_t warn_n);
+                char *warn, size_t warn_n, struct loop *loop);
 
 /* No command: the console, on the demo datacenter unless --sim says
  * otherwise (libvirt hosts come with the libvirt backend). */
@@ -836,15 +851,15 @@ run_console(struct cli *c)
 {
     struct console_opts o = {0};
     struct ferry_err err;
-    struct sim_dc *dc;
+    struct hv *hv;
     char label[300], warn[512] = "";
     int rc;
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return bad("the console needs a terminal; for scripts use a "
                    "command (ferry --help)");
-    dc = load_dc(c, &err);
-    if (dc == NULL)
+    hv = load_hv(c, &err);
+    if (hv == NULL)
         return bad("%s", err.msg);
     if (c->sim_file != NULL)
         snprintf(label, sizeof label, "simulated: %s", c->sim_file);
@@ -853,7 +868,7 @@ run_console(struct cli *c)
     else
         snprintf(label, sizeof label, "demo datacenter (no hosts "
                                       "configured)");
-    o.dc = dc;
+    o.hv = hv;
     o.policies = &c->policies;
     o.source_label = label;
     o.log_dir = c->log_dir;
@@ -861,8 +876,8 @@ run_console(struct cli *c)
     o.default_policy = c->default_policy;
     o.no_log = c->no_log;
     rc = console_run(&o, c->theme ? c->theme : c->config_theme, warn,
-                     sizeof warn);
-    sim_dc_free(dc);
+                     sizeof warn, c->loop);
+    hv_free(hv);
     return rc;
 }
 
@@ -871,11 +886,14 @@ cli_main(int argc, char **argv)
 {
     struct cli c;
     struct ferry_err err;
-    struct sim_dc *dc = NULL;
+    struct hv *hv = NULL;
     int rc;
 
     memset(&c, 0, sizeof c);
     policy_set_init(&c.policies);
+    c.loop = loop_new();
+    if (c.loop == NULL)
+        fatal("cannot create the event loop");
     rc = parse_args(&c, argc, argv);
     if (rc != 0)
         goto out;
@@ -899,19 +917,20 @@ cli_main(int argc, char **argv)
                  c.cmd);
         goto out;
     }
-    dc = load_dc(&c, &err);
-    if (dc == NULL) {
+    hv = load_hv(&c, &err);
+    if (hv == NULL) {
         rc = bad("%s", err.msg);
         goto out;
     }
     if (strcmp(c.cmd, "list") == 0)
-        rc = cmd_list(&c, dc);
+        rc = cmd_list(&c, hv);
     else if (strcmp(c.cmd, "plan") == 0)
-        rc = cmd_plan(&c, dc);
+        rc = cmd_plan(&c, hv);
     else
-        rc = cmd_migrate(&c, dc);
+        rc = cmd_migrate(&c, hv);
 out:
-    sim_dc_free(dc);
+    hv_free(hv);
+    loop_free(c.loop);
     policy_set_fini(&c.policies);
     free(c.log_dir);
     free((char *)c.default_policy);

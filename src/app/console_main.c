@@ -1,5 +1,6 @@
-/* The console's one poll() loop: terminal, timers, and a self-pipe that
- * signals write to. SIGWINCH only sets a flag. */
+/* The console on the app's one poll() loop: the terminal, a self-pipe
+ * that signals write to (SIGWINCH only sets a flag), the console's own
+ * timers, and whatever the backend watches (libvirt's events). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "ferry/console.h"
+#include "ferry/loop.h"
 #include "ferry/ui.h"
 
 static int sig_pipe[2] = {-1, -1};
@@ -33,23 +35,47 @@ on_signal(int sig)
     errno = saved;
 }
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec ts;
+#define now_ms loop_now_ms
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+struct io {
+    bool input, hangup;
+};
+
+static void
+on_stdin(int watch, int fd, int events, void *opaque)
+{
+    struct io *io = opaque;
+
+    (void)watch;
+    (void)fd;
+    if (events & LOOP_READ)
+        io->input = true;
+    else if (events & (LOOP_HANGUP | LOOP_ERROR))
+        io->hangup = true;
+}
+
+static void
+on_sig_pipe(int watch, int fd, int events, void *opaque)
+{
+    char buf[64];
+
+    (void)watch;
+    (void)events;
+    (void)opaque;
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
 }
 
 int console_run(const struct console_opts *o, const char *theme_name,
-                char *warn, size_t warn_n);
+                char *warn, size_t warn_n, struct loop *loop);
 
 /* Run the console until the operator quits. Returns an exit code. */
 int
 console_run(const struct console_opts *o, const char *theme_name, char *warn,
-            size_t warn_n)
+            size_t warn_n, struct loop *loop)
 {
+    struct io io = {0};
+    int w_in, w_sig;
     struct ui_term t;
     struct theme th;
     struct console *c;
@@ -101,22 +127,13 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
         console_status(c, true, warn); /* a bad theme value, and where */
     console_tick(c, now_ms());
     console_draw(c, true);
-    while (!console_quit(c) && !got_term) {
-        struct pollfd fds[2] = {
-            {.fd = STDIN_FILENO, .events = POLLIN},
-            {.fd = sig_pipe[0], .events = POLLIN},
-        };
+    w_in = loop_add_fd(loop, STDIN_FILENO, LOOP_READ, on_stdin, &io, NULL);
+    w_sig = loop_add_fd(loop, sig_pipe[0], LOOP_READ, on_sig_pipe, NULL, NULL);
+    while (!console_quit(c) && !got_term && !io.hangup) {
         int timeout = console_timeout_ms(c, now_ms());
-        int n = poll(fds, 2, timeout);
 
-        if (n < 0 && errno != EINTR)
+        if (loop_run_once(loop, timeout) < 0)
             break;
-        if (fds[1].revents & POLLIN) {
-            char buf[64];
-
-            while (read(sig_pipe[0], buf, sizeof buf) > 0)
-                ;
-        }
         if (got_winch) {
             struct winsize ws;
 
@@ -125,12 +142,11 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
                 resizeterm(ws.ws_row, ws.ws_col);
             console_invalidate(c);
         }
-        if (fds[0].revents & (POLLHUP | POLLERR))
-            break;
-        if (fds[0].revents & POLLIN) {
+        if (io.input) {
             wint_t ch;
             int r;
 
+            io.input = false;
             while ((r = get_wch(&ch)) != ERR) {
                 if (r == KEY_CODE_YES || ch < 0x80)
                     console_key(c, (int)ch);
@@ -139,6 +155,9 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
         console_tick(c, now_ms());
         console_draw(c, false);
     }
+    loop_remove_fd(loop, w_in);
+    loop_remove_fd(loop, w_sig);
+    loop_run_once(loop, 0); /* run the removals */
     console_free(c);
     ui_term_fini(&t);
     close(sig_pipe[0]);

@@ -1,4 +1,4 @@
-/* Drive one simulated migration with the engine, and emit its events. */
+/* Drive one migration with the engine on any backend, and emit its events. */
 #include "ferry/runner.h"
 
 #include <math.h>
@@ -12,8 +12,9 @@
 
 struct runner {
     struct runner_opts o;
-    struct sim_dc *dc;
-    struct sim_mig *mig;
+    struct hv *hv;
+    struct hv *own_hv; /* runner_new_sim's wrapper */
+    void *mig;
     struct engine_job *job;
     struct flog *log;
     char *vm, *to, *ds, *src_host;
@@ -38,16 +39,15 @@ emit(struct runner *r, json_object *obj)
 }
 
 int
-runner_plan(struct sim_dc *dc, const struct runner_opts *o,
+runner_plan(struct hv *hv, const struct runner_opts *o,
             struct job_params *jp, struct prediction *pred,
             struct ferry_err *err)
 {
-    struct model *m = sim_dc_model(dc);
+    struct model *m = hv->model;
     const struct model_vm *vm = model_vm(m, o->vm);
-    const struct sim_workload *w = sim_dc_workload(dc, o->vm);
     const char *dst = o->to ? o->to : (vm ? vm->host : NULL);
-    uint64_t link, bw, disk_bw = 0;
-    double zero_pages;
+    struct hv_mig_params mp;
+    struct hv_plan hp;
 
     if (vm == NULL) {
         err_set(err, "no VM named %s", o->vm);
@@ -57,30 +57,21 @@ runner_plan(struct sim_dc *dc, const struct runner_opts *o,
         err_set(err, "no host named %s", dst);
         return -1;
     }
-    link = model_link_bps(m, vm->host, dst);
-    bw = o->bw_cap_bps && o->bw_cap_bps < link ? o->bw_cap_bps : link;
-    if (o->kind != KIND_COMPUTE) {
-        const struct model_datastore *dds =
-            o->datastore ? model_ds(m, o->datastore) : NULL;
-
-        if (dds == NULL) {
-            err_set(err, "no datastore named %s",
-                    o->datastore ? o->datastore : "(none given)");
-            return -1;
-        }
-        disk_bw = sim_dc_copy_bps(dc, vm, dds->name, o->kind, bw,
-                                  o->bw_cap_bps);
+    if (o->kind != KIND_COMPUTE &&
+        (o->datastore == NULL || model_ds(m, o->datastore) == NULL)) {
+        err_set(err, "no datastore named %s",
+                o->datastore ? o->datastore : "(none given)");
+        return -1;
     }
+    runner_mig_params(o, &mp);
+    if (hv->ops->plan(hv, vm, &mp, &hp, err) < 0)
+        return -1;
     memset(jp, 0, sizeof *jp);
     jp->kind = o->kind;
     jp->policy = o->policy;
     jp->memory_bytes = vm->memory_bytes;
-    zero_pages = (double)(vm->memory_bytes - MIN(w->wss_bytes,
-                                                 vm->memory_bytes)) /
-                 SIM_PAGE_SIZE * w->zero_fraction;
-    jp->memory_wire_bytes =
-        vm->memory_bytes -
-        (uint64_t)(zero_pages * (SIM_PAGE_SIZE - SIM_ZERO_PAGE_WIRE));
+    jp->memory_wire_bytes = hp.memory_wire_bytes ? hp.memory_wire_bytes
+                                                 : vm->memory_bytes;
     jp->disk_bytes = 0;
     if (o->kind != KIND_COMPUTE)
         for (size_t i = 0; i < vm->n_disks; i++)
@@ -89,30 +80,44 @@ runner_plan(struct sim_dc *dc, const struct runner_opts *o,
                 jp->disk_bytes += vm->disks[i].allocated_bytes;
     jp->budget_ms = o->budget_ms;
     jp->ceiling_ms = MAX(o->ceiling_ms, o->budget_ms);
-    jp->bw_bps = o->kind == KIND_STORAGE ? disk_bw : bw;
-    jp->final_bps = o->kind == KIND_STORAGE ? disk_bw : link;
-    jp->disk_bw_bps = disk_bw;
-    jp->overhead_ms =
-        (uint64_t)ceil(sim_dc_fixed_switch_ms(dc, o->kind, vm->host, dst));
-    /* The simulator's workload stands for a measurement before the move. */
-    jp->hint_dirty_bps = sim_workload_avg_bps(w);
-    jp->hint_wss_bytes = w->wss_bytes;
-    jp->hint_hot_fraction = w->hot_fraction;
-    jp->hint_hot_share = w->hot_share;
-    jp->hint_disk_dirty_bps = w->disk_write_bps;
-    jp->hint_disk_wss_bytes = w->disk_hot_bytes;
+    jp->bw_bps = o->kind == KIND_STORAGE ? hp.disk_bw_bps : hp.link_bps;
+    jp->final_bps = o->kind == KIND_STORAGE ? hp.disk_bw_bps : hp.final_bps;
+    jp->disk_bw_bps = hp.disk_bw_bps;
+    jp->overhead_ms = hp.overhead_ms;
+    jp->hint_dirty_bps = hp.hint_dirty_bps;
+    jp->hint_wss_bytes = hp.hint_wss_bytes;
+    jp->hint_hot_fraction = hp.hint_hot_fraction;
+    jp->hint_hot_share = hp.hint_hot_share;
+    jp->hint_disk_dirty_bps = hp.hint_disk_dirty_bps;
+    jp->hint_disk_wss_bytes = hp.hint_disk_wss_bytes;
     jp->max_time_ms = o->max_time_ms;
     if (pred != NULL)
         engine_plan(jp, pred);
     return 0;
 }
 
+void
+runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp)
+{
+    memset(mp, 0, sizeof *mp);
+    mp->vm = o->vm;
+    mp->dst_host = o->to;
+    mp->dst_ds = o->datastore;
+    mp->kind = o->kind;
+    mp->bandwidth_cap_bps = o->bw_cap_bps;
+    mp->auto_converge = o->policy->auto_converge;
+    mp->ac_initial = o->policy->ac_initial;
+    mp->ac_increment = o->policy->ac_increment;
+    mp->postcopy = o->policy->postcopy;
+    mp->downtime_limit_ms = o->policy->downtime_limit_ms;
+    mp->keep_source = o->keep_source;
+}
+
 static void
 header(struct runner *r, const struct job_params *jp,
        const struct check_result *checks, size_t n_checks)
 {
-    json_object *h = json_object_new_object(), *job, *pol, *wl;
-    const struct sim_workload *w = sim_dc_workload(r->dc, r->vm);
+    json_object *h = json_object_new_object(), *job, *pol;
     char sum[200], stamp[32], id[64];
     time_t now = time(NULL);
     struct tm tm;
@@ -146,9 +151,10 @@ header(struct runner *r, const struct job_params *jp,
     json_object_object_add(job, "disk_bytes",
                            json_object_new_int64((int64_t)jp->disk_bytes));
     json_object_object_add(h, "job", job);
-    json_object_object_add(h, "backend", json_object_new_string("sim"));
-    json_object_object_add(h, "seed",
-                           json_object_new_int64((int64_t)sim_dc_seed(r->dc)));
+    json_object_object_add(h, "backend",
+                           json_object_new_string(r->hv->ops->name));
+    if (r->hv->ops->header != NULL)
+        r->hv->ops->header(r->hv, r->vm, h);
     pol = json_object_new_object();
     policy_summary(r->o.policy, sum, sizeof sum);
     json_object_object_add(pol, "name",
@@ -172,16 +178,6 @@ header(struct runner *r, const struct job_params *jp,
                            json_object_new_int64((int64_t)jp->overhead_ms));
     json_object_object_add(h, "sample_ms",
                            json_object_new_int64((int64_t)r->sample_ms));
-    wl = json_object_new_object();
-    json_object_object_add(wl, "profile", json_object_new_string(w->profile));
-    json_object_object_add(wl, "dirty_bps",
-                           json_object_new_int64((int64_t)jp->hint_dirty_bps));
-    json_object_object_add(wl, "wss_bytes",
-                           json_object_new_int64((int64_t)w->wss_bytes));
-    json_object_object_add(
-        wl, "disk_write_bps",
-        json_object_new_int64((int64_t)w->disk_write_bps));
-    json_object_object_add(h, "workload", wl);
     json_object_object_add(h, "prediction",
                            flog_prediction_json(&r->res.predicted));
     json_object_object_add(h, "checks", flog_checks_json(checks, n_checks));
@@ -196,7 +192,7 @@ apply(struct runner *r, const struct engine_action *a)
 
     if (a->kind == ACT_NONE)
         return;
-    if (sim_mig_act(r->mig, a, &err) < 0) {
+    if (r->hv->ops->mig_act(r->mig, a, &err) < 0) {
         json_object *o = json_object_new_object();
 
         json_object_object_add(o, "type", json_object_new_string("error"));
@@ -226,26 +222,31 @@ flush_events(struct runner *r)
 }
 
 struct runner *
-runner_new(struct sim_dc *dc, const struct runner_opts *o,
+runner_new(struct hv *hv, const struct runner_opts *o,
            const struct check_result *checks, size_t n_checks,
            struct ferry_err *err)
 {
     struct runner *r;
     struct job_params jp;
-    struct sim_mig_params mp;
+    struct hv_mig_params mp;
     struct engine_action acts[4];
     size_t n;
     const struct model_vm *vm;
 
     r = xcalloc(1, sizeof *r);
     r->o = *o;
-    r->dc = dc;
-    r->sample_ms = o->sample_ms ? o->sample_ms : 50;
-    if (runner_plan(dc, o, &jp, &r->res.predicted, err) < 0) {
+    r->hv = hv;
+    r->sample_ms = o->sample_ms ? o->sample_ms : (hv->ops->realtime ? 500 : 50);
+    if (o->oracle && hv_sim_dc(hv) == NULL) {
+        err_set(err, "oracle runs need the simulator");
         free(r);
         return NULL;
     }
-    vm = model_vm(sim_dc_model(dc), o->vm);
+    if (runner_plan(hv, o, &jp, &r->res.predicted, err) < 0) {
+        free(r);
+        return NULL;
+    }
+    vm = model_vm(hv->model, o->vm);
     r->vm = xstrdup(o->vm);
     r->src_host = xstrdup(vm->host);
     r->to = o->to ? xstrdup(o->to) : NULL;
@@ -254,19 +255,8 @@ runner_new(struct sim_dc *dc, const struct runner_opts *o,
     r->o.to = r->to;
     r->o.datastore = r->ds;
 
-    memset(&mp, 0, sizeof mp);
-    mp.vm = r->vm;
-    mp.dst_host = r->to;
-    mp.dst_ds = r->ds;
-    mp.kind = o->kind;
-    mp.bandwidth_cap_bps = o->bw_cap_bps;
-    mp.auto_converge = o->policy->auto_converge;
-    mp.ac_initial = o->policy->ac_initial;
-    mp.ac_increment = o->policy->ac_increment;
-    mp.postcopy = o->policy->postcopy;
-    mp.downtime_limit_ms = o->policy->downtime_limit_ms;
-    mp.seed = sim_dc_seed(dc);
-    r->mig = sim_mig_new(dc, &mp, err);
+    runner_mig_params(&r->o, &mp);
+    r->mig = hv->ops->mig_new(hv, &mp, err);
     if (r->mig == NULL) {
         runner_free(r);
         return NULL;
@@ -294,7 +284,9 @@ runner_free(struct runner *r)
 {
     if (r == NULL)
         return;
-    sim_mig_free(r->mig);
+    if (r->mig != NULL)
+        r->hv->ops->mig_free(r->mig);
+    hv_free(r->own_hv);
     engine_job_free(r->job);
     flog_close(r->log);
     free(r->vm);
@@ -307,12 +299,12 @@ runner_free(struct runner *r)
 static void
 finish(struct runner *r)
 {
-    struct sim_result sr;
+    struct hv_result sr;
     json_object *o;
     enum job_phase ph = engine_phase(r->job);
     const char *outcome;
 
-    sim_mig_finished(r->mig, &sr);
+    r->hv->ops->mig_finished(r->mig, &sr);
     r->done = true;
     r->res.phase = ph;
     r->res.total_ms = sr.total_ms;
@@ -373,10 +365,14 @@ runner_step(struct runner *r)
     if (r->done)
         return false;
     r->t_ms += r->sample_ms;
-    sim_mig_advance(r->mig, r->t_ms);
-    if (sim_mig_time_ms(r->mig) > r->t_ms)
-        r->t_ms = sim_mig_time_ms(r->mig); /* a switchover took time */
-    sim_mig_sample(r->mig, &r->sample);
+    {
+        uint64_t t = r->hv->ops->mig_advance(r->mig, r->t_ms);
+
+        /* the simulator: a switchover took time; real hosts: the clock */
+        if (t > r->t_ms || r->hv->ops->realtime)
+            r->t_ms = t;
+    }
+    r->hv->ops->mig_sample(r->mig, &r->sample);
     if (r->o.oracle && r->oracle_ms == 0 && r->sample.status == HV_ACTIVE &&
         sample_get(&r->sample, SF_MEMORY_ITERATION, 0) > 1) {
         double c = sim_mig_switch_cost_ms(r->mig);
@@ -398,14 +394,14 @@ runner_step(struct runner *r)
 
         apply(r, &a);
     }
-    if (sim_mig_finished(r->mig, NULL)) {
+    if (r->hv->ops->mig_finished(r->mig, NULL)) {
         /* Let the engine see the final state, then report. */
-        sim_mig_sample(r->mig, &r->sample);
+        r->hv->ops->mig_sample(r->mig, &r->sample);
         engine_step(r->job, &r->sample, acts, ARRAY_SIZE(acts));
         if (r->sample.status == HV_FAILED) {
-            struct sim_result sr;
+            struct hv_result sr;
 
-            sim_mig_finished(r->mig, &sr);
+            r->hv->ops->mig_finished(r->mig, &sr);
             engine_fail(r->job, r->t_ms, sr.reason);
         }
         flush_events(r);
@@ -427,7 +423,7 @@ runner_request(struct runner *r, enum action_kind a, uint64_t value,
     }
     if (engine_request(r->job, a, value, &act, err) == ACT_NONE)
         return false;
-    if (sim_mig_act(r->mig, &act, err) < 0)
+    if (r->hv->ops->mig_act(r->mig, &act, err) < 0)
         return false;
     flush_events(r);
     return true;
@@ -475,4 +471,19 @@ const char *
 runner_log_path(const struct runner *r)
 {
     return r->log ? flog_path(r->log) : NULL;
+}
+
+struct runner *
+runner_new_sim(struct sim_dc *dc, const struct runner_opts *o,
+               const struct check_result *checks, size_t n_checks,
+               struct ferry_err *err)
+{
+    struct hv *hv = hv_sim_new(dc, false);
+    struct runner *r = runner_new(hv, o, checks, n_checks, err);
+
+    if (r == NULL)
+        hv_free(hv);
+    else
+        r->own_hv = hv;
+    return r;
 }

@@ -386,7 +386,7 @@ static void
 start_job(struct console *c)
 {
     struct dialog *d = &c->dlg;
-    const struct model *m = sim_dc_model(c->o.dc);
+    const struct model *m = c->o.hv->model;
     struct runner_opts o = {0};
     struct ferry_err err;
     struct cjob *j;
@@ -408,7 +408,7 @@ start_job(struct console *c)
     j = &c->jobs[c->n_jobs];
     memset(j, 0, sizeof *j);
     snprintf(j->src, sizeof j->src, "%s", model_vm(m, d->vm)->host);
-    j->r = runner_new(c->o.dc, &o, d->checks, d->n_checks, &err);
+    j->r = runner_new(c->o.hv, &o, d->checks, d->n_checks, &err);
     free(path);
     if (j->r == NULL) {
         set_status(c, true, "%s", err.msg);
@@ -435,7 +435,7 @@ static void
 dialog_update(struct console *c)
 {
     struct dialog *d = &c->dlg;
-    const struct model *m = sim_dc_model(c->o.dc);
+    const struct model *m = c->o.hv->model;
     struct mig_request req = {.vm = d->vm, .kind = d->kind};
     struct runner_opts o = {0};
     struct job_params jp;
@@ -452,7 +452,7 @@ dialog_update(struct console *c)
     o.kind = d->kind;
     o.policy = &c->o.policies->v[d->policy];
     o.budget_ms = d->budget_ms;
-    d->pred_ok = runner_plan(c->o.dc, &o, &jp, &d->pred, &err) == 0;
+    d->pred_ok = runner_plan(c->o.hv, &o, &jp, &d->pred, &err) == 0;
     c->dirty = true;
 }
 
@@ -460,7 +460,7 @@ static void
 dialog_open(struct console *c, const char *vm)
 {
     struct dialog *d = &c->dlg;
-    const struct model *m = sim_dc_model(c->o.dc);
+    const struct model *m = c->o.hv->model;
     const struct model_vm *v = model_vm(m, vm);
 
     if (v == NULL) {
@@ -507,7 +507,7 @@ static void
 dialog_key(struct console *c, int key)
 {
     struct dialog *d = &c->dlg;
-    const struct model *m = sim_dc_model(c->o.dc);
+    const struct model *m = c->o.hv->model;
     int dir = 0;
 
     switch (key) {
@@ -720,7 +720,7 @@ job_progress(const struct cjob *j)
 static void
 build_table(struct console *c, enum view_kind k)
 {
-    const struct model *m = sim_dc_model(c->o.dc);
+    const struct model *m = c->o.hv->model;
     char a[32], b[32], d[32];
 
     memset(&tbl, 0, sizeof tbl);
@@ -1143,7 +1143,7 @@ draw_dialog(struct console *c, int y, int h)
 {
     struct ui_term *t = c->t;
     struct dialog *d = &c->dlg;
-    const struct model *m = sim_dc_model(c->o.dc);
+    const struct model *m = c->o.hv->model;
     int w = MIN(COLS - 2, 78), x = (COLS - w) / 2, row = y;
     char line[256], a[32], b[32], e[32], sum[160];
     static const char *const labels[F_COUNT] = {

@@ -73,7 +73,7 @@ run_one(double mem, double wss, double ratio, double gbit,
         .max_time_ms = (uint64_t)((3 * bulk_s + 300) * 1000),
     };
     struct ferry_err err;
-    struct runner *r = runner_new(dc, &o, NULL, 0, &err);
+    struct runner *r = runner_new_sim(dc, &o, NULL, 0, &err);
     struct outcome out = {0};
 
     if (r == NULL) {

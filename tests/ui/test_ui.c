@@ -14,6 +14,7 @@
 #include <wchar.h>
 
 #include "ferry/console.h"
+#include "ferry/sim.h"
 #include "ferry/ui.h"
 
 static struct ui_term term;
@@ -232,7 +233,7 @@ colors_degrade_to_eight(void **state)
 }
 
 static struct policy_set policies;
-static struct sim_dc *dc;
+static struct hv *hv;
 
 static struct console *
 console(void)
@@ -240,12 +241,11 @@ console(void)
     struct ferry_err err;
     struct console_opts o = {0};
 
-    if (dc != NULL)
-        sim_dc_free(dc);
-    dc = sim_dc_demo(&err);
+    hv_free(hv);
+    hv = hv_sim_new(sim_dc_demo(&err), true);
     if (policies.n == 0)
         policy_set_builtin(&policies, &err);
-    o.dc = dc;
+    o.hv = hv;
     o.policies = &policies;
     o.source_label = "demo datacenter";
     o.no_log = true;
@@ -401,7 +401,7 @@ main(void)
 
     policy_set_init(&policies);
     rc = cmocka_run_group_tests(tests, setup, teardown);
-    sim_dc_free(dc);
+    hv_free(hv);
     policy_set_fini(&policies);
     return rc;
 }

@@ -34,7 +34,7 @@ log_of_a_simulated_migration_is_complete(void **state)
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/sub/dir/web-01.jsonl", dir);
     o.log_path = path;
-    r = runner_new(dc, &o, NULL, 0, &err);
+    r = runner_new_sim(dc, &o, NULL, 0, &err);
     assert_non_null(r);
     while (runner_step(r))
         ;

@@ -109,7 +109,7 @@ run(struct sim_dc *dc, const char *vm, const char *to, const char *ds,
         .max_time_ms = max_ms,
     };
     struct ferry_err err;
-    struct runner *r = runner_new(dc, &o, NULL, 0, &err);
+    struct runner *r = runner_new_sim(dc, &o, NULL, 0, &err);
     struct runner_result res;
 
     if (r == NULL)

@@ -32,7 +32,7 @@ struct sim_disk {
 struct sim_mig {
     struct sim_dc *dc;
     size_t vm;
-    struct sim_mig_params p;
+    struct hv_mig_params p;
     char *vm_name, *dst_host, *dst_ds, *src_host;
     const struct sim_workload *wl;
     struct rng rng;
@@ -119,7 +119,7 @@ is_storage(const struct sim_mig *m)
 }
 
 struct sim_mig *
-sim_mig_new(struct sim_dc *dc, const struct sim_mig_params *p,
+sim_mig_new(struct sim_dc *dc, const struct hv_mig_params *p,
             struct ferry_err *err)
 {
     struct model *md = &dc->model;
@@ -947,7 +947,7 @@ sim_mig_act(struct sim_mig *m, const struct engine_action *a,
 }
 
 bool
-sim_mig_finished(const struct sim_mig *m, struct sim_result *r)
+sim_mig_finished(const struct sim_mig *m, struct hv_result *r)
 {
     if (m->status != HV_COMPLETED && m->status != HV_FAILED &&
         m->status != HV_CANCELLED)

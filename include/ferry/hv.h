@@ -1,0 +1,102 @@
+/* Hypervisor backends behind one ops table: the simulator and libvirt.
+ * The runner, the CLI and the console see only this. */
+#ifndef FERRY_HV_H
+#define FERRY_HV_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/engine.h"
+#include "ferry/model.h"
+#include "ferry/sample.h"
+#include "ferry/util.h"
+
+struct hv_mig_params {
+    const char *vm;
+    const char *dst_host; /* NULL: same host (storage only) */
+    const char *dst_ds;   /* NULL: disks stay */
+    enum job_kind kind;
+    uint64_t bandwidth_cap_bps; /* 0: the link's */
+    bool auto_converge;
+    double ac_initial, ac_increment;
+    bool postcopy;
+    uint64_t downtime_limit_ms;
+    uint64_t seed;
+    bool keep_source; /* storage: keep the source volumes */
+};
+
+struct hv_result {
+    enum hv_status status;
+    char reason[256];
+    uint64_t total_ms;
+    uint64_t downtime_ms;
+    uint64_t bytes_sent;
+    uint64_t rounds;
+    uint64_t postcopy_requests;
+    bool verified; /* the destination was checked after the switch */
+};
+
+/* What a backend knows before a move, for the plan and the engine. */
+struct hv_plan {
+    uint64_t link_bps;          /* transfer rate of the rounds */
+    uint64_t final_bps;         /* stop-and-copy rate */
+    uint64_t disk_bw_bps;       /* block copy rate (0: none) */
+    uint64_t overhead_ms;       /* fixed switchover cost */
+    uint64_t memory_wire_bytes; /* first round on the wire */
+    uint64_t hint_dirty_bps, hint_wss_bytes;
+    double hint_hot_fraction, hint_hot_share;
+    uint64_t hint_disk_dirty_bps, hint_disk_wss_bytes;
+};
+
+struct hv;
+
+struct hv_ops {
+    const char *name; /* "sim", "libvirt" */
+    /* Jobs run in wall-clock time: the caller paces runner_step. */
+    bool realtime;
+    int (*plan)(struct hv *hv, const struct model_vm *vm,
+                const struct hv_mig_params *p, struct hv_plan *out,
+                struct ferry_err *err);
+    void *(*mig_new)(struct hv *hv, const struct hv_mig_params *p,
+                     struct ferry_err *err);
+    void (*mig_free)(void *mig);
+    /* Run the job up to job time t_ms (the simulator; no-op on real
+     * hosts) and return the job time reached. */
+    uint64_t (*mig_advance)(void *mig, uint64_t t_ms);
+    void (*mig_sample)(void *mig, struct job_sample *s);
+    int (*mig_act)(void *mig, const struct engine_action *a,
+                   struct ferry_err *err);
+    bool (*mig_finished)(void *mig, struct hv_result *r);
+    /* Backend details for a flight log's header (optional). */
+    void (*header)(struct hv *hv, const char *vm, json_object *h);
+    /* A short word for a VM's workload in lists, or NULL. */
+    const char *(*workload)(struct hv *hv, const char *vm,
+                            uint64_t *dirty_bps);
+    void (*free)(struct hv *hv);
+};
+
+struct hv {
+    const struct hv_ops *ops;
+    struct model *model;
+    /* Bumped whenever the model changes under the caller (events). */
+    uint64_t generation;
+    /* The last trouble worth showing (a host lost, reconnected). */
+    char status[256];
+    bool status_error;
+    uint64_t status_gen;
+};
+
+static inline void
+hv_free(struct hv *hv)
+{
+    if (hv != NULL)
+        hv->ops->free(hv);
+}
+
+/* The simulator as a backend (owns: hv_free frees dc too). */
+struct sim_dc;
+struct hv *hv_sim_new(struct sim_dc *dc, bool owns);
+struct sim_dc *hv_sim_dc(struct hv *hv); /* NULL if not the simulator */
+
+#endif

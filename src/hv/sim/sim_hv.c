@@ -1,0 +1,166 @@
+/* The simulated datacenter behind the hv ops table. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/hv.h"
+#include "ferry/sim.h"
+
+struct sim_hv {
+    struct hv base;
+    struct sim_dc *dc;
+    bool owns;
+};
+
+static int
+sim_plan(struct hv *hv, const struct model_vm *vm,
+         const struct hv_mig_params *p, struct hv_plan *out,
+         struct ferry_err *err)
+{
+    struct sim_dc *dc = ((struct sim_hv *)hv)->dc;
+    const struct sim_workload *w = sim_dc_workload(dc, vm->name);
+    const char *dst = p->dst_host ? p->dst_host : vm->host;
+    uint64_t link = model_link_bps(hv->model, vm->host, dst);
+    uint64_t bw = p->bandwidth_cap_bps && p->bandwidth_cap_bps < link
+                      ? p->bandwidth_cap_bps
+                      : link;
+    double zero_pages = (double)(vm->memory_bytes -
+                                 MIN(w->wss_bytes, vm->memory_bytes)) /
+                        SIM_PAGE_SIZE * w->zero_fraction;
+
+    (void)err;
+    memset(out, 0, sizeof *out);
+    out->link_bps = bw;
+    out->final_bps = link;
+    if (p->kind != KIND_COMPUTE)
+        out->disk_bw_bps = sim_dc_copy_bps(dc, vm, p->dst_ds, p->kind, bw,
+                                           p->bandwidth_cap_bps);
+    out->overhead_ms =
+        (uint64_t)ceil(sim_dc_fixed_switch_ms(dc, p->kind, vm->host, dst));
+    out->memory_wire_bytes =
+        vm->memory_bytes -
+        (uint64_t)(zero_pages * (SIM_PAGE_SIZE - SIM_ZERO_PAGE_WIRE));
+    /* The simulator's workload stands for a measurement before the move. */
+    out->hint_dirty_bps = sim_workload_avg_bps(w);
+    out->hint_wss_bytes = w->wss_bytes;
+    out->hint_hot_fraction = w->hot_fraction;
+    out->hint_hot_share = w->hot_share;
+    out->hint_disk_dirty_bps = w->disk_write_bps;
+    out->hint_disk_wss_bytes = w->disk_hot_bytes;
+    return 0;
+}
+
+static void *
+sim_new(struct hv *hv, const struct hv_mig_params *p, struct ferry_err *err)
+{
+    struct hv_mig_params mp = *p;
+
+    mp.seed = sim_dc_seed(((struct sim_hv *)hv)->dc);
+    return sim_mig_new(((struct sim_hv *)hv)->dc, &mp, err);
+}
+
+static void
+sim_free_mig(void *m)
+{
+    sim_mig_free(m);
+}
+
+static uint64_t
+sim_advance(void *m, uint64_t t_ms)
+{
+    sim_mig_advance(m, t_ms);
+    return sim_mig_time_ms(m);
+}
+
+static void
+sim_sample(void *m, struct job_sample *s)
+{
+    sim_mig_sample(m, s);
+}
+
+static int
+sim_act(void *m, const struct engine_action *a, struct ferry_err *err)
+{
+    return sim_mig_act(m, a, err);
+}
+
+static bool
+sim_finished(void *m, struct hv_result *r)
+{
+    return sim_mig_finished(m, r);
+}
+
+static void
+sim_header(struct hv *hv, const char *vm, json_object *h)
+{
+    struct sim_dc *dc = ((struct sim_hv *)hv)->dc;
+    const struct sim_workload *w = sim_dc_workload(dc, vm);
+    json_object *wl = json_object_new_object();
+
+    json_object_object_add(h, "seed",
+                           json_object_new_int64((int64_t)sim_dc_seed(dc)));
+    json_object_object_add(wl, "profile", json_object_new_string(w->profile));
+    json_object_object_add(
+        wl, "dirty_bps",
+        json_object_new_int64((int64_t)sim_workload_avg_bps(w)));
+    json_object_object_add(wl, "wss_bytes",
+                           json_object_new_int64((int64_t)w->wss_bytes));
+    json_object_object_add(wl, "disk_write_bps",
+                           json_object_new_int64((int64_t)w->disk_write_bps));
+    json_object_object_add(h, "workload", wl);
+}
+
+static const char *
+sim_workload(struct hv *hv, const char *vm, uint64_t *dirty_bps)
+{
+    const struct sim_workload *w =
+        sim_dc_workload(((struct sim_hv *)hv)->dc, vm);
+
+    if (w == NULL)
+        return NULL;
+    if (dirty_bps != NULL)
+        *dirty_bps = sim_workload_avg_bps(w);
+    return w->profile;
+}
+
+static void
+sim_hv_free(struct hv *hv)
+{
+    if (((struct sim_hv *)hv)->owns)
+        sim_dc_free(((struct sim_hv *)hv)->dc);
+    free(hv);
+}
+
+static const struct hv_ops sim_ops = {
+    .name = "sim",
+    .realtime = false,
+    .plan = sim_plan,
+    .mig_new = sim_new,
+    .mig_free = sim_free_mig,
+    .mig_advance = sim_advance,
+    .mig_sample = sim_sample,
+    .mig_act = sim_act,
+    .mig_finished = sim_finished,
+    .header = sim_header,
+    .workload = sim_workload,
+    .free = sim_hv_free,
+};
+
+struct hv *
+hv_sim_new(struct sim_dc *dc, bool owns)
+{
+    struct sim_hv *s = xcalloc(1, sizeof *s);
+
+    s->owns = owns;
+    s->base.ops = &sim_ops;
+    s->base.model = sim_dc_model(dc);
+    s->dc = dc;
+    return &s->base;
+}
+
+struct sim_dc *
+hv_sim_dc(struct hv *hv)
+{
+    return hv != NULL && hv->ops == &sim_ops ? ((struct sim_hv *)hv)->dc
+                                             : NULL;
+}
