@@ -26,6 +26,9 @@ struct model_host {
     char **networks;
     size_t n_networks;
     bool up;
+    char *uri;        /* how ferry reaches it (libvirt), or NULL */
+    char *versions;   /* "libvirt 9.0.0, QEMU 7.2.22", or NULL */
+    char *state_note; /* why it is down, or NULL */
 };
 
 struct model_link {

@@ -13,6 +13,7 @@
 #include "ferry/checks.h"
 #include "ferry/console.h"
 #include "ferry/flightlog.h"
+#include "ferry/hv_libvirt.h"
 #include "ferry/ini.h"
 #include "ferry/loop.h"
 #include "ferry/policy.h"
@@ -28,7 +29,10 @@ struct cli {
     const char *cmd;
     const char *args[4];
     size_t n_args;
-    bool demo, json, real_time, no_log, have_seed;
+    bool demo, json, real_time, no_log, have_seed, keep_source;
+    const char *connect[16];
+    size_t n_connect;
+    struct lv_cfg hosts;
     const char *sim_file, *config, *to, *datastore, *kind, *policy;
     const char *downtime, *max_downtime, *bandwidth, *log, *max_time;
     const char *theme;
@@ -107,6 +111,7 @@ static const struct optdef opts[] = {
     {"--demo", false, OS(demo)},
     {"--json", false, OS(json)},
     {"--no-log", false, OS(no_log)},
+    {"--keep-source", false, OS(keep_source)},
     {"--sim", true, OS(sim_file)},
     {"-c", true, OS(config)},
     {"--config", true, OS(config)},
@@ -169,9 +174,17 @@ parse_args(struct cli *c, int argc, char **argv)
             }
             continue;
         }
-        if (strcmp(name, "--connect") == 0)
-            return bad("--connect: this build has only the simulated "
-                       "datacenter (--demo, --sim FILE)");
+        if (strcmp(name, "--connect") == 0) {
+            val = eq && a[1] == '-' ? eq + 1
+                                    : (i + 1 < argc ? argv[++i] : NULL);
+            if (val == NULL)
+                return bad("--connect needs a libvirt URI");
+            if (c->n_connect == ARRAY_SIZE(c->connect))
+                return bad("--connect: at most %zu hosts",
+                           ARRAY_SIZE(c->connect));
+            c->connect[c->n_connect++] = val;
+            continue;
+        }
         for (size_t k = 0; k < ARRAY_SIZE(opts); k++) {
             if (strcmp(opts[k].name, name) != 0)
                 continue;
@@ -224,12 +237,14 @@ load_config(struct cli *c, struct ferry_err *err)
     for (size_t i = 0; i < doc->n && rc == 0; i++) {
         const struct ini_entry *e = &doc->v[i];
 
-        if (ini_section_name(e->section, "policy") != NULL)
+        if (ini_section_name(e->section, "policy") != NULL ||
+            ini_section_name(e->section, "host") != NULL ||
+            ini_section_name(e->section, "datastore") != NULL)
             continue;
         if (strcmp(e->section, "defaults") != 0) {
             rc = ini_error(doc, e, err,
-                           "unknown section (expected [defaults] or [policy "
-                           "NAME])");
+                           "unknown section (expected [defaults], [host "
+                           "NAME], [datastore NAME] or [policy NAME])");
             break;
         }
         if (strcmp(e->key, "policy") == 0) {
@@ -249,6 +264,8 @@ load_config(struct cli *c, struct ferry_err *err)
     }
     if (rc == 0)
         rc = policy_set_load(&c->policies, doc, err);
+    if (rc == 0)
+        rc = lv_cfg_load(&c->hosts, doc, err);
     ini_free(doc);
     return rc;
 }
@@ -266,10 +283,47 @@ load_sim(struct cli *c, struct ferry_err *err)
     return hv_sim_new(dc, true);
 }
 
-static struct hv *
-load_hv(struct cli *c, struct ferry_err *err)
+static bool
+use_libvirt(const struct cli *c)
 {
-    return load_sim(c, err);
+    return !c->demo && c->sim_file == NULL &&
+           (c->n_connect > 0 || c->hosts.n_hosts > 0);
+}
+
+/* The simulator (--demo, --sim, or nothing configured), or the hosts of
+ * --connect (only those) or of ferry.ini. */
+static struct hv *
+load_hv(struct cli *c, bool console, struct ferry_err *err)
+{
+    struct lv_cfg only = {0}, *cfg = &c->hosts;
+    struct hv *hv;
+    char *dir;
+
+    if (!use_libvirt(c))
+        return load_sim(c, err);
+    if (c->n_connect > 0) {
+        cfg = &only;
+        only.shared = c->hosts.shared;
+        only.n_shared = c->hosts.n_shared;
+        for (size_t i = 0; i < c->n_connect; i++)
+            if (lv_cfg_add_uri(&only, c->connect[i], err) < 0) {
+                only.shared = NULL;
+                only.n_shared = 0;
+                lv_cfg_fini(&only);
+                return NULL;
+            }
+    }
+    dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
+    cfg->log_dir = dir;
+    hv = hv_libvirt_new(cfg, c->loop, !console, err);
+    cfg->log_dir = NULL;
+    free(dir);
+    if (cfg == &only) {
+        only.shared = NULL;
+        only.n_shared = 0;
+        lv_cfg_fini(&only);
+    }
+    return hv;
 }
 
 /* Print an array (or object) for --json and free it. */
@@ -277,7 +331,7 @@ static int
 json_finish(const struct cli *c, json_object *arr)
 {
     if (c->json)
-        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+        puts(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE |
                                                      JSON_C_TO_STRING_SPACED));
     json_object_put(arr);
     return EXIT_OK;
@@ -286,7 +340,7 @@ json_finish(const struct cli *c, json_object *arr)
 static void
 json_print(json_object *o)
 {
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static int
@@ -325,13 +379,28 @@ cmd_list(struct cli *c, struct hv *hv)
             json_object_object_add(o, "vms", json_object_new_int(
                                                  (int)model_host_vm_count(m, h->name)));
             json_object_object_add(o, "up", json_object_new_boolean(h->up));
+            if (h->uri != NULL)
+                json_object_object_add(o, "uri", json_object_new_string(h->uri));
+            if (h->versions != NULL)
+                json_object_object_add(o, "versions",
+                                       json_object_new_string(h->versions));
+            if (h->state_note != NULL)
+                json_object_object_add(o, "problem",
+                                       json_object_new_string(h->state_note));
             json_object_array_add(arr, o);
-            if (!c->json)
+            if (!c->json && h->uri == NULL)
                 printf("%-8s %-34.34s %5u %10s %10s %4u\n", h->name,
                        h->cpu_model, h->cores,
                        units_fmt_bytes(a, sizeof a, used),
                        units_fmt_bytes(b, sizeof b, h->memory_bytes),
                        model_host_vm_count(m, h->name));
+            else if (!c->json)
+                printf("%-8s %-34.34s %5u %10s %10s %4u  %s %s\n", h->name,
+                       h->cpu_model, h->cores,
+                       units_fmt_bytes(a, sizeof a, used),
+                       units_fmt_bytes(b, sizeof b, h->memory_bytes),
+                       model_host_vm_count(m, h->name),
+                       h->up ? "up" : "LOST", h->uri);
         }
     } else if (strcmp(what, "vms") == 0) {
         if (!c->json)
@@ -521,7 +590,8 @@ request_opts(struct cli *c, struct hv *hv, struct runner_opts *o)
             return bad("--bandwidth: %s is below 1 MiB/s", c->bandwidth);
         o->bw_cap_bps = v;
     }
-    o->max_time_ms = c->real_time ? 0 : 10 * 60 * 1000;
+    o->max_time_ms = c->real_time || hv->ops->realtime ? 0 : 10 * 60 * 1000;
+    o->keep_source = c->keep_source;
     if (c->max_time != NULL) {
         if (units_parse_ms(c->max_time, &v, &err) < 0)
             return bad("--max-time: %s", err.msg);
@@ -792,11 +862,12 @@ cmd_migrate(struct cli *c, struct hv *hv)
             }
         }
         more = runner_step(run);
-        if (c->real_time) {
-            struct timespec ts = {.tv_sec = 0,
-                                  .tv_nsec = (long)runner_sample_ms(run) *
-                                             1000000L};
-            nanosleep(&ts, NULL);
+        if (more && (c->real_time || hv->ops->realtime)) {
+            /* wall-clock pacing; libvirt's events run meanwhile */
+            uint64_t until = loop_now_ms() + runner_sample_ms(run);
+
+            while (loop_now_ms() < until && interrupted != 1)
+                loop_run_once(c->loop, (int)(until - loop_now_ms()));
         }
         if (mc.tty && more) {
             struct timespec now;
@@ -844,8 +915,8 @@ cmd_migrate(struct cli *c, struct hv *hv)
 int console_run(const struct console_opts *o, const char *theme_name,
                 char *warn, size_t warn_n, struct loop *loop);
 
-/* No command: the console, on the demo datacenter unless --sim says
- * otherwise (libvirt hosts come with the libvirt backend). */
+/* No command: the console, on the configured hosts, or the demo
+ * datacenter when there are none (or --demo / --sim says so). */
 static int
 run_console(struct cli *c)
 {
@@ -858,10 +929,13 @@ run_console(struct cli *c)
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return bad("the console needs a terminal; for scripts use a "
                    "command (ferry --help)");
-    hv = load_hv(c, &err);
+    hv = load_hv(c, true, &err);
     if (hv == NULL)
         return bad("%s", err.msg);
-    if (c->sim_file != NULL)
+    if (use_libvirt(c))
+        snprintf(label, sizeof label, "libvirt: %zu host%s",
+                 hv->model->n_hosts, hv->model->n_hosts == 1 ? "" : "s");
+    else if (c->sim_file != NULL)
         snprintf(label, sizeof label, "simulated: %s", c->sim_file);
     else if (c->demo)
         snprintf(label, sizeof label, "demo datacenter");
@@ -917,7 +991,7 @@ cli_main(int argc, char **argv)
                  c.cmd);
         goto out;
     }
-    hv = load_hv(&c, &err);
+    hv = load_hv(&c, false, &err);
     if (hv == NULL) {
         rc = bad("%s", err.msg);
         goto out;
@@ -931,6 +1005,7 @@ cli_main(int argc, char **argv)
 out:
     hv_free(hv);
     loop_free(c.loop);
+    lv_cfg_fini(&c.hosts);
     policy_set_fini(&c.policies);
     free(c.log_dir);
     free((char *)c.default_policy);

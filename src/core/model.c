@@ -21,6 +21,9 @@ model_fini(struct model *m)
 
         free(h->name);
         free(h->cpu_model);
+        free(h->uri);
+        free(h->versions);
+        free(h->state_note);
         strv_free(h->cpu_flags, h->n_cpu_flags);
         strv_free(h->networks, h->n_networks);
     }

@@ -450,6 +450,11 @@ predict_input(const struct engine_job *j, const struct view *v, double dirty,
     }
     in->bw_bps = e->bw_bps > 0 ? e->bw_bps : (double)j->p.bw_bps;
     in->final_bps = j->p.final_bps > 0 ? (double)j->p.final_bps : in->bw_bps;
+    /* Uncapped, the rounds already run at the link's real speed: the
+     * stop-and-copy cannot beat what was measured (a configured link
+     * speed may be optimistic). */
+    if (e->bw_bps > 0 && j->p.final_bps <= j->p.bw_bps)
+        in->final_bps = MIN(in->final_bps, e->bw_bps);
     in->overhead_ms = (double)j->p.overhead_ms;
     in->budget_ms = budget_ms;
 }

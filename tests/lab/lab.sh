@@ -98,8 +98,6 @@ listen_tcp = 1
 auth_tcp = "none"
 auth_unix_rw = "none"
 listen_addr = "$(addr "$h")"
-keepalive_interval = 2
-keepalive_count = 2
 log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 EOF
     cat >"$d/etc/qemu.conf" <<EOF
@@ -203,10 +201,12 @@ up() {
 [host lab-a]
 uri = $(uri a)
 migration_address = 10.77.0.1
+link_speed = $RATE
 
 [host lab-b]
 uri = $(uri b)
 migration_address = 10.77.0.2
+link_speed = $RATE
 
 [datastore shared]
 shared = yes

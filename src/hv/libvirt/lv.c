@@ -1,0 +1,924 @@
+/* The libvirt backend: connections, events on ferry's loop, inventory. */
+#include "lv_internal.h"
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- events on ferry's loop ------------------------------------------ */
+
+static struct loop *g_loop;
+
+static int
+ev_add_handle(int fd, int events, virEventHandleCallback cb, void *opaque,
+              virFreeCallback ff)
+{
+    return loop_add_fd(g_loop, fd, events, cb, opaque, ff);
+}
+
+static void
+ev_update_handle(int watch, int events)
+{
+    loop_update_fd(g_loop, watch, events);
+}
+
+static int
+ev_remove_handle(int watch)
+{
+    return loop_remove_fd(g_loop, watch);
+}
+
+static int
+ev_add_timeout(int period, virEventTimeoutCallback cb, void *opaque,
+               virFreeCallback ff)
+{
+    return loop_add_timer(g_loop, period, cb, opaque, ff);
+}
+
+static void
+ev_update_timeout(int timer, int period)
+{
+    loop_update_timer(g_loop, timer, period);
+}
+
+static int
+ev_remove_timeout(int timer)
+{
+    return loop_remove_timer(g_loop, timer);
+}
+
+/* libvirt prints every error to stderr by default, over the screen. */
+static void
+quiet_errors(void *opaque, virErrorPtr e)
+{
+    (void)opaque;
+    (void)e;
+}
+
+static void
+lv_global_init(struct loop *loop)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    g_loop = loop;
+    pthread_once(&once, lv_once);
+}
+
+void
+lv_once(void)
+{
+    virInitialize();
+    virSetErrorFunc(NULL, quiet_errors);
+    virEventRegisterImpl(ev_add_handle, ev_update_handle, ev_remove_handle,
+                         ev_add_timeout, ev_update_timeout,
+                         ev_remove_timeout);
+    xmlInitParser();
+}
+
+const char *
+lv_errmsg(void)
+{
+    const char *m = virGetLastErrorMessage();
+
+    return m != NULL && m[0] != '\0' ? m : "unknown libvirt error";
+}
+
+/* ---- small helpers --------------------------------------------------- */
+
+void
+lv_strv_push(char ***v, size_t *n, const char *s)
+{
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrdup(s);
+}
+
+struct lv_xml {
+    xmlDocPtr doc;
+    xmlXPathContextPtr ctx;
+};
+
+int
+lv_xml_open(struct lv_xml_h *x, const char *text)
+{
+    struct lv_xml *p = xcalloc(1, sizeof *p);
+
+    p->doc = xmlReadMemory(text, (int)strlen(text), "libvirt.xml", NULL,
+                           XML_PARSE_NONET | XML_PARSE_NOERROR |
+                               XML_PARSE_NOWARNING);
+    if (p->doc == NULL) {
+        free(p);
+        x->p = NULL;
+        return -1;
+    }
+    p->ctx = xmlXPathNewContext(p->doc);
+    x->p = p;
+    return 0;
+}
+
+void
+lv_xml_close(struct lv_xml_h *x)
+{
+    struct lv_xml *p = x->p;
+
+    if (p == NULL)
+        return;
+    xmlXPathFreeContext(p->ctx);
+    xmlFreeDoc(p->doc);
+    free(p);
+    x->p = NULL;
+}
+
+/* string(expr) relative to node n (NULL: the document); NULL if empty. */
+char *
+lv_xml_str(struct lv_xml_h *x, void *node, const char *expr)
+{
+    struct lv_xml *p = x->p;
+    xmlXPathObjectPtr o;
+    char *r = NULL;
+
+    p->ctx->node = node ? (xmlNodePtr)node : xmlDocGetRootElement(p->doc);
+    o = xmlXPathEvalExpression((const xmlChar *)expr, p->ctx);
+    if (o == NULL)
+        return NULL;
+    if (o->type == XPATH_STRING && o->stringval && o->stringval[0])
+        r = xstrdup((const char *)o->stringval);
+    else if (o->type == XPATH_NODESET && o->nodesetval &&
+             o->nodesetval->nodeNr > 0) {
+        xmlChar *c = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
+
+        if (c != NULL && c[0])
+            r = xstrdup((const char *)c);
+        xmlFree(c);
+    }
+    xmlXPathFreeObject(o);
+    return r;
+}
+
+/* Nodes matching expr; *out is malloc'ed (free it), nodes borrowed. */
+size_t
+lv_xml_nodes(struct lv_xml_h *x, const char *expr, void ***out)
+{
+    struct lv_xml *p = x->p;
+    xmlXPathObjectPtr o;
+    size_t n = 0;
+
+    *out = NULL;
+    p->ctx->node = xmlDocGetRootElement(p->doc);
+    o = xmlXPathEvalExpression((const xmlChar *)expr, p->ctx);
+    if (o == NULL)
+        return 0;
+    if (o->type == XPATH_NODESET && o->nodesetval) {
+        n = (size_t)o->nodesetval->nodeNr;
+        *out = xcalloc(n + 1, sizeof **out);
+        for (size_t i = 0; i < n; i++)
+            (*out)[i] = o->nodesetval->nodeTab[i];
+    }
+    xmlXPathFreeObject(o);
+    return n;
+}
+
+/* ---- inventory --------------------------------------------------------- */
+
+static void
+dom_clear(struct lv_dom *d)
+{
+    free(d->name);
+    free(d->cpu_model);
+    strv_free(d->nets, d->n_nets);
+    for (size_t i = 0; i < d->n_disks; i++) {
+        free(d->disks[i].target);
+        free(d->disks[i].path);
+        free(d->disks[i].pool);
+        free(d->disks[i].format);
+    }
+    free(d->disks);
+    free(d->not_migratable);
+    memset(d, 0, sizeof *d);
+}
+
+static void
+pool_clear(struct lv_pool *p)
+{
+    free(p->name);
+    free(p->type);
+    free(p->path);
+    memset(p, 0, sizeof *p);
+}
+
+static void
+host_clear_inventory(struct lv_host *h)
+{
+    for (size_t i = 0; i < h->n_doms; i++)
+        dom_clear(&h->doms[i]);
+    free(h->doms);
+    h->doms = NULL;
+    h->n_doms = 0;
+    for (size_t i = 0; i < h->n_pools; i++)
+        pool_clear(&h->pools[i]);
+    free(h->pools);
+    h->pools = NULL;
+    h->n_pools = 0;
+}
+
+static bool
+pool_type_shared(const char *t)
+{
+    static const char *const net[] = {"netfs", "iscsi", "iscsi-direct",
+                                      "rbd", "gluster", "sheepdog", "mpath"};
+
+    for (size_t i = 0; i < ARRAY_SIZE(net); i++)
+        if (t != NULL && strcmp(t, net[i]) == 0)
+            return true;
+    return false;
+}
+
+bool
+lv_pool_shared(const struct lv *lv, const struct lv_pool *p)
+{
+    return pool_type_shared(p->type) ||
+           strv_contains(lv->cfg_shared, lv->n_cfg_shared, p->name);
+}
+
+/* The datastore name a pool has in the model: shared pools by their
+ * name, local ones as POOL@HOST. */
+char *
+lv_ds_name(const struct lv *lv, const struct lv_host *h,
+           const struct lv_pool *p)
+{
+    return lv_pool_shared(lv, p) ? xstrdup(p->name)
+                                 : xasprintf("%s@%s", p->name, h->name);
+}
+
+static void
+read_pools(struct lv_host *h)
+{
+    virStoragePoolPtr *pools = NULL;
+    int n = virConnectListAllStoragePools(h->conn, &pools,
+                                          VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+
+    for (int i = 0; i < n; i++) {
+        virStoragePoolInfo info;
+        char *xml = virStoragePoolGetXMLDesc(pools[i], 0);
+        struct lv_pool *p;
+        struct lv_xml_h x;
+
+        h->pools = xrealloc(h->pools, (h->n_pools + 1) * sizeof *h->pools);
+        p = &h->pools[h->n_pools++];
+        memset(p, 0, sizeof *p);
+        p->name = xstrdup(virStoragePoolGetName(pools[i]));
+        if (virStoragePoolGetInfo(pools[i], &info) == 0) {
+            p->capacity = info.capacity;
+            p->allocation = info.allocation;
+            p->available = info.available;
+        }
+        p->n_volumes = (unsigned)MAX(virStoragePoolNumOfVolumes(pools[i]), 0);
+        if (xml != NULL && lv_xml_open(&x, xml) == 0) {
+            p->type = lv_xml_str(&x, NULL, "string(/pool/@type)");
+            p->path = lv_xml_str(&x, NULL, "string(/pool/target/path)");
+            lv_xml_close(&x);
+        }
+        free(xml);
+        virStoragePoolFree(pools[i]);
+    }
+    free(pools);
+}
+
+/* The pool a file lives in: the pool whose target directory holds it. */
+static const struct lv_pool *
+pool_of_path(const struct lv_host *h, const char *path)
+{
+    size_t best = 0;
+    const struct lv_pool *r = NULL;
+
+    for (size_t i = 0; i < h->n_pools; i++) {
+        const char *d = h->pools[i].path;
+        size_t l = d ? strlen(d) : 0;
+
+        if (l > 0 && strncmp(path, d, l) == 0 && path[l] == '/' &&
+            strchr(path + l + 1, '/') == NULL && l > best) {
+            best = l;
+            r = &h->pools[i];
+        }
+    }
+    return r;
+}
+
+void
+lv_parse_domain(struct lv_host *h, struct lv_dom *d, const char *xml)
+{
+    struct lv_xml_h x;
+    void **nodes;
+    size_t n;
+    char *s;
+
+    if (lv_xml_open(&x, xml) < 0)
+        return;
+    d->cpu_model = lv_xml_str(&x, NULL, "string(/domain/cpu/model)");
+    if (d->cpu_model == NULL) {
+        s = lv_xml_str(&x, NULL, "string(/domain/cpu/@mode)");
+        d->cpu_model = s ? s : xstrdup("default");
+    }
+    n = lv_xml_nodes(&x, "/domain/devices/disk[@device='disk']", &nodes);
+    for (size_t i = 0; i < n; i++) {
+        struct lv_disk *k;
+        char *path = lv_xml_str(&x, nodes[i], "string(source/@file)");
+
+        if (path == NULL)
+            path = lv_xml_str(&x, nodes[i], "string(source/@dev)");
+        d->disks = xrealloc(d->disks, (d->n_disks + 1) * sizeof *d->disks);
+        k = &d->disks[d->n_disks++];
+        memset(k, 0, sizeof *k);
+        k->target = lv_xml_str(&x, nodes[i], "string(target/@dev)");
+        k->format = lv_xml_str(&x, nodes[i], "string(driver/@type)");
+        k->path = path;
+        if (k->target == NULL)
+            k->target = xstrdup("?");
+        if (path != NULL) {
+            const struct lv_pool *p = pool_of_path(h, path);
+            virStorageVolPtr v = virStorageVolLookupByPath(h->conn, path);
+            virStorageVolInfo vi;
+
+            k->pool = p ? xstrdup(p->name) : NULL;
+            if (v != NULL && virStorageVolGetInfo(v, &vi) == 0) {
+                k->capacity = vi.capacity;
+                k->allocation = vi.allocation;
+            }
+            if (v != NULL)
+                virStorageVolFree(v);
+        }
+    }
+    free(nodes);
+    n = lv_xml_nodes(&x, "/domain/devices/interface", &nodes);
+    for (size_t i = 0; i < n; i++) {
+        s = lv_xml_str(&x, nodes[i], "string(source/@network)");
+        if (s == NULL)
+            s = lv_xml_str(&x, nodes[i], "string(source/@bridge)");
+        if (s != NULL && !strv_contains(d->nets, d->n_nets, s))
+            lv_strv_push(&d->nets, &d->n_nets, s);
+        free(s);
+    }
+    free(nodes);
+    n = lv_xml_nodes(&x, "/domain/devices/hostdev", &nodes);
+    free(nodes);
+    if (n > 0)
+        d->not_migratable =
+            xasprintf("%zu host device%s passed through", n, n > 1 ? "s" : "");
+    lv_xml_close(&x);
+}
+
+static void
+read_domains(struct lv_host *h)
+{
+    virDomainPtr *doms = NULL;
+    int n = virConnectListAllDomains(h->conn, &doms, 0);
+
+    for (int i = 0; i < n; i++) {
+        virDomainInfo info;
+        int state = 0, reason = 0, pers;
+        char *xml;
+        struct lv_dom *d;
+
+        if (virDomainGetInfo(doms[i], &info) < 0 ||
+            virDomainGetState(doms[i], &state, &reason, 0) < 0) {
+            virDomainFree(doms[i]);
+            continue;
+        }
+        h->doms = xrealloc(h->doms, (h->n_doms + 1) * sizeof *h->doms);
+        d = &h->doms[h->n_doms++];
+        memset(d, 0, sizeof *d);
+        d->name = xstrdup(virDomainGetName(doms[i]));
+        d->state = state;
+        d->vcpus = info.nrVirtCpu;
+        d->memory = (uint64_t)info.maxMem * 1024;
+        pers = virDomainIsPersistent(doms[i]);
+        d->persistent = pers == 1;
+        /* the destination's half of a migration in flight */
+        d->incoming = state == VIR_DOMAIN_PAUSED &&
+                      (reason == VIR_DOMAIN_PAUSED_MIGRATION ||
+                       reason == VIR_DOMAIN_PAUSED_STARTING_UP ||
+                       reason == VIR_DOMAIN_PAUSED_POSTCOPY);
+        {
+            virDomainJobInfo ji;
+
+            d->migrating = virDomainGetJobInfo(doms[i], &ji) == 0 &&
+                           ji.type != VIR_DOMAIN_JOB_NONE;
+        }
+        xml = virDomainGetXMLDesc(doms[i], 0);
+        if (xml != NULL)
+            lv_parse_domain(h, d, xml);
+        free(xml);
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+}
+
+static void
+read_host(struct lv_host *h)
+{
+    virNodeInfo ni;
+    char *caps, *hn;
+    unsigned long lib = 0, hvv = 0;
+    struct lv_xml_h x;
+
+    if (virNodeGetInfo(h->conn, &ni) == 0) {
+        h->cores = ni.cpus;
+        h->memory = (uint64_t)ni.memory * 1024;
+    }
+    hn = virConnectGetHostname(h->conn);
+    free(h->hostname);
+    h->hostname = hn;
+    virConnectGetLibVersion(h->conn, &lib);
+    virConnectGetVersion(h->conn, &hvv);
+    free(h->versions);
+    h->versions = xasprintf("libvirt %lu.%lu.%lu, QEMU %lu.%lu.%lu",
+                            lib / 1000000, lib / 1000 % 1000, lib % 1000,
+                            hvv / 1000000, hvv / 1000 % 1000, hvv % 1000);
+    caps = virConnectGetCapabilities(h->conn);
+    strv_free(h->cpu_flags, h->n_cpu_flags);
+    h->cpu_flags = NULL;
+    h->n_cpu_flags = 0;
+    free(h->cpu_model);
+    h->cpu_model = NULL;
+    if (caps != NULL && lv_xml_open(&x, caps) == 0) {
+        void **nodes;
+        size_t n;
+
+        h->cpu_model = lv_xml_str(&x, NULL, "string(/capabilities/host/cpu/model)");
+        n = lv_xml_nodes(&x, "/capabilities/host/cpu/feature", &nodes);
+        for (size_t i = 0; i < n; i++) {
+            char *f = lv_xml_str(&x, nodes[i], "string(@name)");
+
+            if (f != NULL)
+                lv_strv_push(&h->cpu_flags, &h->n_cpu_flags, f);
+            free(f);
+        }
+        free(nodes);
+        lv_xml_close(&x);
+    }
+    free(caps);
+    if (h->cpu_model == NULL)
+        h->cpu_model = xstrdup("unknown");
+}
+
+/* Re-read one host: node, pools, domains. */
+void
+lv_host_refresh(struct lv_host *h)
+{
+    if (h->conn == NULL)
+        return;
+    host_clear_inventory(h);
+    read_host(h);
+    read_pools(h);
+    read_domains(h);
+    h->dirty = false;
+}
+
+/* Build the model from every host's inventory. */
+void
+lv_rebuild_model(struct lv *lv)
+{
+    struct model *m = &lv->model;
+
+    model_fini(m);
+    model_init(m);
+    m->default_link_bps = 125000000; /* 1 Gbit/s */
+    for (size_t i = 0; i < lv->n_hosts; i++) {
+        struct lv_host *h = &lv->hosts[i];
+        struct model_host *mh = model_host_add(m, h->name);
+
+        free(mh->cpu_model);
+        mh->cpu_model = xstrdup(h->cpu_model ? h->cpu_model : "unknown");
+        for (size_t k = 0; k < h->n_cpu_flags; k++)
+            lv_strv_push(&mh->cpu_flags, &mh->n_cpu_flags, h->cpu_flags[k]);
+        mh->cores = h->cores;
+        mh->memory_bytes = h->memory;
+        mh->up = h->conn != NULL;
+        mh->uri = xstrdup(h->uri);
+        mh->versions = h->versions ? xstrdup(h->versions) : NULL;
+        mh->state_note = h->conn == NULL && h->err[0] ? xstrdup(h->err) : NULL;
+        for (size_t k = 0; k < h->n_pools; k++) {
+            const struct lv_pool *p = &h->pools[k];
+            char *name = lv_ds_name(lv, h, p);
+            struct model_datastore *ds = model_ds(m, name);
+
+            if (ds == NULL) {
+                ds = model_ds_add(m, name);
+                free(ds->type);
+                ds->type = xstrdup(p->type ? p->type : "?");
+                ds->capacity_bytes = p->capacity;
+                ds->used_bytes = p->allocation;
+                ds->shared = lv_pool_shared(lv, p);
+                ds->throughput_bps = 200ull << 20;
+            }
+            if (!model_ds_seen_by(ds, h->name))
+                lv_strv_push(&ds->hosts, &ds->n_hosts, h->name);
+            free(name);
+        }
+    }
+    for (size_t i = 0; i < lv->n_hosts; i++)
+        for (size_t j = i + 1; j < lv->n_hosts; j++) {
+            struct model_link *l =
+                model_link_add(m, lv->hosts[i].name, lv->hosts[j].name);
+
+            l->bandwidth_bps = MIN(lv->hosts[i].cfg.link_bps,
+                                   lv->hosts[j].cfg.link_bps);
+            l->latency_us = 200;
+        }
+    for (size_t i = 0; i < lv->n_hosts; i++) {
+        struct lv_host *h = &lv->hosts[i];
+
+        for (size_t k = 0; k < h->n_doms; k++) {
+            const struct lv_dom *d = &h->doms[k];
+            struct model_vm *v;
+
+            if (d->incoming || model_vm(m, d->name) != NULL)
+                continue;
+            v = model_vm_add(m, d->name);
+            free(v->host);
+            v->host = xstrdup(h->name);
+            v->state = d->state == VIR_DOMAIN_RUNNING  ? VM_RUNNING
+                       : d->state == VIR_DOMAIN_PAUSED ? VM_PAUSED
+                                                       : VM_SHUTOFF;
+            v->migrating = d->migrating;
+            if (d->migrating)
+                v->state = VM_MIGRATING;
+            v->vcpus = d->vcpus;
+            v->memory_bytes = d->memory;
+            free(v->cpu_model);
+            v->cpu_model = xstrdup(d->cpu_model ? d->cpu_model : "default");
+            for (size_t n = 0; n < d->n_nets; n++)
+                lv_strv_push(&v->networks, &v->n_networks, d->nets[n]);
+            v->live_migratable = d->not_migratable == NULL;
+            free(v->not_migratable_reason);
+            v->not_migratable_reason =
+                d->not_migratable ? xstrdup(d->not_migratable) : NULL;
+            for (size_t n = 0; n < d->n_disks; n++) {
+                const struct lv_disk *dk = &d->disks[n];
+                const struct lv_pool *p = NULL;
+                char *dsn;
+                struct model_disk *md;
+
+                for (size_t q = 0; q < h->n_pools && dk->pool; q++)
+                    if (strcmp(h->pools[q].name, dk->pool) == 0)
+                        p = &h->pools[q];
+                dsn = p ? lv_ds_name(lv, h, p) : xstrdup("(no pool)");
+                md = model_vm_disk_add(v, dk->target, dsn);
+                md->size_bytes = dk->capacity;
+                md->allocated_bytes = dk->allocation;
+                free(dsn);
+            }
+        }
+    }
+    lv->base.generation++;
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static void host_lost(struct lv_host *h, const char *why);
+
+void
+lv_status(struct lv *lv, bool error, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(lv->base.status, sizeof lv->base.status, fmt, ap);
+    va_end(ap);
+    lv->base.status_error = error;
+    lv->base.status_gen++;
+}
+
+static int
+on_lifecycle(virConnectPtr c, virDomainPtr d, int event, int detail,
+             void *opaque)
+{
+    struct lv_host *h = opaque;
+
+    (void)c;
+    (void)d;
+    (void)event;
+    (void)detail;
+    lv_mark_dirty(h);
+    return 0;
+}
+
+static void
+on_pool_event(virConnectPtr c, virStoragePoolPtr p, int event, int detail,
+              void *opaque)
+{
+    (void)c;
+    (void)p;
+    (void)event;
+    (void)detail;
+    lv_mark_dirty(opaque);
+}
+
+static void
+on_pool_refresh(virConnectPtr c, virStoragePoolPtr p, void *opaque)
+{
+    (void)c;
+    (void)p;
+    lv_mark_dirty(opaque);
+}
+
+/* The close callback may run on any thread that reads the connection
+ * (a worker inside a migrate call): note it, wake the loop. */
+static void
+on_close(virConnectPtr c, int reason, void *opaque)
+{
+    struct lv_host *h = opaque;
+    struct lv *lv = h->lv;
+
+    (void)c;
+    pthread_mutex_lock(&lv->lock);
+    h->closed = true;
+    h->close_reason = reason;
+    pthread_mutex_unlock(&lv->lock);
+    loop_update_timer(g_loop, lv->tick_timer, 0);
+}
+
+static void
+deregister(struct lv_host *h)
+{
+    for (int i = 0; i < h->n_dom_cb; i++)
+        virConnectDomainEventDeregisterAny(h->conn, h->dom_cb[i]);
+    for (int i = 0; i < h->n_pool_cb; i++)
+        virConnectStoragePoolEventDeregisterAny(h->conn, h->pool_cb[i]);
+    h->n_dom_cb = h->n_pool_cb = 0;
+    virConnectUnregisterCloseCallback(h->conn, on_close);
+}
+
+/* Connect one host; 0 or -1 with h->err set. */
+int
+lv_host_connect(struct lv_host *h)
+{
+    virConnectPtr c = virConnectOpenAuth(h->uri, virConnectAuthPtrDefault, 0);
+
+    if (c == NULL) {
+        snprintf(h->err, sizeof h->err, "cannot connect to %s: %s", h->uri,
+                 lv_errmsg());
+        return -1;
+    }
+    h->conn = c;
+    h->closed = false;
+    h->err[0] = '\0';
+    if (virConnectSetKeepAlive(c, 2, 2) < 0) {
+        /* a local driver has no keepalive; the close callback remains */
+    }
+    virConnectRegisterCloseCallback(c, on_close, h, NULL);
+    h->dom_cb[h->n_dom_cb++] = virConnectDomainEventRegisterAny(
+        c, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), h, NULL);
+    lv_mig_register_events(h);
+    h->pool_cb[h->n_pool_cb++] = virConnectStoragePoolEventRegisterAny(
+        c, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
+        VIR_STORAGE_POOL_EVENT_CALLBACK(on_pool_event), h, NULL);
+    h->pool_cb[h->n_pool_cb++] = virConnectStoragePoolEventRegisterAny(
+        c, NULL, VIR_STORAGE_POOL_EVENT_ID_REFRESH,
+        VIR_STORAGE_POOL_EVENT_CALLBACK(on_pool_refresh), h, NULL);
+    lv_host_refresh(h);
+    if (h->name == NULL)
+        h->name = xstrdup(h->hostname ? h->hostname : h->uri);
+    h->backoff_ms = 0;
+    return 0;
+}
+
+static void
+host_disconnect(struct lv_host *h)
+{
+    if (h->conn == NULL)
+        return;
+    deregister(h);
+    virConnectClose(h->conn);
+    h->conn = NULL;
+}
+
+static void
+host_lost(struct lv_host *h, const char *why)
+{
+    struct lv *lv = h->lv;
+
+    snprintf(h->err, sizeof h->err, "%s", why);
+    host_disconnect(h);
+    host_clear_inventory(h);
+    h->backoff_ms = 1000;
+    h->retry_at = loop_now_ms() + (uint64_t)h->backoff_ms;
+    lv_status(lv, true, "host %s lost: %s; reconnecting", h->name, why);
+    lv_mig_host_lost(lv, h);
+    lv->need_rebuild = true;
+}
+
+void
+lv_mark_dirty(struct lv_host *h)
+{
+    struct lv *lv = h->lv;
+
+    pthread_mutex_lock(&lv->lock);
+    h->dirty = true;
+    pthread_mutex_unlock(&lv->lock);
+    loop_update_timer(g_loop, lv->tick_timer, 0);
+}
+
+/* Main-thread housekeeping: lost hosts, reconnects, refreshes. It runs
+ * when something happened (timer set to 0) and, while a host is down,
+ * once a second for the backoff. */
+static void
+on_tick(int timer, void *opaque)
+{
+    struct lv *lv = opaque;
+    uint64_t now = loop_now_ms();
+    bool waiting = false;
+
+    (void)timer;
+    for (size_t i = 0; i < lv->n_hosts; i++) {
+        struct lv_host *h = &lv->hosts[i];
+        bool closed, dirty;
+        int reason;
+
+        pthread_mutex_lock(&lv->lock);
+        closed = h->closed;
+        dirty = h->dirty;
+        reason = h->close_reason;
+        h->closed = false;
+        pthread_mutex_unlock(&lv->lock);
+        if (closed && h->conn != NULL)
+            host_lost(h, reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE
+                             ? "no keepalive answer"
+                         : reason == VIR_CONNECT_CLOSE_REASON_EOF
+                             ? "connection closed by the host"
+                             : "connection error");
+        if (h->conn == NULL) {
+            if (now >= h->retry_at) {
+                if (lv_host_connect(h) == 0) {
+                    lv_status(lv, false, "host %s is back", h->name);
+                    lv->need_rebuild = true;
+                } else {
+                    h->backoff_ms = MIN(h->backoff_ms * 2, 30000);
+                    if (h->backoff_ms == 0)
+                        h->backoff_ms = 1000;
+                    h->retry_at = now + (uint64_t)h->backoff_ms;
+                }
+            }
+            if (h->conn == NULL)
+                waiting = true;
+            continue;
+        }
+        if (dirty) {
+            lv_host_refresh(h);
+            lv->need_rebuild = true;
+        }
+    }
+    if (lv->need_rebuild) {
+        lv->need_rebuild = false;
+        lv_rebuild_model(lv);
+    }
+    loop_update_timer(g_loop, timer, waiting ? 1000 : -1);
+}
+
+/* ---- the backend -------------------------------------------------------- */
+
+static const char *
+lv_workload(struct hv *hv, const char *vm, uint64_t *dirty_bps)
+{
+    (void)hv;
+    (void)vm;
+    (void)dirty_bps;
+    return NULL;
+}
+
+static void
+lv_free(struct hv *hv)
+{
+    struct lv *lv = (struct lv *)hv;
+
+    for (size_t i = 0; i < lv->n_hosts; i++) {
+        struct lv_host *h = &lv->hosts[i];
+
+        host_disconnect(h);
+        host_clear_inventory(h);
+        free(h->name);
+        free(h->uri);
+        free(h->hostname);
+        free(h->versions);
+        free(h->cpu_model);
+        strv_free(h->cpu_flags, h->n_cpu_flags);
+        free(h->cfg.migration_address);
+        free(h->cfg.migration_uri);
+    }
+    loop_remove_timer(g_loop, lv->tick_timer);
+    loop_run_once(g_loop, 0); /* let libvirt's removals and frees run */
+    free(lv->hosts);
+    strv_free(lv->cfg_shared, lv->n_cfg_shared);
+    free(lv->log_dir);
+    model_fini(&lv->model);
+    pthread_mutex_destroy(&lv->lock);
+    free(lv);
+}
+
+const struct hv_ops lv_ops = {
+    .name = "libvirt",
+    .realtime = true,
+    .plan = lv_plan,
+    .mig_new = lv_mig_new,
+    .mig_free = lv_mig_free,
+    .mig_advance = lv_mig_advance,
+    .mig_sample = lv_mig_sample,
+    .mig_act = lv_mig_act,
+    .mig_finished = lv_mig_finished,
+    .header = lv_header,
+    .workload = lv_workload,
+    .free = lv_free,
+};
+
+struct hv *
+hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop, bool fail_if_none,
+               struct ferry_err *err)
+{
+    struct lv *lv = xcalloc(1, sizeof *lv);
+    size_t up = 0;
+
+    lv_global_init(loop);
+    pthread_mutex_init(&lv->lock, NULL);
+    lv->base.ops = &lv_ops;
+    lv->base.model = &lv->model;
+    model_init(&lv->model);
+    lv->log_dir = cfg->log_dir ? xstrdup(cfg->log_dir) : NULL;
+    for (size_t i = 0; i < cfg->n_shared; i++)
+        lv_strv_push(&lv->cfg_shared, &lv->n_cfg_shared, cfg->shared[i]);
+    lv->hosts = xcalloc(cfg->n_hosts + 1, sizeof *lv->hosts);
+    lv->tick_timer = loop_add_timer(loop, -1, on_tick, lv, NULL);
+    for (size_t i = 0; i < cfg->n_hosts; i++) {
+        struct lv_host *h = &lv->hosts[lv->n_hosts];
+        const struct lv_host_cfg *hc = &cfg->hosts[i];
+
+        h->lv = lv;
+        h->cfg = *hc;
+        h->cfg.name = NULL;
+        h->cfg.uri = NULL;
+        h->cfg.where = NULL;
+        h->cfg.migration_address =
+            hc->migration_address ? xstrdup(hc->migration_address) : NULL;
+        h->cfg.migration_uri =
+            hc->migration_uri ? xstrdup(hc->migration_uri) : NULL;
+        h->link_given = h->cfg.link_bps > 0;
+        if (h->cfg.link_bps == 0)
+            h->cfg.link_bps = 125000000;
+        if (h->cfg.overhead_ms == 0)
+            h->cfg.overhead_ms = 100;
+        h->uri = xstrdup(hc->uri);
+        h->name = hc->name ? xstrdup(hc->name) : NULL;
+        if (lv_host_connect(h) == 0) {
+            up++;
+        } else if (h->name == NULL) {
+            /* a --connect URI that does not answer has no name to keep */
+            err_set(err, "%s", h->err);
+            free(h->uri);
+            lv_free(&lv->base);
+            return NULL;
+        } else {
+            h->backoff_ms = 1000;
+            h->retry_at = loop_now_ms() + 1000;
+            loop_update_timer(loop, lv->tick_timer, 1000);
+        }
+        /* two URIs for the same host: keep the first */
+        for (size_t k = 0; k < lv->n_hosts; k++)
+            if (strcmp(lv->hosts[k].name, h->name) == 0) {
+                err_set(err, "host %s is given twice (%s and %s)", h->name,
+                        lv->hosts[k].uri, h->uri);
+                lv->n_hosts++;
+                lv_free(&lv->base);
+                return NULL;
+            }
+        lv->n_hosts++;
+    }
+    if (up == 0 && fail_if_none) {
+        err_set(err, "%s", lv->n_hosts ? lv->hosts[0].err : "no hosts");
+        lv_free(&lv->base);
+        return NULL;
+    }
+    lv_rebuild_model(lv);
+    return &lv->base;
+}
+
+struct lv_host *
+lv_host_by_name(struct lv *lv, const char *name)
+{
+    for (size_t i = 0; i < lv->n_hosts; i++)
+        if (name != NULL && strcmp(lv->hosts[i].name, name) == 0)
+            return &lv->hosts[i];
+    return NULL;
+}
+
+struct lv_dom *
+lv_dom_by_name(struct lv_host *h, const char *name)
+{
+    for (size_t i = 0; i < h->n_doms; i++)
+        if (strcmp(h->doms[i].name, name) == 0 && !h->doms[i].incoming)
+            return &h->doms[i];
+    return NULL;
+}
+

@@ -1,0 +1,124 @@
+/* Inside the libvirt backend (the only place that includes libvirt). */
+#ifndef FERRY_LV_INTERNAL_H
+#define FERRY_LV_INTERNAL_H
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/hv_libvirt.h"
+#include "ferry/model.h"
+
+struct lv_disk {
+    char *target, *path, *pool, *format;
+    uint64_t capacity, allocation;
+};
+
+struct lv_dom {
+    char *name;
+    int state;
+    unsigned vcpus;
+    uint64_t memory;
+    char *cpu_model;
+    char **nets;
+    size_t n_nets;
+    struct lv_disk *disks;
+    size_t n_disks;
+    bool persistent, incoming, migrating;
+    char *not_migratable;
+};
+
+struct lv_pool {
+    char *name, *type, *path;
+    uint64_t capacity, allocation, available;
+    unsigned n_volumes;
+};
+
+struct lv;
+
+struct lv_host {
+    struct lv *lv;
+    char *name, *uri;
+    struct lv_host_cfg cfg; /* copies of the limits and addresses */
+    bool link_given;        /* link_speed was configured */
+    virConnectPtr conn;
+    char err[256];
+    int dom_cb[8], n_dom_cb;
+    int pool_cb[4], n_pool_cb;
+    /* set from any thread under lv->lock */
+    bool closed, dirty;
+    int close_reason;
+    int backoff_ms;
+    uint64_t retry_at;
+    /* inventory */
+    char *hostname, *versions, *cpu_model;
+    char **cpu_flags;
+    size_t n_cpu_flags;
+    unsigned cores;
+    uint64_t memory;
+    struct lv_dom *doms;
+    size_t n_doms;
+    struct lv_pool *pools;
+    size_t n_pools;
+};
+
+struct lv_mig;
+
+struct lv {
+    struct hv base;
+    struct model model;
+    pthread_mutex_t lock;
+    struct lv_host *hosts;
+    size_t n_hosts;
+    char **cfg_shared;
+    size_t n_cfg_shared;
+    char *log_dir;
+    int tick_timer;
+    bool need_rebuild;
+    struct lv_mig *migs[32];
+    size_t n_migs;
+};
+
+struct lv_xml_h {
+    void *p;
+};
+
+void lv_once(void);
+const char *lv_errmsg(void);
+void lv_strv_push(char ***v, size_t *n, const char *s);
+int lv_xml_open(struct lv_xml_h *x, const char *text);
+void lv_xml_close(struct lv_xml_h *x);
+char *lv_xml_str(struct lv_xml_h *x, void *node, const char *expr);
+size_t lv_xml_nodes(struct lv_xml_h *x, const char *expr, void ***out);
+
+bool lv_pool_shared(const struct lv *lv, const struct lv_pool *p);
+char *lv_ds_name(const struct lv *lv, const struct lv_host *h,
+                 const struct lv_pool *p);
+void lv_host_refresh(struct lv_host *h);
+void lv_rebuild_model(struct lv *lv);
+int lv_host_connect(struct lv_host *h);
+void lv_mark_dirty(struct lv_host *h);
+void lv_status(struct lv *lv, bool error, const char *fmt, ...)
+    FERRY_PRINTF(3, 4);
+struct lv_host *lv_host_by_name(struct lv *lv, const char *name);
+struct lv_dom *lv_dom_by_name(struct lv_host *h, const char *name);
+
+/* lv_mig.c */
+void lv_mig_register_events(struct lv_host *h);
+void lv_mig_host_lost(struct lv *lv, struct lv_host *h);
+int lv_plan(struct hv *hv, const struct model_vm *vm,
+            const struct hv_mig_params *p, struct hv_plan *out,
+            struct ferry_err *err);
+void *lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
+                 struct ferry_err *err);
+void lv_mig_free(void *mig);
+uint64_t lv_mig_advance(void *mig, uint64_t t_ms);
+void lv_mig_sample(void *mig, struct job_sample *s);
+int lv_mig_act(void *mig, const struct engine_action *a,
+               struct ferry_err *err);
+bool lv_mig_finished(void *mig, struct hv_result *r);
+void lv_header(struct hv *hv, const char *vm, json_object *h);
+
+#endif

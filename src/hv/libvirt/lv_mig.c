@@ -1,0 +1,1463 @@
+/* Migrations on libvirt hosts: QEMU moves the bytes, the engine steers.
+ *
+ * Compute (and compute+storage) moves are peer-to-peer migrations started
+ * on a worker thread, because virDomainMigrateToURI3 blocks until the end;
+ * the loop thread samples the job and applies the engine's actions through
+ * the same connection. Live storage moves are block-copy jobs that the
+ * engine pivots. Cold moves copy volumes with sparse streams on the worker
+ * and define the domain where it now lives. */
+#include "lv_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define MAX_DISKS 16
+
+enum mode { MODE_LIVE, MODE_BLOCKCOPY, MODE_COLD };
+
+struct mdisk {
+    char *target;
+    char *old_path, *new_path;
+    uint64_t capacity;
+    bool moving;
+    bool ready, failed, done; /* block job events */
+    uint64_t cur, end;
+};
+
+struct lv_mig {
+    struct lv *lv;
+    struct lv_host *src, *dst;
+    char *vm;
+    struct hv_mig_params p;
+    enum mode mode;
+    virDomainPtr dom;
+    bool persistent;
+    struct mdisk disks[MAX_DISKS];
+    size_t n_disks;
+    char *dst_pool;
+    uint64_t t0_ms;
+    /* steering */
+    uint64_t limit_ms;
+    bool limit_pending, switch_requested, aborted, postcopy_started;
+    bool paused;
+    /* worker */
+    pthread_t th;
+    bool th_started;
+    bool w_done;           /* under lv->lock */
+    int w_rc;
+    char w_err[256];
+    uint64_t w_done_ms;
+    uint64_t cold_done, cold_total; /* under lv->lock */
+    bool cold_cancel;
+    /* from events and the last sample */
+    bool have_final;
+    uint64_t final_downtime, final_elapsed, final_bytes, final_iter;
+    uint64_t iteration_event;
+    uint64_t last_iter, last_processed;
+    uint64_t last_disk_processed, last_disk_ms;
+    struct job_sample last_live;
+    uint64_t link_cfg_bps; /* the configured link speed (0: not given) */
+    /* the sampler thread: job stats block while QEMU switches over, and
+     * the loop must keep answering every host's keepalive meanwhile */
+    pthread_t sth;
+    bool sth_started, s_stop, have_latest; /* under lv->lock */
+    struct job_sample latest;              /* under lv->lock */
+    double disk_bps;
+    char lost[400];
+    /* outcome */
+    bool finished;
+    struct hv_result res;
+};
+
+/* ---- events ------------------------------------------------------------ */
+
+static struct lv_mig *
+find_mig(struct lv_host *h, const char *vm)
+{
+    struct lv *lv = h->lv;
+
+    for (size_t i = 0; i < lv->n_migs; i++) {
+        struct lv_mig *m = lv->migs[i];
+
+        if (strcmp(m->vm, vm) == 0 && (m->src == h || m->dst == h))
+            return m;
+    }
+    return NULL;
+}
+
+static uint64_t
+tp_u64(virTypedParameterPtr p, int n, const char *name, uint64_t dflt)
+{
+    unsigned long long v;
+
+    return virTypedParamsGetULLong(p, n, name, &v) == 1 ? v : dflt;
+}
+
+static void
+on_job_completed(virConnectPtr c, virDomainPtr d, virTypedParameterPtr p,
+                 int n, void *opaque)
+{
+    struct lv_mig *m = find_mig(opaque, virDomainGetName(d));
+
+    (void)c;
+    if (m == NULL || m->have_final)
+        return;
+    m->have_final = true;
+    m->final_downtime = tp_u64(p, n, VIR_DOMAIN_JOB_DOWNTIME, 0);
+    m->final_elapsed = tp_u64(p, n, VIR_DOMAIN_JOB_TIME_ELAPSED, 0);
+    m->final_bytes = tp_u64(p, n, VIR_DOMAIN_JOB_DATA_PROCESSED, 0);
+    m->final_iter = tp_u64(p, n, VIR_DOMAIN_JOB_MEMORY_ITERATION, 0);
+}
+
+static void
+on_iteration(virConnectPtr c, virDomainPtr d, int iteration, void *opaque)
+{
+    struct lv_mig *m = find_mig(opaque, virDomainGetName(d));
+
+    (void)c;
+    if (m != NULL && iteration > 0)
+        m->iteration_event = (uint64_t)iteration;
+}
+
+static void
+on_block_job(virConnectPtr c, virDomainPtr d, const char *disk, int type,
+             int status, void *opaque)
+{
+    struct lv_mig *m = find_mig(opaque, virDomainGetName(d));
+
+    (void)c;
+    (void)type;
+    if (m == NULL)
+        return;
+    for (size_t i = 0; i < m->n_disks; i++) {
+        struct mdisk *k = &m->disks[i];
+
+        if (strcmp(k->target, disk) != 0 &&
+            (k->old_path == NULL || strcmp(k->old_path, disk) != 0))
+            continue;
+        if (status == VIR_DOMAIN_BLOCK_JOB_READY)
+            k->ready = true;
+        else if (status == VIR_DOMAIN_BLOCK_JOB_FAILED)
+            k->failed = true;
+        else if (status == VIR_DOMAIN_BLOCK_JOB_COMPLETED ||
+                 status == VIR_DOMAIN_BLOCK_JOB_CANCELED)
+            k->done = true;
+    }
+}
+
+void
+lv_mig_register_events(struct lv_host *h)
+{
+    h->dom_cb[h->n_dom_cb++] = virConnectDomainEventRegisterAny(
+        h->conn, NULL, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+        VIR_DOMAIN_EVENT_CALLBACK(on_job_completed), h, NULL);
+    h->dom_cb[h->n_dom_cb++] = virConnectDomainEventRegisterAny(
+        h->conn, NULL, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+        VIR_DOMAIN_EVENT_CALLBACK(on_iteration), h, NULL);
+    h->dom_cb[h->n_dom_cb++] = virConnectDomainEventRegisterAny(
+        h->conn, NULL, VIR_DOMAIN_EVENT_ID_BLOCK_JOB_2,
+        VIR_DOMAIN_EVENT_CALLBACK(on_block_job), h, NULL);
+}
+
+void
+lv_mig_host_lost(struct lv *lv, struct lv_host *h)
+{
+    for (size_t i = 0; i < lv->n_migs; i++) {
+        struct lv_mig *m = lv->migs[i];
+
+        if (m->src == h || m->dst == h)
+            snprintf(m->lost, sizeof m->lost, "host %s was lost (%s)",
+                     h->name, h->err);
+    }
+}
+
+/* ---- planning ------------------------------------------------------------ */
+
+/* What the last migration of this VM measured, from its flight log. */
+static void
+hints_from_logs(const struct lv *lv, const char *vm, struct hv_plan *out)
+{
+    DIR *d;
+    struct dirent *e;
+    char best[512] = "", needle[300];
+    time_t best_t = 0;
+    FILE *f;
+    char *line = NULL, *last = NULL;
+    size_t cap = 0;
+    json_object *o, *obs;
+
+    if (lv->log_dir == NULL || (d = opendir(lv->log_dir)) == NULL)
+        return;
+    snprintf(needle, sizeof needle, "-%s-", vm);
+    while ((e = readdir(d)) != NULL) {
+        char path[512];
+        struct stat st;
+
+        if (strstr(e->d_name, needle) == NULL ||
+            strstr(e->d_name, ".jsonl") == NULL)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", lv->log_dir, e->d_name);
+        if (stat(path, &st) == 0 && st.st_mtime >= best_t) {
+            best_t = st.st_mtime;
+            snprintf(best, sizeof best, "%s", path);
+        }
+    }
+    closedir(d);
+    if (best[0] == '\0' || (f = fopen(best, "r")) == NULL)
+        return;
+    while (getline(&line, &cap, f) > 0) {
+        if (strstr(line, "\"observed\"") != NULL) {
+            free(last);
+            last = xstrdup(line);
+        }
+    }
+    free(line);
+    fclose(f);
+    if (last == NULL)
+        return;
+    o = json_tokener_parse(last);
+    free(last);
+    if (o == NULL)
+        return;
+    if (json_object_object_get_ex(o, "observed", &obs)) {
+        json_object *v;
+
+        if (json_object_object_get_ex(obs, "first_round_bytes", &v) &&
+            json_object_get_int64(v) > 0)
+            out->memory_wire_bytes = (uint64_t)json_object_get_int64(v);
+        if (json_object_object_get_ex(obs, "dirty_bps", &v))
+            out->hint_dirty_bps = (uint64_t)json_object_get_int64(v);
+        if (json_object_object_get_ex(obs, "wss_bytes", &v))
+            out->hint_wss_bytes = (uint64_t)json_object_get_int64(v);
+        if (json_object_object_get_ex(obs, "bw_bps", &v) &&
+            json_object_get_int64(v) > 0 && out->link_bps > 0)
+            out->link_bps = MIN(out->link_bps,
+                                (uint64_t)json_object_get_int64(v));
+    }
+    json_object_put(o);
+}
+
+int
+lv_plan(struct hv *hv, const struct model_vm *vm,
+        const struct hv_mig_params *p, struct hv_plan *out,
+        struct ferry_err *err)
+{
+    struct lv *lv = (struct lv *)hv;
+    struct lv_host *src = lv_host_by_name(lv, vm->host);
+    struct lv_host *dst = lv_host_by_name(lv, p->dst_host ? p->dst_host
+                                                          : vm->host);
+    uint64_t link, cap = p->bandwidth_cap_bps;
+
+    if (src == NULL || dst == NULL) {
+        err_set(err, "no host named %s", src ? p->dst_host : vm->host);
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    link = src == dst ? MODEL_LOCAL_BPS
+                      : model_link_bps(hv->model, src->name, dst->name);
+    if (src->cfg.max_bw_bps && (cap == 0 || src->cfg.max_bw_bps < cap))
+        cap = src->cfg.max_bw_bps;
+    out->link_bps = cap && cap < link ? cap : link;
+    /* QEMU's last stage is not rate limited, but the wire still is. */
+    out->final_bps = link;
+    if (p->kind == KIND_STORAGE)
+        out->disk_bw_bps = MIN(cap ? cap : 200ull << 20, 200ull << 20);
+    else if (p->kind == KIND_BOTH)
+        out->disk_bw_bps = out->link_bps;
+    out->overhead_ms = p->kind == KIND_STORAGE ? 150 : src->cfg.overhead_ms;
+    out->memory_wire_bytes = vm->memory_bytes;
+    hints_from_logs(lv, vm->name, out);
+    return 0;
+}
+
+void
+lv_header(struct hv *hv, const char *vm, json_object *h)
+{
+    struct lv *lv = (struct lv *)hv;
+    const struct model_vm *v = model_vm(hv->model, vm);
+    json_object *uris = json_object_new_object();
+
+    for (size_t i = 0; i < lv->n_hosts; i++)
+        json_object_object_add(uris, lv->hosts[i].name,
+                               json_object_new_string(lv->hosts[i].uri));
+    json_object_object_add(h, "uris", uris);
+    if (v != NULL)
+        json_object_object_add(h, "vm_state",
+                               json_object_new_string(vm_state_name(v->state)));
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static void
+fail(struct lv_mig *m, enum hv_status st, const char *fmt, ...)
+    FERRY_PRINTF(3, 4);
+
+static void
+fail(struct lv_mig *m, enum hv_status st, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(m->res.reason, sizeof m->res.reason, fmt, ap);
+    va_end(ap);
+    m->res.status = st;
+    m->finished = true;
+}
+
+static char *
+replace_all(const char *s, const char *from, const char *to)
+{
+    size_t fl = strlen(from), tl = strlen(to), n = 0;
+    const char *p;
+    char *r, *o;
+
+    for (p = s; (p = strstr(p, from)) != NULL; p += fl)
+        n++;
+    r = o = xmalloc(strlen(s) + n * (tl + 1) + 1);
+    for (p = s;;) {
+        const char *q = strstr(p, from);
+
+        if (q == NULL) {
+            strcpy(o, p);
+            break;
+        }
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        memcpy(o, to, tl);
+        o += tl;
+        p = q + fl;
+    }
+    return r;
+}
+
+/* Domain XML with every moving disk's path replaced. */
+static char *
+xml_with_new_paths(struct lv_mig *m, const char *xml)
+{
+    char *cur = xstrdup(xml);
+
+    for (size_t i = 0; i < m->n_disks; i++) {
+        const struct mdisk *k = &m->disks[i];
+        char *from, *to, *next;
+
+        if (!k->moving)
+            continue;
+        from = xasprintf("'%s'", k->old_path);
+        to = xasprintf("'%s'", k->new_path);
+        next = replace_all(cur, from, to);
+        free(cur);
+        free(from);
+        free(to);
+        from = xasprintf("\"%s\"", k->old_path);
+        to = xasprintf("\"%s\"", k->new_path);
+        cur = replace_all(next, from, to);
+        free(next);
+        free(from);
+        free(to);
+    }
+    return cur;
+}
+
+/* The pool name behind a datastore name on a host. */
+static char *
+pool_for_ds(struct lv *lv, struct lv_host *h, const char *ds)
+{
+    for (size_t i = 0; i < h->n_pools; i++) {
+        char *n = lv_ds_name(lv, h, &h->pools[i]);
+        bool same = strcmp(n, ds) == 0;
+
+        free(n);
+        if (same)
+            return xstrdup(h->pools[i].name);
+    }
+    return NULL;
+}
+
+/* Create the volumes the moving disks go to, on host h's pool. */
+static int
+create_volumes(struct lv_mig *m, struct lv_host *h, struct ferry_err *err)
+{
+    virStoragePoolPtr pool = virStoragePoolLookupByName(h->conn, m->dst_pool);
+
+    if (pool == NULL) {
+        err_set(err, "%s: no storage pool %s: %s", h->name, m->dst_pool,
+                lv_errmsg());
+        return -1;
+    }
+    for (size_t i = 0; i < m->n_disks; i++) {
+        struct mdisk *k = &m->disks[i];
+        const char *base = strrchr(k->old_path, '/');
+        const char *dot = strrchr(base ? base : k->old_path, '.');
+        char *name = NULL, *xml;
+        virStorageVolPtr v = NULL;
+
+        if (!k->moving)
+            continue;
+        base = base ? base + 1 : k->old_path;
+        for (int n = 0; n < 100 && v == NULL; n++) {
+            virStorageVolPtr old;
+
+            free(name);
+            name = n == 0 ? xstrdup(base)
+                          : xasprintf("%.*s-%d%s",
+                                      (int)(dot && dot > base ? dot - base
+                                                              : (long)strlen(base)),
+                                      base, n, dot && dot > base ? dot : "");
+            old = virStorageVolLookupByName(pool, name);
+            if (old != NULL) {
+                virStorageVolFree(old);
+                continue;
+            }
+            xml = xasprintf("<volume><name>%s</name><capacity>%llu</capacity>"
+                            "<allocation>0</allocation><target><format "
+                            "type='raw'/></target></volume>",
+                            name, (unsigned long long)k->capacity);
+            v = virStorageVolCreateXML(pool, xml, 0);
+            free(xml);
+            if (v == NULL) {
+                err_set(err, "%s: cannot create volume %s in pool %s: %s",
+                        h->name, name, m->dst_pool, lv_errmsg());
+                free(name);
+                virStoragePoolFree(pool);
+                return -1;
+            }
+        }
+        free(name);
+        if (v == NULL) {
+            err_set(err, "%s: no free volume name in pool %s", h->name,
+                    m->dst_pool);
+            virStoragePoolFree(pool);
+            return -1;
+        }
+        k->new_path = virStorageVolGetPath(v);
+        virStorageVolFree(v);
+    }
+    virStoragePoolFree(pool);
+    return 0;
+}
+
+static void
+delete_path(struct lv_host *h, const char *path)
+{
+    virStorageVolPtr v;
+
+    if (h == NULL || h->conn == NULL || path == NULL)
+        return;
+    v = virStorageVolLookupByPath(h->conn, path);
+    if (v != NULL) {
+        virStorageVolDelete(v, 0);
+        virStorageVolFree(v);
+    }
+}
+
+static void
+delete_new_volumes(struct lv_mig *m, struct lv_host *h)
+{
+    for (size_t i = 0; i < m->n_disks; i++)
+        if (m->disks[i].moving && m->disks[i].new_path)
+            delete_path(h, m->disks[i].new_path);
+}
+
+static void
+delete_old_volumes(struct lv_mig *m)
+{
+    if (m->p.keep_source)
+        return;
+    for (size_t i = 0; i < m->n_disks; i++)
+        if (m->disks[i].moving)
+            delete_path(m->src, m->disks[i].old_path);
+}
+
+/* Do the domain's disks (live or inactive XML) use the new paths? */
+static bool
+uses_new_paths(struct lv_mig *m, virDomainPtr d, unsigned flags)
+{
+    char *xml = virDomainGetXMLDesc(d, flags);
+    bool ok = xml != NULL;
+
+    for (size_t i = 0; ok && i < m->n_disks; i++)
+        if (m->disks[i].moving) {
+            char *q1 = xasprintf("'%s'", m->disks[i].new_path);
+            char *q2 = xasprintf("\"%s\"", m->disks[i].new_path);
+
+            ok = strstr(xml, q1) != NULL || strstr(xml, q2) != NULL;
+            free(q1);
+            free(q2);
+        }
+    free(xml);
+    return ok;
+}
+
+static uint64_t
+now_rel(const struct lv_mig *m)
+{
+    return loop_now_ms() - m->t0_ms;
+}
+
+/* ---- the worker thread --------------------------------------------------- */
+
+static void
+worker_done(struct lv_mig *m, int rc, const char *msg)
+{
+    pthread_mutex_lock(&m->lv->lock);
+    m->w_done = true;
+    m->w_rc = rc;
+    snprintf(m->w_err, sizeof m->w_err, "%s", msg ? msg : "");
+    m->w_done_ms = loop_now_ms();
+    pthread_mutex_unlock(&m->lv->lock);
+}
+
+static void *
+live_worker(void *arg)
+{
+    struct lv_mig *m = arg;
+    struct lv_host *dst = m->dst;
+    virTypedParameterPtr par = NULL;
+    int np = 0, maxp = 0, rc;
+    unsigned flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER |
+                     VIR_MIGRATE_ABORT_ON_ERROR;
+    char *dconn, *dxml = NULL;
+    uint64_t cap = m->p.bandwidth_cap_bps;
+    bool unsafe = false;
+
+    if (m->src->cfg.max_bw_bps && (cap == 0 || m->src->cfg.max_bw_bps < cap))
+        cap = m->src->cfg.max_bw_bps;
+    if (m->p.downtime_limit_ms <= 1 && m->link_cfg_bps &&
+        (cap == 0 || m->link_cfg_bps < cap))
+        cap = m->link_cfg_bps;
+    dconn = dst->cfg.migration_uri ? xstrdup(dst->cfg.migration_uri)
+            : dst->cfg.migration_address
+                ? xasprintf("qemu+tcp://%s/system", dst->cfg.migration_address)
+                : xstrdup(dst->uri);
+    if (dst->cfg.migration_address != NULL) {
+        char *u = xasprintf("tcp://%s", dst->cfg.migration_address);
+
+        virTypedParamsAddString(&par, &np, &maxp, VIR_MIGRATE_PARAM_URI, u);
+        if (m->p.kind == KIND_BOTH)
+            virTypedParamsAddString(&par, &np, &maxp,
+                                    VIR_MIGRATE_PARAM_DISKS_URI, u);
+        free(u);
+    }
+    if (cap > 0)
+        virTypedParamsAddULLong(&par, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH,
+                                MAX(cap >> 20, 1));
+    if (m->persistent)
+        flags |= VIR_MIGRATE_PERSIST_DEST | VIR_MIGRATE_UNDEFINE_SOURCE;
+    if (m->p.auto_converge) {
+        flags |= VIR_MIGRATE_AUTO_CONVERGE;
+        if (m->p.ac_initial > 0)
+            virTypedParamsAddInt(&par, &np, &maxp,
+                                 VIR_MIGRATE_PARAM_AUTO_CONVERGE_INITIAL,
+                                 (int)m->p.ac_initial);
+        if (m->p.ac_increment > 0)
+            virTypedParamsAddInt(&par, &np, &maxp,
+                                 VIR_MIGRATE_PARAM_AUTO_CONVERGE_INCREMENT,
+                                 (int)m->p.ac_increment);
+    }
+    if (m->p.postcopy)
+        flags |= VIR_MIGRATE_POSTCOPY;
+    for (size_t i = 0; i < m->n_disks; i++)
+        if (!m->disks[i].moving)
+            unsafe = true; /* stays put: the same path on the destination */
+    if (m->p.kind == KIND_BOTH) {
+        char *xml = virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_MIGRATABLE);
+
+        flags |= VIR_MIGRATE_NON_SHARED_DISK;
+        for (size_t i = 0; i < m->n_disks; i++)
+            if (m->disks[i].moving)
+                virTypedParamsAddString(&par, &np, &maxp,
+                                        VIR_MIGRATE_PARAM_MIGRATE_DISKS,
+                                        m->disks[i].target);
+        if (xml != NULL) {
+            dxml = xml_with_new_paths(m, xml);
+            virTypedParamsAddString(&par, &np, &maxp,
+                                    VIR_MIGRATE_PARAM_DEST_XML, dxml);
+            if (m->persistent) {
+                char *ixml = virDomainGetXMLDesc(
+                    m->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_MIGRATABLE);
+
+                if (ixml != NULL) {
+                    char *px = xml_with_new_paths(m, ixml);
+
+                    virTypedParamsAddString(&par, &np, &maxp,
+                                            VIR_MIGRATE_PARAM_PERSIST_XML, px);
+                    free(px);
+                }
+                free(ixml);
+            }
+            free(xml);
+        }
+    }
+    /* Disks on a directory both hosts see are not "shared" to libvirt. */
+    if (unsafe)
+        flags |= VIR_MIGRATE_UNSAFE;
+    rc = virDomainMigrateToURI3(m->dom, dconn, par, (unsigned)np, flags);
+    worker_done(m, rc, rc < 0 ? lv_errmsg() : NULL);
+    virTypedParamsFree(par, np);
+    free(dconn);
+    free(dxml);
+    return NULL;
+}
+
+struct sparse_ctx {
+    struct lv_mig *m;
+    virStreamPtr out;
+    uint64_t pos;
+};
+
+static void
+cold_progress(struct lv_mig *m, uint64_t add)
+{
+    pthread_mutex_lock(&m->lv->lock);
+    m->cold_done += add;
+    pthread_mutex_unlock(&m->lv->lock);
+}
+
+static bool
+cold_cancelled(struct lv_mig *m)
+{
+    bool c;
+
+    pthread_mutex_lock(&m->lv->lock);
+    c = m->cold_cancel;
+    pthread_mutex_unlock(&m->lv->lock);
+    return c;
+}
+
+/* Copy one volume with sparse streams: data as data, holes as holes. */
+static int
+copy_volume(struct lv_mig *m, const struct mdisk *k, char *msg, size_t n)
+{
+    virStorageVolPtr sv = virStorageVolLookupByPath(m->src->conn, k->old_path);
+    virStorageVolPtr dv = virStorageVolLookupByPath(m->dst->conn, k->new_path);
+    virStreamPtr in = NULL, out = NULL;
+    char *buf = xmalloc(1 << 20);
+    int rc = -1;
+
+    if (sv == NULL || dv == NULL) {
+        snprintf(msg, n, "volume lookup failed: %s", lv_errmsg());
+        goto done;
+    }
+    in = virStreamNew(m->src->conn, 0);
+    out = virStreamNew(m->dst->conn, 0);
+    if (virStorageVolDownload(sv, in, 0, 0,
+                              VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) < 0 ||
+        virStorageVolUpload(dv, out, 0, 0,
+                            VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) < 0) {
+        snprintf(msg, n, "cannot open the volume streams: %s", lv_errmsg());
+        goto done;
+    }
+    for (;;) {
+        int got;
+
+        if (cold_cancelled(m)) {
+            snprintf(msg, n, "cancelled by the operator");
+            virStreamAbort(in);
+            virStreamAbort(out);
+            in = out = NULL;
+            goto done;
+        }
+        got = virStreamRecvFlags(in, buf, 1 << 20,
+                                 VIR_STREAM_RECV_STOP_AT_HOLE);
+        if (got == -3) {
+            long long hole = 0;
+
+            if (virStreamRecvHole(in, &hole, 0) < 0 ||
+                virStreamSendHole(out, hole, 0) < 0) {
+                snprintf(msg, n, "hole transfer failed: %s", lv_errmsg());
+                goto done;
+            }
+            cold_progress(m, (uint64_t)hole);
+            continue;
+        }
+        if (got < 0) {
+            snprintf(msg, n, "read from %s failed: %s", m->src->name,
+                     lv_errmsg());
+            goto done;
+        }
+        if (got == 0)
+            break;
+        for (int off = 0; off < got;) {
+            int w = virStreamSend(out, buf + off, (size_t)(got - off));
+
+            if (w < 0) {
+                snprintf(msg, n, "write to %s failed: %s", m->dst->name,
+                         lv_errmsg());
+                goto done;
+            }
+            off += w;
+        }
+        cold_progress(m, (uint64_t)got);
+    }
+    if (virStreamFinish(in) < 0 || virStreamFinish(out) < 0) {
+        snprintf(msg, n, "finishing the copy failed: %s", lv_errmsg());
+        goto done;
+    }
+    rc = 0;
+done:
+    if (rc < 0) {
+        if (in != NULL)
+            virStreamAbort(in);
+        if (out != NULL)
+            virStreamAbort(out);
+    }
+    if (in != NULL)
+        virStreamFree(in);
+    if (out != NULL)
+        virStreamFree(out);
+    if (sv != NULL)
+        virStorageVolFree(sv);
+    if (dv != NULL)
+        virStorageVolFree(dv);
+    free(buf);
+    return rc;
+}
+
+static void *
+cold_worker(void *arg)
+{
+    struct lv_mig *m = arg;
+    char msg[256] = "";
+    char *xml, *nxml;
+    virDomainPtr nd;
+
+    for (size_t i = 0; i < m->n_disks; i++)
+        if (m->disks[i].moving &&
+            copy_volume(m, &m->disks[i], msg, sizeof msg) < 0) {
+            worker_done(m, -1, msg);
+            return NULL;
+        }
+    xml = virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_INACTIVE |
+                                          VIR_DOMAIN_XML_SECURE);
+    if (xml == NULL) {
+        worker_done(m, -1, lv_errmsg());
+        return NULL;
+    }
+    nxml = xml_with_new_paths(m, xml);
+    free(xml);
+    nd = virDomainDefineXML(m->dst->conn, nxml);
+    free(nxml);
+    if (nd == NULL) {
+        snprintf(msg, sizeof msg, "cannot define %s on %s: %s", m->vm,
+                 m->dst->name, lv_errmsg());
+        worker_done(m, -1, msg);
+        return NULL;
+    }
+    virDomainFree(nd);
+    if (m->dst != m->src && virDomainUndefine(m->dom) < 0) {
+        snprintf(msg, sizeof msg, "defined on %s, but %s could not be "
+                 "undefined on %s: %s", m->dst->name, m->vm, m->src->name,
+                 lv_errmsg());
+        worker_done(m, -1, msg);
+        return NULL;
+    }
+    worker_done(m, 0, NULL);
+    return NULL;
+}
+
+/* ---- the job ------------------------------------------------------------- */
+
+static void *sampler(void *arg);
+static void stop_sampler(struct lv_mig *m);
+
+static void
+unregister_mig(struct lv_mig *m)
+{
+    struct lv *lv = m->lv;
+
+    for (size_t i = 0; i < lv->n_migs; i++)
+        if (lv->migs[i] == m) {
+            lv->migs[i] = lv->migs[--lv->n_migs];
+            break;
+        }
+}
+
+void *
+lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
+           struct ferry_err *err)
+{
+    struct lv *lv = (struct lv *)hv;
+    const struct model_vm *v = model_vm(hv->model, p->vm);
+    struct lv_mig *m;
+    struct lv_dom *d;
+    int state = 0, reason = 0;
+
+    if (v == NULL) {
+        err_set(err, "no VM named %s", p->vm);
+        return NULL;
+    }
+    if (lv->n_migs >= ARRAY_SIZE(lv->migs)) {
+        err_set(err, "too many migrations at once");
+        return NULL;
+    }
+    m = xcalloc(1, sizeof *m);
+    m->lv = lv;
+    m->p = *p;
+    m->p.vm = m->vm = xstrdup(p->vm);
+    m->p.dst_host = m->p.dst_ds = NULL;
+    m->src = lv_host_by_name(lv, v->host);
+    m->dst = lv_host_by_name(lv, p->dst_host ? p->dst_host : v->host);
+    m->t0_ms = loop_now_ms();
+    m->limit_ms = p->downtime_limit_ms;
+    if (m->src != NULL && m->dst != NULL && m->src != m->dst &&
+        m->src->link_given && m->dst->link_given)
+        m->link_cfg_bps = MIN(m->src->cfg.link_bps, m->dst->cfg.link_bps);
+    if (m->src == NULL || m->src->conn == NULL || m->dst == NULL ||
+        m->dst->conn == NULL) {
+        err_set(err, "host %s is not connected",
+                m->src && m->src->conn ? p->dst_host : v->host);
+        goto bad;
+    }
+    m->dom = virDomainLookupByName(m->src->conn, p->vm);
+    d = lv_dom_by_name(m->src, p->vm);
+    if (m->dom == NULL || d == NULL) {
+        err_set(err, "%s: no domain %s: %s", m->src->name, p->vm,
+                lv_errmsg());
+        goto bad;
+    }
+    m->persistent = d->persistent;
+    if (virDomainGetState(m->dom, &state, &reason, 0) < 0) {
+        err_set(err, "%s: %s", p->vm, lv_errmsg());
+        goto bad;
+    }
+    if (p->dst_ds != NULL) {
+        m->dst_pool = pool_for_ds(lv, m->dst, p->dst_ds);
+        if (m->dst_pool == NULL) {
+            err_set(err, "datastore %s is not a pool of %s", p->dst_ds,
+                    m->dst->name);
+            goto bad;
+        }
+    }
+    for (size_t i = 0; i < d->n_disks && m->n_disks < MAX_DISKS; i++) {
+        struct mdisk *k = &m->disks[m->n_disks++];
+
+        k->target = xstrdup(d->disks[i].target);
+        k->old_path = d->disks[i].path ? xstrdup(d->disks[i].path) : NULL;
+        k->capacity = d->disks[i].capacity;
+        k->moving = p->kind != KIND_COMPUTE && k->old_path != NULL &&
+                    (d->disks[i].pool == NULL ||
+                     strcmp(d->disks[i].pool, m->dst_pool) != 0 ||
+                     m->src != m->dst);
+        if (k->moving && d->disks[i].pool != NULL &&
+            strcmp(d->disks[i].pool, m->dst_pool) == 0 && m->src != m->dst) {
+            /* the same shared pool on both sides: nothing to copy */
+            const struct lv_pool *sp = NULL;
+
+            for (size_t q = 0; q < m->src->n_pools; q++)
+                if (strcmp(m->src->pools[q].name, m->dst_pool) == 0)
+                    sp = &m->src->pools[q];
+            if (sp != NULL && lv_pool_shared(lv, sp))
+                k->moving = false;
+        }
+    }
+    if (state == VIR_DOMAIN_SHUTOFF) {
+        m->mode = MODE_COLD;
+        for (size_t i = 0; i < m->n_disks; i++)
+            if (m->disks[i].moving)
+                m->cold_total += m->disks[i].capacity;
+    } else if (p->kind == KIND_STORAGE) {
+        m->mode = MODE_BLOCKCOPY;
+        if (m->src != m->dst) {
+            err_set(err, "a storage migration stays on %s; use --kind both "
+                         "to change hosts too", m->src->name);
+            goto bad;
+        }
+    } else {
+        m->mode = MODE_LIVE;
+    }
+    {
+        bool any = false;
+
+        for (size_t i = 0; i < m->n_disks; i++)
+            any |= m->disks[i].moving;
+        if (p->kind != KIND_COMPUTE && !any && m->mode != MODE_COLD) {
+            err_set(err, "%s: every disk is already on %s", p->vm,
+                    p->dst_ds);
+            goto bad;
+        }
+        if (any && create_volumes(m, m->dst, err) < 0) {
+            delete_new_volumes(m, m->dst);
+            goto bad;
+        }
+    }
+    lv->migs[lv->n_migs++] = m;
+    if (m->mode == MODE_BLOCKCOPY) {
+        for (size_t i = 0; i < m->n_disks; i++) {
+            struct mdisk *k = &m->disks[i];
+            virTypedParameterPtr par = NULL;
+            int np = 0, maxp = 0;
+            char *dx;
+            int rc;
+
+            if (!k->moving)
+                continue;
+            if (p->bandwidth_cap_bps)
+                virTypedParamsAddULLong(&par, &np, &maxp,
+                                        VIR_DOMAIN_BLOCK_COPY_BANDWIDTH,
+                                        p->bandwidth_cap_bps);
+            dx = xasprintf("<disk type='file'><source file='%s'/><driver "
+                           "type='raw'/></disk>",
+                           k->new_path);
+            rc = virDomainBlockCopy(
+                m->dom, k->target, dx, par, np,
+                VIR_DOMAIN_BLOCK_COPY_REUSE_EXT |
+                    (m->persistent ? VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB : 0));
+            free(dx);
+            virTypedParamsFree(par, np);
+            if (rc < 0) {
+                err_set(err, "%s: block copy of %s failed: %s", p->vm,
+                        k->target, lv_errmsg());
+                for (size_t j = 0; j < i; j++)
+                    if (m->disks[j].moving)
+                        virDomainBlockJobAbort(m->dom, m->disks[j].target, 0);
+                delete_new_volumes(m, m->dst);
+                unregister_mig(m);
+                goto bad;
+            }
+        }
+        return m;
+    }
+    if (pthread_create(&m->th, NULL,
+                       m->mode == MODE_COLD ? cold_worker : live_worker,
+                       m) != 0) {
+        err_set(err, "cannot start a worker thread");
+        delete_new_volumes(m, m->dst);
+        unregister_mig(m);
+        goto bad;
+    }
+    m->th_started = true;
+    if (m->mode == MODE_LIVE &&
+        pthread_create(&m->sth, NULL, sampler, m) == 0)
+        m->sth_started = true;
+    return m;
+bad:
+    lv_mig_free(m);
+    return NULL;
+}
+
+void
+lv_mig_free(void *mig)
+{
+    struct lv_mig *m = mig;
+
+    if (m == NULL)
+        return;
+    if (m->th_started) {
+        if (!m->finished) {
+            /* the console quits mid-migration: a peer-to-peer migration
+             * goes on in the source daemon; a cold copy is cancelled */
+            pthread_mutex_lock(&m->lv->lock);
+            m->cold_cancel = true;
+            pthread_mutex_unlock(&m->lv->lock);
+        }
+        pthread_join(m->th, NULL);
+    }
+    stop_sampler(m);
+    unregister_mig(m);
+    if (m->dom != NULL)
+        virDomainFree(m->dom);
+    for (size_t i = 0; i < m->n_disks; i++) {
+        free(m->disks[i].target);
+        free(m->disks[i].old_path);
+        free(m->disks[i].new_path);
+    }
+    free(m->dst_pool);
+    free(m->vm);
+    free(m);
+}
+
+uint64_t
+lv_mig_advance(void *mig, uint64_t t_ms)
+{
+    (void)t_ms;
+    return now_rel(mig);
+}
+
+/* QEMU switches over by itself once remaining <= bandwidth x limit. Its
+ * bandwidth is bytes written to the socket over 100 ms, which bursts far
+ * above a shaped link; that is why a migration an engine steers is capped
+ * at the host's configured link speed (see live_worker). A limit of 0 is
+ * worse than 1 ms: QEMU then never re-syncs the dirty bitmap and switches
+ * at the end of round one with everything dirtied since (4.3 s measured). */
+static void
+apply_limit(struct lv_mig *m)
+{
+    if (m->limit_pending &&
+        virDomainMigrateSetMaxDowntime(m->dom, m->limit_ms, 0) == 0)
+        m->limit_pending = false;
+}
+
+/* Finish a live compute move once the worker returned. */
+static void
+finish_live(struct lv_mig *m, int rc, const char *msg)
+{
+    virDomainPtr dd;
+    int st = 0, rs = 0;
+
+    m->res.total_ms = now_rel(m);
+    m->res.rounds = MAX(m->last_iter, m->final_iter);
+    m->res.bytes_sent = m->final_bytes ? m->final_bytes : m->last_processed;
+    if (rc < 0) {
+        bool running = virDomainGetState(m->dom, &st, &rs, 0) == 0 &&
+                       st == VIR_DOMAIN_RUNNING;
+
+        if (m->paused && running == false && st == VIR_DOMAIN_PAUSED) {
+            virDomainResume(m->dom);
+            running = virDomainGetState(m->dom, &st, &rs, 0) == 0 &&
+                      st == VIR_DOMAIN_RUNNING;
+        }
+        if (m->p.kind == KIND_BOTH)
+            delete_new_volumes(m, m->dst);
+        fail(m, m->aborted ? HV_CANCELLED : HV_FAILED, "%s%s%s; %s %s on %s",
+             msg, m->lost[0] ? "; " : "", m->lost, m->vm,
+             running ? "is still running" : "is NOT running", m->src->name);
+        lv_mark_dirty(m->src);
+        lv_mark_dirty(m->dst);
+        return;
+    }
+    if (!m->have_final) {
+        /* the destination keeps the completed job's statistics */
+        virDomainPtr d2 = virDomainLookupByName(m->dst->conn, m->vm);
+        virTypedParameterPtr par = NULL;
+        int np = 0, type = 0;
+
+        if (d2 != NULL &&
+            virDomainGetJobStats(d2, &type, &par, &np,
+                                 VIR_DOMAIN_JOB_STATS_COMPLETED) == 0) {
+            m->final_downtime = tp_u64(par, np, VIR_DOMAIN_JOB_DOWNTIME, 0);
+            if (m->res.bytes_sent == 0)
+                m->res.bytes_sent =
+                    tp_u64(par, np, VIR_DOMAIN_JOB_DATA_PROCESSED, 0);
+            virTypedParamsFree(par, np);
+        }
+        if (d2 != NULL)
+            virDomainFree(d2);
+    }
+    m->res.downtime_ms = m->final_downtime;
+    m->res.status = HV_COMPLETED;
+    dd = m->dst->conn ? virDomainLookupByName(m->dst->conn, m->vm) : NULL;
+    m->res.verified = dd != NULL && virDomainGetState(dd, &st, &rs, 0) == 0 &&
+                      (st == VIR_DOMAIN_RUNNING ||
+                       (m->paused && st == VIR_DOMAIN_PAUSED));
+    if (dd != NULL && m->p.kind == KIND_BOTH) {
+        m->res.verified = m->res.verified && uses_new_paths(m, dd, 0);
+        if (m->res.verified)
+            delete_old_volumes(m);
+    }
+    if (dd != NULL)
+        virDomainFree(dd);
+    if (!m->res.verified)
+        snprintf(m->res.reason, sizeof m->res.reason,
+                 "libvirt reported success but %s is not running on %s",
+                 m->vm, m->dst->name);
+    m->finished = true;
+    lv_mark_dirty(m->src);
+    lv_mark_dirty(m->dst);
+}
+
+static void
+finish_cold(struct lv_mig *m, int rc, const char *msg)
+{
+    m->res.total_ms = now_rel(m);
+    m->res.bytes_sent = m->cold_done;
+    m->res.rounds = 1;
+    if (rc < 0) {
+        delete_new_volumes(m, m->dst);
+        fail(m, m->aborted ? HV_CANCELLED : HV_FAILED,
+             "%s; %s stays defined on %s with its disks", msg, m->vm,
+             m->src->name);
+    } else {
+        virDomainPtr dd = virDomainLookupByName(m->dst->conn, m->vm);
+
+        m->res.verified = dd != NULL &&
+                          uses_new_paths(m, dd, VIR_DOMAIN_XML_INACTIVE);
+        if (dd != NULL)
+            virDomainFree(dd);
+        if (m->res.verified)
+            delete_old_volumes(m);
+        m->res.status = HV_COMPLETED;
+        m->finished = true;
+    }
+    lv_mark_dirty(m->src);
+    lv_mark_dirty(m->dst);
+}
+
+static void
+sample_live(struct lv_mig *m, struct job_sample *s)
+{
+    virTypedParameterPtr par = NULL;
+    int np = 0, type = VIR_DOMAIN_JOB_NONE;
+    uint64_t page = 4096;
+
+    if (virDomainGetJobStats(m->dom, &type, &par, &np, 0) < 0 ||
+        type == VIR_DOMAIN_JOB_NONE) {
+        s->status = HV_SETUP;
+        virTypedParamsFree(par, np);
+        return;
+    }
+    s->status = HV_ACTIVE;
+    for (int i = 0; i < np; i++) {
+        int f = sample_field_lookup(par[i].field);
+        uint64_t v;
+
+        if (f < 0)
+            continue;
+        switch (par[i].type) {
+        case VIR_TYPED_PARAM_ULLONG: v = par[i].value.ul; break;
+        case VIR_TYPED_PARAM_LLONG: v = (uint64_t)MAX(par[i].value.l, 0); break;
+        case VIR_TYPED_PARAM_UINT: v = par[i].value.ui; break;
+        case VIR_TYPED_PARAM_INT: v = (uint64_t)MAX(par[i].value.i, 0); break;
+        default: continue;
+        }
+        sample_set(s, (enum sample_field)f, v);
+    }
+    page = tp_u64(par, np, VIR_DOMAIN_JOB_MEMORY_PAGE_SIZE, 4096);
+    virTypedParamsFree(par, np);
+    /* libvirt's dirty rate is in pages per second, and 0 in round one */
+    if (sample_has(s, SF_MEMORY_DIRTY_RATE))
+        s->v[SF_MEMORY_DIRTY_RATE] *= page;
+    if (!sample_has(s, SF_MEMORY_ITERATION) && m->iteration_event)
+        sample_set(s, SF_MEMORY_ITERATION, m->iteration_event);
+    if (sample_get(s, SF_MEMORY_ITERATION, 0) <= 1)
+        s->present &= ~(1u << SF_MEMORY_DIRTY_RATE);
+    m->last_iter = MAX(m->last_iter, sample_get(s, SF_MEMORY_ITERATION, 0));
+    m->last_processed = sample_get(s, SF_DATA_PROCESSED,
+                                   sample_get(s, SF_MEMORY_PROCESSED, 0));
+    s->stage = STAGE_MEMORY;
+    if (m->p.kind == KIND_BOTH && sample_get(s, SF_DISK_TOTAL, 0) > 0) {
+        uint64_t drem = sample_get(s, SF_DISK_REMAINING, 1);
+
+        s->disk_ready = drem == 0;
+        if (sample_get(s, SF_MEMORY_PROCESSED, 0) == 0 && drem > 0)
+            s->stage = STAGE_DISK;
+        if (!sample_has(s, SF_DISK_ITERATION))
+            sample_set(s, SF_DISK_ITERATION, drem == 0 ? 2 : 1);
+    }
+    if (m->postcopy_started)
+        s->status = HV_POSTCOPY;
+    s->guest_paused = m->paused;
+}
+
+static void *
+sampler(void *arg)
+{
+    struct lv_mig *m = arg;
+
+    for (;;) {
+        struct job_sample s;
+        bool stop;
+
+        memset(&s, 0, sizeof s);
+        sample_live(m, &s);
+        pthread_mutex_lock(&m->lv->lock);
+        m->latest = s;
+        m->have_latest = true;
+        stop = m->s_stop || m->w_done;
+        pthread_mutex_unlock(&m->lv->lock);
+        if (stop)
+            return NULL;
+        for (int i = 0; i < 5; i++) {
+            struct timespec ts = {0, 50 * 1000 * 1000};
+
+            nanosleep(&ts, NULL);
+            pthread_mutex_lock(&m->lv->lock);
+            stop = m->s_stop || m->w_done;
+            pthread_mutex_unlock(&m->lv->lock);
+            if (stop)
+                return NULL;
+        }
+    }
+}
+
+static void
+stop_sampler(struct lv_mig *m)
+{
+    if (!m->sth_started)
+        return;
+    pthread_mutex_lock(&m->lv->lock);
+    m->s_stop = true;
+    pthread_mutex_unlock(&m->lv->lock);
+    pthread_join(m->sth, NULL);
+    m->sth_started = false;
+}
+
+static void
+sample_blockcopy(struct lv_mig *m, struct job_sample *s)
+{
+    uint64_t total = 0, done = 0, t = now_rel(m);
+    bool ready = true;
+
+    for (size_t i = 0; i < m->n_disks; i++) {
+        struct mdisk *k = &m->disks[i];
+        virDomainBlockJobInfo info;
+
+        if (!k->moving)
+            continue;
+        if (virDomainGetBlockJobInfo(m->dom, k->target, &info, 0) == 1) {
+            k->cur = info.cur;
+            k->end = info.end;
+        }
+        total += k->end;
+        done += k->cur;
+        ready = ready && k->ready;
+        if (k->failed) {
+            fail(m, HV_FAILED, "the block copy of %s failed; %s stays on its "
+                 "original disks", k->target, m->vm);
+            delete_new_volumes(m, m->src);
+        }
+    }
+    if (t > m->last_disk_ms && done >= m->last_disk_processed) {
+        double inst = (double)(done - m->last_disk_processed) * 1000.0 /
+                      (double)(t - m->last_disk_ms);
+
+        m->disk_bps = m->disk_bps > 0 ? 0.7 * m->disk_bps + 0.3 * inst : inst;
+    }
+    m->last_disk_processed = done;
+    m->last_disk_ms = t;
+    s->status = HV_ACTIVE;
+    s->stage = STAGE_DISK;
+    s->disk_ready = ready && total > 0;
+    sample_set(s, SF_DISK_TOTAL, total);
+    sample_set(s, SF_DISK_PROCESSED, done);
+    sample_set(s, SF_DISK_REMAINING, total - MIN(done, total));
+    sample_set(s, SF_DISK_ITERATION, s->disk_ready ? 2 : 1);
+    if (m->disk_bps > 0)
+        sample_set(s, SF_DISK_BPS, (uint64_t)m->disk_bps);
+    sample_set(s, SF_DATA_TOTAL, total);
+    sample_set(s, SF_DATA_PROCESSED, done);
+    sample_set(s, SF_DATA_REMAINING, total - MIN(done, total));
+}
+
+void
+lv_mig_sample(void *mig, struct job_sample *s)
+{
+    struct lv_mig *m = mig;
+    bool done;
+    int rc;
+    char msg[256];
+    uint64_t cold_done, done_ms;
+
+    memset(s, 0, sizeof *s);
+    sample_set(s, SF_TIME_ELAPSED, now_rel(m));
+    if (m->finished) {
+        s->status = m->res.status;
+        return;
+    }
+    pthread_mutex_lock(&m->lv->lock);
+    done = m->w_done;
+    rc = m->w_rc;
+    snprintf(msg, sizeof msg, "%s", m->w_err);
+    cold_done = m->cold_done;
+    done_ms = m->w_done_ms;
+    pthread_mutex_unlock(&m->lv->lock);
+    switch (m->mode) {
+    case MODE_LIVE:
+        /* give the completed-job event a moment to arrive */
+        if (done && (rc < 0 || m->have_final ||
+                     loop_now_ms() - done_ms > 1500)) {
+            stop_sampler(m);
+            finish_live(m, rc, msg);
+        } else if (!done) {
+            bool have;
+
+            pthread_mutex_lock(&m->lv->lock);
+            have = m->have_latest;
+            if (have)
+                *s = m->latest;
+            pthread_mutex_unlock(&m->lv->lock);
+            if (!have)
+                s->status = HV_SETUP;
+            if (s->status == HV_ACTIVE) {
+                if (m->limit_pending)
+                    apply_limit(m);
+                sample_set(s, SF_DOWNTIME_LIMIT, m->limit_ms);
+                m->last_live = *s;
+            }
+            sample_set(s, SF_TIME_ELAPSED, now_rel(m));
+        } else {
+            /* switched over; the final figures are on their way */
+            *s = m->last_live;
+            s->status = HV_ACTIVE;
+            sample_set(s, SF_TIME_ELAPSED, now_rel(m));
+        }
+        break;
+    case MODE_COLD:
+        if (done)
+            finish_cold(m, rc, msg);
+        s->status = HV_ACTIVE;
+        s->stage = STAGE_DISK;
+        sample_set(s, SF_DISK_TOTAL, m->cold_total);
+        sample_set(s, SF_DISK_PROCESSED, cold_done);
+        sample_set(s, SF_DISK_REMAINING,
+                   m->cold_total - MIN(cold_done, m->cold_total));
+        sample_set(s, SF_DISK_ITERATION, 1);
+        break;
+    case MODE_BLOCKCOPY:
+        sample_blockcopy(m, s);
+        break;
+    }
+    if (m->finished)
+        s->status = m->res.status;
+}
+
+/* Pivot every disk, verify, clean up. */
+static int
+pivot(struct lv_mig *m, struct ferry_err *err)
+{
+    uint64_t t0 = loop_now_ms();
+
+    for (size_t i = 0; i < m->n_disks; i++) {
+        struct mdisk *k = &m->disks[i];
+
+        if (!k->moving)
+            continue;
+        if (virDomainBlockJobAbort(m->dom, k->target,
+                                   VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT) < 0) {
+            err_set(err, "pivot of %s refused: %s", k->target, lv_errmsg());
+            return -1;
+        }
+    }
+    m->res.downtime_ms = loop_now_ms() - t0;
+    m->res.total_ms = now_rel(m);
+    m->res.bytes_sent = m->last_disk_processed;
+    m->res.rounds = 1;
+    m->res.verified = uses_new_paths(m, m->dom, 0);
+    if (m->res.verified && m->persistent &&
+        !uses_new_paths(m, m->dom, VIR_DOMAIN_XML_INACTIVE)) {
+        /* keep the persistent definition in step with the live one */
+        char *x = virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_INACTIVE |
+                                                  VIR_DOMAIN_XML_SECURE);
+
+        if (x != NULL) {
+            char *nx = xml_with_new_paths(m, x);
+            virDomainPtr nd = virDomainDefineXML(m->src->conn, nx);
+
+            if (nd != NULL)
+                virDomainFree(nd);
+            free(nx);
+        }
+        free(x);
+        m->res.verified = uses_new_paths(m, m->dom, VIR_DOMAIN_XML_INACTIVE);
+    }
+    if (m->res.verified) {
+        delete_old_volumes(m);
+        m->res.status = HV_COMPLETED;
+    } else {
+        snprintf(m->res.reason, sizeof m->res.reason,
+                 "pivoted, but %s's definition does not show the new "
+                 "volumes; the source volumes were kept", m->vm);
+        m->res.status = HV_FAILED;
+    }
+    m->finished = true;
+    lv_mark_dirty(m->src);
+    return 0;
+}
+
+int
+lv_mig_act(void *mig, const struct engine_action *a, struct ferry_err *err)
+{
+    struct lv_mig *m = mig;
+
+    if (m->finished) {
+        err_set(err, "the migration has ended");
+        return -1;
+    }
+    if (m->mode == MODE_COLD) {
+        if (a->kind == ACT_ABORT) {
+            m->aborted = true;
+            pthread_mutex_lock(&m->lv->lock);
+            m->cold_cancel = true;
+            pthread_mutex_unlock(&m->lv->lock);
+        }
+        return 0; /* a shut-off VM has no downtime to steer */
+    }
+    switch (a->kind) {
+    case ACT_NONE:
+        return 0;
+    case ACT_SET_DOWNTIME:
+        if (m->mode != MODE_LIVE)
+            return 0;
+        m->limit_ms = a->value;
+        m->limit_pending = true;
+        apply_limit(m);
+        return 0;
+    case ACT_SWITCHOVER:
+        if (m->mode == MODE_BLOCKCOPY)
+            return pivot(m, err);
+        /* QEMU switches once remaining <= bandwidth x limit: lift it */
+        m->switch_requested = true;
+        m->limit_ms = 60000;
+        m->limit_pending = true;
+        apply_limit(m);
+        if (m->limit_pending) {
+            err_set(err, "cannot raise the downtime limit: %s", lv_errmsg());
+            return -1;
+        }
+        return 0;
+    case ACT_POSTCOPY:
+        if (m->mode != MODE_LIVE || !m->p.postcopy) {
+            err_set(err, "post-copy was not enabled when this migration "
+                         "started (the policy does not allow it)");
+            return -1;
+        }
+        if (virDomainMigrateStartPostCopy(m->dom, 0) < 0) {
+            err_set(err, "post-copy refused: %s", lv_errmsg());
+            return -1;
+        }
+        m->postcopy_started = true;
+        return 0;
+    case ACT_THROTTLE:
+        err_set(err, "libvirt cannot throttle vCPUs during a migration%s",
+                m->p.auto_converge ? "; QEMU's auto-converge is throttling"
+                                   : " (the policy did not enable "
+                                     "auto-converge at the start)");
+        return -1;
+    case ACT_PAUSE:
+        if (m->mode != MODE_LIVE) {
+            err_set(err, "a storage move has nothing to pause for");
+            return -1;
+        }
+        if (virDomainSuspend(m->dom) < 0) {
+            err_set(err, "cannot pause %s: %s", m->vm, lv_errmsg());
+            return -1;
+        }
+        m->paused = true;
+        return 0;
+    case ACT_ABORT:
+        m->aborted = true;
+        if (m->mode == MODE_BLOCKCOPY) {
+            for (size_t i = 0; i < m->n_disks; i++)
+                if (m->disks[i].moving)
+                    virDomainBlockJobAbort(m->dom, m->disks[i].target, 0);
+            delete_new_volumes(m, m->src);
+            m->res.total_ms = now_rel(m);
+            fail(m, HV_CANCELLED, "block copy cancelled; %s stays on its "
+                 "original disks", m->vm);
+            lv_mark_dirty(m->src);
+            return 0;
+        }
+        if (virDomainAbortJob(m->dom) < 0) {
+            err_set(err, "abort refused: %s", lv_errmsg());
+            return -1;
+        }
+        return 0;
+    }
+    return 0;
+}
+
+bool
+lv_mig_finished(void *mig, struct hv_result *r)
+{
+    struct lv_mig *m = mig;
+
+    if (m->finished && r != NULL)
+        *r = m->res;
+    return m->finished;
+}
