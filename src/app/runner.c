@@ -26,6 +26,7 @@ struct runner {
     struct runner_result res;
     uint64_t oracle_ms;
     double oracle_downtime;
+    uint64_t first_round_bytes; /* memory on the wire in round one */
 };
 
 /* Write an event to the log and hand it to the caller. */
@@ -91,6 +92,15 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
     jp->hint_disk_dirty_bps = hp.hint_disk_dirty_bps;
     jp->hint_disk_wss_bytes = hp.hint_disk_wss_bytes;
     jp->max_time_ms = o->max_time_ms;
+    if (vm->state == VM_SHUTOFF) {
+        /* a cold move: only the disks travel, nothing dirties them */
+        jp->memory_bytes = jp->memory_wire_bytes = 0;
+        jp->hint_dirty_bps = jp->hint_wss_bytes = 0;
+        jp->hint_disk_dirty_bps = jp->hint_disk_wss_bytes = 0;
+        jp->bw_bps = jp->final_bps = hp.disk_bw_bps ? hp.disk_bw_bps
+                                                    : hp.link_bps;
+        jp->overhead_ms = 0;
+    }
     if (pred != NULL)
         engine_plan(jp, pred);
     return 0;
@@ -353,6 +363,22 @@ finish(struct runner *r)
                                ? json_object_new_int64((int64_t)llround(
                                      r->res.predicted.total_ms))
                                : NULL);
+    if (r->o.kind != KIND_STORAGE && r->first_round_bytes > 0) {
+        /* what this migration measured: the next plan starts from it */
+        const struct estimate *e = engine_estimate(r->job);
+        json_object *obs = json_object_new_object();
+
+        json_object_object_add(
+            obs, "first_round_bytes",
+            json_object_new_int64((int64_t)r->first_round_bytes));
+        json_object_object_add(obs, "dirty_bps",
+                               json_object_new_int64((int64_t)e->dirty_bps));
+        json_object_object_add(obs, "wss_bytes",
+                               json_object_new_int64((int64_t)e->wss_bytes));
+        json_object_object_add(obs, "bw_bps",
+                               json_object_new_int64((int64_t)e->bw_bps));
+        json_object_object_add(o, "observed", obs);
+    }
     emit(r, o);
 }
 
@@ -373,6 +399,9 @@ runner_step(struct runner *r)
             r->t_ms = t;
     }
     r->hv->ops->mig_sample(r->mig, &r->sample);
+    if (sample_get(&r->sample, SF_MEMORY_ITERATION, 0) == 1)
+        r->first_round_bytes =
+            sample_get(&r->sample, SF_MEMORY_PROCESSED, r->first_round_bytes);
     if (r->o.oracle && r->oracle_ms == 0 && r->sample.status == HV_ACTIVE &&
         sample_get(&r->sample, SF_MEMORY_ITERATION, 0) > 1) {
         double c = sim_mig_switch_cost_ms(r->mig);

@@ -92,6 +92,7 @@ struct console {
     struct dialog dlg;
     bool dirty, quit;
     uint64_t now_ms, last_dash_ms;
+    uint64_t seen_gen, seen_status; /* the backend's model and messages */
 };
 
 /* Key table: help is generated from it. */
@@ -313,7 +314,18 @@ job_step(struct console *c, struct cjob *j)
 void
 console_tick(struct console *c, uint64_t now_ms)
 {
+    const struct hv *hv = c->o.hv;
+
     c->now_ms = now_ms;
+    /* the backend's events changed the inventory, or have news */
+    if (hv->generation != c->seen_gen) {
+        c->seen_gen = hv->generation;
+        c->dirty = true;
+    }
+    if (hv->status_gen != c->seen_status) {
+        c->seen_status = hv->status_gen;
+        console_status(c, hv->status_error, hv->status);
+    }
     for (int i = 0; i < c->n_jobs; i++) {
         struct cjob *j = &c->jobs[i];
         int guard = 0;

@@ -14,6 +14,7 @@
 #   lab.sh uri HOST           the URI ferry and virsh use for a host
 #   lab.sh checkdisk HOST NAME  verify the guest's disk blocks on HOST
 #   lab.sh stop-libvirtd HOST stop a host's libvirtd (a host failure)
+#   lab.sh start-libvirtd HOST  start it again
 #
 # Network traffic stays on the lab's own links: ferry reaches each libvirtd
 # through its UNIX socket (the host's private /run/libvirt is a directory
@@ -358,7 +359,20 @@ ctl) [ $# -ge 3 ] || die "usage: lab.sh ctl HOST NAME CMD"; ctl "$@" ;;
 virsh) h=$1; shift; lvirsh "$h" "$@" ;;
 uri) uri "$1" ;;
 checkdisk) checkdisk "$@" ;;
-stop-libvirtd) killpid "$(hdir "$1")/libvirtd.pid" libvirtd ;;
+stop-libvirtd)
+    # keep the host's namespaces reachable through its sshd
+    d=$(hdir "$1"); cp "$d/libvirtd.pid" "$d/ns.pid" 2>/dev/null || true
+    cat "$d/sshd.pid" >"$d/ns.pid"
+    killpid "$d/libvirtd.pid" libvirtd ;;
+start-libvirtd)
+    d=$(hdir "$1")
+    nsenter -t "$(cat "$d/sshd.pid")" -m -n -u -- \
+        libvirtd --daemon --listen --config "$d/etc/libvirtd.conf" --pid-file "$d/libvirtd.pid"
+    n=0
+    until lvirsh "$1" version >/dev/null 2>&1; do
+        n=$((n + 1)); [ $n -lt 300 ] || die "libvirtd on lab-$1 did not come back"
+        sleep 0.1
+    done ;;
 inhost) inhost "$@" ;;
 *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -272,6 +272,8 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     else if (p->kind == KIND_BOTH)
         out->disk_bw_bps = out->link_bps;
     out->overhead_ms = p->kind == KIND_STORAGE ? 150 : src->cfg.overhead_ms;
+    if (vm->state == VM_SHUTOFF && p->kind != KIND_COMPUTE)
+        out->disk_bw_bps = 200ull << 20; /* volume streams through ferry */
     out->memory_wire_bytes = vm->memory_bytes;
     hints_from_logs(lv, vm->name, out);
     return 0;
