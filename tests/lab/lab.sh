@@ -175,6 +175,20 @@ define_pools() {
     done
 }
 
+# A clean start: no guests defined, no volumes left from an earlier run.
+clean_host() {
+    h=$1
+    for dom in $(lvirsh "$h" list --all --name); do
+        lvirsh "$h" destroy "$dom" >/dev/null 2>&1 || true
+        lvirsh "$h" undefine "$dom" >/dev/null 2>&1 || true
+    done
+    for p in local fast shared; do
+        for v in $(lvirsh "$h" vol-list "$p" | awk '{print $1}'); do
+            lvirsh "$h" vol-delete --pool "$p" "$v" >/dev/null 2>&1 || true
+        done
+    done
+}
+
 up() {
     for t in virsh libvirtd qemu-system-x86_64 sshd ip unshare nsenter cpio busybox; do
         command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] ||
@@ -196,7 +210,7 @@ up() {
         setup_host "$h"
     done
     for h in a b; do start_host "$h"; done
-    for h in a b; do define_pools "$h"; done
+    for h in a b; do define_pools "$h"; clean_host "$h"; done
     cat >"$LAB/ferry.ini" <<EOF
 # The lab's hosts, for ferry -c $LAB/ferry.ini
 [host lab-a]

@@ -1,0 +1,188 @@
+#!/bin/sh
+# The two-host lab, end to end: ferry migrating real TCG guests between two
+# libvirt hosts on this machine (see lab.sh). Usage: test_lab.sh FERRY
+#
+# Everything the lab starts is stopped by PID when this script exits, also
+# after a failure. Guests: busy-waiting dirtiers (see guest/dirtier.c for
+# why they do not sleep); a guest keeps writing its disk only where no
+# memory moves (block copy), because a guest blocked in disk I/O across a
+# live migration dies in the kernel's timer code on this QEMU under TCG.
+set -u
+FERRY=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+LAB=${FERRY_LAB_DIR:-/var/tmp/ferry-lab}
+export FERRY_LAB_DIR="$LAB"
+L="sh $HERE/lab.sh"
+CFG=$LAB/ferry.ini
+OUT=$(mktemp -d /tmp/ferry-lab-test.XXXXXX)
+TMUX_SOCK=$OUT/tmux.sock
+fails=0 checks=0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: the lab needs root (network and mount namespaces)"
+    exit 77
+fi
+
+cleanup() {
+    tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+    $L down >/dev/null 2>&1
+    rm -rf "$OUT"
+}
+trap cleanup EXIT INT TERM
+
+ok() { checks=$((checks + 1)); echo "ok   $*"; }
+no() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
+check() { # description, command...
+    d=$1; shift
+    if "$@" >"$OUT/check.log" 2>&1; then ok "$d"; else
+        no "$d"; sed 's/^/     | /' "$OUT/check.log" | tail -15; fi
+}
+ferry() { "$FERRY" -c "$CFG" "$@"; }
+json_get() { python3 -c "import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d$1)"; }
+
+$L up || { echo "FAIL the lab did not start"; exit 1; }
+mkdir -p "$LAB/logs"
+
+# ---- connecting ---------------------------------------------------------
+ferry list hosts --json >"$OUT/hosts.json"
+check "list hosts --json names both hosts with their URIs" python3 -c "
+import json; h = json.load(open('$OUT/hosts.json'))
+assert [x['name'] for x in h] == ['lab-a', 'lab-b'], h
+assert all(x['uri'].startswith('qemu+unix:///system?socket=') and x['up'] for x in h), h
+assert 'QEMU' in h[0]['versions'], h"
+"$FERRY" --connect "$($L uri b)" list hosts --json >"$OUT/c.json" 2>&1
+check "--connect URI names the host by the hostname libvirt reports" python3 -c "
+import json; h = json.load(open('$OUT/c.json'))
+assert len(h) == 1 and h[0]['name'] == 'lab-b' and h[0]['uri'] == '$($L uri b)', h"
+"$FERRY" --connect "qemu+unix:///system?socket=$LAB/nowhere" list hosts >"$OUT/e" 2>&1
+rc=$?
+check "--connect to a dead URI fails with the URI and libvirt's reason" \
+    sh -c "[ $rc -eq 2 ] && grep -q 'cannot connect to qemu+unix:///system?socket=$LAB/nowhere' $OUT/e"
+printf '[host x]\nuri = qemu:/bad\n' >"$OUT/bad.ini"
+"$FERRY" -c "$OUT/bad.ini" list hosts >"$OUT/e" 2>&1
+check "a bad host entry is refused with file and line" \
+    grep -q "bad.ini:2: \[host x\] uri: 'qemu:/bad' is not a libvirt URI" "$OUT/e"
+
+# ---- compute: converging, there and back ----------------------------------
+$L vm m1 a shared 64 2 0 || exit 1
+ferry list vms --json >"$OUT/vms.json"
+check "the inventory shows the guest, its pool and state" python3 -c "
+import json; v = {x['name']: x for x in json.load(open('$OUT/vms.json'))}
+assert v['m1']['host'] == 'lab-a' and v['m1']['state'] == 'running', v
+assert v['m1']['datastores'] == ['shared'] and v['m1']['memory_bytes'] == 256 << 20, v"
+ferry migrate m1 --to lab-b --json >"$OUT/m1.json" 2>&1
+check "live migration lab-a -> lab-b completes, verified, within the budget" python3 -c "
+import json; r = json.loads(open('$OUT/m1.json').read().strip().splitlines()[-1])
+assert r['outcome'] == 'completed' and r['verified'] and r['downtime_ms'] <= 300, r"
+check "the guest runs on lab-b with every page it wrote" $L ctl b m1 verify
+ferry migrate m1 --to lab-a --json >"$OUT/m1b.json" 2>&1
+check "and back to lab-a" python3 -c "
+import json; r = json.loads(open('$OUT/m1b.json').read().strip().splitlines()[-1])
+assert r['outcome'] == 'completed' and r['verified'], r"
+check "the guest runs on lab-a again, memory intact" $L ctl a m1 verify
+check "the flight log records the libvirt backend and the hosts' URIs" sh -c \
+    "head -n 1 \$(ls -t $LAB/logs/*-m1-*.jsonl | head -n 1) | grep -q '\"backend\":\"libvirt\".*\"uris\"'"
+$L virsh a destroy m1 >/dev/null 2>&1
+
+# ---- a guest dirtying faster than the link --------------------------------
+$L vm hot a shared 64 40 0 || exit 1
+ferry migrate hot --to lab-b --policy qemu-default --max-time 30s --json \
+    >"$OUT/hot-q.json" 2>&1
+check "under qemu-default a 40 MiB/s writer on a ~11 MiB/s link does not converge" python3 -c "
+import json; r = json.loads(open('$OUT/hot-q.json').read().strip().splitlines()[-1])
+assert r['outcome'] != 'completed', r"
+check "... and still runs on lab-a afterwards" $L ctl a hot verify
+ferry migrate hot --to lab-b --policy ferry --json >"$OUT/hot-f.json" 2>&1
+check "the ferry policy completes it within the 300 ms budget" python3 -c "
+import json; r = json.loads(open('$OUT/hot-f.json').read().strip().splitlines()[-1])
+assert r['outcome'] == 'completed' and r['verified'] and r['downtime_ms'] <= 300, r"
+check "the guest runs on lab-b, memory intact" $L ctl b hot verify
+$L virsh b destroy hot >/dev/null 2>&1
+
+# ---- storage: block copy between pools, pivot -------------------------------
+$L vm s1 a local 32 2 256 || exit 1
+ferry migrate s1 --datastore fast@lab-a --json >"$OUT/s1.json" 2>&1
+check "live storage migration local -> fast pivots, verified" python3 -c "
+import json; r = json.loads(open('$OUT/s1.json').read().strip().splitlines()[-1])
+assert r['outcome'] == 'completed' and r['verified'], r"
+check "the domain now uses the volume in the fast pool" sh -c \
+    "$L virsh a domblklist s1 | grep -q '/var/lib/libvirt/fast/s1.img'"
+check "the source volume is gone" sh -c "! $L virsh a vol-list local | grep -q s1.img"
+check "the guest kept writing: it answers" $L ctl a s1 ping
+$L ctl a s1 sync >/dev/null
+check "every disk block the guest wrote is in the new volume" $L checkdisk a s1
+
+# ---- compute and storage together ---------------------------------------------
+ferry migrate s1 --to lab-b --datastore local@lab-b --json >"$OUT/s2.json" 2>&1
+check "compute+storage lab-a/fast -> lab-b/local completes, verified" python3 -c "
+import json; r = json.loads(open('$OUT/s2.json').read().strip().splitlines()[-1])
+assert r['outcome'] == 'completed' and r['verified'], r"
+check "the guest runs on lab-b, memory intact" $L ctl b s1 verify
+check "its disk arrived block for block" $L checkdisk b s1
+check "the volume on lab-a is gone" sh -c "! $L virsh a vol-list fast | grep -q s1.img"
+$L virsh b destroy s1 >/dev/null 2>&1
+
+# ---- cold move ---------------------------------------------------------------
+$L vm c1 a local 16 0 0 || exit 1
+$L virsh a destroy c1 >/dev/null
+ferry migrate c1 --to lab-b --datastore local@lab-b --json >"$OUT/c1.json" 2>&1
+check "a shut-off VM moves cold: volume streamed, domain defined on lab-b" python3 -c "
+import json; r = json.loads(open('$OUT/c1.json').read().strip().splitlines()[-1])
+assert r['outcome'] == 'completed' and r['verified'] and r['downtime_ms'] == 0, r"
+check "lab-b has it, shut off; lab-a does not" sh -c \
+    "$L virsh b list --all | grep -q 'c1.*shut off' && ! $L virsh a list --all | grep -q c1"
+check "its disk is block for block what it was" $L checkdisk b c1
+
+# ---- abort mid-migration -------------------------------------------------------
+$L vm ab a shared 64 40 0 || exit 1
+# the binary itself in the background: a shell function would get the
+# signal in a subshell that ignores it
+"$FERRY" -c "$CFG" migrate ab --to lab-b --policy qemu-default --json \
+    >"$OUT/ab.json" 2>&1 &
+pid=$!
+sleep 6
+kill -INT $pid
+wait $pid
+rc=$?
+check "Ctrl-C aborts: exit 1, outcome cancelled" python3 -c "
+import json; r = json.loads(open('$OUT/ab.json').read().strip().splitlines()[-1])
+assert $rc == 1 and r['outcome'] == 'cancelled' and 'still running on lab-a' in r['reason'], r"
+check "the guest still runs on lab-a, memory intact" $L ctl a ab verify
+check "nothing of it is left on lab-b" sh -c "! $L virsh b list --all | grep -q ' ab '"
+
+# ---- the destination's libvirtd dies mid-migration ----------------------------
+tmux -S "$TMUX_SOCK" new-session -d -x 100 -y 30 \
+    "TERM=xterm-256color $FERRY -c $CFG; sleep 30"
+sleep 2
+tmux -S "$TMUX_SOCK" send-keys 1
+"$FERRY" -c "$CFG" migrate ab --to lab-b --policy qemu-default --json \
+    >"$OUT/lost.json" 2>&1 &
+pid=$!
+sleep 6
+$L stop-libvirtd b
+wait $pid
+rc=$?
+check "the migration fails cleanly when lab-b's libvirtd stops" python3 -c "
+import json; r = json.loads(open('$OUT/lost.json').read().strip().splitlines()[-1])
+assert $rc == 1 and r['outcome'] in ('failed', 'cancelled'), r
+assert 'still running on lab-a' in r['reason'], r"
+check "the guest still runs on lab-a, memory intact" $L ctl a ab verify
+n=0
+while [ $n -lt 20 ] && ! tmux -S "$TMUX_SOCK" capture-pane -p | grep -q 'lab-b.*LOST'; do
+    sleep 0.5; n=$((n + 1))
+done
+tmux -S "$TMUX_SOCK" capture-pane -p >"$OUT/screen.txt"
+check "the console shows lab-b lost within seconds" sh -c \
+    "grep -q 'lab-b.*LOST' $OUT/screen.txt && grep -q 'host lab-b lost' $OUT/screen.txt"
+$L start-libvirtd b
+n=0
+while [ $n -lt 40 ] && ! tmux -S "$TMUX_SOCK" capture-pane -p | grep -q 'lab-b  *up'; do
+    sleep 0.5; n=$((n + 1))
+done
+tmux -S "$TMUX_SOCK" capture-pane -p >"$OUT/screen2.txt"
+check "and reconnects when it is back" sh -c \
+    "grep -q 'lab-b  *up' $OUT/screen2.txt && grep -q 'host lab-b is back' $OUT/screen2.txt"
+tmux -S "$TMUX_SOCK" send-keys q
+
+echo "$checks checks, $fails failed"
+[ $fails -eq 0 ]
