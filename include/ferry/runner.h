@@ -49,6 +49,12 @@ int runner_plan(struct hv *hv, const struct runner_opts *o,
                 struct job_params *jp, struct prediction *pred,
                 struct ferry_err *err);
 
+/* The total time a plan expects: the converging copy's, or post-copy's
+ * when the copy does not converge and the policy may use it; INFINITY
+ * otherwise. */
+double runner_expected_total_ms(const struct prediction *p,
+                                const struct policy *pol);
+
 /* The backend's parameters for a request. */
 void runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp);
 

@@ -892,8 +892,11 @@ cmd_migrate(struct cli *c, struct hv *hv)
                    units_fmt_ms(a, sizeof a, (double)res->total_ms),
                    units_fmt_ms(b, sizeof b, (double)res->downtime_ms),
                    (unsigned long long)engine_budget_ms(runner_job(run)),
-                   isfinite(res->predicted.total_ms)
-                       ? units_fmt_ms(d, sizeof d, res->predicted.total_ms)
+                   isfinite(runner_expected_total_ms(&res->predicted,
+                                                     o.policy))
+                       ? units_fmt_ms(d, sizeof d,
+                                      runner_expected_total_ms(
+                                          &res->predicted, o.policy))
                        : "never",
                    (unsigned long long)res->rounds,
                    units_fmt_bytes(e, sizeof e, res->bytes_sent),

@@ -106,6 +106,17 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
     return 0;
 }
 
+double
+runner_expected_total_ms(const struct prediction *p, const struct policy *pol)
+{
+    if (p->converges)
+        return p->total_ms;
+    /* a copy that does not converge ends in post-copy where allowed */
+    if (pol != NULL && pol->postcopy && p->postcopy_ms > 0)
+        return p->postcopy_ms;
+    return INFINITY;
+}
+
 void
 runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp)
 {
@@ -246,7 +257,7 @@ runner_new(struct hv *hv, const struct runner_opts *o,
     r = xcalloc(1, sizeof *r);
     r->o = *o;
     r->hv = hv;
-    r->sample_ms = o->sample_ms ? o->sample_ms : (hv->ops->realtime ? 500 : 50);
+    r->sample_ms = o->sample_ms ? o->sample_ms : (hv->ops->realtime ? 200 : 50);
     if (o->oracle && hv_sim_dc(hv) == NULL) {
         err_set(err, "oracle runs need the simulator");
         free(r);
@@ -358,11 +369,14 @@ finish(struct runner *r)
                            json_object_new_int64(
                                (int64_t)sr.postcopy_requests));
     json_object_object_add(o, "verified", json_object_new_boolean(sr.verified));
-    json_object_object_add(o, "predicted_total_ms",
-                           isfinite(r->res.predicted.total_ms)
-                               ? json_object_new_int64((int64_t)llround(
-                                     r->res.predicted.total_ms))
-                               : NULL);
+    {
+        double pt = runner_expected_total_ms(&r->res.predicted, r->o.policy);
+
+        json_object_object_add(o, "predicted_total_ms",
+                               isfinite(pt) ? json_object_new_int64(
+                                                  (int64_t)llround(pt))
+                                            : NULL);
+    }
     if (r->o.kind != KIND_STORAGE && r->first_round_bytes > 0) {
         /* what this migration measured: the next plan starts from it */
         const struct estimate *e = engine_estimate(r->job);

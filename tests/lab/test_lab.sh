@@ -38,6 +38,15 @@ check() { # description, command...
         no "$d"; sed 's/^/     | /' "$OUT/check.log" | tail -15; fi
 }
 ferry() { "$FERRY" -c "$CFG" "$@"; }
+screen_has() { # tmux session, regex, seconds: wait for it on the screen
+    n=0
+    while [ $n -lt $(($3 * 2)) ]; do
+        tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p | grep -q -- "$2" && return 0
+        sleep 0.5; n=$((n + 1))
+    done
+    tmux -S "$TMUX_SOCK" capture-pane -t "$1" -p
+    return 1
+}
 json_get() { python3 -c "import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d$1)"; }
 
 $L up || { echo "FAIL the lab did not start"; exit 1; }
@@ -133,6 +142,22 @@ check "lab-b has it, shut off; lab-a does not" sh -c \
     "$L virsh b list --all | grep -q 'c1.*shut off' && ! $L virsh a list --all | grep -q c1"
 check "its disk is block for block what it was" $L checkdisk b c1
 
+# ---- the console, on libvirt hosts ------------------------------------------
+$L vm con a shared 32 2 0 || exit 1
+tmux -S "$TMUX_SOCK" new-session -d -s con -x 100 -y 30 \
+    "TERM=xterm-256color $FERRY -c $CFG; sleep 30"
+check "the console lists the lab's VMs" screen_has con "con " 10
+tmux -S "$TMUX_SOCK" send-keys -t con : m i g r a t e Space c o n Enter
+check "the migration dialog shows the checks and lab-b" screen_has con "lab-b" 10
+tmux -S "$TMUX_SOCK" send-keys -t con Enter
+check "starting asks first" screen_has con "start migrating con?" 10
+tmux -S "$TMUX_SOCK" send-keys -t con y
+check "the dashboard follows the real migration to DONE" screen_has con "done " 90
+check "the guest runs on lab-b, memory intact" $L ctl b con verify
+tmux -S "$TMUX_SOCK" send-keys -t con q
+sleep 1
+$L virsh b destroy con >/dev/null 2>&1
+
 # ---- abort mid-migration -------------------------------------------------------
 $L vm ab a shared 64 40 0 || exit 1
 # the binary itself in the background: a shell function would get the
@@ -151,10 +176,10 @@ check "the guest still runs on lab-a, memory intact" $L ctl a ab verify
 check "nothing of it is left on lab-b" sh -c "! $L virsh b list --all | grep -q ' ab '"
 
 # ---- the destination's libvirtd dies mid-migration ----------------------------
-tmux -S "$TMUX_SOCK" new-session -d -x 100 -y 30 \
+tmux -S "$TMUX_SOCK" new-session -d -s lost -x 100 -y 30 \
     "TERM=xterm-256color $FERRY -c $CFG; sleep 30"
 sleep 2
-tmux -S "$TMUX_SOCK" send-keys 1
+tmux -S "$TMUX_SOCK" send-keys -t lost 1
 "$FERRY" -c "$CFG" migrate ab --to lab-b --policy qemu-default --json \
     >"$OUT/lost.json" 2>&1 &
 pid=$!
@@ -167,22 +192,13 @@ import json; r = json.loads(open('$OUT/lost.json').read().strip().splitlines()[-
 assert $rc == 1 and r['outcome'] in ('failed', 'cancelled'), r
 assert 'still running on lab-a' in r['reason'], r"
 check "the guest still runs on lab-a, memory intact" $L ctl a ab verify
-n=0
-while [ $n -lt 20 ] && ! tmux -S "$TMUX_SOCK" capture-pane -p | grep -q 'lab-b.*LOST'; do
-    sleep 0.5; n=$((n + 1))
-done
-tmux -S "$TMUX_SOCK" capture-pane -p >"$OUT/screen.txt"
-check "the console shows lab-b lost within seconds" sh -c \
-    "grep -q 'lab-b.*LOST' $OUT/screen.txt && grep -q 'host lab-b lost' $OUT/screen.txt"
+check "the console shows lab-b lost within seconds" \
+    screen_has lost 'lab-b.*LOST' 10
+check "... and says so on the status line" screen_has lost 'host lab-b lost' 1
 $L start-libvirtd b
-n=0
-while [ $n -lt 40 ] && ! tmux -S "$TMUX_SOCK" capture-pane -p | grep -q 'lab-b  *up'; do
-    sleep 0.5; n=$((n + 1))
-done
-tmux -S "$TMUX_SOCK" capture-pane -p >"$OUT/screen2.txt"
-check "and reconnects when it is back" sh -c \
-    "grep -q 'lab-b  *up' $OUT/screen2.txt && grep -q 'host lab-b is back' $OUT/screen2.txt"
-tmux -S "$TMUX_SOCK" send-keys q
+check "and reconnects when it is back" screen_has lost 'lab-b  *up' 20
+check "... and says so" screen_has lost 'host lab-b is back' 1
+tmux -S "$TMUX_SOCK" send-keys -t lost q
 
 echo "$checks checks, $fails failed"
 [ $fails -eq 0 ]

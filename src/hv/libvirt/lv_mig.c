@@ -1165,7 +1165,7 @@ sampler(void *arg)
         pthread_mutex_unlock(&m->lv->lock);
         if (stop)
             return NULL;
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 2; i++) {
             struct timespec ts = {0, 50 * 1000 * 1000};
 
             nanosleep(&ts, NULL);
