@@ -43,6 +43,7 @@ struct hv_plan {
     uint64_t final_bps;         /* stop-and-copy rate */
     uint64_t disk_bw_bps;       /* block copy rate (0: none) */
     uint64_t overhead_ms;       /* fixed switchover cost */
+    uint64_t setup_ms;          /* before the first byte moves (not downtime) */
     uint64_t memory_wire_bytes; /* first round on the wire */
     uint64_t hint_dirty_bps, hint_wss_bytes;
     double hint_hot_fraction, hint_hot_share;

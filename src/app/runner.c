@@ -27,6 +27,7 @@ struct runner {
     uint64_t oracle_ms;
     double oracle_downtime;
     uint64_t first_round_bytes; /* memory on the wire in round one */
+    uint64_t setup_ms;          /* job time when the first bytes moved */
 };
 
 /* Write an event to the log and hand it to the caller. */
@@ -101,8 +102,14 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
                                                     : hp.link_bps;
         jp->overhead_ms = 0;
     }
-    if (pred != NULL)
+    if (pred != NULL) {
         engine_plan(jp, pred);
+        /* the backend's start-up (a destination QEMU to launch) comes
+         * before the engine's clock has anything to predict */
+        pred->total_ms += (double)hp.setup_ms;
+        if (pred->postcopy_ms > 0)
+            pred->postcopy_ms += (double)hp.setup_ms;
+    }
     return 0;
 }
 
@@ -391,6 +398,8 @@ finish(struct runner *r)
                                json_object_new_int64((int64_t)e->wss_bytes));
         json_object_object_add(obs, "bw_bps",
                                json_object_new_int64((int64_t)e->bw_bps));
+        json_object_object_add(obs, "setup_ms",
+                               json_object_new_int64((int64_t)r->setup_ms));
         json_object_object_add(o, "observed", obs);
     }
     emit(r, o);
@@ -413,6 +422,11 @@ runner_step(struct runner *r)
             r->t_ms = t;
     }
     r->hv->ops->mig_sample(r->mig, &r->sample);
+    if (r->setup_ms == 0 && r->sample.status == HV_ACTIVE &&
+        sample_get(&r->sample, SF_MEMORY_PROCESSED, 0) +
+                sample_get(&r->sample, SF_DISK_PROCESSED, 0) >
+            0)
+        r->setup_ms = r->t_ms;
     if (sample_get(&r->sample, SF_MEMORY_ITERATION, 0) == 1)
         r->first_round_bytes =
             sample_get(&r->sample, SF_MEMORY_PROCESSED, r->first_round_bytes);

@@ -27,6 +27,7 @@ for w in "16 2" "64 8" "64 40"; do
     set -- $w
     n=$((n + 1))
     vm=b$n
+    rm -f "$LAB"/logs/*-"$vm"-*.jsonl # "first" must really be the first
     $L vm "$vm" a shared "$1" "$2" 0 >/dev/null || exit 1
     host=a
     for pol in first $POLICIES; do

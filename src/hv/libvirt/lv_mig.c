@@ -236,6 +236,9 @@ hints_from_logs(const struct lv *lv, const char *vm, struct hv_plan *out)
             out->hint_dirty_bps = (uint64_t)json_object_get_int64(v);
         if (json_object_object_get_ex(obs, "wss_bytes", &v))
             out->hint_wss_bytes = (uint64_t)json_object_get_int64(v);
+        if (json_object_object_get_ex(obs, "setup_ms", &v) &&
+            json_object_get_int64(v) > 0)
+            out->setup_ms = (uint64_t)json_object_get_int64(v);
         if (json_object_object_get_ex(obs, "bw_bps", &v) &&
             json_object_get_int64(v) > 0 && out->link_bps > 0)
             out->link_bps = MIN(out->link_bps,
@@ -275,6 +278,8 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     if (vm->state == VM_SHUTOFF && p->kind != KIND_COMPUTE)
         out->disk_bw_bps = 200ull << 20; /* volume streams through ferry */
     out->memory_wire_bytes = vm->memory_bytes;
+    /* libvirt connects to the destination and starts QEMU there first */
+    out->setup_ms = src == dst || vm->state == VM_SHUTOFF ? 0 : 1000;
     hints_from_logs(lv, vm->name, out);
     return 0;
 }
