@@ -37,6 +37,9 @@ struct lv_host_cfg *lv_cfg_add_host(struct lv_cfg *c, const char *name);
 /* Read every [host NAME] and [datastore NAME] section of doc. */
 int lv_cfg_load(struct lv_cfg *c, const struct ini_doc *doc,
                 struct ferry_err *err);
+/* Forget the host entries (--connect names the only hosts), keep the
+ * datastores. */
+void lv_cfg_clear_hosts(struct lv_cfg *c);
 /* Add a --connect URI (checked like a uri = value). */
 int lv_cfg_add_uri(struct lv_cfg *c, const char *uri, struct ferry_err *err);
 

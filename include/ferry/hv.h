@@ -44,6 +44,7 @@ struct hv_plan {
     uint64_t disk_bw_bps;       /* block copy rate (0: none) */
     uint64_t overhead_ms;       /* fixed switchover cost */
     uint64_t setup_ms;          /* before the first byte moves (not downtime) */
+    bool cold;                  /* the VM is off: only its disks travel */
     uint64_t memory_wire_bytes; /* first round on the wire */
     uint64_t hint_dirty_bps, hint_wss_bytes;
     double hint_hot_fraction, hint_hot_share;
@@ -71,7 +72,7 @@ struct hv_ops {
     bool (*mig_finished)(void *mig, struct hv_result *r);
     /* Backend details for a flight log's header (optional). */
     void (*header)(struct hv *hv, const char *vm, json_object *h);
-    /* A short word for a VM's workload in lists, or NULL. */
+    /* A short word for a VM's workload in lists (optional). */
     const char *(*workload)(struct hv *hv, const char *vm,
                             uint64_t *dirty_bps);
     void (*free)(struct hv *hv);

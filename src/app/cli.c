@@ -295,34 +295,22 @@ use_libvirt(const struct cli *c)
 static struct hv *
 load_hv(struct cli *c, bool console, struct ferry_err *err)
 {
-    struct lv_cfg only = {0}, *cfg = &c->hosts;
     struct hv *hv;
     char *dir;
 
     if (!use_libvirt(c))
         return load_sim(c, err);
     if (c->n_connect > 0) {
-        cfg = &only;
-        only.shared = c->hosts.shared;
-        only.n_shared = c->hosts.n_shared;
+        lv_cfg_clear_hosts(&c->hosts);
         for (size_t i = 0; i < c->n_connect; i++)
-            if (lv_cfg_add_uri(&only, c->connect[i], err) < 0) {
-                only.shared = NULL;
-                only.n_shared = 0;
-                lv_cfg_fini(&only);
+            if (lv_cfg_add_uri(&c->hosts, c->connect[i], err) < 0)
                 return NULL;
-            }
     }
     dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
-    cfg->log_dir = dir;
-    hv = hv_libvirt_new(cfg, c->loop, !console, err);
-    cfg->log_dir = NULL;
+    c->hosts.log_dir = dir;
+    hv = hv_libvirt_new(&c->hosts, c->loop, !console, err);
+    c->hosts.log_dir = NULL;
     free(dir);
-    if (cfg == &only) {
-        only.shared = NULL;
-        only.n_shared = 0;
-        lv_cfg_fini(&only);
-    }
     return hv;
 }
 

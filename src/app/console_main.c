@@ -35,8 +35,6 @@ on_signal(int sig)
     errno = saved;
 }
 
-#define now_ms loop_now_ms
-
 struct io {
     bool input, hangup;
 };
@@ -125,12 +123,12 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
     c = console_new(&t, o);
     if (warn != NULL && warn[0] != '\0')
         console_status(c, true, warn); /* a bad theme value, and where */
-    console_tick(c, now_ms());
+    console_tick(c, loop_now_ms());
     console_draw(c, true);
     w_in = loop_add_fd(loop, STDIN_FILENO, LOOP_READ, on_stdin, &io, NULL);
     w_sig = loop_add_fd(loop, sig_pipe[0], LOOP_READ, on_sig_pipe, NULL, NULL);
     while (!console_quit(c) && !got_term && !io.hangup) {
-        int timeout = console_timeout_ms(c, now_ms());
+        int timeout = console_timeout_ms(c, loop_now_ms());
 
         if (loop_run_once(loop, timeout) < 0)
             break;
@@ -152,7 +150,7 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
                     console_key(c, (int)ch);
             }
         }
-        console_tick(c, now_ms());
+        console_tick(c, loop_now_ms());
         console_draw(c, false);
     }
     loop_remove_fd(loop, w_in);

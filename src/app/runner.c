@@ -93,7 +93,7 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
     jp->hint_disk_dirty_bps = hp.hint_disk_dirty_bps;
     jp->hint_disk_wss_bytes = hp.hint_disk_wss_bytes;
     jp->max_time_ms = o->max_time_ms;
-    if (vm->state == VM_SHUTOFF) {
+    if (hp.cold) {
         /* a cold move: only the disks travel, nothing dirties them */
         jp->memory_bytes = jp->memory_wire_bytes = 0;
         jp->hint_dirty_bps = jp->hint_wss_bytes = 0;

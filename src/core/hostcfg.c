@@ -5,7 +5,7 @@
 #include <string.h>
 
 void
-lv_cfg_fini(struct lv_cfg *c)
+lv_cfg_clear_hosts(struct lv_cfg *c)
 {
     for (size_t i = 0; i < c->n_hosts; i++) {
         free(c->hosts[i].name);
@@ -15,6 +15,14 @@ lv_cfg_fini(struct lv_cfg *c)
         free(c->hosts[i].where);
     }
     free(c->hosts);
+    c->hosts = NULL;
+    c->n_hosts = 0;
+}
+
+void
+lv_cfg_fini(struct lv_cfg *c)
+{
+    lv_cfg_clear_hosts(c);
     strv_free(c->shared, c->n_shared);
     memset(c, 0, sizeof *c);
 }

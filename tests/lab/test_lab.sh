@@ -82,6 +82,10 @@ assert 'QEMU' in h[0]['versions'], h"
 check "--connect URI names the host by the hostname libvirt reports" python3 -c "
 import json; h = json.load(open('$OUT/c.json'))
 assert len(h) == 1 and h[0]['name'] == 'lab-b' and h[0]['uri'] == '$($L uri b)', h"
+ferry --connect "$($L uri b)" list hosts --json >"$OUT/c2.json" 2>&1
+check "--connect replaces the hosts of ferry.ini" python3 -c "
+import json; h = json.load(open('$OUT/c2.json'))
+assert [x['name'] for x in h] == ['lab-b'], h"
 "$FERRY" --connect "qemu+unix:///system?socket=$LAB/nowhere" list hosts >"$OUT/e" 2>&1
 rc=$?
 check "--connect to a dead URI fails with the URI and libvirt's reason" \
@@ -110,6 +114,14 @@ assert r['outcome'] == 'completed' and r['verified'], r"
 guest_ok "the guest runs on lab-a again, memory intact" a m1 verify
 check "the flight log records the libvirt backend and the hosts' URIs" sh -c \
     "head -n 1 \$(ls -t $LAB/logs/*-m1-*.jsonl | head -n 1) | grep -q '\"backend\":\"libvirt\".*\"uris\"'"
+ferry plan m1 --to lab-b --json >"$OUT/m1p.json" 2>&1
+check "the next plan of m1 starts from what its last move measured" python3 -c "
+import json
+p = json.loads(open('$OUT/m1p.json').read())['prediction']
+r = json.loads(open('$OUT/m1b.json').read().strip().splitlines()[-1])
+first = r['observed']['first_round_bytes']
+assert first < 256 << 20 and p['bytes'] >= first, (p, r['observed'])
+assert p['bytes'] < 256 << 20, p"
 $L virsh a destroy m1 >/dev/null 2>&1
 
 # ---- a guest dirtying faster than the link --------------------------------
@@ -153,6 +165,10 @@ $L virsh b destroy s1 >/dev/null 2>&1
 # ---- cold move ---------------------------------------------------------------
 $L vm c1 a local 16 0 0 || exit 1
 $L virsh a destroy c1 >/dev/null
+ferry plan c1 --to lab-b --datastore local@lab-b --json >"$OUT/c1p.json" 2>&1
+check "a cold move is planned as its disk alone (64 MiB, no memory)" python3 -c "
+import json; p = json.loads(open('$OUT/c1p.json').read())['prediction']
+assert p['converges'] and 60 << 20 <= p['bytes'] <= 70 << 20, p"
 ferry migrate c1 --to lab-b --datastore local@lab-b --json >"$OUT/c1.json" 2>&1
 check "a shut-off VM moves cold: volume streamed, domain defined on lab-b" python3 -c "
 import json; r = json.loads(open('$OUT/c1.json').read().strip().splitlines()[-1])

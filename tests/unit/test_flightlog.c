@@ -79,6 +79,17 @@ log_of_a_simulated_migration_is_complete(void **state)
                         "completed");
     assert_true(json_object_get_boolean(json_object_object_get(last,
                                                                "verified")));
+    {
+        /* what the move measured, for the next plan of the same VM */
+        json_object *obs = json_object_object_get(last, "observed");
+
+        assert_non_null(obs);
+        assert_true(json_object_get_int64(json_object_object_get(
+                        obs, "first_round_bytes")) > 0);
+        assert_true(json_object_get_int64(
+                        json_object_object_get(obs, "bw_bps")) > 0);
+        assert_non_null(json_object_object_get(obs, "dirty_bps"));
+    }
     json_object_put(last);
     unlink(path);
     policy_set_fini(&set);

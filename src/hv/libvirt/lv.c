@@ -59,6 +59,8 @@ quiet_errors(void *opaque, virErrorPtr e)
     (void)e;
 }
 
+static void lv_once(void);
+
 static void
 lv_global_init(struct loop *loop)
 {
@@ -68,7 +70,7 @@ lv_global_init(struct loop *loop)
     pthread_once(&once, lv_once);
 }
 
-void
+static void
 lv_once(void)
 {
     virInitialize();
@@ -519,11 +521,14 @@ lv_rebuild_model(struct lv *lv)
             free(name);
         }
     }
+    /* a link where both ends say how fast; the default otherwise */
     for (size_t i = 0; i < lv->n_hosts; i++)
         for (size_t j = i + 1; j < lv->n_hosts; j++) {
-            struct model_link *l =
-                model_link_add(m, lv->hosts[i].name, lv->hosts[j].name);
+            struct model_link *l;
 
+            if (!lv->hosts[i].cfg.link_bps || !lv->hosts[j].cfg.link_bps)
+                continue;
+            l = model_link_add(m, lv->hosts[i].name, lv->hosts[j].name);
             l->bandwidth_bps = MIN(lv->hosts[i].cfg.link_bps,
                                    lv->hosts[j].cfg.link_bps);
             l->latency_us = 200;
@@ -781,15 +786,6 @@ on_tick(int timer, void *opaque)
 
 /* ---- the backend -------------------------------------------------------- */
 
-static const char *
-lv_workload(struct hv *hv, const char *vm, uint64_t *dirty_bps)
-{
-    (void)hv;
-    (void)vm;
-    (void)dirty_bps;
-    return NULL;
-}
-
 static void
 lv_free(struct hv *hv)
 {
@@ -830,7 +826,6 @@ const struct hv_ops lv_ops = {
     .mig_act = lv_mig_act,
     .mig_finished = lv_mig_finished,
     .header = lv_header,
-    .workload = lv_workload,
     .free = lv_free,
 };
 
@@ -864,9 +859,6 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop, bool fail_if_none,
             hc->migration_address ? xstrdup(hc->migration_address) : NULL;
         h->cfg.migration_uri =
             hc->migration_uri ? xstrdup(hc->migration_uri) : NULL;
-        h->link_given = h->cfg.link_bps > 0;
-        if (h->cfg.link_bps == 0)
-            h->cfg.link_bps = 125000000;
         if (h->cfg.overhead_ms == 0)
             h->cfg.overhead_ms = 100;
         h->uri = xstrdup(hc->uri);

@@ -42,7 +42,6 @@ struct lv_host {
     struct lv *lv;
     char *name, *uri;
     struct lv_host_cfg cfg; /* copies of the limits and addresses */
-    bool link_given;        /* link_speed was configured */
     virConnectPtr conn;
     char err[256];
     int dom_cb[8], n_dom_cb;
@@ -85,7 +84,6 @@ struct lv_xml_h {
     void *p;
 };
 
-void lv_once(void);
 const char *lv_errmsg(void);
 void lv_strv_push(char ***v, size_t *n, const char *s);
 int lv_xml_open(struct lv_xml_h *x, const char *text);

@@ -63,7 +63,6 @@ struct lv_mig {
     uint64_t last_iter, last_processed;
     uint64_t last_disk_processed, last_disk_ms;
     struct job_sample last_live;
-    uint64_t link_cfg_bps; /* the configured link speed (0: not given) */
     /* the sampler thread: job stats block while QEMU switches over, and
      * the loop must keep answering every host's keepalive meanwhile */
     pthread_t sth;
@@ -189,8 +188,9 @@ hints_from_logs(const struct lv *lv, const char *vm, struct hv_plan *out)
     char best[512] = "", needle[300];
     time_t best_t = 0;
     FILE *f;
-    char *line = NULL, *last = NULL;
-    size_t cap = 0;
+    char tail[16384], *last;
+    size_t n;
+    long size;
     json_object *o, *obs;
 
     if (lv->log_dir == NULL || (d = opendir(lv->log_dir)) == NULL)
@@ -212,18 +212,21 @@ hints_from_logs(const struct lv *lv, const char *vm, struct hv_plan *out)
     closedir(d);
     if (best[0] == '\0' || (f = fopen(best, "r")) == NULL)
         return;
-    while (getline(&line, &cap, f) > 0) {
-        if (strstr(line, "\"observed\"") != NULL) {
-            free(last);
-            last = xstrdup(line);
-        }
-    }
-    free(line);
+    /* the result line is the last one: read the tail, not an hour of
+     * samples (plans are made as the operator types in the dialog) */
+    size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    fseek(f, size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0,
+          SEEK_SET);
+    n = fread(tail, 1, sizeof tail - 1, f);
     fclose(f);
-    if (last == NULL)
+    tail[n] = '\0';
+    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+        tail[--n] = '\0';
+    last = strrchr(tail, '\n');
+    last = last ? last + 1 : tail;
+    if (strstr(last, "\"observed\"") == NULL)
         return;
     o = json_tokener_parse(last);
-    free(last);
     if (o == NULL)
         return;
     if (json_object_object_get_ex(o, "observed", &obs)) {
@@ -275,7 +278,8 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     else if (p->kind == KIND_BOTH)
         out->disk_bw_bps = out->link_bps;
     out->overhead_ms = p->kind == KIND_STORAGE ? 150 : src->cfg.overhead_ms;
-    if (vm->state == VM_SHUTOFF && p->kind != KIND_COMPUTE)
+    out->cold = vm->state == VM_SHUTOFF;
+    if (out->cold && p->kind != KIND_COMPUTE)
         out->disk_bw_bps = 200ull << 20; /* volume streams through ferry */
     out->memory_wire_bytes = vm->memory_bytes;
     /* libvirt connects to the destination and starts QEMU there first */
@@ -536,9 +540,13 @@ live_worker(void *arg)
 
     if (m->src->cfg.max_bw_bps && (cap == 0 || m->src->cfg.max_bw_bps < cap))
         cap = m->src->cfg.max_bw_bps;
-    if (m->p.downtime_limit_ms <= 1 && m->link_cfg_bps &&
-        (cap == 0 || m->link_cfg_bps < cap))
-        cap = m->link_cfg_bps;
+    if (m->p.downtime_limit_ms <= 1 && m->src->cfg.link_bps &&
+        dst->cfg.link_bps) {
+        uint64_t link = MIN(m->src->cfg.link_bps, dst->cfg.link_bps);
+
+        if (cap == 0 || link < cap)
+            cap = link;
+    }
     dconn = dst->cfg.migration_uri ? xstrdup(dst->cfg.migration_uri)
             : dst->cfg.migration_address
                 ? xasprintf("qemu+tcp://%s/system", dst->cfg.migration_address)
@@ -813,9 +821,6 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
     m->dst = lv_host_by_name(lv, p->dst_host ? p->dst_host : v->host);
     m->t0_ms = loop_now_ms();
     m->limit_ms = p->downtime_limit_ms;
-    if (m->src != NULL && m->dst != NULL && m->src != m->dst &&
-        m->src->link_given && m->dst->link_given)
-        m->link_cfg_bps = MIN(m->src->cfg.link_bps, m->dst->cfg.link_bps);
     if (m->src == NULL || m->src->conn == NULL || m->dst == NULL ||
         m->dst->conn == NULL) {
         err_set(err, "host %s is not connected",
