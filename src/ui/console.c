@@ -289,6 +289,11 @@ job_step(struct console *c, struct cjob *j)
     enum job_phase ph = engine_phase(runner_job(j->r));
 
     j->job_ms = runner_time_ms(j->r);
+    /* Real hosts keep their own clock, which starts when the migration
+     * does: follow it, or the catch-up loop in console_tick never ends
+     * (it spun, and the graphs' axes counted hours). */
+    if (c->o.hv->ops->realtime)
+        j->start_ms = c->now_ms - MIN(j->job_ms, c->now_ms);
     record(j);
     engine_decisions(runner_job(j->r), &nd);
     if (ph != j->phase || nd != j->n_dec) {

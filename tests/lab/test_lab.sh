@@ -188,6 +188,9 @@ tmux -S "$TMUX_SOCK" send-keys -t con Enter
 check "starting asks first" screen_has con "start migrating con?" 10
 tmux -S "$TMUX_SOCK" send-keys -t con y
 check "the dashboard follows the real migration to DONE" screen_has con "done " 90
+tmux -S "$TMUX_SOCK" capture-pane -t con -p >"$OUT/dash.txt"
+check "the dashboard's time axis follows the host's clock (seconds, not hours)" \
+    sh -c "grep -qE -- '-[0-9.]+ s ' $OUT/dash.txt && ! grep -qE -- '-[0-9]+h[0-9]+m' $OUT/dash.txt"
 guest_ok "the guest runs on lab-b, memory intact" b con verify
 tmux -S "$TMUX_SOCK" send-keys -t con q
 sleep 1
