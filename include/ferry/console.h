@@ -8,6 +8,7 @@
 
 #include "ferry/policy.h"
 #include "ferry/hv.h"
+#include "ferry/queue.h"
 #include "ferry/ui.h"
 
 struct console;
@@ -21,6 +22,8 @@ struct console_opts {
     uint64_t default_budget_ms;
     const char *default_policy;
     bool no_log;
+    /* limits of the concurrency queue (NULL: vSphere's defaults) */
+    const struct queue_cfg *queue;
 };
 
 /* Caller frees with console_free. The terminal must be initialised. */

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ferry/checks.h"
 #include "ferry/engine.h"
 #include "ferry/model.h"
 #include "ferry/sample.h"
@@ -75,6 +76,17 @@ struct hv_ops {
     /* A short word for a VM's workload in lists (optional). */
     const char *(*workload)(struct hv *hv, const char *vm,
                             uint64_t *dirty_bps);
+    /* Refine the inventory's pre-flight results with first-hand data
+     * (optional): replace results by name, add others. */
+    void (*checks)(struct hv *hv, const struct mig_request *req,
+                   struct check_result *out, size_t *n, size_t max);
+    /* Measure a VM's dirty rate before a move, never during one
+     * (optional): start, then poll until it returns 1 (done, *bps set) or
+     * -1 (err); 0 while measuring. Later plans of the VM use the rate. */
+    int (*measure_start)(struct hv *hv, const char *vm, unsigned seconds,
+                         struct ferry_err *err);
+    int (*measure_poll)(struct hv *hv, const char *vm, uint64_t *bps,
+                        struct ferry_err *err);
     void (*free)(struct hv *hv);
 };
 

@@ -81,6 +81,12 @@ int policy_set_load(struct policy_set *set, const struct ini_doc *doc,
 const struct policy *policy_find(const struct policy_set *set,
                                  const char *name);
 bool policy_allows(const struct policy *p, enum action_kind a);
+/* A copy of src that uses only the escalations allowed (an adaptive
+ * policy also gains the allowed ones it did not name). Free it with
+ * policy_copy_free. */
+void policy_copy_restricted(const struct policy *src, struct policy *dst,
+                            bool throttle, bool postcopy, bool pause);
+void policy_copy_free(struct policy *p);
 /* One line: "switch when downtime fits; escalate: throttle, postcopy". */
 void policy_summary(const struct policy *p, char *buf, size_t n);
 

@@ -17,6 +17,7 @@
 #include "ferry/ini.h"
 #include "ferry/loop.h"
 #include "ferry/policy.h"
+#include "ferry/queue.h"
 #include "ferry/runner.h"
 #include "ferry/sim.h"
 #include "ferry/units.h"
@@ -33,6 +34,7 @@ struct cli {
     const char *connect[16];
     size_t n_connect;
     struct lv_cfg hosts;
+    struct queue_cfg queue;
     const char *sim_file, *config, *to, *datastore, *kind, *policy;
     const char *downtime, *max_downtime, *bandwidth, *log, *max_time;
     const char *theme;
@@ -239,12 +241,14 @@ load_config(struct cli *c, struct ferry_err *err)
 
         if (ini_section_name(e->section, "policy") != NULL ||
             ini_section_name(e->section, "host") != NULL ||
-            ini_section_name(e->section, "datastore") != NULL)
+            ini_section_name(e->section, "datastore") != NULL ||
+            strcmp(e->section, "queue") == 0)
             continue;
         if (strcmp(e->section, "defaults") != 0) {
             rc = ini_error(doc, e, err,
-                           "unknown section (expected [defaults], [host "
-                           "NAME], [datastore NAME] or [policy NAME])");
+                           "unknown section (expected [defaults], [queue], "
+                           "[host NAME], [datastore NAME] or [policy "
+                           "NAME])");
             break;
         }
         if (strcmp(e->key, "policy") == 0) {
@@ -266,6 +270,12 @@ load_config(struct cli *c, struct ferry_err *err)
         rc = policy_set_load(&c->policies, doc, err);
     if (rc == 0)
         rc = lv_cfg_load(&c->hosts, doc, err);
+    if (rc == 0)
+        rc = queue_cfg_load(&c->queue, doc, err);
+    for (size_t i = 0; rc == 0 && i < c->hosts.n_hosts; i++)
+        if (c->hosts.hosts[i].name && c->hosts.hosts[i].max_migrations)
+            queue_cfg_host_slots(&c->queue, c->hosts.hosts[i].name,
+                                 c->hosts.hosts[i].max_migrations);
     ini_free(doc);
     return rc;
 }
@@ -632,7 +642,7 @@ run_checks(struct hv *hv, const struct runner_opts *o,
         .kind = o->kind,
     };
 
-    return checks_run(hv->model, &req, NULL, 0, r, CHECKS_MAX);
+    return runner_checks(hv, &req, NULL, 0, r, CHECKS_MAX);
 }
 
 static int
@@ -934,6 +944,7 @@ run_console(struct cli *c)
         snprintf(label, sizeof label, "demo datacenter (no hosts "
                                       "configured)");
     o.hv = hv;
+    o.queue = &c->queue;
     o.policies = &c->policies;
     o.source_label = label;
     o.log_dir = c->log_dir;
@@ -956,6 +967,7 @@ cli_main(int argc, char **argv)
 
     memset(&c, 0, sizeof c);
     policy_set_init(&c.policies);
+    queue_cfg_default(&c.queue);
     c.loop = loop_new();
     if (c.loop == NULL)
         fatal("cannot create the event loop");

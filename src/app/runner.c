@@ -113,6 +113,18 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
     return 0;
 }
 
+size_t
+runner_checks(struct hv *hv, const struct mig_request *req,
+              const char *const *migrating, size_t n_migrating,
+              struct check_result *out, size_t max)
+{
+    size_t n = checks_run(hv->model, req, migrating, n_migrating, out, max);
+
+    if (hv->ops->checks != NULL && model_vm(hv->model, req->vm) != NULL)
+        hv->ops->checks(hv, req, out, &n, max);
+    return n;
+}
+
 double
 runner_expected_total_ms(const struct prediction *p, const struct policy *pol)
 {

@@ -81,6 +81,52 @@ policy_allows(const struct policy *p, enum action_kind a)
     return false;
 }
 
+void
+policy_copy_restricted(const struct policy *src, struct policy *dst,
+                       bool throttle, bool postcopy, bool pause)
+{
+    bool ok[ACT_ABORT + 1];
+
+    for (int a = 0; a <= ACT_ABORT; a++)
+        ok[a] = true;
+    ok[ACT_THROTTLE] = throttle;
+    ok[ACT_POSTCOPY] = postcopy;
+    ok[ACT_PAUSE] = pause;
+    *dst = *src;
+    dst->name = xstrdup(src->name);
+    dst->description = xstrdup(src->description);
+    dst->source = xstrdup(src->source);
+    dst->steps = xcalloc(src->n_steps + 1, sizeof *dst->steps);
+    dst->n_steps = 0;
+    for (size_t i = 0; i < src->n_steps; i++)
+        if (ok[src->steps[i].action])
+            dst->steps[dst->n_steps++] = src->steps[i];
+    dst->n_escalation = 0;
+    for (size_t i = 0; i < src->n_escalation; i++)
+        if (ok[src->escalation[i]])
+            dst->escalation[dst->n_escalation++] = src->escalation[i];
+    /* an adaptive policy may take an escalation it did not name */
+    if (src->mode == POLICY_ADAPTIVE) {
+        static const enum action_kind order[] = {ACT_THROTTLE, ACT_POSTCOPY,
+                                                 ACT_PAUSE};
+
+        for (size_t k = 0; k < ARRAY_SIZE(order); k++)
+            if (ok[order[k]] && !policy_allows(dst, order[k]) &&
+                dst->n_escalation < ARRAY_SIZE(dst->escalation))
+                dst->escalation[dst->n_escalation++] = order[k];
+    }
+    if (!throttle)
+        dst->auto_converge = false;
+    dst->postcopy = postcopy && (src->postcopy || policy_allows(dst,
+                                                                ACT_POSTCOPY));
+}
+
+void
+policy_copy_free(struct policy *p)
+{
+    policy_fini(p);
+}
+
 static void
 policy_defaults(struct policy *p, const char *name)
 {

@@ -12,8 +12,10 @@
 #include "ferry/checks.h"
 #include "ferry/console.h"
 #include "ferry/flightlog.h"
+#include "ferry/queue.h"
 #include "ferry/runner.h"
 #include "ferry/units.h"
+#include "wizard.h"
 
 #define MAX_JOBS 32
 #define MAX_ROWS 256
@@ -23,12 +25,14 @@
 #define MIN_W 64
 #define MIN_H 18
 
-enum view_kind { V_HOSTS, V_VMS, V_DS, V_JOBS, V_DASH, V_HELP, V_DIALOG };
+enum view_kind {
+    V_HOSTS, V_VMS, V_DS, V_JOBS, V_DASH, V_HELP, V_DIALOG, V_WIZARD
+};
 
 static const char *const view_titles[] = {
     [V_HOSTS] = "Hosts", [V_VMS] = "VMs", [V_DS] = "Datastores",
     [V_JOBS] = "Jobs",   [V_DASH] = "Migration", [V_HELP] = "Help",
-    [V_DIALOG] = "Migrate",
+    [V_DIALOG] = "Migrate", [V_WIZARD] = "Migrate (guided)",
 };
 
 struct view {
@@ -42,7 +46,11 @@ struct view {
 };
 
 struct cjob {
-    struct runner *r;
+    struct runner *r;     /* NULL while queued, or if it never started */
+    bool queued;
+    struct mig_choice ch; /* what the operator chose */
+    struct policy pol;    /* the policy with the allowed escalations */
+    bool has_pol;
     char vm[64], src[32], dst[32], ds[64], policy[64];
     enum job_kind kind;
     uint64_t start_ms; /* wall clock */
@@ -90,10 +98,15 @@ struct console {
     struct cjob jobs[MAX_JOBS];
     int n_jobs;
     struct dialog dlg;
+    struct wizard *wz;
+    struct queue q;
+    struct queue_cfg qcfg;
     bool dirty, quit;
     uint64_t now_ms, last_dash_ms;
     uint64_t seen_gen, seen_status; /* the backend's model and messages */
 };
+
+static void queue_pump(struct console *c);
 
 /* Key table: help is generated from it. */
 struct binding {
@@ -103,7 +116,8 @@ struct binding {
 };
 
 static const struct binding bindings[] = {
-    {":", "any", "command: :hosts :vms :ds :jobs :migrate VM :theme NAME :q"},
+    {":", "any", "command: :hosts :vms :ds :jobs :migrate VM :quick VM "
+                 ":theme NAME :q"},
     {"/", "lists", "filter rows (Esc clears)"},
     {"?", "any", "this help"},
     {"Esc", "any", "back"},
@@ -111,7 +125,8 @@ static const struct binding bindings[] = {
     {"Up Down PgUp PgDn", "lists", "move"},
     {"< >", "lists", "sort by the previous / next column"},
     {"r", "lists", "reverse the sort"},
-    {"m", "VMs", "migrate the selected VM (dialog)"},
+    {"m", "VMs", "migrate the selected VM, guided step by step"},
+    {"M", "VMs", "migrate the selected VM (quick dialog)"},
     {"Enter", "VMs, jobs", "open the migration dashboard"},
     {"a", "dashboard", "abort the migration (asks first)"},
     {"S", "dashboard", "force switchover now (asks first)"},
@@ -119,6 +134,8 @@ static const struct binding bindings[] = {
     {"p", "dashboard", "start post-copy (when the policy enabled it)"},
     {"t", "dashboard", "throttle the guest 10% more"},
     {"Tab", "dialog", "next field; Left/Right change it; Enter starts"},
+    {"Enter Bksp", "wizard", "next / previous step; ? explains the step"},
+    {"[ ] x", "jobs", "move a queued job earlier / later; cancel it"},
     {"q", "any", "quit (asks while migrations run)"},
 };
 
@@ -185,6 +202,11 @@ console_new(struct ui_term *t, const struct console_opts *o)
     c->o = *o;
     if (c->o.default_budget_ms == 0)
         c->o.default_budget_ms = 300;
+    if (o->queue != NULL)
+        c->qcfg = *o->queue;
+    else
+        queue_cfg_default(&c->qcfg);
+    queue_init(&c->q);
     push(c, V_VMS);
     set_status(c, false, "? help  : command  / filter  m migrate  q quit");
     return c;
@@ -194,6 +216,8 @@ static void
 job_free(struct cjob *j)
 {
     runner_free(j->r);
+    if (j->has_pol)
+        policy_copy_free(&j->pol);
     free(j->dirty);
     free(j->bw);
     free(j->dt);
@@ -206,6 +230,8 @@ console_free(struct console *c)
         return;
     for (int i = 0; i < c->n_jobs; i++)
         job_free(&c->jobs[i]);
+    wizard_free(c->wz);
+    queue_fini(&c->q);
     free(c);
 }
 
@@ -236,7 +262,7 @@ running_jobs(const struct console *c)
     int n = 0;
 
     for (int i = 0; i < c->n_jobs; i++)
-        n += !c->jobs[i].finished;
+        n += !c->jobs[i].finished && !c->jobs[i].queued;
     return n;
 }
 
@@ -304,6 +330,7 @@ job_step(struct console *c, struct cjob *j)
     if (!more) {
         j->finished = true;
         j->res = *runner_result(j->r);
+        queue_remove(&c->q, (int)(j - c->jobs));
         if (j->res.phase == PH_DONE)
             set_status(c, false, "%s: migration completed in %.1f s, "
                        "downtime %llu ms",
@@ -312,6 +339,7 @@ job_step(struct console *c, struct cjob *j)
         else
             set_status(c, true, "%s: %s", j->vm, j->res.reason);
         c->dirty = true;
+        queue_pump(c); /* a slot is free */
     }
     return more;
 }
@@ -326,7 +354,11 @@ console_tick(struct console *c, uint64_t now_ms)
     if (hv->generation != c->seen_gen) {
         c->seen_gen = hv->generation;
         c->dirty = true;
+        if (c->wz != NULL)
+            wizard_refresh(c->wz);
     }
+    if (c->wz != NULL && wizard_tick(c->wz))
+        c->dirty = true;
     if (hv->status_gen != c->seen_status) {
         c->seen_status = hv->status_gen;
         console_status(c, hv->status_error, hv->status);
@@ -337,7 +369,8 @@ console_tick(struct console *c, uint64_t now_ms)
 
         /* Job time follows the wall clock; catch up after a stall, but
          * never spin for long. */
-        while (!j->finished && j->start_ms + j->job_ms + STEP_MS <= now_ms &&
+        while (!j->finished && j->r != NULL &&
+               j->start_ms + j->job_ms + STEP_MS <= now_ms &&
                guard++ < 50)
             job_step(c, j);
     }
@@ -358,7 +391,7 @@ console_timeout_ms(const struct console *c, uint64_t now_ms)
         const struct cjob *j = &c->jobs[i];
         int64_t due;
 
-        if (j->finished)
+        if (j->finished || j->r == NULL)
             continue;
         due = (int64_t)(j->start_ms + j->job_ms + STEP_MS) - (int64_t)now_ms;
         if (due < 0)
@@ -366,6 +399,8 @@ console_timeout_ms(const struct console *c, uint64_t now_ms)
         if (best < 0 || due < best)
             best = due;
     }
+    if (c->wz != NULL && wizard_measuring(c->wz) && (best < 0 || best > 250))
+        best = 250;
     return (int)best;
 }
 
@@ -398,52 +433,262 @@ migrating_vms(const struct console *c, size_t *n)
     return v;
 }
 
-/* Start a migration from the dialog's choices; opens its dashboard. */
-static void
-start_job(struct console *c)
+static struct mig_request
+choice_request(const struct mig_choice *ch)
 {
-    struct dialog *d = &c->dlg;
-    const struct model *m = c->o.hv->model;
+    struct mig_request req = {
+        .vm = ch->vm,
+        .kind = ch->kind,
+        .dst_host = ch->kind != KIND_STORAGE ? ch->host : NULL,
+        .dst_ds = ch->kind != KIND_COMPUTE ? ch->ds : NULL,
+    };
+
+    return req;
+}
+
+static void
+open_dashboard(struct console *c, int idx)
+{
+    if (c->jobs[idx].r == NULL) {
+        char why[200];
+
+        if (c->jobs[idx].queued) {
+            queue_waits_for(&c->q, idx, why, sizeof why);
+            set_status(c, false, "%s is queued (#%d): waits for %s",
+                       c->jobs[idx].vm, queue_position(&c->q, idx),
+                       why[0] ? why : "its turn");
+        } else {
+            set_status(c, true, "%s: %s", c->jobs[idx].vm,
+                       c->jobs[idx].res.reason);
+        }
+        return;
+    }
+    push(c, V_DASH);
+    top(c)->job = idx;
+}
+
+/* Start a job the queue admitted: checks again (the world may have moved
+ * while it waited), then the runner. */
+static bool
+job_launch(struct console *c, struct cjob *j)
+{
+    struct mig_request req = choice_request(&j->ch);
+    struct check_result checks[CHECKS_MAX];
     struct runner_opts o = {0};
     struct ferry_err err;
-    struct cjob *j;
+    size_t n, nm;
+    const char **mig;
     char *path;
+
+    j->queued = false;
+    /* the job itself is in the busy list: leave it out */
+    mig = migrating_vms(c, &nm);
+    for (size_t i = 0; i < nm; i++)
+        if (mig[i] == j->vm)
+            mig[i] = "";
+    n = runner_checks(c->o.hv, &req, mig, nm, checks, CHECKS_MAX);
+    for (size_t i = 0; i < n; i++)
+        if (checks[i].status == CHECK_ERROR) {
+            j->finished = true;
+            j->res.phase = PH_FAILED;
+            snprintf(j->res.reason, sizeof j->res.reason,
+                     "not started: %s", checks[i].message);
+            set_status(c, true, "%s: %s", j->vm, j->res.reason);
+            return false;
+        }
+    o.vm = j->vm;
+    o.kind = j->kind;
+    o.to = req.dst_host;
+    o.datastore = req.dst_ds;
+    o.policy = &j->pol;
+    o.budget_ms = j->budget_ms;
+    o.bw_cap_bps = j->ch.bw_cap_bps;
+    o.sample_ms = STEP_MS;
+    path = log_path(c, j->vm);
+    o.log_path = path;
+    j->r = runner_new(c->o.hv, &o, checks, n, &err);
+    free(path);
+    if (j->r == NULL) {
+        j->finished = true;
+        j->res.phase = PH_FAILED;
+        snprintf(j->res.reason, sizeof j->res.reason, "not started: %.290s",
+                 err.msg);
+        set_status(c, true, "%s: %s", j->vm, err.msg);
+        return false;
+    }
+    j->start_ms = c->now_ms;
+    j->phase = PH_PRECHECK;
+    return true;
+}
+
+/* Start whatever the queue admits now. */
+static void
+queue_pump(struct console *c)
+{
+    int id;
+
+    while ((id = queue_start_next(&c->q)) >= 0) {
+        struct cjob *j = &c->jobs[id];
+
+        if (!job_launch(c, j))
+            queue_remove(&c->q, id);
+        else if (c->now_ms > 0)
+            set_status(c, false, "%s: left the queue, migration started",
+                       j->vm);
+        c->dirty = true;
+    }
+}
+
+static void
+queue_preview(void *ctx, const struct mig_choice *ch, char *buf, size_t n)
+{
+    struct console *c = ctx;
+    struct mig_request req = choice_request(ch);
+    struct queue_use u[QUEUE_USES];
+    size_t nu = queue_uses(c->o.hv->model, &c->qcfg, &req, u, QUEUE_USES);
+    struct queue tmp;
+
+    /* the queue as it is, plus this move */
+    queue_init(&tmp);
+    for (size_t i = 0; i < c->q.n; i++) {
+        queue_add(&tmp, c->q.v[i].id, c->q.v[i].label, c->q.v[i].prio,
+                  c->q.v[i].use, c->q.v[i].n_use);
+        if (c->q.v[i].running)
+            queue_force(&tmp, c->q.v[i].id);
+    }
+    queue_add(&tmp, -1, ch->vm, ch->prio, u, nu);
+    queue_waits_for(&tmp, -1, buf, n);
+    queue_fini(&tmp);
+}
+
+/* A new job from the dialog or the wizard: it starts at once when the
+ * limits allow, waits in the queue otherwise. */
+static void
+job_enqueue(struct console *c, const struct mig_choice *ch)
+{
+    const struct model *m = c->o.hv->model;
+    struct mig_request req = choice_request(ch);
+    struct queue_use u[QUEUE_USES];
+    size_t nu;
+    int idx = c->n_jobs;
+    struct cjob *j;
 
     if (c->n_jobs == MAX_JOBS) {
         set_status(c, true, "too many migrations in this session");
         return;
     }
-    o.vm = d->vm;
-    o.kind = d->kind;
-    o.to = d->kind == KIND_STORAGE ? NULL : m->hosts[d->host].name;
-    o.datastore = d->kind == KIND_COMPUTE ? NULL : m->datastores[d->ds].name;
-    o.policy = &c->o.policies->v[d->policy];
-    o.budget_ms = d->budget_ms;
-    o.sample_ms = STEP_MS;
-    path = log_path(c, d->vm);
-    o.log_path = path;
-    j = &c->jobs[c->n_jobs];
+    j = &c->jobs[idx];
     memset(j, 0, sizeof *j);
-    snprintf(j->src, sizeof j->src, "%s", model_vm(m, d->vm)->host);
-    j->r = runner_new(c->o.hv, &o, d->checks, d->n_checks, &err);
-    free(path);
-    if (j->r == NULL) {
-        set_status(c, true, "%s", err.msg);
+    j->ch = *ch;
+    mig_choice_policy(ch, c->o.policies, &j->pol);
+    j->has_pol = true;
+    snprintf(j->vm, sizeof j->vm, "%s", ch->vm);
+    snprintf(j->src, sizeof j->src, "%s", model_vm(m, ch->vm)->host);
+    snprintf(j->dst, sizeof j->dst, "%s",
+             req.dst_host ? req.dst_host : j->src);
+    snprintf(j->ds, sizeof j->ds, "%s", req.dst_ds ? req.dst_ds : "");
+    snprintf(j->policy, sizeof j->policy, "%s", j->pol.name);
+    j->kind = ch->kind;
+    j->budget_ms = ch->budget_ms;
+    j->queued = true;
+    j->phase = PH_PRECHECK;
+    c->n_jobs++;
+    nu = queue_uses(m, &c->qcfg, &req, u, QUEUE_USES);
+    queue_add(&c->q, idx, j->vm, ch->prio, u, nu);
+    queue_pump(c);
+    /* close the dialog or wizard */
+    while (c->depth > 1 &&
+           (top(c)->kind == V_DIALOG || top(c)->kind == V_WIZARD))
+        pop(c);
+    if (j->queued) {
+        char why[200];
+
+        queue_waits_for(&c->q, idx, why, sizeof why);
+        go_list(c, V_JOBS);
+        snprintf(top(c)->sel_id, sizeof top(c)->sel_id, "%d", idx);
+        set_status(c, false, "%s: queued (#%d), waits for %s", j->vm,
+                   queue_position(&c->q, idx), why);
         return;
     }
-    snprintf(j->vm, sizeof j->vm, "%s", d->vm);
-    snprintf(j->dst, sizeof j->dst, "%s", o.to ? o.to : j->src);
-    snprintf(j->ds, sizeof j->ds, "%s", o.datastore ? o.datastore : "");
-    snprintf(j->policy, sizeof j->policy, "%s", o.policy->name);
-    j->kind = o.kind;
-    j->budget_ms = o.budget_ms;
-    j->start_ms = c->now_ms;
-    c->n_jobs++;
-    c->depth--; /* close the dialog */
+    if (j->r == NULL) {
+        queue_remove(&c->q, idx);
+        return;
+    }
     push(c, V_DASH);
-    top(c)->job = c->n_jobs - 1;
+    top(c)->job = idx;
     set_status(c, false, "%s: migration started (policy %s, budget %llu ms)",
                j->vm, j->policy, (unsigned long long)j->budget_ms);
+}
+
+/* The quick dialog's choices, with the policy's own escalations. */
+static void
+start_job(struct console *c)
+{
+    struct dialog *d = &c->dlg;
+    const struct model *m = c->o.hv->model;
+    const struct policy *p = &c->o.policies->v[d->policy];
+    struct mig_choice ch;
+
+    memset(&ch, 0, sizeof ch);
+    snprintf(ch.vm, sizeof ch.vm, "%s", d->vm);
+    ch.kind = d->kind;
+    if (d->kind != KIND_STORAGE)
+        snprintf(ch.host, sizeof ch.host, "%s", m->hosts[d->host].name);
+    if (d->kind != KIND_COMPUTE)
+        snprintf(ch.ds, sizeof ch.ds, "%s", m->datastores[d->ds].name);
+    ch.policy = d->policy;
+    ch.budget_ms = d->budget_ms;
+    ch.allow_throttle = policy_allows(p, ACT_THROTTLE) || p->auto_converge;
+    ch.allow_postcopy = policy_allows(p, ACT_POSTCOPY) || p->postcopy;
+    ch.allow_pause = policy_allows(p, ACT_PAUSE);
+    ch.prio = PRIO_NORMAL;
+    job_enqueue(c, &ch);
+}
+
+/* ---- wizard ------------------------------------------------------------ */
+
+static const char **
+busy_vms(void *ctx, size_t *n)
+{
+    return migrating_vms(ctx, n);
+}
+
+static void
+wizard_status(void *ctx, bool error, const char *msg)
+{
+    set_status(ctx, error, "%s", msg);
+}
+
+static void
+wizard_open(struct console *c, const char *vm)
+{
+    struct wizard_env env = {
+        .hv = c->o.hv,
+        .policies = c->o.policies,
+        .default_budget_ms = c->o.default_budget_ms,
+        .busy = busy_vms,
+        .queue_preview = queue_preview,
+        .status = wizard_status,
+        .ctx = c,
+    };
+
+    for (size_t i = 0; i < c->o.policies->n; i++)
+        if (str_eq(c->o.policies->v[i].name,
+                   c->o.default_policy ? c->o.default_policy : "ferry"))
+            env.default_policy = (int)i;
+    wizard_free(c->wz);
+    c->wz = wizard_new(&env, vm);
+    if (c->wz != NULL)
+        push(c, V_WIZARD);
+}
+
+static void
+wizard_close(struct console *c)
+{
+    wizard_free(c->wz);
+    c->wz = NULL;
+    if (top(c)->kind == V_WIZARD)
+        pop(c);
 }
 
 /* ---- dialog ------------------------------------------------------------ */
@@ -462,7 +707,8 @@ dialog_update(struct console *c)
 
     req.dst_host = d->kind == KIND_STORAGE ? NULL : m->hosts[d->host].name;
     req.dst_ds = d->kind == KIND_COMPUTE ? NULL : m->datastores[d->ds].name;
-    d->n_checks = checks_run(m, &req, mig, nm, d->checks, CHECKS_MAX);
+    d->n_checks = runner_checks(c->o.hv, &req, mig, nm, d->checks,
+                                CHECKS_MAX);
     o.vm = d->vm;
     o.to = req.dst_host;
     o.datastore = req.dst_ds;
@@ -728,6 +974,8 @@ job_progress(const struct cjob *j)
 
     if (j->finished)
         return j->res.phase == PH_DONE ? 100 : NAN;
+    if (j->r == NULL)
+        return 0;
     s = runner_sample(j->r);
     total = (double)sample_get(s, SF_DATA_TOTAL, 0);
     rem = (double)sample_get(s, SF_DATA_REMAINING, 0);
@@ -752,7 +1000,8 @@ build_table(struct console *c, enum view_kind k)
             int in = 0, out = 0;
 
             for (int q = 0; q < c->n_jobs; q++) {
-                if (c->jobs[q].finished || c->jobs[q].kind == KIND_STORAGE)
+                if (c->jobs[q].finished || c->jobs[q].queued ||
+                    c->jobs[q].kind == KIND_STORAGE)
                     continue;
                 in += strcmp(c->jobs[q].dst, h->name) == 0;
                 out += strcmp(c->jobs[q].src, h->name) == 0;
@@ -789,13 +1038,19 @@ build_table(struct console *c, enum view_kind k)
             cellf(r, 4, (double)v->memory_bytes, "%s",
                   units_fmt_bytes(a, sizeof a, v->memory_bytes));
             cellf(r, 5, NAN, "%s", dss);
-            if (j != NULL && !j->finished) {
+            if (j != NULL && j->queued) {
+                cellf(r, 6, -1, "queued #%d",
+                      queue_position(&c->q, (int)(j - c->jobs)));
+                r->role = ROLE_TITLE;
+            } else if (j != NULL && !j->finished) {
                 cellf(r, 6, job_progress(j), "%s %3.0f%%",
                       job_phase_name(j->phase), job_progress(j));
                 r->role = ROLE_TITLE;
             } else if (j != NULL) {
                 cellf(r, 6, NAN, "%s",
-                      j->res.phase == PH_DONE ? "done" : "cancelled");
+                      j->res.phase == PH_DONE        ? "done"
+                      : j->res.phase == PH_CANCELLED ? "cancelled"
+                                                     : "failed");
             }
             if (j != NULL && j->n > 0)
                 r->spark = j;
@@ -848,6 +1103,26 @@ build_table(struct console *c, enum view_kind k)
                       j->ds[0] ? " " : "", j->ds);
             cellf(r, 2, NAN, "%s", job_kind_name(j->kind));
             cellf(r, 3, NAN, "%s", j->policy);
+            if (j->queued) {
+                int pos = queue_position(&c->q, i);
+
+                cellf(r, 4, pos, "QUEUED #%d", pos);
+                cellf(r, 5, NAN, "-");
+                cellf(r, 6, NAN, "-");
+                cellf(r, 7, NAN, "-");
+                r->role = ROLE_DIM;
+                continue;
+            }
+            if (j->r == NULL) { /* never started */
+                cellf(r, 4, NAN, "%s", j->res.phase == PH_CANCELLED
+                                           ? "CANCELLED"
+                                           : "NOT STARTED");
+                cellf(r, 5, NAN, "-");
+                cellf(r, 6, NAN, "-");
+                cellf(r, 7, NAN, "-");
+                r->role = ROLE_WARNING;
+                continue;
+            }
             cellf(r, 4, NAN, "%s", job_phase_name(j->phase));
             cellf(r, 5, job_progress(j), "%.0f%%",
                   isnan(job_progress(j)) ? 0 : job_progress(j));
@@ -1251,6 +1526,26 @@ draw_dialog(struct console *c, int y, int h)
     ui_put(stdscr, row++, x, w, line);
 }
 
+/* The selected queued job: what it waits for. */
+static void
+draw_wait_line(struct console *c, const struct view *v, int y)
+{
+    struct ui_term *t = c->t;
+    char line[300], why[200];
+    int idx = v->sel_id[0] ? atoi(v->sel_id) : -1;
+
+    wattrset(stdscr, ui_attr(t, ROLE_DIM));
+    if (idx >= 0 && idx < c->n_jobs && c->jobs[idx].queued) {
+        queue_waits_for(&c->q, idx, why, sizeof why);
+        snprintf(line, sizeof line, " %s waits for %s  ([ ] reorder, x "
+                 "cancel)", c->jobs[idx].vm, why[0] ? why : "its turn");
+    } else {
+        snprintf(line, sizeof line, " %zu queued: select one to see what "
+                 "it waits for", queue_waiting(&c->q));
+    }
+    ui_put_pad(stdscr, y, 0, COLS, line);
+}
+
 /* ---- help -------------------------------------------------------------- */
 
 static void
@@ -1348,7 +1643,8 @@ draw_hints(struct console *c)
 
     switch (top(c)->kind) {
     case V_VMS:
-        h = " m migrate  Enter dashboard  / filter  < > sort  ? help";
+        h = " m migrate (guided)  M quick  Enter dashboard  / filter  "
+            "? help";
         break;
     case V_DASH:
         h = " a abort  S switchover  +/- budget  p post-copy  t throttle  "
@@ -1358,7 +1654,13 @@ draw_hints(struct console *c)
         h = " Tab/Up/Down field  Left/Right change  Enter start  Esc cancel";
         break;
     case V_JOBS:
-        h = " Enter dashboard  / filter  < > sort  Esc back";
+        h = queue_waiting(&c->q) > 0
+                ? " Enter dashboard  [ ] move queued  x cancel queued  "
+                  "/ filter  Esc back"
+                : " Enter dashboard  / filter  < > sort  Esc back";
+        break;
+    case V_WIZARD:
+        h = c->wz ? wizard_hints(c->wz) : "";
         break;
     default:
         h = " / filter  < > sort  r reverse  1-4 views  ? help  q quit";
@@ -1395,13 +1697,25 @@ console_draw(struct console *c, bool force)
     }
     draw_header(c);
     switch (v->kind) {
+    case V_JOBS:
+        if (queue_waiting(&c->q) > 0) {
+            build_table(c, v->kind);
+            arrange_table(v);
+            draw_table(c, v, 1, body - 1);
+            draw_wait_line(c, v, body);
+            break;
+        }
+        /* fall through */
     case V_HOSTS:
     case V_VMS:
     case V_DS:
-    case V_JOBS:
         build_table(c, v->kind);
         arrange_table(v);
         draw_table(c, v, 1, body);
+        break;
+    case V_WIZARD:
+        if (c->wz != NULL)
+            wizard_draw(c->wz, t, 1, body);
         break;
     case V_DASH:
         if (v->job < c->n_jobs)
@@ -1453,6 +1767,11 @@ console_command(struct console *c, const char *cmd)
         if (arg == NULL || *arg == '\0')
             set_status(c, true, ":migrate needs a VM name");
         else
+            wizard_open(c, arg);
+    } else if (strcmp(buf, "quick") == 0) {
+        if (arg == NULL || *arg == '\0')
+            set_status(c, true, ":quick needs a VM name");
+        else
             dialog_open(c, arg);
     } else if (strcmp(buf, "theme") == 0) {
         char *path = arg ? theme_find(arg) : NULL;
@@ -1476,7 +1795,7 @@ console_command(struct console *c, const char *cmd)
         c->dirty = true;
     } else if (buf[0] != '\0') {
         set_status(c, true, "unknown command :%s (hosts, vms, ds, jobs, "
-                   "migrate VM, theme NAME, help, q)",
+                   "migrate VM, quick VM, theme NAME, help, q)",
                    buf);
     }
 }
@@ -1547,6 +1866,42 @@ line_edit(struct console *c, int key)
     if (c->mode == M_FILTER)
         snprintf(top(c)->filter, sizeof top(c)->filter, "%s", c->input);
     c->dirty = true;
+}
+
+/* Reorder or cancel a queued job. */
+static void
+queued_key(struct console *c, int idx, int key)
+{
+    struct cjob *j;
+
+    if (idx < 0 || idx >= c->n_jobs)
+        return;
+    j = &c->jobs[idx];
+    if (!j->queued) {
+        set_status(c, true, "%s is not queued%s", j->vm,
+                   !j->finished && key == 'x'
+                       ? ": abort it from its dashboard (a)"
+                       : "");
+        return;
+    }
+    if (key == 'x') {
+        queue_remove(&c->q, idx);
+        j->queued = false;
+        j->finished = true;
+        j->res.phase = PH_CANCELLED;
+        snprintf(j->res.reason, sizeof j->res.reason,
+                 "cancelled while queued");
+        set_status(c, false, "%s: removed from the queue", j->vm);
+        queue_pump(c); /* others may have waited behind it */
+        return;
+    }
+    if (!queue_move(&c->q, idx, key == '[' ? -1 : 1))
+        set_status(c, false, "%s is already %s of the queue", j->vm,
+                   key == '[' ? "at the head" : "at the end");
+    else
+        set_status(c, false, "%s is now #%d in the queue", j->vm,
+                   queue_position(&c->q, idx));
+    queue_pump(c);
 }
 
 static void
@@ -1620,6 +1975,20 @@ console_key(struct console *c, int key)
         line_edit(c, key);
         return;
     }
+    if (v->kind == V_WIZARD) {
+        enum wizard_result r =
+            c->wz ? wizard_key(c->wz, key) : WZR_CLOSE;
+
+        if (r == WZR_START) {
+            struct mig_choice ch = *wizard_choice(c->wz);
+
+            wizard_close(c);
+            job_enqueue(c, &ch);
+        } else if (r == WZR_CLOSE) {
+            wizard_close(c);
+        }
+        return;
+    }
     if (v->kind == V_DIALOG) {
         if (key == 27 || key == 'q') {
             pop(c);
@@ -1633,6 +2002,9 @@ console_key(struct console *c, int key)
     case 'q':
         if (running_jobs(c) > 0)
             ask(c, C_QUIT, "migrations are running: abort them and quit? "
+                           "(y/n)");
+        else if (queue_waiting(&c->q) > 0)
+            ask(c, C_QUIT, "migrations are queued: drop them and quit? "
                            "(y/n)");
         else
             c->quit = true;
@@ -1716,7 +2088,17 @@ console_key(struct console *c, int key)
         break;
     case 'm':
         if (v->kind == V_VMS && v->sel_id[0])
+            wizard_open(c, v->sel_id);
+        break;
+    case 'M':
+        if (v->kind == V_VMS && v->sel_id[0])
             dialog_open(c, v->sel_id);
+        break;
+    case '[':
+    case ']':
+    case 'x':
+        if (v->kind == V_JOBS && v->sel_id[0])
+            queued_key(c, atoi(v->sel_id), key);
         break;
     case '\r':
     case '\n':
@@ -1724,20 +2106,13 @@ console_key(struct console *c, int key)
         if (v->kind == V_VMS && v->sel_id[0]) {
             const struct cjob *j = job_of_vm(c, v->sel_id);
 
-            if (j == NULL) {
+            if (j == NULL)
                 set_status(c, false, "%s has no migration: m starts one",
                            v->sel_id);
-            } else {
-                int idx = (int)(j - c->jobs);
-
-                push(c, V_DASH);
-                top(c)->job = idx;
-            }
+            else
+                open_dashboard(c, (int)(j - c->jobs));
         } else if (v->kind == V_JOBS && v->sel_id[0]) {
-            int idx = atoi(v->sel_id);
-
-            push(c, V_DASH);
-            top(c)->job = idx;
+            open_dashboard(c, atoi(v->sel_id));
         }
         break;
     }

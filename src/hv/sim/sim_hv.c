@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "ferry/hv.h"
+#include "ferry/predict.h"
 #include "ferry/sim.h"
 
 struct sim_hv {
     struct hv base;
     struct sim_dc *dc;
     bool owns;
+    unsigned measure_s;
 };
 
 static int
@@ -123,6 +125,40 @@ sim_workload(struct hv *hv, const char *vm, uint64_t *dirty_bps)
     return w->profile;
 }
 
+/* What page sampling would see over the period: unique pages dirtied. */
+static int
+sim_measure_start(struct hv *hv, const char *vm, unsigned seconds,
+                  struct ferry_err *err)
+{
+    struct sim_hv *s = (struct sim_hv *)hv;
+
+    if (sim_dc_workload(s->dc, vm) == NULL) {
+        err_set(err, "no VM named %s", vm);
+        return -1;
+    }
+    s->measure_s = seconds ? seconds : 1;
+    return 0;
+}
+
+static int
+sim_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,
+                 struct ferry_err *err)
+{
+    struct sim_hv *s = (struct sim_hv *)hv;
+    const struct sim_workload *w = sim_dc_workload(s->dc, vm);
+    double t = s->measure_s ? s->measure_s : 1;
+
+    if (w == NULL) {
+        err_set(err, "no VM named %s", vm);
+        return -1;
+    }
+    *bps = (uint64_t)(predict_dirtied_skew((double)sim_workload_avg_bps(w),
+                                           (double)w->wss_bytes,
+                                           w->hot_fraction, w->hot_share, t) /
+                      t);
+    return 1;
+}
+
 static void
 sim_hv_free(struct hv *hv)
 {
@@ -143,6 +179,8 @@ static const struct hv_ops sim_ops = {
     .mig_finished = sim_finished,
     .header = sim_header,
     .workload = sim_workload,
+    .measure_start = sim_measure_start,
+    .measure_poll = sim_measure_poll,
     .free = sim_hv_free,
 };
 
