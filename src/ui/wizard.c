@@ -269,6 +269,24 @@ kind_items(struct wizard *w)
     }
 }
 
+/* A row has little room: "CPU lacks avx512f" instead of the sentence
+ * (the details line below the list keeps the sentence). */
+static void
+short_reason(const struct check_result *r, size_t n, struct item *it)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *flags;
+
+        if (r[i].status != it->verdict || strcmp(r[i].name, "cpu") != 0)
+            continue;
+        flags = strstr(r[i].message, "uses: ");
+        if (flags != NULL)
+            snprintf(it->cols[4], sizeof it->cols[4], "CPU lacks %s",
+                     flags + 6);
+        return;
+    }
+}
+
 static void
 host_items(struct wizard *w)
 {
@@ -315,6 +333,7 @@ host_items(struct wizard *w)
         n = run_checks(w, &req, r, ARRAY_SIZE(r));
         it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), it->why,
                                  sizeof it->why);
+        short_reason(r, n, it);
     }
 }
 
@@ -1057,7 +1076,8 @@ draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
             snprintf(line, sizeof line, "%s%-15.15s %-8s %9s %6s  %-9s %s",
                      chosen ? "*" : " ", it->name,
                      it->current ? "current" : verdict_tag[it->verdict],
-                     it->cols[1], it->cols[2], it->cols[3], it->why);
+                     it->cols[1], it->cols[2], it->cols[3],
+                     it->cols[4][0] ? it->cols[4] : it->why);
         else
             snprintf(line, sizeof line,
                      "%s%-16.16s %-8s %-7s %-9s %-9s %-9s %s",

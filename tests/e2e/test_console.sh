@@ -40,15 +40,15 @@ keys 2 / w e b Enter; wait_for "web-03" 5 "filter shows matching VMs"
 absent "db-01" "filter hides the others"
 keys Escape ?; wait_for "this help" 5 "? opens help generated from the key table"
 keys Escape
-keys : m i g r a t e Space w e b - 0 1 Enter
-wait_for "Pre-flight checks" 5 ":migrate opens the dialog with checks"
+keys : q u i c k Space w e b - 0 1 Enter
+wait_for "Pre-flight checks" 5 ":quick opens the dialog with checks"
 wait_for "converges" 5 "the dialog shows the prediction"
 keys Enter; wait_for "start migrating web-01?" 5 "starting asks first"
 keys y; wait_for "Dirty rate vs bandwidth" 5 "the dashboard opens"
 wait_for "done " 20 "a converging migration reaches DONE"
 wait_for "switchover" 5 "the switchover decision is listed with its reason"
 
-keys Escape : m i g r a t e Space c a c h e - 0 1 Enter
+keys Escape : q u i c k Space c a c h e - 0 1 Enter
 wait_for "Migrate cache-01" 5 "dialog for the non-converging VM"
 keys Tab Tab Right; wait_for "< qemu-default" 5 "policy changed to qemu-default"
 wait_for "does not converge" 5 "the prediction says it will not converge"
@@ -98,7 +98,7 @@ keys q; wait_for "EXIT=0" 5 "8-colour run quits cleanly"
 
 start ascii LANG=C LC_ALL=C
 wait_for "web-01" 10 "LANG=C run starts"
-keys : m i g r a t e Space w e b - 0 2 Enter Enter y
+keys : q u i c k Space w e b - 0 2 Enter Enter y
 wait_for "Dirty rate vs bandwidth" 5 "LANG=C dashboard opens"
 sleep 2
 if screen | grep -q "$(printf '\342\240')\|$(printf '\342\241')\|$(printf '\342\242')\|$(printf '\342\243')"; then
