@@ -37,7 +37,8 @@ struct cli {
     struct queue_cfg queue;
     const char *sim_file, *config, *to, *datastore, *kind, *policy;
     const char *downtime, *max_downtime, *bandwidth, *log, *max_time;
-    const char *theme;
+    const char *theme, *measure;
+    uint64_t measured_bps;
     char *config_theme;
     bool config_found;
     uint64_t seed;
@@ -68,7 +69,8 @@ usage(FILE *f)
         "  ferry plan VM --to HOST [--datastore DS] [--kind KIND] [--policy "
         "NAME]\n"
         "             [--downtime MS] [--max-downtime MS] [--bandwidth "
-        "MiB/s] [--json]\n"
+        "MiB/s]\n"
+        "             [--measure DURATION] [--json]\n"
         "  ferry migrate VM --to HOST [same options] [--log FILE | "
         "--no-log]\n"
         "             [--time virtual|real] [--max-time DURATION] [--json]\n"
@@ -77,6 +79,8 @@ usage(FILE *f)
         "  KIND is compute (default with --to), storage (default with only\n"
         "  --datastore) or both. Durations take units (300ms, 1.5s), rates\n"
         "  too (200MiB/s, 10Gbit); a bare number is ms or MiB/s.\n"
+        "  --measure 3s samples the guest's dirty rate before planning (or\n"
+        "  migrating); the prediction then starts from it.\n"
         "  --demo (the default) uses the built-in demo datacenter; --sim "
         "FILE\n"
         "  loads one; -c FILE reads policies and defaults (default\n"
@@ -127,6 +131,7 @@ static const struct optdef opts[] = {
     {"--log", true, OS(log)},
     {"--max-time", true, OS(max_time)},
     {"--theme", true, OS(theme)},
+    {"--measure", true, OS(measure)},
 };
 
 static int
@@ -645,6 +650,43 @@ run_checks(struct hv *hv, const struct runner_opts *o,
     return runner_checks(hv, &req, NULL, 0, r, CHECKS_MAX);
 }
 
+/* --measure: the guest's dirty rate before the plan, on the event loop. */
+static int
+measure(struct cli *c, struct hv *hv, const char *vm)
+{
+    struct ferry_err err;
+    uint64_t ms, bps = 0;
+    char a[32];
+    int r;
+
+    if (c->measure == NULL)
+        return 0;
+    if (units_parse_ms(c->measure, &ms, &err) < 0)
+        return bad("--measure: %s", err.msg);
+    if (ms < 1000 || ms > 60000)
+        return bad("--measure: between 1s and 60s, not %s", c->measure);
+    if (hv->ops->measure_start == NULL)
+        return bad("--measure: the %s backend cannot measure", hv->ops->name);
+    if (hv->ops->measure_start(hv, vm, (unsigned)(ms / 1000), &err) < 0) {
+        fprintf(stderr, "ferry: %s\n", err.msg);
+        return EXIT_FAILED;
+    }
+    while ((r = hv->ops->measure_poll(hv, vm, &bps, &err)) == 0 &&
+           !interrupted)
+        loop_run_once(c->loop, 200);
+    if (r < 0 || interrupted) {
+        fprintf(stderr, "ferry: %s\n",
+                r < 0 ? err.msg : "interrupted while measuring");
+        return EXIT_FAILED;
+    }
+    c->measured_bps = bps;
+    if (!c->json)
+        printf("%s: measured dirty rate %s (page sampling, %llu s)\n", vm,
+               units_fmt_rate(a, sizeof a, (double)bps),
+               (unsigned long long)(ms / 1000));
+    return 0;
+}
+
 static int
 cmd_plan(struct cli *c, struct hv *hv)
 {
@@ -658,6 +700,8 @@ cmd_plan(struct cli *c, struct hv *hv)
 
     if (rc != 0)
         return rc;
+    if ((rc = measure(c, hv, o.vm)) != 0)
+        return rc;
     n = run_checks(hv, &o, r);
     if (runner_plan(hv, &o, &jp, &p, &err) < 0)
         return bad("%s", err.msg);
@@ -670,6 +714,10 @@ cmd_plan(struct cli *c, struct hv *hv)
                                json_object_new_string(o.policy->name));
         json_object_object_add(obj, "budget_ms",
                                json_object_new_int64((int64_t)o.budget_ms));
+        if (c->measure != NULL)
+            json_object_object_add(
+                obj, "measured_dirty_bps",
+                json_object_new_int64((int64_t)c->measured_bps));
         puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
         json_object_put(obj);
     } else {
@@ -798,6 +846,8 @@ cmd_migrate(struct cli *c, struct hv *hv)
     char a[32], b[32], d[32], e[32];
 
     if (rc != 0)
+        return rc;
+    if ((rc = measure(c, hv, o.vm)) != 0)
         return rc;
     n = run_checks(hv, &o, r);
     if (checks_worst(r, n) == CHECK_ERROR) {

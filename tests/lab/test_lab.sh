@@ -126,6 +126,10 @@ $L virsh a destroy m1 >/dev/null 2>&1
 
 # ---- a guest dirtying faster than the link --------------------------------
 $L vm hot a shared 64 40 0 || exit 1
+ferry plan hot --to lab-b --measure 2s --json >"$OUT/hot-m.json" 2>&1
+check "its dirty rate is measured before the move (page sampling)" python3 -c "
+import json; p = json.loads(open('$OUT/hot-m.json').read())
+assert p['measured_dirty_bps'] >= 4 << 20, p"
 ferry migrate hot --to lab-b --policy qemu-default --max-time 30s --json \
     >"$OUT/hot-q.json" 2>&1
 check "under qemu-default a 40 MiB/s writer on a ~11 MiB/s link does not converge" python3 -c "
@@ -177,16 +181,38 @@ check "lab-b has it, shut off; lab-a does not" sh -c \
     "$L virsh b list --all | grep -q 'c1.*shut off' && ! $L virsh a list --all | grep -q c1"
 check "its disk is block for block what it was" $L checkdisk b c1
 
+# ---- pre-flight checks from the hosts ----------------------------------------
+$L vm cpu1 a shared 16 0 0 || exit 1
+$L virsh a destroy cpu1 >/dev/null
+$L virsh a dumpxml cpu1 |
+    sed "s|</vcpu>|</vcpu><cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model><feature policy='require' name='avx512f'/></cpu>|" |
+    $L virsh a define /dev/stdin >/dev/null
+ferry plan cpu1 --to lab-b --json >"$OUT/cpu1.json" 2>&1
+check "libvirt's CPU comparison refuses a guest CPU lab-b lacks, naming the feature" python3 -c "
+import json; c = {x['name']: x for x in json.loads(open('$OUT/cpu1.json').read())['checks']}
+assert c['cpu']['status'] == 'error' and 'avx512f' in c['cpu']['message'] and 'libvirt on lab-b' in c['cpu']['message'], c['cpu']"
+$L virsh a undefine cpu1 >/dev/null 2>&1
+
 # ---- the console, on libvirt hosts ------------------------------------------
 $L vm con a shared 32 2 0 || exit 1
 tmux -S "$TMUX_SOCK" new-session -d -s con -x 100 -y 30 \
     "TERM=xterm-256color $FERRY -c $CFG; sleep 30"
 check "the console lists the lab's VMs" screen_has con "con " 10
 tmux -S "$TMUX_SOCK" send-keys -t con : m i g r a t e Space c o n Enter
-check "the migration dialog shows the checks and lab-b" screen_has con "lab-b" 10
+check "the wizard opens on con" screen_has con "step 1 of 5: Kind" 10
 tmux -S "$TMUX_SOCK" send-keys -t con Enter
-check "starting asks first" screen_has con "start migrating con?" 10
-tmux -S "$TMUX_SOCK" send-keys -t con y
+check "the host step shows lab-b ok" screen_has con "lab-b  *ok" 10
+tmux -S "$TMUX_SOCK" send-keys -t con Enter Enter
+check "pre-flight: libvirt compared the CPU on lab-b" screen_has con "libvirt on lab-b: its qemu CPU" 10
+check "pre-flight: lab-b's free memory from libvirt" screen_has con "libvirt on lab-b: .* free now" 5
+tmux -S "$TMUX_SOCK" send-keys -t con d
+check "d measures the dirty rate before the move" screen_has con "measured dirty rate: " 15
+tmux -S "$TMUX_SOCK" send-keys -t con Enter
+sleep 1
+tmux -S "$TMUX_SOCK" capture-pane -t con -p | grep -q "accept and go on" &&
+    tmux -S "$TMUX_SOCK" send-keys -t con y
+check "review" screen_has con "step 5 of 5: Review" 10
+tmux -S "$TMUX_SOCK" send-keys -t con Enter
 check "the dashboard follows the real migration to DONE" screen_has con "done " 90
 tmux -S "$TMUX_SOCK" capture-pane -t con -p >"$OUT/dash.txt"
 check "the dashboard's time axis follows the host's clock (seconds, not hours)" \
@@ -203,13 +229,23 @@ $L vm ab a shared 64 40 0 || exit 1
 "$FERRY" -c "$CFG" migrate ab --to lab-b --policy qemu-default --json \
     >"$OUT/ab.json" 2>&1 &
 pid=$!
-sleep 6
+sleep 4
+# while it runs: libvirt's own job shows in the checks, and no measurement
+ferry plan ab --to lab-b --json >"$OUT/ab-plan.json" 2>&1
+ferry plan ab --to lab-b --measure 1s >"$OUT/ab-measure.txt" 2>&1
+mrc=$?
+sleep 1
 kill -INT $pid
 wait $pid
 rc=$?
 check "Ctrl-C aborts: exit 1, outcome cancelled" python3 -c "
 import json; r = json.loads(open('$OUT/ab.json').read().strip().splitlines()[-1])
 assert $rc == 1 and r['outcome'] == 'cancelled' and 'still running on lab-a' in r['reason'], r"
+check "a running migration is an error in the checks (libvirt's job)" python3 -c "
+import json; c = {x['name']: x for x in json.loads(open('$OUT/ab-plan.json').read())['checks']}
+assert c['not-migrating']['status'] == 'error' and 'job running' in c['not-migrating']['message'], c"
+check "the dirty rate is never measured during a migration" sh -c \
+    "[ $mrc = 1 ] && grep -q 'only measured before a move' $OUT/ab-measure.txt"
 check "the guest still runs on lab-a, memory intact" $L ctl a ab verify
 check "nothing of it is left on lab-b" sh -c "! $L virsh b list --all | grep -q ' ab '"
 

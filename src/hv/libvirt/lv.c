@@ -826,6 +826,9 @@ const struct hv_ops lv_ops = {
     .mig_act = lv_mig_act,
     .mig_finished = lv_mig_finished,
     .header = lv_header,
+    .checks = lv_checks,
+    .measure_start = lv_measure_start,
+    .measure_poll = lv_measure_poll,
     .free = lv_free,
 };
 

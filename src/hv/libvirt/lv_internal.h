@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "ferry/hv_libvirt.h"
+#include "ferry/loop.h"
 #include "ferry/model.h"
 
 struct lv_disk {
@@ -65,6 +66,14 @@ struct lv_host {
 
 struct lv_mig;
 
+/* A dirty rate measured before a move (page sampling). */
+struct lv_measured {
+    char vm[64];
+    uint64_t bps;
+    uint64_t started_ms;
+    unsigned seconds;
+};
+
 struct lv {
     struct hv base;
     struct model model;
@@ -78,6 +87,8 @@ struct lv {
     bool need_rebuild;
     struct lv_mig *migs[32];
     size_t n_migs;
+    struct lv_measured measured[32];
+    size_t n_measured;
 };
 
 struct lv_xml_h {
@@ -118,5 +129,14 @@ int lv_mig_act(void *mig, const struct engine_action *a,
                struct ferry_err *err);
 bool lv_mig_finished(void *mig, struct hv_result *r);
 void lv_header(struct hv *hv, const char *vm, json_object *h);
+
+/* lv_check.c */
+void lv_checks(struct hv *hv, const struct mig_request *req,
+               struct check_result *out, size_t *n, size_t max);
+int lv_measure_start(struct hv *hv, const char *vm, unsigned seconds,
+                     struct ferry_err *err);
+int lv_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,
+                    struct ferry_err *err);
+uint64_t lv_measured_bps(struct lv *lv, const char *vm);
 
 #endif

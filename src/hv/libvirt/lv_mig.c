@@ -285,6 +285,9 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     /* libvirt connects to the destination and starts QEMU there first */
     out->setup_ms = src == dst || vm->state == VM_SHUTOFF ? 0 : 1000;
     hints_from_logs(lv, vm->name, out);
+    /* a measurement just made beats the last move's observation */
+    if (lv_measured_bps(lv, vm->name) > 0)
+        out->hint_dirty_bps = lv_measured_bps(lv, vm->name);
     return 0;
 }
 

@@ -1,0 +1,340 @@
+/* Pre-flight checks from the hosts themselves, and the dirty-rate
+ * measurement before a move. The inventory's checks (engine/checks.c) run
+ * first; these replace the ones libvirt can answer first-hand. */
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry/units.h"
+#include "lv_internal.h"
+
+static void
+put(struct check_result *out, size_t *n, size_t max, const char *name,
+    enum check_status st, const char *fmt, ...) FERRY_PRINTF(6, 7);
+
+/* Replace the result called name, or add it. */
+static void
+put(struct check_result *out, size_t *n, size_t max, const char *name,
+    enum check_status st, const char *fmt, ...)
+{
+    struct check_result *r = NULL;
+    va_list ap;
+
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(out[i].name, name) == 0)
+            r = &out[i];
+    if (r == NULL) {
+        if (*n >= max)
+            return;
+        r = &out[(*n)++];
+        r->name = name;
+    }
+    r->status = st;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    va_end(ap);
+}
+
+static bool
+has(const struct check_result *out, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(out[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* The domain's <cpu> element (migratable XML) and its virt type. */
+static char *
+domain_cpu_xml(virDomainPtr dom, char **virttype)
+{
+    char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_MIGRATABLE);
+    struct lv_xml_h x;
+    void **nodes;
+    char *r = NULL;
+    size_t n;
+
+    *virttype = NULL;
+    if (xml == NULL || lv_xml_open(&x, xml) < 0) {
+        free(xml);
+        return NULL;
+    }
+    *virttype = lv_xml_str(&x, NULL, "string(/domain/@type)");
+    n = lv_xml_nodes(&x, "/domain/cpu", &nodes);
+    if (n > 0) {
+        xmlBufferPtr b = xmlBufferCreate();
+
+        if (xmlNodeDump(b, ((xmlNodePtr)nodes[0])->doc, nodes[0], 0, 0) > 0)
+            r = xstrdup((const char *)xmlBufferContent(b));
+        xmlBufferFree(b);
+    }
+    free(nodes);
+    lv_xml_close(&x);
+    free(xml);
+    return r;
+}
+
+static void
+check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
+          struct check_result *out, size_t *n, size_t max)
+{
+    char *virttype, *cpu = domain_cpu_xml(dom, &virttype);
+    int r;
+
+    if (cpu == NULL) {
+        put(out, n, max, "cpu", CHECK_OK,
+            "the guest has no <cpu> definition: it gets %s's default "
+            "model there too", dst->name);
+        free(virttype);
+        return;
+    }
+    if (strstr(cpu, "host-passthrough") != NULL) {
+        /* nothing to compare: the guest sees the source's CPU itself */
+        bool same = src->cpu_model && dst->cpu_model &&
+                    strcmp(src->cpu_model, dst->cpu_model) == 0;
+
+        put(out, n, max, "cpu", same ? CHECK_WARN : CHECK_ERROR,
+            same ? "the guest passes the host CPU through: %s has the same "
+                   "model (%s), but libvirt cannot prove the flags match"
+                 : "the guest passes the host CPU through and %s's CPU (%s) "
+                   "differs from %s's",
+            dst->name, dst->cpu_model ? dst->cpu_model : "?", src->name);
+        free(cpu);
+        free(virttype);
+        return;
+    }
+    r = virConnectCompareHypervisorCPU(dst->conn, NULL, NULL, NULL, virttype,
+                                       cpu,
+                                       VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
+    if (r == VIR_CPU_COMPARE_IDENTICAL || r == VIR_CPU_COMPARE_SUPERSET)
+        put(out, n, max, "cpu", CHECK_OK,
+            "libvirt on %s: its %s CPU runs the guest's CPU definition",
+            dst->name, virttype ? virttype : "");
+    else if (r == VIR_CPU_COMPARE_INCOMPATIBLE || r < 0) {
+        const char *why = lv_errmsg();
+
+        /* libvirt names the missing features in its message */
+        put(out, n, max, "cpu", CHECK_ERROR,
+            "libvirt on %s: the guest's CPU is incompatible: %s", dst->name,
+            why && *why ? why : "no reason given");
+    }
+    free(cpu);
+    free(virttype);
+}
+
+void
+lv_checks(struct hv *hv, const struct mig_request *req,
+          struct check_result *out, size_t *n, size_t max)
+{
+    struct lv *lv = (struct lv *)hv;
+    const struct model_vm *vm = model_vm(hv->model, req->vm);
+    struct lv_host *src = lv_host_by_name(lv, vm->host);
+    struct lv_host *dst =
+        req->dst_host ? lv_host_by_name(lv, req->dst_host) : src;
+    virDomainPtr dom;
+    char a[32], b[32];
+
+    if (src == NULL || src->conn == NULL)
+        return;
+    dom = virDomainLookupByName(src->conn, vm->name);
+    if (dom == NULL)
+        return;
+    /* a job libvirt knows of, started by anyone */
+    {
+        virDomainJobInfo ji;
+
+        if (virDomainGetJobInfo(dom, &ji) == 0 &&
+            ji.type != VIR_DOMAIN_JOB_NONE)
+            put(out, n, max, "not-migrating", CHECK_ERROR,
+                "libvirt on %s: %s already has a job running (a migration "
+                "or block job, maybe started outside ferry)",
+                src->name, vm->name);
+    }
+    if (req->kind != KIND_STORAGE && dst != NULL && dst != src &&
+        dst->conn != NULL && has(out, *n, "cpu")) {
+        unsigned long long free_b = virNodeGetFreeMemory(dst->conn);
+
+        check_cpu(src, dst, dom, out, n, max);
+        if (free_b > 0) {
+            enum check_status st = free_b < vm->memory_bytes ? CHECK_ERROR
+                                   : free_b - vm->memory_bytes <
+                                           dst->memory / 10
+                                       ? CHECK_WARN
+                                       : CHECK_OK;
+
+            put(out, n, max, "memory", st,
+                st == CHECK_ERROR ? "libvirt on %s: %s free now, the VM "
+                                    "needs %s"
+                : st == CHECK_WARN ? "libvirt on %s: %s free now; with the "
+                                     "VM's %s less than 10%% would be left"
+                                   : "libvirt on %s: %s free now for the "
+                                     "VM's %s",
+                dst->name, units_fmt_bytes(a, sizeof a, free_b),
+                units_fmt_bytes(b, sizeof b, vm->memory_bytes));
+        }
+    }
+    /* the destination pool's space, asked again now */
+    if (req->kind != KIND_COMPUTE && req->dst_ds != NULL &&
+        has(out, *n, "datastore-space")) {
+        struct lv_host *h = dst ? dst : src;
+
+        for (size_t i = 0; h->conn && i < h->n_pools; i++) {
+            char *name = lv_ds_name(lv, h, &h->pools[i]);
+            virStoragePoolPtr p;
+            virStoragePoolInfo pi;
+            uint64_t need = model_vm_disk_bytes(vm);
+
+            if (strcmp(name, req->dst_ds) != 0) {
+                free(name);
+                continue;
+            }
+            free(name);
+            p = virStoragePoolLookupByName(h->conn, h->pools[i].name);
+            if (p != NULL && virStoragePoolGetInfo(p, &pi) == 0) {
+                enum check_status st =
+                    pi.available < need ? CHECK_ERROR
+                    : pi.available - need < pi.capacity / 10 ? CHECK_WARN
+                                                             : CHECK_OK;
+
+                put(out, n, max, "datastore-space", st,
+                    "libvirt on %s: pool %s has %s available, the disks "
+                    "need %s%s",
+                    h->name, h->pools[i].name,
+                    units_fmt_bytes(a, sizeof a, pi.available),
+                    units_fmt_bytes(b, sizeof b, need),
+                    st == CHECK_WARN ? " (over 90% full after)" : "");
+            }
+            if (p != NULL)
+                virStoragePoolFree(p);
+            break;
+        }
+    }
+    virDomainFree(dom);
+}
+
+/* ---- dirty rate --------------------------------------------------------- */
+
+static struct lv_measured *
+measured(struct lv *lv, const char *vm, bool add)
+{
+    for (size_t i = 0; i < lv->n_measured; i++)
+        if (strcmp(lv->measured[i].vm, vm) == 0)
+            return &lv->measured[i];
+    if (!add)
+        return NULL;
+    if (lv->n_measured == ARRAY_SIZE(lv->measured))
+        lv->n_measured--; /* forget the newest-but-one; rare */
+    memset(&lv->measured[lv->n_measured], 0, sizeof lv->measured[0]);
+    snprintf(lv->measured[lv->n_measured].vm, sizeof lv->measured[0].vm,
+             "%s", vm);
+    return &lv->measured[lv->n_measured++];
+}
+
+uint64_t
+lv_measured_bps(struct lv *lv, const char *vm)
+{
+    const struct lv_measured *m = measured(lv, vm, false);
+
+    return m ? m->bps : 0;
+}
+
+static virDomainPtr
+lookup(struct lv *lv, const char *vm, struct ferry_err *err)
+{
+    const struct model_vm *v = model_vm(lv->base.model, vm);
+    struct lv_host *h = v ? lv_host_by_name(lv, v->host) : NULL;
+    virDomainPtr dom;
+
+    if (h == NULL || h->conn == NULL) {
+        err_set(err, "%s: its host is not connected", vm);
+        return NULL;
+    }
+    dom = virDomainLookupByName(h->conn, vm);
+    if (dom == NULL)
+        err_set(err, "%s on %s: %s", vm, h->name, lv_errmsg());
+    return dom;
+}
+
+int
+lv_measure_start(struct hv *hv, const char *vm, unsigned seconds,
+                 struct ferry_err *err)
+{
+    struct lv *lv = (struct lv *)hv;
+    virDomainPtr dom = lookup(lv, vm, err);
+    virDomainJobInfo ji;
+    int rc = -1;
+
+    if (dom == NULL)
+        return -1;
+    /* LAB-NOTES: measuring during a migration broke two of them */
+    if (virDomainGetJobInfo(dom, &ji) == 0 && ji.type != VIR_DOMAIN_JOB_NONE)
+        err_set(err, "%s has a job running: the dirty rate is only measured "
+                "before a move", vm);
+    else if (virDomainIsActive(dom) != 1)
+        err_set(err, "%s is not running: nothing dirties its memory", vm);
+    else if (virDomainStartDirtyRateCalc(
+                 dom, (int)seconds,
+                 VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING) < 0)
+        err_set(err, "libvirt cannot measure %s's dirty rate: %s", vm,
+                lv_errmsg());
+    else
+        rc = 0;
+    if (rc == 0) {
+        struct lv_measured *m = measured(lv, vm, true);
+
+        m->started_ms = loop_now_ms();
+        m->seconds = seconds;
+    }
+    virDomainFree(dom);
+    return rc;
+}
+
+int
+lv_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,
+                struct ferry_err *err)
+{
+    struct lv *lv = (struct lv *)hv;
+    struct lv_measured *m = measured(lv, vm, false);
+    virDomainPtr doms[2] = {NULL, NULL};
+    virDomainStatsRecordPtr *recs = NULL;
+    int status = -1, rc = 0;
+    long long mbps = -1;
+
+    if (m == NULL) {
+        err_set(err, "no measurement of %s was started", vm);
+        return -1;
+    }
+    /* the result cannot be there before the period ends */
+    if (loop_now_ms() < m->started_ms + m->seconds * 1000ULL)
+        return 0;
+    doms[0] = lookup(lv, vm, err);
+    if (doms[0] == NULL)
+        return -1;
+    if (virDomainListGetStats(doms, VIR_DOMAIN_STATS_DIRTYRATE, &recs, 0) <
+            1) {
+        err_set(err, "libvirt gave no dirty-rate statistics for %s: %s", vm,
+                lv_errmsg());
+        rc = -1;
+    } else {
+        for (int i = 0; i < recs[0]->nparams; i++) {
+            const virTypedParameter *p = &recs[0]->params[i];
+
+            if (strcmp(p->field, "dirtyrate.calc_status") == 0)
+                status = p->value.i;
+            else if (strcmp(p->field, "dirtyrate.megabytes_per_second") == 0)
+                mbps = p->value.l;
+        }
+        if (status == 2 && mbps >= 0) { /* MEASURED */
+            m->bps = (uint64_t)mbps * MiB;
+            *bps = m->bps;
+            rc = 1;
+        } else if (loop_now_ms() > m->started_ms + m->seconds * 1000ULL +
+                                       10000) {
+            err_set(err, "the measurement of %s did not finish", vm);
+            rc = -1;
+        }
+    }
+    virDomainStatsRecordListFree(recs);
+    virDomainFree(doms[0]);
+    return rc;
+}
