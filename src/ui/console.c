@@ -961,9 +961,9 @@ static const struct col ds_cols[] = {
     {"SHARING", 7, false},
 };
 static const struct col job_cols[] = {
-    {"VM", 10, false},       {"ROUTE", 0, false},    {"KIND", 7, false},
-    {"POLICY", 12, false},   {"PHASE", 10, false},   {"PROGRESS", 8, true},
-    {"ELAPSED", 8, true},    {"DOWNTIME", 8, true},
+    {"VM", 9, false},        {"ROUTE", 0, false},    {"KIND", 7, false},
+    {"POLICY", 8, false},    {"PHASE", 11, false},   {"PROGRESS", 8, true},
+    {"ELAPSED", 7, true},    {"DOWNTIME", 8, true},
 };
 
 static double
@@ -1099,7 +1099,7 @@ build_table(struct console *c, enum view_kind k)
             if (j->kind == KIND_STORAGE)
                 cellf(r, 1, NAN, "%s: -> %s", j->src, j->ds);
             else
-                cellf(r, 1, NAN, "%s -> %s%s%s", j->src, j->dst,
+                cellf(r, 1, NAN, "%s->%s%s%s", j->src, j->dst,
                       j->ds[0] ? " " : "", j->ds);
             cellf(r, 2, NAN, "%s", job_kind_name(j->kind));
             cellf(r, 3, NAN, "%s", j->policy);

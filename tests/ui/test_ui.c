@@ -236,7 +236,7 @@ static struct policy_set policies;
 static struct hv *hv;
 
 static struct console *
-console(void)
+console_q(const struct queue_cfg *q)
 {
     struct ferry_err err;
     struct console_opts o = {0};
@@ -250,7 +250,14 @@ console(void)
     o.source_label = "demo datacenter";
     o.no_log = true;
     o.default_budget_ms = 300;
+    o.queue = q;
     return console_new(&term, &o);
+}
+
+static struct console *
+console(void)
+{
+    return console_q(NULL);
 }
 
 static void
@@ -316,7 +323,7 @@ dialog_and_dashboard(void **state)
 
     (void)state;
     console_tick(c, 0);
-    console_command(c, "migrate db-02");
+    console_command(c, "quick db-02");
     keys(c, "\t"); /* destination host */
     console_key(c, KEY_RIGHT); /* hv-01 -> hv-02 -> hv-03 -> hv-04: AMD, */
     console_key(c, KEY_RIGHT); /* which lacks avx512f */
@@ -329,7 +336,7 @@ dialog_and_dashboard(void **state)
     assert_non_null(strstr(s, "cannot start"));
     free(s);
     console_key(c, 27);
-    console_command(c, "migrate db-01");
+    console_command(c, "quick db-01");
     keys(c, "\ny");
     /* Drive the clock: five seconds into the migration. */
     for (uint64_t t = 0; t <= 5000; t += 100)
@@ -343,6 +350,93 @@ dialog_and_dashboard(void **state)
     assert_non_null(strstr(s, "done"));
     assert_non_null(strstr(s, "switchover"));
     free(s);
+    console_free(c);
+}
+
+static bool
+screen_has(const char *what)
+{
+    char *s;
+    bool r;
+
+    s = screen_text();
+    r = strstr(s, what) != NULL;
+    free(s);
+    return r;
+}
+
+/* The wizard off-screen: each step drawn at 80x24; an incompatible host
+ * refused; warnings asked for; the move started through the queue. */
+static void
+wizard_steps(void **state)
+{
+    struct console *c = console();
+
+    (void)state;
+    console_tick(c, 0);
+    console_command(c, "migrate db-02");
+    console_draw(c, true);
+    golden("wizard-kind");
+    keys(c, "\n");
+    console_draw(c, true);
+    golden("wizard-host");
+    /* the AMD host, last, lacks avx512f */
+    for (int i = 0; i < 4; i++)
+        console_key(c, KEY_DOWN);
+    keys(c, "\n");
+    console_draw(c, true);
+    assert_true(screen_has("hv-04 cannot be chosen"));
+    assert_true(screen_has("step 2 of 5: Host"));
+    console_key(c, KEY_UP);
+    console_key(c, KEY_UP);
+    console_key(c, KEY_UP);
+    keys(c, "\n"); /* hv-01 */
+    console_draw(c, true);
+    golden("wizard-options");
+    keys(c, "\n");
+    console_draw(c, true);
+    golden("wizard-preflight");
+    keys(c, "\n");
+    if (screen_has("accept and go on"))
+        keys(c, "y");
+    console_draw(c, true);
+    golden("wizard-review");
+    keys(c, "\n");
+    console_draw(c, true);
+    assert_true(screen_has("db-02: migration started"));
+    console_free(c);
+}
+
+/* A host limit of one: the second move waits, then starts by itself. */
+static void
+queue_starts_when_a_slot_frees(void **state)
+{
+    struct queue_cfg q;
+    struct console *c;
+    uint64_t t;
+
+    (void)state;
+    queue_cfg_default(&q);
+    q.host_limit = 1;
+    c = console_q(&q);
+    console_tick(c, 0);
+    console_command(c, "quick web-01");
+    keys(c, "\ny");
+    console_command(c, "quick web-02");
+    keys(c, "\ny");
+    console_draw(c, true);
+    assert_true(screen_has("QUEUED #1"));
+    assert_true(screen_has("web-02 waits for host hv-01 (1 of 1 units"));
+    golden("jobs-queued");
+    for (t = 0; t <= 120000 && !screen_has("web-02: migration completed");
+         t += 100) {
+        console_tick(c, t);
+        console_draw(c, false);
+    }
+    assert_true(screen_has("web-02: migration completed"));
+    console_command(c, "jobs");
+    console_draw(c, true);
+    assert_false(screen_has("QUEUED"));
     console_free(c);
 }
 
@@ -394,6 +488,8 @@ main(void)
         cmocka_unit_test(views_at_80x24),
         cmocka_unit_test(table_filters_and_sorts),
         cmocka_unit_test(dialog_and_dashboard),
+        cmocka_unit_test(wizard_steps),
+        cmocka_unit_test(queue_starts_when_a_slot_frees),
         cmocka_unit_test(too_small_then_recovers),
         cmocka_unit_test(idle_console_draws_nothing),
     };

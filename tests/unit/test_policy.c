@@ -84,6 +84,44 @@ bad_step_names_file_line_and_choices(void **state)
     policy_set_fini(&s);
 }
 
+/* The wizard's escalation switches: a copy without what is not allowed;
+ * an adaptive policy may gain what it did not name. */
+static void
+restricted_copies(void **state)
+{
+    struct policy_set s;
+    struct ferry_err err;
+    struct policy c;
+    const struct policy *p;
+
+    (void)state;
+    policy_set_init(&s);
+    assert_int_equal(policy_set_builtin(&s, &err), 0);
+    p = policy_find(&s, "ferry");
+    policy_copy_restricted(p, &c, false, false, true);
+    assert_false(policy_allows(&c, ACT_THROTTLE));
+    assert_false(policy_allows(&c, ACT_POSTCOPY));
+    assert_true(policy_allows(&c, ACT_PAUSE));
+    assert_true(policy_allows(&c, ACT_SET_DOWNTIME));
+    assert_false(c.postcopy);
+    assert_string_equal(c.name, "ferry");
+    policy_copy_free(&c);
+    /* a schedule loses its post-copy step and flag, keeps the rest */
+    p = policy_find(&s, "ovirt-postcopy");
+    policy_copy_restricted(p, &c, true, false, false);
+    assert_false(policy_allows(&c, ACT_POSTCOPY));
+    assert_false(c.postcopy);
+    assert_true(policy_allows(&c, ACT_ABORT));
+    assert_int_equal(c.n_steps, p->n_steps - 1);
+    assert_true(c.auto_converge);
+    policy_copy_free(&c);
+    policy_copy_restricted(p, &c, false, true, false);
+    assert_false(c.auto_converge);
+    assert_true(c.postcopy);
+    policy_copy_free(&c);
+    policy_set_fini(&s);
+}
+
 int
 main(void)
 {
@@ -91,6 +129,7 @@ main(void)
         cmocka_unit_test(builtins_include_every_reference_schedule),
         cmocka_unit_test(config_replaces_a_builtin_and_adds_new_ones),
         cmocka_unit_test(bad_step_names_file_line_and_choices),
+        cmocka_unit_test(restricted_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
