@@ -682,7 +682,8 @@ measure(struct cli *c, struct hv *hv, const char *vm)
     c->measured_bps = bps;
     if (!c->json)
         printf("%s: measured dirty rate %s (page sampling, %llu s)\n", vm,
-               units_fmt_rate(a, sizeof a, (double)bps),
+               bps ? units_fmt_rate(a, sizeof a, (double)bps)
+                   : "under 1 MiB/s",
                (unsigned long long)(ms / 1000));
     return 0;
 }

@@ -119,7 +119,7 @@ struct wizard {
     int n_advice;
     bool warnings_accepted;
     /* dirty-rate measurement */
-    bool measuring;
+    bool measuring, measured;
     uint64_t measured_bps;
     char measure_err[200];
 };
@@ -453,7 +453,7 @@ advise(struct wizard *w, const struct job_params *jp,
                      "allowing post-copy (Options) would finish in about %s",
                      units_fmt_ms(a, sizeof a, p->postcopy_ms));
     }
-    if (w->measured_bps == 0 && w->env.hv->ops->measure_start != NULL &&
+    if (!w->measured && w->env.hv->ops->measure_start != NULL &&
         w->n_advice < 4)
         snprintf(w->advice[w->n_advice++], sizeof w->advice[0],
                  "press d to measure the dirty rate now: the prediction "
@@ -477,14 +477,17 @@ preflight(struct wizard *w)
     w->pred_ok = runner_plan(w->env.hv, &o, &jp, &w->pred, &err) == 0;
     w->expected_ms = w->pred_ok ? runner_expected_total_ms(&w->pred, &pol)
                                 : INFINITY;
-    if (w->measured_bps > 0 && w->n_checks < ARRAY_SIZE(w->checks)) {
+    if (w->measured && w->n_checks < ARRAY_SIZE(w->checks)) {
         struct check_result *c = &w->checks[w->n_checks++];
 
         c->name = "dirty-rate";
         c->status = CHECK_OK;
+        /* libvirt reports whole MiB/s */
         snprintf(c->message, sizeof c->message,
                  "measured dirty rate: %s (page sampling before the move)",
-                 units_fmt_rate(a, sizeof a, (double)w->measured_bps));
+                 w->measured_bps ? units_fmt_rate(a, sizeof a,
+                                                  (double)w->measured_bps)
+                                 : "under 1 MiB/s");
     }
     if (w->pred_ok && w->n_checks < ARRAY_SIZE(w->checks)) {
         struct check_result *c = &w->checks[w->n_checks++];
@@ -650,8 +653,10 @@ wizard_tick(struct wizard *w)
         char a[32];
 
         w->measured_bps = bps;
+        w->measured = true;
         status(w, false, "%s: dirty rate %s (measured)", w->ch.vm,
-               units_fmt_rate(a, sizeof a, (double)bps));
+               bps ? units_fmt_rate(a, sizeof a, (double)bps)
+                   : "under 1 MiB/s");
     }
     w->valid = false;
     return true;

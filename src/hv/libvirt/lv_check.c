@@ -230,12 +230,15 @@ measured(struct lv *lv, const char *vm, bool add)
     return &lv->measured[lv->n_measured++];
 }
 
-uint64_t
-lv_measured_bps(struct lv *lv, const char *vm)
+bool
+lv_measured_bps(struct lv *lv, const char *vm, uint64_t *bps)
 {
     const struct lv_measured *m = measured(lv, vm, false);
 
-    return m ? m->bps : 0;
+    if (m == NULL || !m->done)
+        return false;
+    *bps = m->bps;
+    return true;
 }
 
 static virDomainPtr
@@ -284,6 +287,7 @@ lv_measure_start(struct hv *hv, const char *vm, unsigned seconds,
 
         m->started_ms = loop_now_ms();
         m->seconds = seconds;
+        m->done = false;
     }
     virDomainFree(dom);
     return rc;
@@ -326,6 +330,7 @@ lv_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,
         }
         if (status == 2 && mbps >= 0) { /* MEASURED */
             m->bps = (uint64_t)mbps * MiB;
+            m->done = true;
             *bps = m->bps;
             rc = 1;
         } else if (loop_now_ms() > m->started_ms + m->seconds * 1000ULL +

@@ -72,6 +72,7 @@ struct lv_measured {
     uint64_t bps;
     uint64_t started_ms;
     unsigned seconds;
+    bool done;
 };
 
 struct lv {
@@ -137,6 +138,8 @@ int lv_measure_start(struct hv *hv, const char *vm, unsigned seconds,
                      struct ferry_err *err);
 int lv_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,
                     struct ferry_err *err);
-uint64_t lv_measured_bps(struct lv *lv, const char *vm);
+/* A finished measurement's rate (libvirt counts whole MiB/s: 0 is a
+ * quiet guest, not an unknown one). */
+bool lv_measured_bps(struct lv *lv, const char *vm, uint64_t *bps);
 
 #endif

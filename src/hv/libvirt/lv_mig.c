@@ -286,8 +286,12 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     out->setup_ms = src == dst || vm->state == VM_SHUTOFF ? 0 : 1000;
     hints_from_logs(lv, vm->name, out);
     /* a measurement just made beats the last move's observation */
-    if (lv_measured_bps(lv, vm->name) > 0)
-        out->hint_dirty_bps = lv_measured_bps(lv, vm->name);
+    {
+        uint64_t bps;
+
+        if (lv_measured_bps(lv, vm->name, &bps))
+            out->hint_dirty_bps = bps ? bps : 1;
+    }
     return 0;
 }
 
