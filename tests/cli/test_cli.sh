@@ -61,6 +61,18 @@ grep -q "bad.ini:5: \[vm v\] memory" "$TMP/err" && ok "bad --sim names file, lin
 printf '[policy p]\nstep = whenever : abort\n' >"$TMP/ferry.ini"
 expect_rc 2 "bad config" "$FERRY" -c "$TMP/ferry.ini" list vms
 grep -q "ferry.ini:2" "$TMP/err" && ok "bad config names file and line" || no "bad config names file and line"
+printf '[queue]\nhost_limit = 4\n\nstorage_host_cost = lots\n' >"$TMP/ferry.ini"
+expect_rc 2 "bad [queue] value" "$FERRY" -c "$TMP/ferry.ini" list vms
+grep -q "ferry.ini:4" "$TMP/err" && ok "bad [queue] value names file and line" || no "bad [queue] value names file and line: $(cat "$TMP/err")"
+printf '[queue]\nhost_limit = 4\n' >"$TMP/ferry.ini"
+expect_rc 0 "a good [queue] section is accepted" "$FERRY" -c "$TMP/ferry.ini" list vms
+expect_rc 2 "--measure needs a duration of 1s to 60s" "$FERRY" plan cache-01 --to hv-01 --measure 10ms
+grep -q "between 1s and 60s" "$TMP/err" && ok "--measure says the range" || no "--measure says the range: $(cat "$TMP/err")"
+expect_rc 2 "--measure with a bad duration" "$FERRY" plan cache-01 --to hv-01 --measure soon
+expect_rc 0 "plan --measure: measured, then the checks" "$FERRY" plan cache-01 --to hv-01 --measure 1s
+grep -q "cache-01: measured dirty rate" "$TMP/out" && ok "--measure prints the measured rate" || no "--measure prints the measured rate"
+expect_rc 0 "plan --measure --json" "$FERRY" plan cache-01 --to hv-01 --measure 1s --json
+json_ok "plan --json has the measured rate" "d['measured_dirty_bps'] > 100 << 20"
 printf '[policy patient]\nmode = schedule\ndowntime_limit = 5s\n' >"$TMP/ferry.ini"
 expect_rc 0 "config policy is usable" "$FERRY" -c "$TMP/ferry.ini" migrate cache-01 --to hv-01 --policy patient --no-log
 
