@@ -33,6 +33,11 @@ struct mig_request {
 size_t checks_run(const struct model *m, const struct mig_request *req,
                   const char *const *migrating, size_t n_migrating,
                   struct check_result *out, size_t max);
+/* Set the result called name, or add it when there is room (backends
+ * replace the inventory's results with first-hand ones). */
+void checks_set(struct check_result *out, size_t max, size_t *n,
+                const char *name, enum check_status st, const char *fmt, ...)
+    FERRY_PRINTF(6, 7);
 enum check_status checks_worst(const struct check_result *r, size_t n);
 const char *check_status_name(enum check_status s);
 

@@ -7,24 +7,26 @@
 
 #include "ferry/units.h"
 
-static void add(struct check_result *out, size_t max, size_t *n,
-                const char *name, enum check_status st, const char *fmt, ...)
-    FERRY_PRINTF(6, 7);
-
-static void
-add(struct check_result *out, size_t max, size_t *n, const char *name,
-    enum check_status st, const char *fmt, ...)
+void
+checks_set(struct check_result *out, size_t max, size_t *n, const char *name,
+           enum check_status st, const char *fmt, ...)
 {
+    struct check_result *r = NULL;
     va_list ap;
 
-    if (*n >= max)
-        return;
-    out[*n].name = name;
-    out[*n].status = st;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(out[i].name, name) == 0)
+            r = &out[i];
+    if (r == NULL) {
+        if (*n >= max)
+            return;
+        r = &out[(*n)++];
+        r->name = name;
+    }
+    r->status = st;
     va_start(ap, fmt);
-    vsnprintf(out[*n].message, sizeof out[*n].message, fmt, ap);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
     va_end(ap);
-    (*n)++;
 }
 
 const char *
@@ -85,7 +87,7 @@ checks_run(const struct model *m, const struct mig_request *req,
     size_t n = 0;
 
     if (vm == NULL) {
-        add(out, max, &n, "vm", CHECK_ERROR, "no VM named %s", req->vm);
+        checks_set(out, max, &n, "vm", CHECK_ERROR, "no VM named %s", req->vm);
         return n;
     }
     src = model_host(m, vm->host);
@@ -96,25 +98,25 @@ checks_run(const struct model *m, const struct mig_request *req,
     /* State */
     if (vm->migrating || strv_contains((char *const *)migrating, n_migrating,
                                        vm->name))
-        add(out, max, &n, "not-migrating", CHECK_ERROR,
+        checks_set(out, max, &n, "not-migrating", CHECK_ERROR,
             "%s is already migrating: wait for that job or cancel it",
             vm->name);
     else
-        add(out, max, &n, "not-migrating", CHECK_OK,
+        checks_set(out, max, &n, "not-migrating", CHECK_OK,
             "no other migration of %s is running", vm->name);
     if (vm->state == VM_SHUTOFF)
-        add(out, max, &n, "vm-state", CHECK_WARN,
+        checks_set(out, max, &n, "vm-state", CHECK_WARN,
             "%s is shut off: this will be a cold move, not a live one",
             vm->name);
     else if (vm->state == VM_PAUSED)
-        add(out, max, &n, "vm-state", CHECK_WARN,
+        checks_set(out, max, &n, "vm-state", CHECK_WARN,
             "%s is paused: it will stay paused on the destination",
             vm->name);
     else
-        add(out, max, &n, "vm-state", CHECK_OK, "%s is %s", vm->name,
+        checks_set(out, max, &n, "vm-state", CHECK_OK, "%s is %s", vm->name,
             vm_state_name(vm->state));
     if (!vm->live_migratable && vm->state != VM_SHUTOFF)
-        add(out, max, &n, "live-migratable", CHECK_ERROR,
+        checks_set(out, max, &n, "live-migratable", CHECK_ERROR,
             "%s cannot migrate live: %s", vm->name,
             vm->not_migratable_reason ? vm->not_migratable_reason
                                       : "it uses host-local devices");
@@ -122,36 +124,36 @@ checks_run(const struct model *m, const struct mig_request *req,
     /* Destination host */
     if (compute) {
         if (req->dst_host == NULL) {
-            add(out, max, &n, "destination", CHECK_ERROR,
+            checks_set(out, max, &n, "destination", CHECK_ERROR,
                 "a compute migration needs a destination host (--to)");
             return n;
         }
         if (dst == NULL) {
-            add(out, max, &n, "destination", CHECK_ERROR,
+            checks_set(out, max, &n, "destination", CHECK_ERROR,
                 "no host named %s", req->dst_host);
             return n;
         }
         if (src != NULL && dst == src) {
-            add(out, max, &n, "destination", CHECK_ERROR,
+            checks_set(out, max, &n, "destination", CHECK_ERROR,
                 "%s already runs on %s; pick another host, or --kind "
                 "storage to move only its disks",
                 vm->name, dst->name);
             return n;
         }
         if (!dst->up)
-            add(out, max, &n, "destination", CHECK_ERROR,
+            checks_set(out, max, &n, "destination", CHECK_ERROR,
                 "%s is not reachable", dst->name);
         else
-            add(out, max, &n, "destination", CHECK_OK, "%s is up",
+            checks_set(out, max, &n, "destination", CHECK_OK, "%s is up",
                 dst->name);
 
         /* CPU */
         if (missing_flags(vm, dst, flags, sizeof flags) > 0)
-            add(out, max, &n, "cpu", CHECK_ERROR,
+            checks_set(out, max, &n, "cpu", CHECK_ERROR,
                 "%s's CPU (%s) lacks flags the guest uses: %s", dst->name,
                 dst->cpu_model, flags);
         else
-            add(out, max, &n, "cpu", CHECK_OK,
+            checks_set(out, max, &n, "cpu", CHECK_OK,
                 "%s's CPU (%s) provides every flag the guest uses",
                 dst->name, dst->cpu_model);
 
@@ -163,18 +165,18 @@ checks_run(const struct model *m, const struct mig_request *req,
                                   : 0;
 
             if (free_b < vm->memory_bytes)
-                add(out, max, &n, "memory", CHECK_ERROR,
+                checks_set(out, max, &n, "memory", CHECK_ERROR,
                     "%s has %s free, the VM needs %s", dst->name,
                     units_fmt_bytes(a, sizeof a, free_b),
                     units_fmt_bytes(b, sizeof b, vm->memory_bytes));
             else if (free_b - vm->memory_bytes < dst->memory_bytes / 10)
-                add(out, max, &n, "memory", CHECK_WARN,
+                checks_set(out, max, &n, "memory", CHECK_WARN,
                     "%s would have less than 10%% memory left (%s free, "
                     "the VM needs %s)",
                     dst->name, units_fmt_bytes(a, sizeof a, free_b),
                     units_fmt_bytes(b, sizeof b, vm->memory_bytes));
             else
-                add(out, max, &n, "memory", CHECK_OK,
+                checks_set(out, max, &n, "memory", CHECK_OK,
                     "%s has %s free for %s", dst->name,
                     units_fmt_bytes(a, sizeof a, free_b),
                     units_fmt_bytes(b, sizeof b, vm->memory_bytes));
@@ -197,11 +199,11 @@ checks_run(const struct model *m, const struct mig_request *req,
                     break;
             }
             if (miss)
-                add(out, max, &n, "networks", CHECK_ERROR,
+                checks_set(out, max, &n, "networks", CHECK_ERROR,
                     "%s does not have network%s %s", dst->name,
                     miss > 1 ? "s" : "", flags);
             else
-                add(out, max, &n, "networks", CHECK_OK,
+                checks_set(out, max, &n, "networks", CHECK_OK,
                     "%s has every network the VM uses", dst->name);
         }
     }
@@ -212,11 +214,11 @@ checks_run(const struct model *m, const struct mig_request *req,
         const char *host = dst ? dst->name : vm->host;
 
         if (req->dst_ds == NULL) {
-            add(out, max, &n, "datastore", CHECK_ERROR,
+            checks_set(out, max, &n, "datastore", CHECK_ERROR,
                 "a storage migration needs a destination datastore "
                 "(--datastore)");
         } else if (ds == NULL) {
-            add(out, max, &n, "datastore", CHECK_ERROR,
+            checks_set(out, max, &n, "datastore", CHECK_ERROR,
                 "no datastore named %s", req->dst_ds);
         } else {
             bool same = true;
@@ -225,14 +227,14 @@ checks_run(const struct model *m, const struct mig_request *req,
                 if (strcmp(vm->disks[i].datastore, ds->name) != 0)
                     same = false;
             if (same && vm->n_disks > 0)
-                add(out, max, &n, "datastore", CHECK_ERROR,
+                checks_set(out, max, &n, "datastore", CHECK_ERROR,
                     "every disk of %s is already on %s", vm->name,
                     ds->name);
             else if (!model_ds_seen_by(ds, host))
-                add(out, max, &n, "datastore", CHECK_ERROR,
+                checks_set(out, max, &n, "datastore", CHECK_ERROR,
                     "%s cannot see datastore %s", host, ds->name);
             else
-                add(out, max, &n, "datastore", CHECK_OK,
+                checks_set(out, max, &n, "datastore", CHECK_OK,
                     "%s sees datastore %s", host, ds->name);
             {
                 uint64_t free_b = ds->capacity_bytes > ds->used_bytes
@@ -240,18 +242,18 @@ checks_run(const struct model *m, const struct mig_request *req,
                                       : 0;
 
                 if (free_b < need)
-                    add(out, max, &n, "datastore-space", CHECK_ERROR,
+                    checks_set(out, max, &n, "datastore-space", CHECK_ERROR,
                         "%s: datastore %s has %s free, the disks need %s",
                         host, ds->name, units_fmt_bytes(a, sizeof a, free_b),
                         units_fmt_bytes(b, sizeof b, need));
                 else if (free_b - need < ds->capacity_bytes / 10)
-                    add(out, max, &n, "datastore-space", CHECK_WARN,
+                    checks_set(out, max, &n, "datastore-space", CHECK_WARN,
                         "datastore %s would be over 90%% full after the "
                         "move (%s free, the disks need %s)",
                         ds->name, units_fmt_bytes(a, sizeof a, free_b),
                         units_fmt_bytes(b, sizeof b, need));
                 else
-                    add(out, max, &n, "datastore-space", CHECK_OK,
+                    checks_set(out, max, &n, "datastore-space", CHECK_OK,
                         "datastore %s has %s free for %s", ds->name,
                         units_fmt_bytes(a, sizeof a, free_b),
                         units_fmt_bytes(b, sizeof b, need));
@@ -267,7 +269,7 @@ checks_run(const struct model *m, const struct mig_request *req,
                 model_ds(m, vm->disks[i].datastore);
 
             if (d == NULL || !d->shared || !model_ds_seen_by(d, dst->name)) {
-                add(out, max, &n, "shared-storage", CHECK_ERROR,
+                checks_set(out, max, &n, "shared-storage", CHECK_ERROR,
                     "disk %s is on %s, which %s cannot see: use --kind "
                     "both with --datastore to move it too",
                     vm->disks[i].target, vm->disks[i].datastore, dst->name);
@@ -276,7 +278,7 @@ checks_run(const struct model *m, const struct mig_request *req,
             }
         }
         if (ok)
-            add(out, max, &n, "shared-storage", CHECK_OK,
+            checks_set(out, max, &n, "shared-storage", CHECK_OK,
                 "every disk is on storage %s shares", dst->name);
     }
     return n;

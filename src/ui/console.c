@@ -433,19 +433,6 @@ migrating_vms(const struct console *c, size_t *n)
     return v;
 }
 
-static struct mig_request
-choice_request(const struct mig_choice *ch)
-{
-    struct mig_request req = {
-        .vm = ch->vm,
-        .kind = ch->kind,
-        .dst_host = ch->kind != KIND_STORAGE ? ch->host : NULL,
-        .dst_ds = ch->kind != KIND_COMPUTE ? ch->ds : NULL,
-    };
-
-    return req;
-}
-
 static void
 open_dashboard(struct console *c, int idx)
 {
@@ -472,7 +459,7 @@ open_dashboard(struct console *c, int idx)
 static bool
 job_launch(struct console *c, struct cjob *j)
 {
-    struct mig_request req = choice_request(&j->ch);
+    struct mig_request req = mig_choice_request(&j->ch);
     struct check_result checks[CHECKS_MAX];
     struct runner_opts o = {0};
     struct ferry_err err;
@@ -496,13 +483,7 @@ job_launch(struct console *c, struct cjob *j)
             set_status(c, true, "%s: %s", j->vm, j->res.reason);
             return false;
         }
-    o.vm = j->vm;
-    o.kind = j->kind;
-    o.to = req.dst_host;
-    o.datastore = req.dst_ds;
-    o.policy = &j->pol;
-    o.budget_ms = j->budget_ms;
-    o.bw_cap_bps = j->ch.bw_cap_bps;
+    mig_choice_runner_opts(&j->ch, &j->pol, &o);
     o.sample_ms = STEP_MS;
     path = log_path(c, j->vm);
     o.log_path = path;
@@ -543,7 +524,7 @@ static void
 queue_preview(void *ctx, const struct mig_choice *ch, char *buf, size_t n)
 {
     struct console *c = ctx;
-    struct mig_request req = choice_request(ch);
+    struct mig_request req = mig_choice_request(ch);
     struct queue_use u[QUEUE_USES];
     size_t nu = queue_uses(c->o.hv->model, &c->qcfg, &req, u, QUEUE_USES);
     struct queue tmp;
@@ -567,7 +548,7 @@ static void
 job_enqueue(struct console *c, const struct mig_choice *ch)
 {
     const struct model *m = c->o.hv->model;
-    struct mig_request req = choice_request(ch);
+    struct mig_request req = mig_choice_request(ch);
     struct queue_use u[QUEUE_USES];
     size_t nu;
     int idx = c->n_jobs;
@@ -638,9 +619,7 @@ start_job(struct console *c)
         snprintf(ch.ds, sizeof ch.ds, "%s", m->datastores[d->ds].name);
     ch.policy = d->policy;
     ch.budget_ms = d->budget_ms;
-    ch.allow_throttle = policy_allows(p, ACT_THROTTLE) || p->auto_converge;
-    ch.allow_postcopy = policy_allows(p, ACT_POSTCOPY) || p->postcopy;
-    ch.allow_pause = policy_allows(p, ACT_PAUSE);
+    mig_choice_escalations(&ch, p);
     ch.prio = PRIO_NORMAL;
     job_enqueue(c, &ch);
 }

@@ -166,25 +166,47 @@ mig_choice_policy(const struct mig_choice *ch, const struct policy_set *set,
                            ch->allow_postcopy, ch->allow_pause);
 }
 
-static void
-escalation_defaults(struct wizard *w)
+void
+mig_choice_escalations(struct mig_choice *ch, const struct policy *p)
 {
-    const struct policy *p = &w->env.policies->v[w->ch.policy];
-
-    w->ch.allow_throttle = policy_allows(p, ACT_THROTTLE) || p->auto_converge;
-    w->ch.allow_postcopy = policy_allows(p, ACT_POSTCOPY) || p->postcopy;
-    w->ch.allow_pause = policy_allows(p, ACT_PAUSE);
+    ch->allow_throttle = policy_allows(p, ACT_THROTTLE) || p->auto_converge;
+    ch->allow_postcopy = policy_allows(p, ACT_POSTCOPY) || p->postcopy;
+    ch->allow_pause = policy_allows(p, ACT_PAUSE);
 }
 
 static void
-request(const struct wizard *w, struct mig_request *req)
+escalation_defaults(struct wizard *w)
 {
-    memset(req, 0, sizeof *req);
-    req->vm = w->ch.vm;
-    req->kind = w->ch.kind;
-    req->dst_host = w->ch.kind != KIND_STORAGE && w->ch.host[0] ? w->ch.host
-                                                                 : NULL;
-    req->dst_ds = w->ch.kind != KIND_COMPUTE && w->ch.ds[0] ? w->ch.ds : NULL;
+    mig_choice_escalations(&w->ch, &w->env.policies->v[w->ch.policy]);
+}
+
+struct mig_request
+mig_choice_request(const struct mig_choice *ch)
+{
+    struct mig_request req = {
+        .vm = ch->vm,
+        .kind = ch->kind,
+        .dst_host = ch->kind != KIND_STORAGE && ch->host[0] ? ch->host : NULL,
+        .dst_ds = ch->kind != KIND_COMPUTE && ch->ds[0] ? ch->ds : NULL,
+    };
+
+    return req;
+}
+
+void
+mig_choice_runner_opts(const struct mig_choice *ch, const struct policy *pol,
+                       struct runner_opts *o)
+{
+    struct mig_request req = mig_choice_request(ch);
+
+    memset(o, 0, sizeof *o);
+    o->vm = ch->vm;
+    o->kind = ch->kind;
+    o->to = req.dst_host;
+    o->datastore = req.dst_ds;
+    o->policy = pol;
+    o->budget_ms = ch->budget_ms;
+    o->bw_cap_bps = ch->bw_cap_bps;
 }
 
 static size_t
@@ -294,10 +316,6 @@ host_items(struct wizard *w)
     const struct model_vm *vm = model_vm(m, w->ch.vm);
     static const char *const names[] = {"destination", "cpu", "memory",
                                         "networks", "shared-storage"};
-    size_t nb = 0;
-    const char **busy = w->env.busy ? w->env.busy(w->env.ctx, &nb) : NULL;
-
-    (void)busy;
     for (size_t i = 0; i < m->n_hosts && w->n_items < MAX_ITEMS; i++) {
         const struct model_host *h = &m->hosts[i];
         struct item *it = &w->items[w->n_items++];
@@ -327,7 +345,7 @@ host_items(struct wizard *w)
         else
             snprintf(it->cols[3], sizeof it->cols[3], "%.0f Mbit",
                      (double)link * 8 / 1e6);
-        request(w, &req);
+        req = mig_choice_request(&w->ch);
         req.dst_host = h->name;
         req.dst_ds = NULL;
         n = run_checks(w, &req, r, ARRAY_SIZE(r));
@@ -373,7 +391,7 @@ ds_items(struct wizard *w)
             off += (size_t)snprintf(hosts + off, sizeof hosts - off, "%s%s",
                                     k ? "," : "", d->hosts[k]);
         snprintf(it->cols[5], sizeof it->cols[5], "%s", hosts);
-        request(w, &req);
+        req = mig_choice_request(&w->ch);
         req.dst_ds = d->name;
         n = run_checks(w, &req, r, ARRAY_SIZE(r));
         it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), it->why,
@@ -384,20 +402,6 @@ ds_items(struct wizard *w)
 }
 
 /* ---- pre-flight ------------------------------------------------------------ */
-
-static void
-plan_opts(const struct wizard *w, struct runner_opts *o,
-          const struct policy *pol)
-{
-    memset(o, 0, sizeof *o);
-    o->vm = w->ch.vm;
-    o->kind = w->ch.kind;
-    o->to = w->ch.kind != KIND_STORAGE ? w->ch.host : NULL;
-    o->datastore = w->ch.kind != KIND_COMPUTE ? w->ch.ds : NULL;
-    o->policy = pol;
-    o->budget_ms = w->ch.budget_ms;
-    o->bw_cap_bps = w->ch.bw_cap_bps;
-}
 
 /* The smallest link (as a multiple of this one) that converges. */
 static double
@@ -470,10 +474,10 @@ preflight(struct wizard *w)
     struct ferry_err err;
     char a[32], b[32];
 
-    request(w, &req);
+    req = mig_choice_request(&w->ch);
     w->n_checks = run_checks(w, &req, w->checks, CHECKS_MAX);
     mig_choice_policy(&w->ch, w->env.policies, &pol);
-    plan_opts(w, &o, &pol);
+    mig_choice_runner_opts(&w->ch, &pol, &o);
     w->pred_ok = runner_plan(w->env.hv, &o, &jp, &w->pred, &err) == 0;
     w->expected_ms = w->pred_ok ? runner_expected_total_ms(&w->pred, &pol)
                                 : INFINITY;

@@ -10,6 +10,7 @@
 #include "ferry/hv.h"
 #include "ferry/policy.h"
 #include "ferry/queue.h"
+#include "ferry/runner.h"
 #include "ferry/ui.h"
 
 /* What the operator chose: everything needed to start the move. */
@@ -55,6 +56,13 @@ bool wizard_measuring(const struct wizard *w);
 void wizard_draw(struct wizard *w, struct ui_term *t, int y, int h);
 const char *wizard_hints(const struct wizard *w);
 const struct mig_choice *wizard_choice(const struct wizard *w);
+/* The escalations a policy uses, as the choice's defaults. */
+void mig_choice_escalations(struct mig_choice *ch, const struct policy *p);
+/* The request the checks and the queue see. */
+struct mig_request mig_choice_request(const struct mig_choice *ch);
+/* Runner options for the choice with policy pol (no log, default tick). */
+void mig_choice_runner_opts(const struct mig_choice *ch,
+                            const struct policy *pol, struct runner_opts *o);
 /* The policy the choice makes: the chosen one without the escalations the
  * operator did not allow. Free with policy_copy_free. */
 void mig_choice_policy(const struct mig_choice *ch,

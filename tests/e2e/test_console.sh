@@ -3,27 +3,7 @@
 # capture-pane reads the screen. Its own tmux server; killed at the end.
 set -u
 FERRY=${1:?usage: test_console.sh path/to/ferry}
-command -v tmux >/dev/null || { echo "tmux is required"; exit 1; }
-TMP=$(mktemp -d)
-SOCK="ferry-e2e-$$"
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
-printf 'set -g default-terminal tmux-256color\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-no() { fail=$((fail + 1)); echo "not ok - $1"; tmux -L "$SOCK" capture-pane -p -t "$S" 2>/dev/null | sed 's/^/# /'; }
-screen() { tmux -L "$SOCK" capture-pane -p -t "$S"; }
-keys() { tmux -L "$SOCK" send-keys -t "$S" "$@"; }
-# wait_for TEXT SECONDS DESC: poll the screen until TEXT shows.
-wait_for() {
-    i=0
-    while [ $i -lt $(($2 * 5)) ]; do
-        if screen | grep -qF -- "$1"; then ok "$3"; return 0; fi
-        sleep 0.2; i=$((i + 1))
-    done
-    no "$3 (no '$1' within $2 s)"; return 1
-}
-absent() { if screen | grep -qF -- "$1"; then no "$2"; else ok "$2"; fi; }
+. "$(dirname "$0")/lib.sh"
 start() { # name env...
     S=$1; shift
     tmux -L "$SOCK" -f "$TMP/tmux.conf" new-session -d -s "$S" -x 80 -y 24 \
@@ -110,5 +90,4 @@ if screen | grep -q '[#|:.]'; then ok "LANG=C graphs use ASCII"; else no "LANG=C
 wait_for "done " 20 "LANG=C migration completes"
 keys q; wait_for "EXIT=0" 5 "LANG=C run quits cleanly"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

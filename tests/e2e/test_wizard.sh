@@ -3,26 +3,8 @@
 # real terminal (tmux). Its own tmux server; killed at the end.
 set -u
 FERRY=${1:?usage: test_wizard.sh path/to/ferry}
-command -v tmux >/dev/null || { echo "tmux is required"; exit 1; }
-TMP=$(mktemp -d)
-SOCK="ferry-wz-$$"
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
-printf 'set -g default-terminal tmux-256color\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-no() { fail=$((fail + 1)); echo "not ok - $1"; tmux -L "$SOCK" capture-pane -p -t "$S" 2>/dev/null | sed 's/^/# /'; }
-screen() { tmux -L "$SOCK" capture-pane -p -t "$S"; }
-keys() { tmux -L "$SOCK" send-keys -t "$S" "$@"; sleep 0.2; }
-wait_for() {
-    i=0
-    while [ $i -lt $(($2 * 5)) ]; do
-        if screen | grep -qF -- "$1"; then ok "$3"; return 0; fi
-        sleep 0.2; i=$((i + 1))
-    done
-    no "$3 (no '$1' within $2 s)"; return 1
-}
-absent() { if screen | grep -qF -- "$1"; then no "$2"; else ok "$2"; fi; }
+KEY_DELAY=0.2
+. "$(dirname "$0")/lib.sh"
 # the line of the screen that holds TEXT
 line_of() { screen | grep -F -- "$1" | head -1; }
 start() { # name env...
@@ -193,5 +175,4 @@ wait_for "web-02: left the queue, migration started" 120 "the queued job starts 
 wait_for "web-02: migration completed" 120 "and completes"
 keys q; wait_for "EXIT=0" 5 "quits"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

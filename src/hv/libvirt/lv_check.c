@@ -8,33 +8,6 @@
 #include "ferry/units.h"
 #include "lv_internal.h"
 
-static void
-put(struct check_result *out, size_t *n, size_t max, const char *name,
-    enum check_status st, const char *fmt, ...) FERRY_PRINTF(6, 7);
-
-/* Replace the result called name, or add it. */
-static void
-put(struct check_result *out, size_t *n, size_t max, const char *name,
-    enum check_status st, const char *fmt, ...)
-{
-    struct check_result *r = NULL;
-    va_list ap;
-
-    for (size_t i = 0; i < *n; i++)
-        if (strcmp(out[i].name, name) == 0)
-            r = &out[i];
-    if (r == NULL) {
-        if (*n >= max)
-            return;
-        r = &out[(*n)++];
-        r->name = name;
-    }
-    r->status = st;
-    va_start(ap, fmt);
-    vsnprintf(r->message, sizeof r->message, fmt, ap);
-    va_end(ap);
-}
-
 static bool
 has(const struct check_result *out, size_t n, const char *name)
 {
@@ -82,7 +55,7 @@ check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
     int r;
 
     if (cpu == NULL) {
-        put(out, n, max, "cpu", CHECK_OK,
+        checks_set(out, max, n, "cpu", CHECK_OK,
             "the guest has no <cpu> definition: it gets %s's default "
             "model there too", dst->name);
         free(virttype);
@@ -93,7 +66,7 @@ check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
         bool same = src->cpu_model && dst->cpu_model &&
                     strcmp(src->cpu_model, dst->cpu_model) == 0;
 
-        put(out, n, max, "cpu", same ? CHECK_WARN : CHECK_ERROR,
+        checks_set(out, max, n, "cpu", same ? CHECK_WARN : CHECK_ERROR,
             same ? "the guest passes the host CPU through: %s has the same "
                    "model (%s), but libvirt cannot prove the flags match"
                  : "the guest passes the host CPU through and %s's CPU (%s) "
@@ -107,14 +80,14 @@ check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
                                        cpu,
                                        VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
     if (r == VIR_CPU_COMPARE_IDENTICAL || r == VIR_CPU_COMPARE_SUPERSET)
-        put(out, n, max, "cpu", CHECK_OK,
+        checks_set(out, max, n, "cpu", CHECK_OK,
             "libvirt on %s: its %s CPU runs the guest's CPU definition",
             dst->name, virttype ? virttype : "");
     else if (r == VIR_CPU_COMPARE_INCOMPATIBLE || r < 0) {
         const char *why = lv_errmsg();
 
         /* libvirt names the missing features in its message */
-        put(out, n, max, "cpu", CHECK_ERROR,
+        checks_set(out, max, n, "cpu", CHECK_ERROR,
             "libvirt on %s: the guest's CPU is incompatible: %s", dst->name,
             why && *why ? why : "no reason given");
     }
@@ -145,7 +118,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
 
         if (virDomainGetJobInfo(dom, &ji) == 0 &&
             ji.type != VIR_DOMAIN_JOB_NONE)
-            put(out, n, max, "not-migrating", CHECK_ERROR,
+            checks_set(out, max, n, "not-migrating", CHECK_ERROR,
                 "libvirt on %s: %s already has a job running (a migration "
                 "or block job, maybe started outside ferry)",
                 src->name, vm->name);
@@ -162,7 +135,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
                                        ? CHECK_WARN
                                        : CHECK_OK;
 
-            put(out, n, max, "memory", st,
+            checks_set(out, max, n, "memory", st,
                 st == CHECK_ERROR ? "libvirt on %s: %s free now, the VM "
                                     "needs %s"
                 : st == CHECK_WARN ? "libvirt on %s: %s free now; with the "
@@ -196,7 +169,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
                     : pi.available - need < pi.capacity / 10 ? CHECK_WARN
                                                              : CHECK_OK;
 
-                put(out, n, max, "datastore-space", st,
+                checks_set(out, max, n, "datastore-space", st,
                     "libvirt on %s: pool %s has %s available, the disks "
                     "need %s%s",
                     h->name, h->pools[i].name,

@@ -1,0 +1,28 @@
+# Shared by the tmux tests: sourced after FERRY is set. Each test gets its
+# own tmux server (killed at the end) and temporary directory.
+# KEY_DELAY: seconds to wait after each keys call (0: none).
+command -v tmux >/dev/null || { echo "tmux is required"; exit 1; }
+TMP=$(mktemp -d)
+SOCK="ferry-e2e-$$"
+cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT INT TERM
+printf 'set -g default-terminal tmux-256color\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+no() { fail=$((fail + 1)); echo "not ok - $1"; tmux -L "$SOCK" capture-pane -p -t "$S" 2>/dev/null | sed 's/^/# /'; }
+screen() { tmux -L "$SOCK" capture-pane -p -t "$S"; }
+keys() {
+    tmux -L "$SOCK" send-keys -t "$S" "$@"
+    [ "${KEY_DELAY:-0}" = 0 ] || sleep "$KEY_DELAY"
+}
+# wait_for TEXT SECONDS DESC: poll the screen until TEXT shows.
+wait_for() {
+    i=0
+    while [ $i -lt $(($2 * 5)) ]; do
+        if screen | grep -qF -- "$1"; then ok "$3"; return 0; fi
+        sleep 0.2; i=$((i + 1))
+    done
+    no "$3 (no '$1' within $2 s)"; return 1
+}
+absent() { if screen | grep -qF -- "$1"; then no "$2"; else ok "$2"; fi; }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }
