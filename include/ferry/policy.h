@@ -90,6 +90,10 @@ void policy_copy_free(struct policy *p);
 /* One line: "switch when downtime fits; escalate: throttle, postcopy". */
 void policy_summary(const struct policy *p, char *buf, size_t n);
 
+/* The policy as a [policy NAME] section that policy_set_load reads back
+ * to the same policy (flight logs record it). Caller frees. */
+char *policy_to_ini(const struct policy *p);
+
 extern const char policies_ini[]; /* generated from policies.ini */
 
 #endif

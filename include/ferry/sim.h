@@ -28,6 +28,12 @@ struct sim_workload {
     double zero_fraction;   /* of memory outside the working set */
     uint64_t disk_write_bps;
     uint64_t disk_hot_bytes;
+    uint64_t stream;        /* the VM's random stream (default: its index) */
+    /* A recorded workload (what-if on a flight log): the page-write rate
+     * and the link's rate over job time, steps at sched_t. */
+    size_t n_sched;
+    uint64_t *sched_t;
+    double *sched_dirty, *sched_bw; /* < 0: not recorded at that step */
 };
 
 struct sim_dc;
@@ -54,6 +60,15 @@ double sim_dc_fixed_switch_ms(const struct sim_dc *dc, enum job_kind k,
 uint64_t sim_dc_copy_bps(const struct sim_dc *dc, const struct model_vm *vm,
                          const char *dst_ds, enum job_kind k,
                          uint64_t round_bps, uint64_t cap_bps);
+/* Replace a VM's page-write rate and link rate by recorded steps (times
+ * in job ms, ascending; a value < 0 keeps the model's). Copies them. */
+int sim_dc_set_schedule(struct sim_dc *dc, const char *vm, const uint64_t *t,
+                        const double *dirty_bps, const double *bw_bps,
+                        size_t n, struct ferry_err *err);
+/* The datacenter as a sim INI text that loads back to the same data plane
+ * for this VM: [sim], every host, link and datastore, and the VM alone
+ * with its workload spelled out (flight logs record it). Caller frees. */
+char *sim_dc_describe(const struct sim_dc *dc, const char *vm);
 /* The average page-write rate of a workload (bursts included). */
 uint64_t sim_workload_avg_bps(const struct sim_workload *w);
 

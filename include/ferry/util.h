@@ -38,6 +38,8 @@ void *xrealloc(void *p, size_t n);
 /* Grow *p to hold at least want elements of size sz; *cap is updated. */
 void *xgrow(void *p, size_t *cap, size_t want, size_t sz);
 char *xstrdup(const char *s);
+/* The first n bytes of s (which need not end there), NUL-terminated. */
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) FERRY_PRINTF(1, 2);
 
 /* Split s at commas, trimming blanks; empty items are dropped. Caller frees

@@ -21,6 +21,8 @@
 #include "ferry/runner.h"
 #include "ferry/sim.h"
 #include "ferry/units.h"
+#include "ferry/whatif.h"
+#include "../ui/replay.h"
 
 #define EXIT_OK 0
 #define EXIT_FAILED 1
@@ -30,14 +32,14 @@ struct cli {
     const char *cmd;
     const char *args[4];
     size_t n_args;
-    bool demo, json, real_time, no_log, have_seed, keep_source;
+    bool demo, json, real_time, no_log, have_seed, keep_source, summary;
     const char *connect[16];
     size_t n_connect;
     struct lv_cfg hosts;
     struct queue_cfg queue;
     const char *sim_file, *config, *to, *datastore, *kind, *policy;
     const char *downtime, *max_downtime, *bandwidth, *log, *max_time;
-    const char *theme, *measure;
+    const char *theme, *measure, *export, *what_if, *output;
     uint64_t measured_bps;
     char *config_theme;
     bool config_found;
@@ -75,6 +77,9 @@ usage(FILE *f)
         "--no-log]\n"
         "             [--time virtual|real] [--max-time DURATION] [--json]\n"
         "  ferry policies [--json]\n"
+        "  ferry replay FILE            replay a flight log in the console\n"
+        "             [--summary] [--export csv [-o FILE]]\n"
+        "             [--what-if POLICY [--downtime MS]]\n"
         "\n"
         "  KIND is compute (default with --to), storage (default with only\n"
         "  --datastore) or both. Durations take units (300ms, 1.5s), rates\n"
@@ -132,6 +137,11 @@ static const struct optdef opts[] = {
     {"--max-time", true, OS(max_time)},
     {"--theme", true, OS(theme)},
     {"--measure", true, OS(measure)},
+    {"--summary", false, OS(summary)},
+    {"--export", true, OS(export)},
+    {"--what-if", true, OS(what_if)},
+    {"-o", true, OS(output)},
+    {"--output", true, OS(output)},
 };
 
 static int
@@ -966,6 +976,117 @@ cmd_migrate(struct cli *c, struct hv *hv)
 
 int console_run(const struct console_opts *o, const char *theme_name,
                 char *warn, size_t warn_n, struct loop *loop);
+int replay_run(struct flog_data *d, const struct replay_opts *o,
+               const char *theme_name, const char *whatif, bool summary,
+               struct loop *loop);
+
+/* The what-if of `replay --what-if`: the log's own policy by its recorded
+ * definition, any other from the configured ones. */
+static int
+cli_whatif(struct cli *c, const struct flog_data *d, uint64_t budget_ms)
+{
+    struct ferry_err err;
+    struct policy *own = NULL;
+    const struct policy *pol;
+    struct whatif w;
+    char *text;
+
+    if (strcmp(c->what_if, d->h.policy) == 0) {
+        own = whatif_log_policy(d, &c->policies, &err);
+        if (own == NULL)
+            return bad("%s", err.msg);
+        pol = own;
+    } else if ((pol = policy_find(&c->policies, c->what_if)) == NULL) {
+        return bad("--what-if: no policy named '%s' (ferry policies lists "
+                   "them)", c->what_if);
+    }
+    if (whatif_run(d, pol, budget_ms, &w, &err) < 0) {
+        whatif_policy_free(own);
+        fprintf(stderr, "ferry: what-if: %s\n", err.msg);
+        return EXIT_FAILED;
+    }
+    text = whatif_compare(d, &w);
+    fputs(text, stdout);
+    free(text);
+    whatif_fini(&w);
+    whatif_policy_free(own);
+    return EXIT_OK;
+}
+
+/* ferry replay FILE: the console on a flight log, or its summary, CSV or
+ * a what-if without one. */
+static int
+cmd_replay(struct cli *c)
+{
+    struct ferry_err err;
+    struct flog_data *d;
+    uint64_t budget = 0;
+    int rc = EXIT_OK;
+
+    if (c->n_args != 1)
+        return bad("replay needs one flight log: ferry replay FILE "
+                   "[--summary] [--export csv] [--what-if POLICY]");
+    if (c->export != NULL && strcmp(c->export, "csv") != 0)
+        return bad("--export: '%s' is not a format ferry writes (csv)",
+                   c->export);
+    if (c->output != NULL && c->export == NULL)
+        return bad("-o goes with --export csv");
+    if (c->downtime != NULL && units_parse_ms(c->downtime, &budget, &err) < 0)
+        return bad("--downtime: %s", err.msg);
+    if (c->downtime != NULL && c->what_if == NULL)
+        return bad("--downtime goes with --what-if POLICY");
+    d = flog_load(c->args[0], &err);
+    if (d == NULL)
+        return bad("%s", err.msg);
+    if (c->export == NULL && !c->summary && c->what_if == NULL) {
+        struct replay_opts ro = {.policies = &c->policies,
+                                 .whatif_budget_ms = budget};
+
+        if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+            flog_data_free(d);
+            return bad("the replay needs a terminal; for scripts use "
+                       "--summary, --export csv or --what-if POLICY");
+        }
+        return replay_run(d, &ro, c->theme ? c->theme : c->config_theme,
+                          NULL, false, c->loop);
+    }
+    if (!c->summary)
+        for (size_t i = 0; i < MIN(d->n_problems, FLOG_PROBLEMS_KEPT); i++)
+            fprintf(stderr, "ferry: %s:%zu: %s\n", d->path,
+                    d->problems[i].line, d->problems[i].message);
+    if (c->export != NULL) {
+        FILE *out = c->output ? fopen(c->output, "w") : stdout;
+
+        if (out == NULL) {
+            fprintf(stderr, "ferry: %s: cannot write: %s\n", c->output,
+                    strerror(errno));
+            rc = EXIT_FAILED;
+        } else {
+            if (flog_export_csv(d, out, &err) < 0) {
+                fprintf(stderr, "ferry: %s\n", err.msg);
+                rc = EXIT_FAILED;
+            }
+            if (out != stdout && fclose(out) != 0) {
+                fprintf(stderr, "ferry: %s: %s\n", c->output,
+                        strerror(errno));
+                rc = EXIT_FAILED;
+            }
+        }
+    }
+    if (c->summary) {
+        char *text = flog_summary(d);
+
+        fputs(text, stdout);
+        free(text);
+    }
+    if (c->what_if != NULL && rc == EXIT_OK) {
+        if (c->summary)
+            putchar('\n');
+        rc = cli_whatif(c, d, budget);
+    }
+    flog_data_free(d);
+    return rc;
+}
 
 /* No command: the console, on the configured hosts, or the demo
  * datacenter when there are none (or --demo / --sim says so). */
@@ -1039,10 +1160,14 @@ cli_main(int argc, char **argv)
         rc = cmd_policies(&c);
         goto out;
     }
+    if (strcmp(c.cmd, "replay") == 0) {
+        rc = cmd_replay(&c);
+        goto out;
+    }
     if (strcmp(c.cmd, "list") != 0 && strcmp(c.cmd, "plan") != 0 &&
         strcmp(c.cmd, "migrate") != 0) {
-        rc = bad("unknown command '%s' (list, plan, migrate, policies)",
-                 c.cmd);
+        rc = bad("unknown command '%s' (list, plan, migrate, replay, "
+                 "policies)", c.cmd);
         goto out;
     }
     hv = load_hv(&c, false, &err);

@@ -15,6 +15,7 @@
 #include "ferry/console.h"
 #include "ferry/loop.h"
 #include "ferry/ui.h"
+#include "../ui/replay.h"
 
 static int sig_pipe[2] = {-1, -1};
 static volatile sig_atomic_t got_winch, got_term;
@@ -64,19 +65,23 @@ on_sig_pipe(int watch, int fd, int events, void *opaque)
         ;
 }
 
-int console_run(const struct console_opts *o, const char *theme_name,
-                char *warn, size_t warn_n, struct loop *loop);
+/* What the loop drives: the console or a replay on its own. */
+struct screen {
+    void *ctx;
+    void (*key)(void *ctx, int key, uint64_t now_ms);
+    void (*tick)(void *ctx, uint64_t now_ms);
+    int (*wait_ms)(void *ctx, uint64_t now_ms);
+    bool (*draw)(void *ctx, bool force);
+    bool (*quit)(void *ctx);
+    void (*invalidate)(void *ctx);
+};
 
-/* Run the console until the operator quits. Returns an exit code. */
-int
-console_run(const struct console_opts *o, const char *theme_name, char *warn,
-            size_t warn_n, struct loop *loop)
+/* The theme, the terminal and the signals. Returns 0, or an exit code. */
+static int
+term_start(struct ui_term *t, const char *theme_name, char *warn,
+           size_t warn_n)
 {
-    struct io io = {0};
-    int w_in, w_sig;
-    struct ui_term t;
     struct theme th;
-    struct console *c;
     struct sigaction sa;
     bool no_color = getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0];
     char *path = NULL;
@@ -106,9 +111,11 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
     fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
     fcntl(sig_pipe[0], F_SETFD, FD_CLOEXEC);
     fcntl(sig_pipe[1], F_SETFD, FD_CLOEXEC);
-    if (ui_term_init(&t, stdin, stdout, NULL, &th, no_color) < 0) {
+    if (ui_term_init(t, stdin, stdout, NULL, &th, no_color) < 0) {
         fprintf(stderr, "ferry: cannot start the terminal (TERM=%s)\n",
                 getenv("TERM") ? getenv("TERM") : "unset");
+        close(sig_pipe[0]);
+        close(sig_pipe[1]);
         return 1;
     }
     memset(&sa, 0, sizeof sa);
@@ -119,16 +126,30 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
 
-    c = console_new(&t, o);
-    if (warn != NULL && warn[0] != '\0')
-        console_status(c, true, warn); /* a bad theme value, and where */
-    console_tick(c, loop_now_ms());
-    console_draw(c, true);
+static void
+term_stop(struct ui_term *t)
+{
+    ui_term_fini(t);
+    close(sig_pipe[0]);
+    close(sig_pipe[1]);
+}
+
+/* The one poll() loop: keys, signals, resizes and the screen's timers. */
+static void
+screen_loop(const struct screen *s, struct loop *loop)
+{
+    struct io io = {0};
+    int w_in, w_sig;
+
+    s->tick(s->ctx, loop_now_ms());
+    s->draw(s->ctx, true);
     w_in = loop_add_fd(loop, STDIN_FILENO, LOOP_READ, on_stdin, &io, NULL);
     w_sig = loop_add_fd(loop, sig_pipe[0], LOOP_READ, on_sig_pipe, NULL, NULL);
-    while (!console_quit(c) && !got_term && !io.hangup) {
-        int timeout = console_timeout_ms(c, loop_now_ms());
+    while (!s->quit(s->ctx) && !got_term && !io.hangup) {
+        int timeout = s->wait_ms(s->ctx, loop_now_ms());
 
         if (loop_run_once(loop, timeout) < 0)
             break;
@@ -138,7 +159,7 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
             got_winch = 0;
             if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
                 resizeterm(ws.ws_row, ws.ws_col);
-            console_invalidate(c);
+            s->invalidate(s->ctx);
         }
         if (io.input) {
             wint_t ch;
@@ -147,18 +168,147 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
             io.input = false;
             while ((r = get_wch(&ch)) != ERR) {
                 if (r == KEY_CODE_YES || ch < 0x80)
-                    console_key(c, (int)ch);
+                    s->key(s->ctx, (int)ch, loop_now_ms());
             }
         }
-        console_tick(c, loop_now_ms());
-        console_draw(c, false);
+        s->tick(s->ctx, loop_now_ms());
+        s->draw(s->ctx, false);
     }
     loop_remove_fd(loop, w_in);
     loop_remove_fd(loop, w_sig);
     loop_run_once(loop, 0); /* run the removals */
+}
+
+static void
+c_key(void *ctx, int key, uint64_t now_ms)
+{
+    (void)now_ms;
+    console_key(ctx, key);
+}
+
+static void
+c_tick(void *ctx, uint64_t now_ms)
+{
+    console_tick(ctx, now_ms);
+}
+
+static int
+c_timeout(void *ctx, uint64_t now_ms)
+{
+    return console_timeout_ms(ctx, now_ms);
+}
+
+static bool
+c_draw(void *ctx, bool force)
+{
+    return console_draw(ctx, force);
+}
+
+static bool
+c_quit(void *ctx)
+{
+    return console_quit(ctx);
+}
+
+static void
+c_invalidate(void *ctx)
+{
+    console_invalidate(ctx);
+}
+
+int console_run(const struct console_opts *o, const char *theme_name,
+                char *warn, size_t warn_n, struct loop *loop);
+
+/* Run the console until the operator quits. Returns an exit code. */
+int
+console_run(const struct console_opts *o, const char *theme_name, char *warn,
+            size_t warn_n, struct loop *loop)
+{
+    struct ui_term t;
+    struct console *c;
+    struct screen s = {.key = c_key, .tick = c_tick, .wait_ms = c_timeout,
+                       .draw = c_draw, .quit = c_quit,
+                       .invalidate = c_invalidate};
+    int rc = term_start(&t, theme_name, warn, warn_n);
+
+    if (rc != 0)
+        return rc;
+    c = console_new(&t, o);
+    if (warn != NULL && warn[0] != '\0')
+        console_status(c, true, warn); /* a bad theme value, and where */
+    s.ctx = c;
+    screen_loop(&s, loop);
     console_free(c);
-    ui_term_fini(&t);
-    close(sig_pipe[0]);
-    close(sig_pipe[1]);
+    term_stop(&t);
+    return 0;
+}
+
+static void
+r_key(void *ctx, int key, uint64_t now_ms)
+{
+    replay_key(ctx, key, now_ms);
+}
+
+static void
+r_tick(void *ctx, uint64_t now_ms)
+{
+    replay_tick(ctx, now_ms);
+}
+
+static int
+r_timeout(void *ctx, uint64_t now_ms)
+{
+    return replay_timeout_ms(ctx, now_ms);
+}
+
+static bool
+r_draw(void *ctx, bool force)
+{
+    return replay_screen_draw(ctx, force);
+}
+
+static bool
+r_quit(void *ctx)
+{
+    return replay_closed(ctx);
+}
+
+static void
+r_invalidate(void *ctx)
+{
+    replay_invalidate(ctx);
+}
+
+int replay_run(struct flog_data *d, const struct replay_opts *o,
+               const char *theme_name, const char *whatif, bool summary,
+               struct loop *loop);
+
+/* `ferry replay FILE`: the replay on its own. Takes d. */
+int
+replay_run(struct flog_data *d, const struct replay_opts *o,
+           const char *theme_name, const char *whatif, bool summary,
+           struct loop *loop)
+{
+    struct ui_term t;
+    struct replay *r;
+    char warn[512] = "";
+    struct screen s = {.key = r_key, .tick = r_tick, .wait_ms = r_timeout,
+                       .draw = r_draw, .quit = r_quit,
+                       .invalidate = r_invalidate};
+    int rc = term_start(&t, theme_name, warn, sizeof warn);
+
+    if (rc != 0) {
+        flog_data_free(d);
+        return rc;
+    }
+    r = replay_new(&t, d, o);
+    if (summary)
+        replay_show_summary(r);
+    if (whatif != NULL)
+        replay_whatif(r, whatif);
+    s.ctx = r;
+    screen_loop(&s, loop);
+    replay_free(r);
+    term_stop(&t);
     return 0;
 }

@@ -205,6 +205,13 @@ header(struct runner *r, const struct job_params *jp,
                                    ? "adaptive"
                                    : "schedule"));
     json_object_object_add(pol, "summary", json_object_new_string(sum));
+    /* the whole definition: a what-if replays with exactly this policy */
+    {
+        char *ini = policy_to_ini(r->o.policy);
+
+        json_object_object_add(pol, "ini", json_object_new_string(ini));
+        free(ini);
+    }
     json_object_object_add(h, "policy", pol);
     json_object_object_add(h, "budget_ms",
                            json_object_new_int64((int64_t)jp->budget_ms));
@@ -218,6 +225,10 @@ header(struct runner *r, const struct job_params *jp,
                            json_object_new_int64((int64_t)jp->overhead_ms));
     json_object_object_add(h, "sample_ms",
                            json_object_new_int64((int64_t)r->sample_ms));
+    if (r->o.max_time_ms)
+        json_object_object_add(h, "max_time_ms",
+                               json_object_new_int64(
+                                   (int64_t)r->o.max_time_ms));
     json_object_object_add(h, "prediction",
                            flog_prediction_json(&r->res.predicted));
     json_object_object_add(h, "checks", flog_checks_json(checks, n_checks));

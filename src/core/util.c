@@ -98,6 +98,16 @@ xstrdup(const char *s)
     return d;
 }
 
+char *
+xstrndup(const char *s, size_t n)
+{
+    char *d = xmalloc(n + 1);
+
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
 /* GCC 12 with -fsanitize reports a "null format string" here that cannot
  * happen (fmt is a checked printf format at every caller). */
 #if defined(__GNUC__) && !defined(__clang__)

@@ -469,3 +469,78 @@ policy_summary(const struct policy *p, char *buf, size_t n)
                             p->postcopy ? ", post-copy" : "", p->n_steps,
                             p->n_steps == 1 ? "" : "s");
 }
+
+/* One step back into the text parse_step reads. */
+static void
+step_text(const struct policy_step *st, char *buf, size_t n)
+{
+    char trig[80], act[48];
+
+    switch (st->trig) {
+    case TRIG_ROUNDS:
+        snprintf(trig, sizeof trig, "rounds > %g", st->value);
+        break;
+    case TRIG_ELAPSED:
+        snprintf(trig, sizeof trig, "elapsed > %.0fms%s", st->value,
+                 st->per_gib ? " per GiB" : "");
+        break;
+    case TRIG_NO_PROGRESS:
+        snprintf(trig, sizeof trig, "no progress for %.0fms", st->value);
+        break;
+    case TRIG_SLOW_ROUND:
+        snprintf(trig, sizeof trig, "round progress < %g%%", st->value);
+        break;
+    }
+    if (st->action == ACT_SET_DOWNTIME)
+        snprintf(act, sizeof act, "downtime %llums",
+                 (unsigned long long)st->arg);
+    else if (st->action == ACT_THROTTLE)
+        snprintf(act, sizeof act, "throttle %llu%%",
+                 (unsigned long long)st->arg);
+    else
+        snprintf(act, sizeof act, "%s", action_name(st->action));
+    snprintf(buf, n, "%s : %s", trig, act);
+}
+
+char *
+policy_to_ini(const struct policy *p)
+{
+    char *out, *tmp, line[256];
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+
+    if (f == NULL)
+        fatal("out of memory");
+    fprintf(f, "[policy %s]\n", p->name);
+    if (p->description)
+        fprintf(f, "description = %s\n", p->description);
+    if (p->source)
+        fprintf(f, "source = %s\n", p->source);
+    fprintf(f, "mode = %s\n",
+            p->mode == POLICY_ADAPTIVE ? "adaptive" : "schedule");
+    fprintf(f, "downtime_limit = %llums\n",
+            (unsigned long long)p->downtime_limit_ms);
+    fprintf(f, "auto_converge = %s\n", p->auto_converge ? "yes" : "no");
+    fprintf(f, "auto_converge_initial = %g%%\n", p->ac_initial);
+    fprintf(f, "auto_converge_increment = %g%%\n", p->ac_increment);
+    fprintf(f, "postcopy = %s\n", p->postcopy ? "yes" : "no");
+    fprintf(f, "schedule = %s\n", p->sequential ? "sequential" : "independent");
+    fprintf(f, "data_gib_min = %g\n", p->data_gib_min);
+    for (size_t i = 0; i < p->n_steps; i++) {
+        step_text(&p->steps[i], line, sizeof line);
+        fprintf(f, "step = %s\n", line);
+    }
+    if (p->mode == POLICY_ADAPTIVE) {
+        line[0] = '\0';
+        for (size_t i = 0; i < p->n_escalation; i++) {
+            tmp = line + strlen(line);
+            snprintf(tmp, sizeof line - (size_t)(tmp - line), "%s%s",
+                     i ? ", " : "", action_name(p->escalation[i]));
+        }
+        fprintf(f, "escalation = %s\n", line);
+        fprintf(f, "throttle_max = %g%%\n", p->throttle_max);
+        fprintf(f, "stall_rounds = %u\n", p->stall_rounds);
+    }
+    fclose(f);
+    return out;
+}

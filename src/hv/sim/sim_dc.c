@@ -62,6 +62,7 @@ struct vm_over {
     const struct profile *prof;
     double wss_frac;
     int64_t wss, dirty, burst, burst_period, burst_len, disk_write, disk_hot;
+    int64_t stream;
     double hot_fraction, hot_share, jitter, zero_fraction;
 };
 
@@ -364,6 +365,10 @@ vm_key(struct loader *l, struct model_vm *vm, struct vm_over *o,
         if (ini_get_bytes(l->doc, e, &u, err) < 0)
             return -1;
         o->disk_hot = (int64_t)u;
+    } else if (strcmp(k, "stream") == 0) {
+        if (ini_get_uint(l->doc, e, 0, UINT32_MAX, &u, err) < 0)
+            return -1;
+        o->stream = (int64_t)u;
     } else {
         return ini_error(l->doc, e, err, "unknown key");
     }
@@ -376,7 +381,7 @@ over_init(struct vm_over *o)
     o->prof = &profiles[0];
     o->wss_frac = NAN;
     o->wss = o->dirty = o->burst = o->burst_period = o->burst_len = -1;
-    o->disk_write = o->disk_hot = -1;
+    o->disk_write = o->disk_hot = o->stream = -1;
     o->hot_fraction = o->hot_share = o->jitter = o->zero_fraction = NAN;
 }
 
@@ -577,8 +582,10 @@ dc_from_doc(const struct ini_doc *doc, struct ferry_err *err)
         struct model *m = &dc->model;
 
         dc->wl = xcalloc(m->n_vms, sizeof *dc->wl);
-        for (size_t i = 0; i < m->n_vms; i++)
+        for (size_t i = 0; i < m->n_vms; i++) {
             workload_resolve(&dc->wl[i], &l.over[i], &m->vms[i]);
+            dc->wl[i].stream = PICK(l.over[i].stream, i);
+        }
         /* Datastores count the disks on them as used. */
         for (size_t i = 0; i < m->n_vms; i++)
             for (size_t d = 0; d < m->vms[i].n_disks; d++) {
@@ -650,8 +657,12 @@ sim_dc_free(struct sim_dc *dc)
     if (dc == NULL)
         return;
     if (dc->wl != NULL)
-        for (size_t i = 0; i < dc->model.n_vms; i++)
+        for (size_t i = 0; i < dc->model.n_vms; i++) {
             free(dc->wl[i].profile);
+            free(dc->wl[i].sched_t);
+            free(dc->wl[i].sched_dirty);
+            free(dc->wl[i].sched_bw);
+        }
     free(dc->wl);
     model_fini(&dc->model);
     free(dc);
@@ -732,4 +743,139 @@ sim_workload_avg_bps(const struct sim_workload *w)
          (double)w->burst_period_ms;
     return (uint64_t)(on * (double)w->burst_bps +
                       (1 - on) * (double)w->dirty_bps);
+}
+
+int
+sim_dc_set_schedule(struct sim_dc *dc, const char *vm, const uint64_t *t,
+                    const double *dirty_bps, const double *bw_bps, size_t n,
+                    struct ferry_err *err)
+{
+    struct sim_workload *w = (struct sim_workload *)sim_dc_workload(dc, vm);
+
+    if (w == NULL) {
+        err_set(err, "no VM named %s in the simulated datacenter", vm);
+        return -1;
+    }
+    for (size_t i = 1; i < n; i++)
+        if (t[i] < t[i - 1]) {
+            err_set(err, "%s: the recorded steps go back in time", vm);
+            return -1;
+        }
+    free(w->sched_t);
+    free(w->sched_dirty);
+    free(w->sched_bw);
+    w->n_sched = n;
+    w->sched_t = xmalloc(MAX(n, 1) * sizeof *t);
+    w->sched_dirty = xmalloc(MAX(n, 1) * sizeof *dirty_bps);
+    w->sched_bw = xmalloc(MAX(n, 1) * sizeof *bw_bps);
+    if (n > 0) {
+        memcpy(w->sched_t, t, n * sizeof *t);
+        memcpy(w->sched_dirty, dirty_bps, n * sizeof *dirty_bps);
+        memcpy(w->sched_bw, bw_bps, n * sizeof *bw_bps);
+    }
+    return 0;
+}
+
+static void
+put_list(FILE *f, const char *key, char *const *v, size_t n)
+{
+    fprintf(f, "%s = ", key);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%s", i ? ", " : "", v[i]);
+    fputc('\n', f);
+}
+
+char *
+sim_dc_describe(const struct sim_dc *dc, const char *vm_name)
+{
+    const struct model *m = &dc->model;
+    const struct model_vm *vm = model_vm(m, vm_name);
+    const struct sim_workload *w = sim_dc_workload(dc, vm_name);
+    char *out;
+    size_t len;
+    FILE *f = open_memstream(&out, &len);
+
+    if (f == NULL)
+        fatal("out of memory");
+    fprintf(f, "[sim]\nseed = %llu\ntick = %llums\nlink_bandwidth = %lluB/s\n"
+            "link_latency_us = %u\nswitchover_overhead = %llums\n"
+            "pivot_overhead = %llums\ndevice_state = %llu\n",
+            (unsigned long long)dc->seed, (unsigned long long)dc->tick_ms,
+            (unsigned long long)m->default_link_bps,
+            m->default_link_latency_us,
+            (unsigned long long)dc->switch_overhead_ms,
+            (unsigned long long)dc->pivot_overhead_ms,
+            (unsigned long long)dc->device_state_bytes);
+    for (size_t i = 0; i < m->n_hosts; i++) {
+        const struct model_host *h = &m->hosts[i];
+
+        fprintf(f, "[host %s]\ncpu_model = %s\n", h->name,
+                h->cpu_model ? h->cpu_model : "");
+        put_list(f, "cpu_flags", h->cpu_flags, h->n_cpu_flags);
+        fprintf(f, "cores = %u\nmemory = %llu\nup = %s\n", h->cores,
+                (unsigned long long)h->memory_bytes, h->up ? "yes" : "no");
+        put_list(f, "networks", h->networks, h->n_networks);
+    }
+    for (size_t i = 0; i < m->n_links; i++)
+        fprintf(f, "[link %s %s]\nbandwidth = %lluB/s\nlatency_us = %u\n",
+                m->links[i].a, m->links[i].b,
+                (unsigned long long)m->links[i].bandwidth_bps,
+                m->links[i].latency_us);
+    for (size_t i = 0; i < m->n_datastores; i++) {
+        const struct model_datastore *ds = &m->datastores[i];
+        uint64_t used = ds->used_bytes;
+
+        /* the file counts its VMs' disks in; this one keeps only vm */
+        for (size_t v = 0; v < m->n_vms; v++)
+            for (size_t d = 0; d < m->vms[v].n_disks; d++)
+                if (strcmp(m->vms[v].disks[d].datastore, ds->name) == 0)
+                    used -= MIN(used, m->vms[v].disks[d].allocated_bytes);
+        fprintf(f, "[datastore %s]\ntype = %s\ncapacity = %llu\nused = %llu\n"
+                "throughput = %lluB/s\nshared = %s\n", ds->name,
+                ds->type ? ds->type : "local",
+                (unsigned long long)ds->capacity_bytes,
+                (unsigned long long)used,
+                (unsigned long long)ds->throughput_bps,
+                ds->shared ? "yes" : "no");
+        put_list(f, "hosts", ds->hosts, ds->n_hosts);
+    }
+    if (vm != NULL && w != NULL) {
+        fprintf(f, "[vm %s]\nhost = %s\nmemory = %llu\nvcpus = %u\n",
+                vm->name, vm->host, (unsigned long long)vm->memory_bytes,
+                vm->vcpus);
+        if (vm->cpu_model)
+            fprintf(f, "cpu_model = %s\n", vm->cpu_model);
+        put_list(f, "cpu_flags", vm->cpu_flags, vm->n_cpu_flags);
+        fprintf(f, "disks = ");
+        for (size_t d = 0; d < vm->n_disks; d++)
+            fprintf(f, "%s%s:%s:%llu:%llu", d ? ", " : "",
+                    vm->disks[d].target, vm->disks[d].datastore,
+                    (unsigned long long)vm->disks[d].size_bytes,
+                    (unsigned long long)vm->disks[d].allocated_bytes);
+        fputc('\n', f);
+        put_list(f, "networks", vm->networks, vm->n_networks);
+        fprintf(f, "state = %s\n", vm->state == VM_SHUTOFF  ? "shutoff"
+                                   : vm->state == VM_PAUSED ? "paused"
+                                                            : "running");
+        if (!vm->live_migratable)
+            fprintf(f, "not_migratable = %s\n",
+                    vm->not_migratable_reason ? vm->not_migratable_reason
+                                              : "yes");
+        fprintf(f, "workload = %s\nwss = %llu\ndirty_rate = %lluB/s\n"
+                "burst_rate = %lluB/s\nburst_period = %llums\n"
+                "burst_length = %llums\nhot_fraction = %.17g\n"
+                "hot_share = %.17g\njitter = %.17g\nzero_fraction = %.17g\n"
+                "disk_write_rate = %lluB/s\ndisk_hot = %llu\nstream = %llu\n",
+                w->profile, (unsigned long long)w->wss_bytes,
+                (unsigned long long)w->dirty_bps,
+                (unsigned long long)w->burst_bps,
+                (unsigned long long)w->burst_period_ms,
+                (unsigned long long)w->burst_ms, w->hot_fraction,
+                w->hot_share, w->jitter, w->zero_fraction,
+                (unsigned long long)w->disk_write_bps,
+                (unsigned long long)w->disk_hot_bytes,
+                (unsigned long long)w->stream);
+    }
+    fclose(f);
+    return out;
 }

@@ -110,6 +110,14 @@ sim_header(struct hv *hv, const char *vm, json_object *h)
     json_object_object_add(wl, "disk_write_bps",
                            json_object_new_int64((int64_t)w->disk_write_bps));
     json_object_object_add(h, "workload", wl);
+    /* the datacenter and the workload in full: a what-if on this log runs
+     * the same data plane */
+    {
+        char *ini = sim_dc_describe(dc, vm);
+
+        json_object_object_add(h, "sim_ini", json_object_new_string(ini));
+        free(ini);
+    }
 }
 
 static const char *

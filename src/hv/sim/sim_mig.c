@@ -160,7 +160,7 @@ sim_mig_new(struct sim_dc *dc, const struct hv_mig_params *p,
     m->p.dst_host = m->dst_host;
     m->p.dst_ds = m->dst_ds;
     m->wl = &dc->wl[m->vm];
-    rng_seed(&m->rng, p->seed ^ rng_mix(m->vm + 1));
+    rng_seed(&m->rng, p->seed ^ rng_mix(m->wl->stream + 1));
     m->status = HV_SETUP;
     m->limit_ms = p->downtime_limit_ms;
 
@@ -273,6 +273,41 @@ sim_mig_free(struct sim_mig *m)
     free(m);
 }
 
+/* The recorded step in force at job time t. */
+static size_t
+sched_at(const struct sim_workload *w, uint64_t t)
+{
+    size_t lo = 0, hi = w->n_sched;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (w->sched_t[mid] <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 ? lo - 1 : 0;
+}
+
+/* A recorded link: the rate at this time, under the cap. */
+static void
+sched_link(struct sim_mig *m)
+{
+    const struct sim_workload *w = m->wl;
+    size_t k;
+
+    if (w->n_sched == 0)
+        return;
+    k = sched_at(w, m->t_ms);
+    if (w->sched_bw[k] <= 0)
+        return;
+    m->link_bps = (uint64_t)w->sched_bw[k];
+    m->bw_bps = m->p.bandwidth_cap_bps && m->p.bandwidth_cap_bps < m->link_bps
+                    ? m->p.bandwidth_cap_bps
+                    : m->link_bps;
+}
+
 /* The guest's page-write rate now, bytes/s: bursts, jitter, throttle. */
 static double
 write_rate(const struct sim_mig *m, uint64_t base, bool throttled)
@@ -280,12 +315,21 @@ write_rate(const struct sim_mig *m, uint64_t base, bool throttled)
     const struct sim_workload *w = m->wl;
     double r = (double)base;
     uint64_t sec = m->t_ms / 1000;
+    size_t k;
+
+    if (w->n_sched > 0 && base == w->dirty_bps) {
+        /* a recorded workload: its rate at this time, nothing added */
+        k = sched_at(w, m->t_ms);
+        if (w->sched_dirty[k] >= 0)
+            r = w->sched_dirty[k];
+        return throttled ? r * (1 - m->throttle / 100.0) : r;
+    }
 
     if (w->burst_bps > 0 && w->burst_period_ms > 0 && base == w->dirty_bps &&
         m->t_ms % w->burst_period_ms < w->burst_ms)
         r = (double)w->burst_bps;
     if (w->jitter > 0) {
-        double u = (double)(rng_mix(m->p.seed ^ (sec * 0x9e37u) ^ m->vm) >>
+        double u = (double)(rng_mix(m->p.seed ^ (sec * 0x9e37u) ^ m->wl->stream) >>
                             11) *
                    0x1.0p-53;
         r *= 1 + w->jitter * (2 * u - 1);
@@ -767,6 +811,7 @@ tick(struct sim_mig *m, uint64_t dt)
 {
     double dts = (double)dt / 1000.0;
 
+    sched_link(m);
     if (m->status == HV_SETUP) {
         m->status = HV_ACTIVE;
         m->mem_iteration = is_compute(m) ? 1 : 0;

@@ -1,0 +1,43 @@
+/* What-if: the workload a flight log recorded, run again through the
+ * simulator under another policy or budget.
+ *
+ * A log the simulator wrote carries its datacenter and workload in full
+ * (header "sim_ini") and its policy ("policy.ini"): the re-run is the same
+ * data plane, and with the log's own policy it reproduces the outcome.
+ * A log from real hosts becomes a two-host datacenter with the recorded
+ * link rate, memory and disks, and the guest's measured dirty rate and
+ * working set over time. */
+#ifndef FERRY_WHATIF_H
+#define FERRY_WHATIF_H
+
+#include "ferry/flogread.h"
+#include "ferry/policy.h"
+#include "ferry/runner.h"
+
+struct whatif {
+    char policy[64];
+    uint64_t budget_ms;
+    bool exact;              /* the simulator's own datacenter */
+    struct runner_result res;
+    struct decision *dec;
+    size_t n_dec;
+    char how[160];           /* where the workload came from */
+};
+
+/* The policy the log recorded (its own definition when it has one, else
+ * by name from set). NULL with err when neither is there. Free with
+ * whatif_policy_free. */
+struct policy *whatif_log_policy(const struct flog_data *d,
+                                 const struct policy_set *set,
+                                 struct ferry_err *err);
+void whatif_policy_free(struct policy *p);
+
+/* Run it: budget_ms 0 keeps the log's budget. */
+int whatif_run(const struct flog_data *d, const struct policy *pol,
+               uint64_t budget_ms, struct whatif *out, struct ferry_err *err);
+void whatif_fini(struct whatif *w);
+
+/* Both outcomes side by side, plain lines. Caller frees. */
+char *whatif_compare(const struct flog_data *d, const struct whatif *w);
+
+#endif

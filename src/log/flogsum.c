@@ -1,0 +1,357 @@
+/* What a flight log says, in words (the summary, why a copy stalled) and
+ * as a table (CSV). */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/flogread.h"
+#include "ferry/units.h"
+
+#define WRAP 78
+#define INDENT 11
+
+struct sbuf {
+    char *s;
+    size_t len, cap;
+};
+
+static void FERRY_PRINTF(2, 3)
+sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    b->s = xgrow(b->s, &b->cap, b->len + (size_t)n + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* "label      text", text wrapped at WRAP under itself. */
+static void
+sb_field(struct sbuf *b, const char *label, int indent, const char *text)
+{
+    int w = WRAP - indent;
+
+    sb_printf(b, "%-*s", indent, label);
+    for (bool first = true; *text || first; first = false) {
+        int len = (int)strlen(text), cut = len;
+
+        if (!first)
+            sb_printf(b, "%*s", indent, "");
+        if (len > w) {
+            cut = w;
+            for (int k = w; k > w / 2; k--)
+                if (text[k] == ' ') {
+                    cut = k;
+                    break;
+                }
+        }
+        sb_printf(b, "%.*s\n", cut, text);
+        text += cut;
+        while (*text == ' ')
+            text++;
+    }
+}
+
+static const char *
+ms_or(char *buf, size_t n, double ms, const char *unknown)
+{
+    return isfinite(ms) ? units_fmt_ms(buf, n, ms) : unknown;
+}
+
+/* The pre-copy samples: from the first to the switchover (or the end). */
+static size_t
+precopy_end(const struct flog_data *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->pt[i].phase >= PH_SWITCHOVER)
+            return i;
+    return d->n;
+}
+
+static bool
+storage_at(const struct flog_data *d, size_t i)
+{
+    return d->h.kind == KIND_STORAGE ||
+           (d->h.kind == KIND_BOTH && d->pt[i].stage == STAGE_DISK);
+}
+
+void
+flog_stall(const struct flog_data *d, char *buf, size_t n)
+{
+    size_t end = precopy_end(d), from = end, cnt = 0;
+    double dirty = 0, bw = 0, min_rem = INFINITY;
+    char t[32], a[32], b[32], c[32], e[32];
+    bool disk;
+
+    buf[0] = '\0';
+    /* the last run of "does not converge" before the switch */
+    while (from > 0 && (d->pt[from - 1].flags & FP_PRED) &&
+           !(d->pt[from - 1].flags & FP_CONVERGES))
+        from--;
+    if (from == end || d->pt[from].phase < PH_BULK)
+        return;
+    for (size_t i = from; i < end; i++) {
+        if (isfinite(d->dirty[i]) && isfinite(d->bw[i])) {
+            dirty += d->dirty[i];
+            bw += d->bw[i];
+            cnt++;
+        }
+    }
+    for (size_t r = 0; r < d->n_rounds; r++)
+        if (d->round_at[r] < end && d->rounds[r] > 0 && r > 0)
+            min_rem = MIN(min_rem, d->rounds[r]);
+    disk = storage_at(d, from);
+    units_fmt_ms(t, sizeof t, (double)d->pt[from].t_ms);
+    if (cnt > 0 && dirty / (double)cnt >= 0.95 * bw / (double)cnt) {
+        snprintf(buf, n, "from %s the guest %s %s on average, at or above "
+                 "the %s the copy moved: every round left as much as it "
+                 "started with, so pre-copy could not converge",
+                 t, disk ? "wrote its disks at" : "dirtied memory at",
+                 units_fmt_rate(a, sizeof a, dirty / (double)cnt),
+                 units_fmt_rate(b, sizeof b, bw / (double)cnt));
+        return;
+    }
+    if (cnt > 0 && isfinite(min_rem)) {
+        double rate = bw / (double)cnt,
+               floor_ms = min_rem / rate * 1000.0 + (double)d->h.overhead_ms;
+
+        snprintf(buf, n, "from %s the copy stopped gaining: the rounds got no "
+                 "lower than %s (the guest's working set), %s of downtime at "
+                 "%s, more than the %s budget allows",
+                 t, units_fmt_bytes(a, sizeof a, (uint64_t)min_rem),
+                 units_fmt_ms(c, sizeof c, floor_ms),
+                 units_fmt_rate(b, sizeof b, rate),
+                 units_fmt_ms(e, sizeof e, (double)d->h.budget_ms));
+        return;
+    }
+    snprintf(buf, n, "from %s the engine predicted that the copy would not "
+             "converge within the %s budget", t,
+             units_fmt_ms(e, sizeof e, (double)d->h.budget_ms));
+}
+
+/* The prediction the engine made last before the switchover. */
+static double
+downtime_at_switch(const struct flog_data *d, uint64_t *t_ms)
+{
+    size_t end = precopy_end(d);
+
+    while (end > 0) {
+        end--;
+        if (isfinite(d->pt[end].pred_downtime_ms)) {
+            *t_ms = d->pt[end].t_ms;
+            return d->pt[end].pred_downtime_ms;
+        }
+    }
+    return NAN;
+}
+
+char *
+flog_summary(const struct flog_data *d)
+{
+    const struct flog_header *h = &d->h;
+    const struct flog_result *r = &d->res;
+    struct sbuf b = {0};
+    char x[64], y[64], z[64], line[600];
+    uint64_t t_sw = 0;
+    double at_switch = downtime_at_switch(d, &t_sw);
+
+    if (h->kind == KIND_STORAGE)
+        sb_printf(&b, "%s  disks on %s -> %s  storage  (%s, %s)\n", h->vm,
+                  h->source, h->datastore[0] ? h->datastore : "?",
+                  h->backend, h->created);
+    else
+        sb_printf(&b, "%s  %s -> %s%s%s  %s  (%s, %s)\n", h->vm, h->source,
+                  h->destination, h->datastore[0] ? " + " : "", h->datastore,
+                  job_kind_name(h->kind), h->backend, h->created);
+    snprintf(line, sizeof line, "%s: %s", h->policy, h->policy_summary);
+    sb_field(&b, "policy", INDENT, line);
+    if (r->present && r->phase == PH_DONE)
+        snprintf(line, sizeof line, "completed in %s%s",
+                 units_fmt_ms(x, sizeof x, (double)r->total_ms),
+                 r->verified ? ", destination verified" : "");
+    else if (r->present)
+        snprintf(line, sizeof line, "%s after %s: %s", r->outcome,
+                 units_fmt_ms(x, sizeof x, (double)r->total_ms),
+                 r->reason[0] ? r->reason : "no reason given");
+    else
+        snprintf(line, sizeof line, "unknown: the log ends at %s without a "
+                 "result (cut short: ferry stopped mid-migration?)",
+                 units_fmt_ms(x, sizeof x, (double)flog_end_ms(d)));
+    sb_field(&b, "outcome", INDENT, line);
+    if (r->present && r->phase == PH_DONE) {
+        uint64_t budget = r->budget_ms ? r->budget_ms : h->budget_ms;
+        int k = snprintf(line, sizeof line, "%s real, budget %s (%s)",
+                         units_fmt_ms(x, sizeof x, (double)r->downtime_ms),
+                         units_fmt_ms(y, sizeof y, (double)budget),
+                         r->downtime_ms <= budget ? "within" : "OVER");
+
+        if (isfinite(at_switch))
+            k += snprintf(line + k, sizeof line - (size_t)k,
+                          "; predicted %s at the switch (%s)",
+                          units_fmt_ms(x, sizeof x, at_switch),
+                          units_fmt_ms(z, sizeof z, (double)t_sw));
+        snprintf(line + k, sizeof line - (size_t)k,
+                 ", %s before the start",
+                 ms_or(y, sizeof y, h->pred_downtime_ms, "unknown"));
+        sb_field(&b, "downtime", INDENT, line);
+    } else {
+        snprintf(line, sizeof line, "none: the VM kept running on %s; "
+                 "budget %s", h->source,
+                 units_fmt_ms(x, sizeof x, (double)h->budget_ms));
+        sb_field(&b, "downtime", INDENT, line);
+    }
+    snprintf(line, sizeof line, "%s; predicted %s before the start",
+             units_fmt_ms(x, sizeof x, (double)(r->present ? r->total_ms
+                                                           : flog_end_ms(d))),
+             ms_or(y, sizeof y,
+                   isfinite(r->predicted_total_ms) ? r->predicted_total_ms
+                                                   : h->pred_total_ms,
+                   h->pred_converges ? "unknown" : "never (no convergence)"));
+    sb_field(&b, "time", INDENT, line);
+    snprintf(line, sizeof line, "%llu%s; predicted %llu",
+             (unsigned long long)(r->present ? r->rounds : d->n_rounds),
+             r->present ? "" : " so far",
+             (unsigned long long)h->pred_rounds);
+    sb_field(&b, "rounds", INDENT, line);
+    if (r->present) {
+        uint64_t size = h->kind == KIND_STORAGE ? h->disk_bytes
+                        : h->kind == KIND_BOTH
+                            ? h->memory_bytes + h->disk_bytes
+                            : h->memory_bytes;
+
+        snprintf(line, sizeof line, "%s sent for %s (%.1fx)",
+                 units_fmt_bytes(x, sizeof x, r->bytes_sent),
+                 units_fmt_bytes(y, sizeof y, size),
+                 size ? (double)r->bytes_sent / (double)size : 0.0);
+        sb_field(&b, "data", INDENT, line);
+        if (r->postcopy_requests > 0) {
+            snprintf(line, sizeof line, "%llu pages fetched on demand",
+                     (unsigned long long)r->postcopy_requests);
+            sb_field(&b, "post-copy", INDENT, line);
+        }
+    }
+    flog_stall(d, line, sizeof line);
+    if (line[0])
+        sb_field(&b, "stall", INDENT, line);
+    sb_printf(&b, "decisions%s\n", d->n_dec ? "" : "  none");
+    for (size_t i = 0; i < d->n_dec; i++) {
+        char label[40];
+
+        snprintf(label, sizeof label, " %7s %-9s",
+                 units_fmt_ms(x, sizeof x, (double)d->dec[i].t_ms),
+                 action_name(d->dec[i].action));
+        sb_field(&b, label, 19, d->dec[i].reason);
+    }
+    if (d->n_err > 0) {
+        sb_printf(&b, "errors\n");
+        for (size_t i = 0; i < d->n_err; i++) {
+            char label[40];
+
+            snprintf(label, sizeof label, " %7s",
+                     units_fmt_ms(x, sizeof x, (double)d->err[i].t_ms));
+            sb_field(&b, label, 9, d->err[i].message);
+        }
+    }
+    snprintf(line, sizeof line, "%zu lines, %zu samples, %zu decisions, "
+             "%zu phase changes", d->lines, d->n, d->n_dec, d->n_ph);
+    sb_field(&b, "log", INDENT, line);
+    if (d->partial_line)
+        sb_printf(&b, "%-*sline %zu was cut off while it was written\n",
+                  INDENT, "", d->partial_line);
+    if (d->cut_short)
+        sb_printf(&b, "%-*scut short: no result line (replays up to %s)\n",
+                  INDENT, "",
+                  units_fmt_ms(x, sizeof x, (double)flog_end_ms(d)));
+    for (size_t i = 0; i < MIN(d->n_problems, FLOG_PROBLEMS_KEPT); i++) {
+        snprintf(line, sizeof line, "%s:%zu: %s", d->path,
+                 d->problems[i].line, d->problems[i].message);
+        sb_field(&b, i == 0 ? "problems" : "", INDENT, line);
+    }
+    if (d->n_problems > FLOG_PROBLEMS_KEPT)
+        sb_printf(&b, "%-*s... and %zu more\n", INDENT, "",
+                  d->n_problems - FLOG_PROBLEMS_KEPT);
+    if (b.s == NULL)
+        b.s = xstrdup("");
+    return b.s;
+}
+
+/* A number, or an empty cell when unknown. */
+static void
+csv_num(FILE *out, bool known, double v)
+{
+    if (known && isfinite(v))
+        fprintf(out, ",%.0f", v);
+    else
+        fputc(',', out);
+}
+
+int
+flog_export_csv(const struct flog_data *d, FILE *out, struct ferry_err *err)
+{
+    FILE *fp = NULL;
+
+    fprintf(out, "t_ms,phase,status,stage,guest_paused");
+    for (int f = 1; f < SF_COUNT; f++)
+        fprintf(out, ",%s", sample_field_names[f]);
+    fprintf(out, ",est_dirty_bps,est_unique_bps,est_wss_bytes,est_bw_bps,"
+                 "pred_downtime_now_ms,pred_eta_ms,pred_converges\n");
+    if (d->mem == NULL && (fp = fopen(d->path, "r")) == NULL) {
+        err_set(err, "%s: cannot read: %s", d->path, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        const struct flog_point *p = &d->pt[i];
+        struct job_sample s;
+        struct estimate e;
+
+        if (flog_sample_read(d, fp, i, &s, &e, err) < 0) {
+            if (fp)
+                fclose(fp);
+            return -1;
+        }
+        fprintf(out, "%llu,%s,%s,%s,%d", (unsigned long long)p->t_ms,
+                job_phase_name((enum job_phase)p->phase),
+                hv_status_name((enum hv_status)p->status),
+                hv_stage_name((enum hv_stage)p->stage),
+                (p->flags & FP_PAUSED) != 0);
+        for (int f = 1; f < SF_COUNT; f++) {
+            if (sample_has(&s, (enum sample_field)f))
+                fprintf(out, ",%llu", (unsigned long long)s.v[f]);
+            else
+                fputc(',', out);
+        }
+        if (e.dirty_known)
+            fprintf(out, ",%.0f,%.0f,%.0f", e.dirty_bps, e.unique_bps,
+                    e.wss_bytes);
+        else
+            fputs(",,,", out);
+        if (e.bw_known)
+            fprintf(out, ",%.0f", e.bw_bps);
+        else
+            fputc(',', out);
+        csv_num(out, p->flags & FP_PRED, p->pred_downtime_ms);
+        csv_num(out, p->flags & FP_PRED, p->eta_ms);
+        if (p->flags & FP_PRED)
+            fprintf(out, ",%d\n", (p->flags & FP_CONVERGES) != 0);
+        else
+            fputs(",\n", out);
+    }
+    if (fp)
+        fclose(fp);
+    if (fflush(out) == EOF || ferror(out)) {
+        err_set(err, "cannot write the CSV");
+        return -1;
+    }
+    return 0;
+}
