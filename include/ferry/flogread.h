@@ -146,6 +146,23 @@ bool flog_next_event(const struct flog_data *d, uint64_t t_ms, int dir,
 uint64_t flog_start_ms(const struct flog_data *d);
 uint64_t flog_end_ms(const struct flog_data *d);
 
+/* A log's first and last lines only: for lists of many logs. */
+struct flog_brief {
+    char path[512];
+    char vm[64], source[64], destination[64], datastore[64], kind[12];
+    char created[32], outcome[16];
+    double total_ms, downtime_ms; /* NAN: unknown */
+    bool ok;                      /* a flight log this ferry reads */
+    char error[200];              /* why not */
+};
+
+/* Fill b from the file at path; b->ok false (with b->error) when it is not
+ * a readable flight log. */
+void flog_peek(const char *path, struct flog_brief *b);
+/* Every *.jsonl in dir, newest first by name. Caller frees *out. */
+size_t flog_list(const char *dir, struct flog_brief **out,
+                 struct ferry_err *err);
+
 /* The summary: plain lines (the CLI prints them, the replay view draws
  * them). Lines end with '\n'. Caller frees. */
 char *flog_summary(const struct flog_data *d);

@@ -6,6 +6,7 @@
  * phases, result) go through json-c. */
 #include "ferry/flogread.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
@@ -626,6 +627,17 @@ finish(struct loader *ld, size_t lines, struct ferry_err *err)
     return d;
 }
 
+static struct flog_data *
+data_new(const char *path)
+{
+    struct flog_data *d = xcalloc(1, sizeof *d);
+
+    d->path = xstrdup(path);
+    d->res.predicted_total_ms = NAN;
+    d->res.obs_dirty_bps = d->res.obs_wss_bytes = d->res.obs_bw_bps = NAN;
+    return d;
+}
+
 struct flog_data *
 flog_load(const char *path, struct ferry_err *err)
 {
@@ -640,8 +652,7 @@ flog_load(const char *path, struct ferry_err *err)
         err_set(err, "%s: cannot read: %s", path, strerror(errno));
         return NULL;
     }
-    ld.d = xcalloc(1, sizeof *ld.d);
-    ld.d->path = xstrdup(path);
+    ld.d = data_new(path);
     while ((n = getline(&buf, &cap, f)) > 0) {
         bool complete = buf[n - 1] == '\n';
 
@@ -679,8 +690,7 @@ flog_load_mem(const char *name, const char *buf, size_t len,
     struct loader ld = {0};
     size_t lineno = 0, pos = 0;
 
-    ld.d = xcalloc(1, sizeof *ld.d);
-    ld.d->path = xstrdup(name);
+    ld.d = data_new(name);
     ld.d->mem = xmalloc(len + 1);
     memcpy(ld.d->mem, buf, len);
     ld.d->mem[len] = '\0';
@@ -892,4 +902,112 @@ uint64_t
 flog_end_ms(const struct flog_data *d)
 {
     return d->n ? d->pt[d->n - 1].t_ms : 0;
+}
+
+/* ---- lists of logs -------------------------------------------------- */
+
+void
+flog_peek(const char *path, struct flog_brief *b)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL, tail[16384], *last;
+    size_t cap = 0, n;
+    ssize_t len;
+    json_object *h = NULL, *r = NULL, *job, *v;
+    off_t size;
+
+    memset(b, 0, sizeof *b);
+    snprintf(b->path, sizeof b->path, "%s", path);
+    b->total_ms = b->downtime_ms = NAN;
+    if (f == NULL) {
+        snprintf(b->error, sizeof b->error, "cannot read: %s",
+                 strerror(errno));
+        return;
+    }
+    len = getline(&line, &cap, f);
+    if (len > 0)
+        h = json_tokener_parse(line);
+    free(line);
+    if (h == NULL || strcmp(jstr(h, "format", ""), FLOG_FORMAT) != 0) {
+        snprintf(b->error, sizeof b->error, "not a ferry flight log");
+        goto out;
+    }
+    if (!json_object_object_get_ex(h, "version", &v) ||
+        json_object_get_int(v) != FLOG_VERSION) {
+        snprintf(b->error, sizeof b->error, "format version %s",
+                 v ? json_object_to_json_string(v) : "missing");
+        goto out;
+    }
+    b->ok = true;
+    job = jobj(h, "job");
+    snprintf(b->vm, sizeof b->vm, "%s", jstr(job, "vm", "?"));
+    snprintf(b->source, sizeof b->source, "%s", jstr(job, "source", "?"));
+    snprintf(b->destination, sizeof b->destination, "%s",
+             jstr(job, "destination", "?"));
+    snprintf(b->datastore, sizeof b->datastore, "%s",
+             jstr(job, "datastore", ""));
+    snprintf(b->kind, sizeof b->kind, "%s", jstr(job, "kind", "?"));
+    snprintf(b->created, sizeof b->created, "%s", jstr(h, "created", ""));
+    /* the result is the last line: read the tail, not an hour of samples */
+    fseeko(f, 0, SEEK_END);
+    size = ftello(f);
+    fseeko(f, size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1
+                                            : 0,
+           SEEK_SET);
+    n = fread(tail, 1, sizeof tail - 1, f);
+    tail[n] = '\0';
+    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+        tail[--n] = '\0';
+    last = strrchr(tail, '\n');
+    r = json_tokener_parse(last ? last + 1 : tail);
+    if (r != NULL && strcmp(jstr(r, "type", ""), "result") == 0) {
+        snprintf(b->outcome, sizeof b->outcome, "%s",
+                 jstr(r, "outcome", "?"));
+        b->total_ms = jnum(r, "total_ms");
+        if (strcmp(b->outcome, "completed") == 0)
+            b->downtime_ms = jnum(r, "downtime_ms");
+    } else {
+        snprintf(b->outcome, sizeof b->outcome, "cut short");
+    }
+out:
+    json_object_put(h);
+    json_object_put(r);
+    fclose(f);
+}
+
+static int
+brief_cmp(const void *a, const void *b)
+{
+    const struct flog_brief *x = a, *y = b;
+
+    return strcmp(y->path, x->path);
+}
+
+size_t
+flog_list(const char *dir, struct flog_brief **out, struct ferry_err *err)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t n = 0, cap = 0;
+
+    *out = NULL;
+    if (d == NULL) {
+        err_set(err, "%s: %s", dir, strerror(errno));
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        char *path;
+
+        if (len < 6 || strcmp(e->d_name + len - 6, ".jsonl") != 0)
+            continue;
+        *out = xgrow(*out, &cap, n + 1, sizeof **out);
+        path = xasprintf("%s/%s", dir, e->d_name);
+        flog_peek(path, &(*out)[n++]);
+        free(path);
+    }
+    closedir(d);
+    if (n > 1)
+        qsort(*out, n, sizeof **out, brief_cmp);
+    return n;
 }

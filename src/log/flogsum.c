@@ -205,6 +205,11 @@ flog_summary(const struct flog_data *d)
                  ", %s before the start",
                  ms_or(y, sizeof y, h->pred_downtime_ms, "unknown"));
         sb_field(&b, "downtime", INDENT, line);
+    } else if (!r->present) {
+        snprintf(line, sizeof line, "unknown (the log ends before the "
+                 "switch or its result); budget %s",
+                 units_fmt_ms(x, sizeof x, (double)h->budget_ms));
+        sb_field(&b, "downtime", INDENT, line);
     } else {
         snprintf(line, sizeof line, "none: the VM kept running on %s; "
                  "budget %s", h->source,

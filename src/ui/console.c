@@ -16,6 +16,7 @@
 #include "ferry/runner.h"
 #include "ferry/units.h"
 #include "dash.h"
+#include "replay.h"
 #include "wizard.h"
 
 #define MAX_JOBS 32
@@ -27,13 +28,22 @@
 #define MIN_H 18
 
 enum view_kind {
-    V_HOSTS, V_VMS, V_DS, V_JOBS, V_DASH, V_HELP, V_DIALOG, V_WIZARD
+    V_HOSTS, V_VMS, V_DS, V_JOBS, V_LOGS, V_DASH, V_HELP, V_DIALOG, V_WIZARD,
+    V_REPLAY
 };
+
+/* Views that are tables (filter, sort, move the selection). */
+static bool
+is_table(enum view_kind k)
+{
+    return k <= V_LOGS;
+}
 
 static const char *const view_titles[] = {
     [V_HOSTS] = "Hosts", [V_VMS] = "VMs", [V_DS] = "Datastores",
     [V_JOBS] = "Jobs",   [V_DASH] = "Migration", [V_HELP] = "Help",
     [V_DIALOG] = "Migrate", [V_WIZARD] = "Migrate (guided)",
+    [V_LOGS] = "Flight logs", [V_REPLAY] = "Replay",
 };
 
 struct view {
@@ -100,6 +110,9 @@ struct console {
     int n_jobs;
     struct dialog dlg;
     struct wizard *wz;
+    struct replay *rp;       /* the log being replayed (V_REPLAY) */
+    struct flog_brief *logs; /* :logs */
+    size_t n_logs;
     struct queue q;
     struct queue_cfg qcfg;
     bool dirty, quit;
@@ -117,8 +130,8 @@ struct binding {
 };
 
 static const struct binding bindings[] = {
-    {":", "any", "command: :hosts :vms :ds :jobs :migrate VM :quick VM "
-                 ":theme NAME :q"},
+    {":", "any", "command: :hosts :vms :ds :jobs :logs :migrate VM "
+                 ":quick VM :replay FILE :theme NAME :q"},
     {"/", "lists", "filter rows (Esc clears)"},
     {"?", "any", "this help"},
     {"Esc", "any", "back"},
@@ -132,8 +145,10 @@ static const struct binding bindings[] = {
     {"a", "dashboard", "abort the migration (asks first)"},
     {"S", "dashboard", "force switchover now (asks first)"},
     {"+ -", "dashboard", "raise / lower the downtime budget by 50 ms"},
-    {"p", "dashboard", "start post-copy (when the policy enabled it)"},
-    {"t", "dashboard", "throttle the guest 10% more"},
+    {"p t", "dashboard", "start post-copy (if the policy enabled it); "
+                         "throttle the guest 10% more"},
+    {"Space , . n N", "replay", "play/pause, step, next/previous event; "
+                                "s summary, w what-if"},
     {"Tab", "dialog", "next field; Left/Right change it; Enter starts"},
     {"Enter Bksp", "wizard", "next / previous step; ? explains the step"},
     {"[ ] x", "jobs", "move a queued job earlier / later; cancel it"},
@@ -181,6 +196,8 @@ push(struct console *c, enum view_kind k)
 static void
 go_list(struct console *c, enum view_kind k)
 {
+    replay_free(c->rp);
+    c->rp = NULL;
     c->depth = 0;
     push(c, k);
     c->status[0] = '\0';
@@ -189,8 +206,13 @@ go_list(struct console *c, enum view_kind k)
 static void
 pop(struct console *c)
 {
-    if (c->depth > 1)
+    if (c->depth > 1) {
+        if (top(c)->kind == V_REPLAY) {
+            replay_free(c->rp);
+            c->rp = NULL;
+        }
         c->depth--;
+    }
     c->dirty = true;
 }
 
@@ -232,6 +254,8 @@ console_free(struct console *c)
     for (int i = 0; i < c->n_jobs; i++)
         job_free(&c->jobs[i]);
     wizard_free(c->wz);
+    replay_free(c->rp);
+    free(c->logs);
     queue_fini(&c->q);
     free(c);
 }
@@ -360,6 +384,8 @@ console_tick(struct console *c, uint64_t now_ms)
     }
     if (c->wz != NULL && wizard_tick(c->wz))
         c->dirty = true;
+    if (c->rp != NULL && replay_tick(c->rp, now_ms))
+        c->dirty = true;
     if (hv->status_gen != c->seen_status) {
         c->seen_status = hv->status_gen;
         console_status(c, hv->status_error, hv->status);
@@ -402,6 +428,12 @@ console_timeout_ms(const struct console *c, uint64_t now_ms)
     }
     if (c->wz != NULL && wizard_measuring(c->wz) && (best < 0 || best > 250))
         best = 250;
+    if (c->rp != NULL) {
+        int r = replay_timeout_ms(c->rp, now_ms);
+
+        if (r >= 0 && (best < 0 || r < best))
+            best = r;
+    }
     return (int)best;
 }
 
@@ -946,6 +978,12 @@ static const struct col job_cols[] = {
     {"ELAPSED", 7, true},    {"DOWNTIME", 8, true},
 };
 
+static const struct col log_cols[] = {
+    {"STARTED", 16, false},  {"VM", 10, false},     {"ROUTE", 0, false},
+    {"KIND", 7, false},      {"OUTCOME", 9, false}, {"TIME", 7, true},
+    {"DOWNTIME", 8, true},
+};
+
 static double
 job_progress(const struct cjob *j)
 {
@@ -1062,6 +1100,47 @@ build_table(struct console *c, enum view_kind k)
             cellf(r, 5, (double)free_b, "%s",
                   units_fmt_bytes(d, sizeof d, free_b));
             cellf(r, 6, NAN, "%s", s->shared ? "shared" : "local");
+        }
+        break;
+    case V_LOGS:
+        tbl.cols = log_cols;
+        tbl.n_cols = (int)ARRAY_SIZE(log_cols);
+        for (size_t i = 0; i < c->n_logs; i++) {
+            const struct flog_brief *b = &c->logs[i];
+            char id[24];
+            struct row *r;
+
+            snprintf(id, sizeof id, "%zu", i);
+            if ((r = row_add(&tbl, id)) == NULL)
+                break;
+            /* 2026-11-22T09:22:16Z -> 2026-11-22 09:22 */
+            cellf(r, 0, (double)(c->n_logs - i), "%.10s %.5s", b->created,
+                  strlen(b->created) > 11 ? b->created + 11 : "");
+            if (!b->ok) {
+                const char *base = strrchr(b->path, '/');
+
+                cellf(r, 1, NAN, "%s", base ? base + 1 : b->path);
+                cellf(r, 2, NAN, "%s", b->error);
+                r->role = ROLE_DIM;
+                continue;
+            }
+            cellf(r, 1, NAN, "%s", b->vm);
+            if (strcmp(b->kind, "storage") == 0)
+                cellf(r, 2, NAN, "%s: disks -> %s", b->source, b->datastore);
+            else
+                cellf(r, 2, NAN, "%s -> %s%s%s", b->source, b->destination,
+                      b->datastore[0] ? " + " : "", b->datastore);
+            cellf(r, 3, NAN, "%s", b->kind);
+            cellf(r, 4, NAN, "%s", b->outcome);
+            cellf(r, 5, isnan(b->total_ms) ? -1 : b->total_ms, "%s",
+                  isnan(b->total_ms) ? "-"
+                                     : units_fmt_ms(a, sizeof a, b->total_ms));
+            cellf(r, 6, isnan(b->downtime_ms) ? -1 : b->downtime_ms, "%s",
+                  isnan(b->downtime_ms)
+                      ? "-"
+                      : units_fmt_ms(a, sizeof a, b->downtime_ms));
+            if (strcmp(b->outcome, "completed") != 0)
+                r->role = ROLE_WARNING;
         }
         break;
     case V_JOBS:
@@ -1427,6 +1506,9 @@ draw_header(struct console *c)
         x += ui_put(stdscr, 0, x, COLS - x, sep);
         if (v->kind == V_DASH && v->job < c->n_jobs)
             snprintf(line, sizeof line, "%s", c->jobs[v->job].vm);
+        else if (v->kind == V_REPLAY && c->rp != NULL)
+            snprintf(line, sizeof line, "Replay %s",
+                     replay_data(c->rp)->h.vm);
         else
             snprintf(line, sizeof line, "%s", view_titles[v->kind]);
         x += ui_put(stdscr, 0, x, COLS - x, line);
@@ -1496,6 +1578,12 @@ draw_hints(struct console *c)
     case V_WIZARD:
         h = c->wz ? wizard_hints(c->wz) : "";
         break;
+    case V_LOGS:
+        h = " Enter replay  / filter  < > sort  r reverse  Esc back";
+        break;
+    case V_REPLAY:
+        h = c->rp ? replay_hints(c->rp) : "";
+        break;
     default:
         h = " / filter  < > sort  r reverse  1-4 views  ? help  q quit";
         break;
@@ -1543,9 +1631,14 @@ console_draw(struct console *c, bool force)
     case V_HOSTS:
     case V_VMS:
     case V_DS:
+    case V_LOGS:
         build_table(c, v->kind);
         arrange_table(v);
         draw_table(c, v, 1, body);
+        break;
+    case V_REPLAY:
+        if (c->rp != NULL)
+            replay_draw(c->rp, 1, body);
         break;
     case V_WIZARD:
         if (c->wz != NULL)
@@ -1570,6 +1663,68 @@ console_draw(struct console *c, bool force)
     wnoutrefresh(stdscr);
     doupdate();
     return true;
+}
+
+/* ---- flight logs ------------------------------------------------------- */
+
+static void
+logs_open(struct console *c)
+{
+    char *dir = c->o.log_dir ? xstrdup(c->o.log_dir) : flog_default_dir();
+    struct ferry_err err;
+
+    free(c->logs);
+    err.msg[0] = '\0';
+    c->n_logs = flog_list(dir, &c->logs, &err);
+    if (err.msg[0])
+        set_status(c, true, "flight logs: %s", err.msg);
+    else
+        set_status(c, false, "%zu flight log%s in %s", c->n_logs,
+                   c->n_logs == 1 ? "" : "s", dir);
+    free(dir);
+    if (top(c)->kind != V_LOGS) {
+        push(c, V_LOGS);
+        top(c)->sort_desc = true; /* newest first */
+    }
+}
+
+/* Replay a log in the console; errors go to the status line. */
+static void
+replay_open(struct console *c, const char *path)
+{
+    struct ferry_err err;
+    struct flog_data *d = flog_load(path, &err);
+    struct replay_opts ro = {.policies = c->o.policies};
+    const char *msg;
+    bool error;
+
+    if (d == NULL) {
+        set_status(c, true, "%s", err.msg);
+        return;
+    }
+    if (top(c)->kind == V_REPLAY)
+        pop(c);
+    replay_free(c->rp);
+    c->rp = replay_new(c->t, d, &ro);
+    push(c, V_REPLAY);
+    msg = replay_message(c->rp, &error);
+    set_status(c, msg && error, "%s", msg ? msg : "");
+}
+
+static void
+replay_view_key(struct console *c, int key)
+{
+    const char *msg;
+    bool error;
+
+    replay_key(c->rp, key, c->now_ms);
+    if (replay_closed(c->rp)) {
+        pop(c);
+        return;
+    }
+    msg = replay_message(c->rp, &error);
+    if (msg != NULL)
+        set_status(c, error, "%s", msg);
 }
 
 /* ---- commands and keys ------------------------------------------------- */
@@ -1597,6 +1752,13 @@ console_command(struct console *c, const char *cmd)
         go_list(c, V_JOBS);
     } else if (strcmp(buf, "help") == 0) {
         push(c, V_HELP);
+    } else if (strcmp(buf, "logs") == 0) {
+        logs_open(c);
+    } else if (strcmp(buf, "replay") == 0) {
+        if (arg == NULL || *arg == '\0')
+            set_status(c, true, ":replay needs a flight log file");
+        else
+            replay_open(c, arg);
     } else if (strcmp(buf, "migrate") == 0) {
         if (arg == NULL || *arg == '\0')
             set_status(c, true, ":migrate needs a VM name");
@@ -1809,6 +1971,10 @@ console_key(struct console *c, int key)
         line_edit(c, key);
         return;
     }
+    if (v->kind == V_REPLAY && c->rp != NULL && key != ':') {
+        replay_view_key(c, key);
+        return;
+    }
     if (v->kind == V_WIZARD) {
         enum wizard_result r =
             c->wz ? wizard_key(c->wz, key) : WZR_CLOSE;
@@ -1848,7 +2014,7 @@ console_key(struct console *c, int key)
         c->input[0] = '\0';
         return;
     case '/':
-        if (v->kind <= V_JOBS) {
+        if (is_table(v->kind)) {
             c->mode = M_FILTER;
             snprintf(c->input, sizeof c->input, "%s", v->filter);
         }
@@ -1879,8 +2045,15 @@ console_key(struct console *c, int key)
         dash_key(c, key);
         return;
     }
-    if (v->kind > V_JOBS)
+    if (!is_table(v->kind))
         return;
+    /* keys typed ahead of a redraw act on the row the move selected */
+    if (v->sel_id[0] == '\0' &&
+        (key == '\r' || key == '\n' || key == KEY_ENTER ||
+         strchr("mM[]x", key) != NULL)) {
+        build_table(c, v->kind);
+        arrange_table(v);
+    }
     switch (key) {
     case KEY_UP:
     case 'k':
@@ -1947,6 +2120,14 @@ console_key(struct console *c, int key)
                 open_dashboard(c, (int)(j - c->jobs));
         } else if (v->kind == V_JOBS && v->sel_id[0]) {
             open_dashboard(c, atoi(v->sel_id));
+        } else if (v->kind == V_LOGS && v->sel_id[0]) {
+            size_t i = (size_t)atoi(v->sel_id);
+
+            if (i < c->n_logs && c->logs[i].ok)
+                replay_open(c, c->logs[i].path);
+            else if (i < c->n_logs)
+                set_status(c, true, "%s: %s", c->logs[i].path,
+                           c->logs[i].error);
         }
         break;
     }

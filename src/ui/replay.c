@@ -618,12 +618,12 @@ replay_hints(const struct replay *r)
     switch (r->mode) {
     case R_SUMMARY:
     case R_WHATIF:
-        return "Up/Down scroll  w what-if  s/Esc back";
+        return " Up/Down scroll  w what-if  s/Esc back";
     case R_CHOOSE:
-        return "Up/Down policy  +/- budget  Enter run  Esc back";
+        return " Up/Down policy  +/- budget  Enter run  Esc back";
     default:
-        return "Space play  ,/. step  +/- speed  Left/Right seek  n/N "
-               "event  g/G start/end  s summary  w what-if  q quit";
+        return " Space play  ,. step  +- speed  <-/-> seek  n/N event  "
+               "s summary  w what-if";
     }
 }
 
@@ -655,7 +655,7 @@ replay_screen_draw(struct replay *r, bool force)
     ui_put(stdscr, LINES - 2, 1, COLS - 1, r->msg);
     wattrset(stdscr, ui_attr(t, ROLE_HINT));
     ui_fill(stdscr, LINES - 1, 0, COLS, ' ');
-    ui_put(stdscr, LINES - 1, 1, COLS - 1, replay_hints(r));
+    ui_put(stdscr, LINES - 1, 0, COLS, replay_hints(r));
     refresh();
     return true;
 }
