@@ -61,6 +61,9 @@ void theme_mono(struct theme *t);
  * unreadable file is an error. */
 int theme_load(struct theme *t, const char *path, char *warn, size_t warn_n,
                struct ferry_err *err);
+/* The same from text (name is used in messages). */
+int theme_load_string(struct theme *t, const char *name, const char *text,
+                      char *warn, size_t warn_n, struct ferry_err *err);
 /* Find NAME.theme in the search path (XDG data dir, then the installed and
  * source themes/). Caller frees; NULL when not found. */
 char *theme_find(const char *name);

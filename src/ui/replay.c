@@ -525,16 +525,24 @@ draw_timeline(struct replay *r, int y)
     ui_put(stdscr, y + 1, 0, COLS, line);
 }
 
+/* The summary or a what-if: lines wrapped to the width (continuations
+ * indented), scrolled. */
 static void
 draw_text(struct replay *r, int y, int h, const char *title)
 {
     struct ui_term *t = r->t;
     const char *s = r->text ? r->text : "";
-    int lines = 0, row = 0;
+    int w = MAX(COLS - 2, 20), rows = 0, row = 0;
 
-    for (const char *p = s; *p; p++)
-        lines += *p == '\n';
-    r->scroll = MIN(r->scroll, MAX(lines - (h - 1), 0));
+    /* count the wrapped rows first, to bound the scroll */
+    for (const char *p = s; *p;) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+        rows += len <= w ? 1 : 2 + (len - w) / (w / 2); /* at most */
+        p += len + (nl != NULL);
+    }
+    r->scroll = MIN(r->scroll, MAX(rows - (h - 1), 0));
     wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
     ui_fill(stdscr, y, 0, COLS, ' ');
     ui_put(stdscr, y, 1, COLS - 1, title);
@@ -544,19 +552,33 @@ draw_text(struct replay *r, int y, int h, const char *title)
     }
     for (const char *p = s; *p && row - r->scroll < h - 1;) {
         const char *nl = strchr(p, '\n');
-        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        int len = nl ? (int)(nl - p) : (int)strlen(p), off = 0;
+        bool warn = strncmp(p, "stall", 5) == 0 ||
+                    (len >= 4 && memmem(p, (size_t)len, "OVER", 4) != NULL);
 
-        if (row >= r->scroll) {
+        while (off < len || off == 0) {
+            int indent = off ? 2 : 0, n = MIN(len - off, w - indent);
             char buf[512];
 
-            snprintf(buf, sizeof buf, "%.*s", MIN(len, 500), p);
-            wattrset(stdscr, ui_attr(t, strstr(buf, "OVER") ||
-                                                strncmp(buf, "stall", 5) == 0
-                                            ? ROLE_WARNING
-                                            : ROLE_NORMAL));
-            ui_put(stdscr, y + 1 + row - r->scroll, 1, COLS - 2, buf);
+            if (n < len - off) /* break at a space if there is one */
+                for (int k = n; k > n / 2; k--)
+                    if (p[off + k] == ' ') {
+                        n = k;
+                        break;
+                    }
+
+            if (row >= r->scroll && row - r->scroll < h - 1) {
+                snprintf(buf, sizeof buf, "%*s%.*s", indent, "", MIN(n, 500),
+                         p + off);
+                wattrset(stdscr, ui_attr(t, warn ? ROLE_WARNING
+                                                 : ROLE_NORMAL));
+                ui_put(stdscr, y + 1 + row - r->scroll, 1, COLS - 2, buf);
+            }
+            row++;
+            off += MAX(n, 1);
+            while (off < len && p[off] == ' ')
+                off++;
         }
-        row++;
         p += len + (nl != NULL);
     }
 }

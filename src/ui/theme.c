@@ -203,11 +203,10 @@ style_parse(const char *text, struct style *out, struct ferry_err *err)
     return rc;
 }
 
-int
-theme_load(struct theme *t, const char *path, char *warn, size_t warn_n,
-           struct ferry_err *err)
+static int
+theme_load_doc(struct theme *t, struct ini_doc *doc, char *warn,
+               size_t warn_n)
 {
-    struct ini_doc *doc = ini_load_file(path, err);
     size_t off = 0;
 
     if (warn_n > 0)
@@ -240,6 +239,20 @@ theme_load(struct theme *t, const char *path, char *warn, size_t warn_n,
     }
     ini_free(doc);
     return 0;
+}
+
+int
+theme_load(struct theme *t, const char *path, char *warn, size_t warn_n,
+           struct ferry_err *err)
+{
+    return theme_load_doc(t, ini_load_file(path, err), warn, warn_n);
+}
+
+int
+theme_load_string(struct theme *t, const char *name, const char *text,
+                  char *warn, size_t warn_n, struct ferry_err *err)
+{
+    return theme_load_doc(t, ini_load_string(name, text, err), warn, warn_n);
 }
 
 char *

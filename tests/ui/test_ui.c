@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wchar.h>
 
 #include "ferry/console.h"
 #include "ferry/sim.h"
 #include "ferry/ui.h"
+#include "ferry/runner.h"
+#include "replay.h"
 
 static struct ui_term term;
 static FILE *devnull_in, *devnull_out;
@@ -476,6 +479,113 @@ idle_console_draws_nothing(void **state)
     console_free(c);
 }
 
+/* A flight log of the demo's cache-01 (it does not converge; post-copy
+ * finishes it), written by the simulator into dir. */
+static char *
+cache_log(const char *dir)
+{
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_demo(&err);
+    char *path = xasprintf("%s/20260101T000000Z-cache-01-1.jsonl", dir);
+    struct runner_opts o = {.vm = "cache-01", .to = "hv-01",
+                            .kind = KIND_COMPUTE, .budget_ms = 300,
+                            .log_path = path};
+    struct runner *r;
+
+    if (policies.n == 0)
+        policy_set_builtin(&policies, &err);
+    o.policy = policy_find(&policies, "ferry");
+    r = runner_new_sim(dc, &o, NULL, 0, &err);
+    assert_non_null(r);
+    while (runner_step(r))
+        ;
+    runner_free(r);
+    sim_dc_free(dc);
+    return path;
+}
+
+/* The replay: the dashboard at fixed positions, the summary, a what-if;
+ * and the console's :logs opening the same log. */
+static void
+replay_positions_summary_and_whatif(void **state)
+{
+    const char *dir = "/tmp/ferry-ui-replay"; /* fixed: it is on screen */
+    char *path;
+    struct ferry_err err;
+    struct flog_data *d;
+    struct replay *r;
+    struct replay_opts ro = {.policies = &policies};
+    struct console *c;
+    struct console_opts co = {0};
+
+    (void)state;
+    assert_int_equal(system("rm -rf /tmp/ferry-ui-replay"), 0);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    path = cache_log(dir);
+    d = flog_load(path, &err);
+    assert_non_null(d);
+    d->h.created = "2026-01-01T00:00:00Z"; /* a fixed date for the golden */
+    r = replay_new(&term, d, &ro);
+    replay_seek(r, 5000);
+    erase();
+    replay_screen_draw(r, true);
+    golden("replay-5s");
+    assert_true(replay_key(r, 'n', 0)); /* the next event: post-copy */
+    replay_screen_draw(r, true);
+    golden("replay-postcopy");
+    assert_true(replay_key(r, 'G', 0));
+    replay_screen_draw(r, true);
+    golden("replay-end");
+    replay_show_summary(r);
+    replay_screen_draw(r, true);
+    golden("replay-summary");
+    assert_true(replay_whatif(r, "qemu-default"));
+    replay_screen_draw(r, true);
+    golden("replay-whatif");
+    /* playing at 64x reaches the end and stops */
+    replay_key(r, 27, 0);
+    replay_key(r, 'g', 0);
+    for (int i = 0; i < 8; i++)
+        replay_key(r, '+', 0);
+    replay_key(r, ' ', 0);
+    assert_int_equal(replay_timeout_ms(r, 0), 200);
+    for (uint64_t t = 0; t <= 1000; t += 200)
+        replay_tick(r, t);
+    assert_int_equal(replay_timeout_ms(r, 1000), -1); /* paused: idle */
+    replay_screen_draw(r, true);
+    assert_true(screen_has("20.7 s / 20.7 s"));
+    replay_free(r);
+
+    /* :logs in the console lists it; Enter replays it */
+    hv_free(hv);
+    hv = hv_sim_new(sim_dc_demo(&err), true);
+    co.hv = hv;
+    co.policies = &policies;
+    co.source_label = "demo datacenter";
+    co.log_dir = dir;
+    co.default_budget_ms = 300;
+    c = console_new(&term, &co);
+    console_tick(c, 0);
+    console_command(c, "logs");
+    console_draw(c, true);
+    assert_true(screen_has("cache-01   hv-02 -> hv-01  compute completed"));
+    assert_true(screen_has("1 flight log in"));
+    keys(c, "\n");
+    console_draw(c, true);
+    assert_true(screen_has("Replay cache-01"));
+    assert_true(screen_has("sample 1/"));
+    keys(c, "q");
+    console_draw(c, true);
+    assert_true(screen_has("Flight logs"));
+    console_command(c, "replay /nonexistent.jsonl");
+    console_draw(c, true);
+    assert_true(screen_has("/nonexistent.jsonl: cannot read"));
+    console_free(c);
+    unlink(path);
+    free(path);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -492,6 +602,7 @@ main(void)
         cmocka_unit_test(queue_starts_when_a_slot_frees),
         cmocka_unit_test(too_small_then_recovers),
         cmocka_unit_test(idle_console_draws_nothing),
+        cmocka_unit_test(replay_positions_summary_and_whatif),
     };
     int rc;
 

@@ -475,9 +475,8 @@ whatif_compares_policies_and_runs_real_host_logs(void **state)
     {
         const char *hs = json_object_to_json_string_ext(
             h, JSON_C_TO_STRING_PLAIN);
-        char *full = malloc(strlen(hs) + len + 2);
+        char *full = xasprintf("%s\n%s", hs, nl + 1);
 
-        sprintf(full, "%s\n%s", hs, nl + 1);
         d = flog_load_mem("real.jsonl", full, strlen(full), &err);
         free(full);
     }
