@@ -301,6 +301,11 @@ replay_key(struct replay *r, int key, uint64_t now_ms)
         return text_key(r, key);
     if (r->mode == R_CHOOSE)
         return choose_key(r, key);
+    if (r->msg[0] != '\0') { /* an old message goes with the next key */
+        r->msg[0] = '\0';
+        r->msg_error = false;
+        r->msg_new = true;
+    }
     switch (key) {
     case ' ':
     case 'p':

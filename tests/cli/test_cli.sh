@@ -82,5 +82,37 @@ tail -n 1 "$TMP/mig" >"$TMP/out"
 json_ok "[defaults] policy and downtime apply" "d['policy']=='kubevirt' and d['downtime_budget_ms']==450"
 ls "$TMP/mylogs"/*web-01*.jsonl >/dev/null 2>&1 && ok "[defaults] log_dir is kept beside policy" || no "[defaults] log_dir is kept beside policy"
 
+# replay: summary, CSV, what-if and bad logs, without a terminal
+"$FERRY" migrate cache-01 --to hv-01 --log "$TMP/cache.jsonl" >/dev/null 2>&1
+expect_rc 0 "replay --summary" "$FERRY" replay "$TMP/cache.jsonl" --summary
+grep -q "^outcome    completed in 20.7 s" "$TMP/out" && ok "summary: outcome and total time" || no "summary: outcome and total time: $(head -5 "$TMP/out")"
+grep -q "^downtime   29 ms real, budget 300 ms (within)" "$TMP/out" && ok "summary: real downtime against the budget" || no "summary: real downtime against the budget"
+grep -q "^stall      from .* dirtied memory at" "$TMP/out" && ok "summary: the stall explained" || no "summary: the stall explained"
+grep -q "postcopy  will not converge" "$TMP/out" && ok "summary: decisions with reasons" || no "summary: decisions with reasons"
+expect_rc 0 "replay --export csv" "$FERRY" replay "$TMP/cache.jsonl" --export csv -o "$TMP/cache.csv"
+samples=$(grep -c '"type":"sample"' "$TMP/cache.jsonl")
+[ "$(wc -l <"$TMP/cache.csv")" -eq $((samples + 1)) ] && ok "csv: a row per sample and a header" || no "csv: a row per sample and a header"
+head -1 "$TMP/cache.csv" | grep -q "^t_ms,phase,status,stage,guest_paused,data_total" && ok "csv: header row" || no "csv: header row"
+expect_rc 0 "replay --what-if with its own policy" "$FERRY" replay "$TMP/cache.jsonl" --what-if ferry
+grep -q "^total time    20.7 s  *20.7 s" "$TMP/out" && grep -q "^downtime      29 ms  *29 ms" "$TMP/out" && ok "what-if with its own policy reproduces the outcome" || no "what-if with its own policy reproduces the outcome: $(cat "$TMP/out")"
+expect_rc 0 "replay --what-if another policy and budget" "$FERRY" replay "$TMP/cache.jsonl" --what-if ovirt-postcopy --downtime 500ms
+grep -q "what-if: ovirt-postcopy, 500 ms" "$TMP/out" && ok "what-if shows both outcomes side by side" || no "what-if shows both outcomes side by side"
+expect_rc 2 "replay --what-if an unknown policy" "$FERRY" replay "$TMP/cache.jsonl" --what-if nosuch
+grep -q "no policy named 'nosuch'" "$TMP/err" && ok "unknown what-if policy is named" || no "unknown what-if policy is named"
+expect_rc 2 "replay --export xml" "$FERRY" replay "$TMP/cache.jsonl" --export xml
+expect_rc 2 "replay without a terminal" "$FERRY" replay "$TMP/cache.jsonl"
+grep -q "needs a terminal" "$TMP/err" && ok "replay says it needs a terminal" || no "replay says it needs a terminal"
+echo "hello" >"$TMP/notalog.txt"
+expect_rc 2 "replay of a file that is not a log" "$FERRY" replay "$TMP/notalog.txt" --summary
+grep -q "notalog.txt: not a ferry flight log" "$TMP/err" && ok "not a log: says so" || no "not a log: says so: $(cat "$TMP/err")"
+sed '1s/"version":1/"version":9/' "$TMP/cache.jsonl" >"$TMP/v9.jsonl"
+expect_rc 2 "replay of an unknown format version" "$FERRY" replay "$TMP/v9.jsonl" --summary
+grep -q "v9.jsonl: flight log format version 9; this ferry reads version 1" "$TMP/err" && ok "unknown version refused clearly" || no "unknown version refused clearly: $(cat "$TMP/err")"
+{ head -n 4 "$TMP/cache.jsonl"; echo '{"type":"sample","t_ms":'; sed -n '6,40p' "$TMP/cache.jsonl"; head -c 100 "$TMP/cache.jsonl" | tail -c 50; } >"$TMP/broken.jsonl"
+expect_rc 0 "replay of a corrupt, cut-short log" "$FERRY" replay "$TMP/broken.jsonl" --export csv
+grep -q "broken.jsonl:5: line skipped: incomplete JSON" "$TMP/err" && ok "corrupt line reported with its number" || no "corrupt line reported with its number: $(cat "$TMP/err")"
+"$FERRY" replay "$TMP/broken.jsonl" --summary >"$TMP/out" 2>&1
+grep -q "cut short: no result line" "$TMP/out" && grep -q "line 41 was cut off" "$TMP/out" && ok "cut-short log: noted in the summary" || no "cut-short log: noted in the summary: $(tail -5 "$TMP/out")"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
