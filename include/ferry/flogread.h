@@ -93,7 +93,7 @@ struct flog_data {
      * it began at */
     size_t n_rounds;
     double *rounds;
-    size_t *round_at;
+    uint64_t *round_at;
     struct decision *dec;
     size_t n_dec;
     struct flog_phase *ph;

@@ -38,6 +38,10 @@ void *xrealloc(void *p, size_t n);
 /* Grow *p to hold at least want elements of size sz; *cap is updated. */
 void *xgrow(void *p, size_t *cap, size_t want, size_t sz);
 char *xstrdup(const char *s);
+/* In an array of n elements of size bytes sorted by the uint64_t at
+ * offset off: how many have it <= key (a binary search). */
+size_t count_le_u64(const void *base, size_t n, size_t size, size_t off,
+                    uint64_t key);
 /* The first n bytes of s (which need not end there), NUL-terminated. */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) FERRY_PRINTF(1, 2);

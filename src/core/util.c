@@ -235,3 +235,22 @@ file_read_all(const char *path, size_t *len, struct ferry_err *err)
         *len = n;
     return buf;
 }
+
+size_t
+count_le_u64(const void *base, size_t n, size_t size, size_t off,
+             uint64_t key)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t v;
+
+        memcpy(&v, (const char *)base + mid * size + off, sizeof v);
+        if (v <= key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -832,59 +833,31 @@ flog_sample_full(const struct flog_data *d, size_t i, struct job_sample *s,
 size_t
 flog_index_at(const struct flog_data *d, uint64_t t_ms)
 {
-    size_t lo = 0, hi = d->n;
+    size_t k = count_le_u64(d->pt, d->n, sizeof *d->pt,
+                            offsetof(struct flog_point, t_ms), t_ms);
 
-    /* first sample with t > t_ms, minus one */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (d->pt[mid].t_ms <= t_ms)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo > 0 ? lo - 1 : 0;
+    return k > 0 ? k - 1 : 0;
 }
-
-#define COUNT_AT(arr, n, field, t)                                           \
-    do {                                                                     \
-        size_t lo_ = 0, hi_ = (n);                                           \
-        while (lo_ < hi_) {                                                  \
-            size_t mid_ = lo_ + (hi_ - lo_) / 2;                             \
-            if ((arr)[mid_].field <= (t))                                    \
-                lo_ = mid_ + 1;                                              \
-            else                                                             \
-                hi_ = mid_;                                                  \
-        }                                                                    \
-        return lo_;                                                          \
-    } while (0)
 
 size_t
 flog_decisions_at(const struct flog_data *d, uint64_t t_ms)
 {
-    COUNT_AT(d->dec, d->n_dec, t_ms, t_ms);
+    return count_le_u64(d->dec, d->n_dec, sizeof *d->dec,
+                        offsetof(struct decision, t_ms), t_ms);
 }
 
 size_t
 flog_phases_at(const struct flog_data *d, uint64_t t_ms)
 {
-    COUNT_AT(d->ph, d->n_ph, t_ms, t_ms);
+    return count_le_u64(d->ph, d->n_ph, sizeof *d->ph,
+                        offsetof(struct flog_phase, t_ms), t_ms);
 }
 
 size_t
 flog_rounds_at(const struct flog_data *d, size_t i)
 {
-    size_t lo = 0, hi = d->n_rounds;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (d->round_at[mid] <= i)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
+    return count_le_u64(d->round_at, d->n_rounds, sizeof *d->round_at, 0,
+                        (uint64_t)i);
 }
 
 bool

@@ -277,17 +277,9 @@ sim_mig_free(struct sim_mig *m)
 static size_t
 sched_at(const struct sim_workload *w, uint64_t t)
 {
-    size_t lo = 0, hi = w->n_sched;
+    size_t k = count_le_u64(w->sched_t, w->n_sched, sizeof *w->sched_t, 0, t);
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-
-        if (w->sched_t[mid] <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo > 0 ? lo - 1 : 0;
+    return k > 0 ? k - 1 : 0;
 }
 
 /* A recorded link: the rate at this time, under the cap. */
