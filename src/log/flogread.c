@@ -374,7 +374,7 @@ read_header(struct loader *ld, const char *s, size_t len,
     struct flog_data *d = ld->d;
     struct flog_header *h = &d->h;
     json_tokener *tok = json_tokener_new();
-    json_object *o, *job, *pol, *pred, *v;
+    json_object *o, *job, *pol, *pred, *v = NULL;
     const char *kind;
 
     o = json_tokener_parse_ex(tok, s, (int)len);
@@ -907,7 +907,7 @@ flog_peek(const char *path, struct flog_brief *b)
     char *line = NULL, tail[16384], *last;
     size_t cap = 0, n;
     ssize_t len;
-    json_object *h = NULL, *r = NULL, *job, *v;
+    json_object *h = NULL, *r = NULL, *job, *v = NULL;
     off_t size;
 
     memset(b, 0, sizeof *b);
