@@ -977,8 +977,7 @@ cmd_migrate(struct cli *c, struct hv *hv)
 int console_run(const struct console_opts *o, const char *theme_name,
                 char *warn, size_t warn_n, struct loop *loop);
 int replay_run(struct flog_data *d, const struct replay_opts *o,
-               const char *theme_name, const char *whatif, bool summary,
-               struct loop *loop);
+               const char *theme_name, struct loop *loop);
 
 /* The what-if of `replay --what-if`: the log's own policy by its recorded
  * definition, any other from the configured ones. */
@@ -1048,7 +1047,7 @@ cmd_replay(struct cli *c)
                        "--summary, --export csv or --what-if POLICY");
         }
         return replay_run(d, &ro, c->theme ? c->theme : c->config_theme,
-                          NULL, false, c->loop);
+                          c->loop);
     }
     if (!c->summary)
         for (size_t i = 0; i < MIN(d->n_problems, FLOG_PROBLEMS_KEPT); i++)

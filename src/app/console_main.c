@@ -280,14 +280,12 @@ r_invalidate(void *ctx)
 }
 
 int replay_run(struct flog_data *d, const struct replay_opts *o,
-               const char *theme_name, const char *whatif, bool summary,
-               struct loop *loop);
+               const char *theme_name, struct loop *loop);
 
 /* `ferry replay FILE`: the replay on its own. Takes d. */
 int
 replay_run(struct flog_data *d, const struct replay_opts *o,
-           const char *theme_name, const char *whatif, bool summary,
-           struct loop *loop)
+           const char *theme_name, struct loop *loop)
 {
     struct ui_term t;
     struct replay *r;
@@ -302,10 +300,6 @@ replay_run(struct flog_data *d, const struct replay_opts *o,
         return rc;
     }
     r = replay_new(&t, d, o);
-    if (summary)
-        replay_show_summary(r);
-    if (whatif != NULL)
-        replay_whatif(r, whatif);
     s.ctx = r;
     screen_loop(&s, loop);
     replay_free(r);
