@@ -156,6 +156,9 @@ struct flog_brief {
     char error[200];              /* why not */
 };
 
+/* The last line of a log, parsed (the result, when it ended), read from
+ * the file's tail whatever its length. NULL when unreadable or not JSON. */
+json_object *flog_last_line(const char *path);
 /* Fill b from the file at path; b->ok false (with b->error) when it is not
  * a readable flight log. */
 void flog_peek(const char *path, struct flog_brief *b);

@@ -367,6 +367,30 @@ jobj(json_object *o, const char *key)
     return v;
 }
 
+/* Line 1 as a flight log header this ferry reads; err says why not. */
+static bool
+header_ok(json_object *o, const char *path, struct ferry_err *err)
+{
+    json_object *v = NULL;
+
+    if (o == NULL || !json_object_is_type(o, json_type_object) ||
+        strcmp(jstr(o, "format", ""), FLOG_FORMAT) != 0 ||
+        strcmp(jstr(o, "type", ""), "header") != 0) {
+        err_set(err, "%s: not a ferry flight log (line 1 is not a "
+                "\"%s\" header)", path, FLOG_FORMAT);
+        return false;
+    }
+    if (!json_object_object_get_ex(o, "version", &v) ||
+        !json_object_is_type(v, json_type_int) ||
+        json_object_get_int(v) != FLOG_VERSION) {
+        err_set(err, "%s: flight log format version %s; this ferry reads "
+                "version %d (a newer ferry wrote it?)", path,
+                v ? json_object_to_json_string(v) : "missing", FLOG_VERSION);
+        return false;
+    }
+    return true;
+}
+
 static int
 read_header(struct loader *ld, const char *s, size_t len,
             struct ferry_err *err)
@@ -381,20 +405,7 @@ read_header(struct loader *ld, const char *s, size_t len,
     if (o == NULL && json_tokener_get_error(tok) == json_tokener_continue)
         o = json_tokener_parse_ex(tok, "", 1); /* the line has no end */
     json_tokener_free(tok);
-    if (o == NULL || !json_object_is_type(o, json_type_object) ||
-        strcmp(jstr(o, "format", ""), FLOG_FORMAT) != 0 ||
-        strcmp(jstr(o, "type", ""), "header") != 0) {
-        json_object_put(o);
-        err_set(err, "%s: not a ferry flight log (line 1 is not a "
-                "\"%s\" header)", d->path, FLOG_FORMAT);
-        return -1;
-    }
-    if (!json_object_object_get_ex(o, "version", &v) ||
-        !json_object_is_type(v, json_type_int) ||
-        json_object_get_int(v) != FLOG_VERSION) {
-        err_set(err, "%s: flight log format version %s; this ferry reads "
-                "version %d (a newer ferry wrote it?)", d->path,
-                v ? json_object_to_json_string(v) : "missing", FLOG_VERSION);
+    if (!header_ok(o, d->path, err)) {
         json_object_put(o);
         return -1;
     }
@@ -900,15 +911,39 @@ flog_end_ms(const struct flog_data *d)
 
 /* ---- lists of logs -------------------------------------------------- */
 
+json_object *
+flog_last_line(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char tail[16384], *last;
+    size_t n;
+    off_t size;
+
+    if (f == NULL)
+        return NULL;
+    fseeko(f, 0, SEEK_END);
+    size = ftello(f);
+    fseeko(f, size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1
+                                            : 0,
+           SEEK_SET);
+    n = fread(tail, 1, sizeof tail - 1, f);
+    fclose(f);
+    tail[n] = '\0';
+    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
+        tail[--n] = '\0';
+    last = strrchr(tail, '\n');
+    return json_tokener_parse(last ? last + 1 : tail);
+}
+
 void
 flog_peek(const char *path, struct flog_brief *b)
 {
     FILE *f = fopen(path, "r");
-    char *line = NULL, tail[16384], *last;
-    size_t cap = 0, n;
+    char *line = NULL;
+    size_t cap = 0;
     ssize_t len;
-    json_object *h = NULL, *r = NULL, *job, *v = NULL;
-    off_t size;
+    json_object *h = NULL, *r = NULL, *job;
+    struct ferry_err err;
 
     memset(b, 0, sizeof *b);
     snprintf(b->path, sizeof b->path, "%s", path);
@@ -922,14 +957,14 @@ flog_peek(const char *path, struct flog_brief *b)
     if (len > 0)
         h = json_tokener_parse(line);
     free(line);
-    if (h == NULL || strcmp(jstr(h, "format", ""), FLOG_FORMAT) != 0) {
-        snprintf(b->error, sizeof b->error, "not a ferry flight log");
-        goto out;
-    }
-    if (!json_object_object_get_ex(h, "version", &v) ||
-        json_object_get_int(v) != FLOG_VERSION) {
-        snprintf(b->error, sizeof b->error, "format version %s",
-                 v ? json_object_to_json_string(v) : "missing");
+    fclose(f);
+    if (!header_ok(h, path, &err)) {
+        /* the list shows the file's name already: the reason alone */
+        const char *why = strncmp(err.msg, path, strlen(path)) == 0
+                              ? err.msg + strlen(path) + 2
+                              : err.msg;
+
+        snprintf(b->error, sizeof b->error, "%.199s", why);
         goto out;
     }
     b->ok = true;
@@ -943,17 +978,7 @@ flog_peek(const char *path, struct flog_brief *b)
     snprintf(b->kind, sizeof b->kind, "%s", jstr(job, "kind", "?"));
     snprintf(b->created, sizeof b->created, "%s", jstr(h, "created", ""));
     /* the result is the last line: read the tail, not an hour of samples */
-    fseeko(f, 0, SEEK_END);
-    size = ftello(f);
-    fseeko(f, size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1
-                                            : 0,
-           SEEK_SET);
-    n = fread(tail, 1, sizeof tail - 1, f);
-    tail[n] = '\0';
-    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
-        tail[--n] = '\0';
-    last = strrchr(tail, '\n');
-    r = json_tokener_parse(last ? last + 1 : tail);
+    r = flog_last_line(path);
     if (r != NULL && strcmp(jstr(r, "type", ""), "result") == 0) {
         snprintf(b->outcome, sizeof b->outcome, "%s",
                  jstr(r, "outcome", "?"));
@@ -966,7 +991,6 @@ flog_peek(const char *path, struct flog_brief *b)
 out:
     json_object_put(h);
     json_object_put(r);
-    fclose(f);
 }
 
 static int

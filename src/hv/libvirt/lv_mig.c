@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "ferry/flogread.h"
+
 #define MAX_DISKS 16
 
 enum mode { MODE_LIVE, MODE_BLOCKCOPY, MODE_COLD };
@@ -187,10 +189,6 @@ hints_from_logs(const struct lv *lv, const char *vm, struct hv_plan *out)
     struct dirent *e;
     char best[512] = "", needle[300];
     time_t best_t = 0;
-    FILE *f;
-    char tail[16384], *last;
-    size_t n;
-    long size;
     json_object *o, *obs;
 
     if (lv->log_dir == NULL || (d = opendir(lv->log_dir)) == NULL)
@@ -210,24 +208,9 @@ hints_from_logs(const struct lv *lv, const char *vm, struct hv_plan *out)
         }
     }
     closedir(d);
-    if (best[0] == '\0' || (f = fopen(best, "r")) == NULL)
-        return;
     /* the result line is the last one: read the tail, not an hour of
      * samples (plans are made as the operator types in the dialog) */
-    size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
-    fseek(f, size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0,
-          SEEK_SET);
-    n = fread(tail, 1, sizeof tail - 1, f);
-    fclose(f);
-    tail[n] = '\0';
-    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
-        tail[--n] = '\0';
-    last = strrchr(tail, '\n');
-    last = last ? last + 1 : tail;
-    if (strstr(last, "\"observed\"") == NULL)
-        return;
-    o = json_tokener_parse(last);
-    if (o == NULL)
+    if (best[0] == '\0' || (o = flog_last_line(best)) == NULL)
         return;
     if (json_object_object_get_ex(o, "observed", &obs)) {
         json_object *v;
