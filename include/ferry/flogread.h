@@ -60,6 +60,9 @@ struct flog_header {
     json_object *obj; /* the header line as written (sim, workload, ...) */
     const char *vm, *source, *destination, *datastore, *backend, *created;
     const char *policy, *policy_summary, *id;
+    const char *policy_ini; /* the policy's definition (NULL: not recorded) */
+    const char *sim_ini;    /* the simulator's datacenter (NULL: real hosts) */
+    uint64_t seed, max_time_ms; /* 0: not recorded */
     enum job_kind kind;
     uint64_t memory_bytes, disk_bytes, budget_ms, ceiling_ms, cap_bps,
         link_bps, overhead_ms, sample_ms;

@@ -24,12 +24,15 @@ struct whatif {
     char how[160];           /* where the workload came from */
 };
 
-/* The policy the log recorded (its own definition when it has one, else
- * by name from set). NULL with err when neither is there. Free with
- * whatif_policy_free. */
-struct policy *whatif_log_policy(const struct flog_data *d,
-                                 const struct policy_set *set,
-                                 struct ferry_err *err);
+/* The policy a what-if runs under, by name: the log's own by the
+ * definition it recorded (a wizard may have narrowed its escalations);
+ * any other, or one the log did not record, from set. NULL with err when
+ * there is none. *own is set to what the caller frees with
+ * whatif_policy_free (NULL when the policy is set's). */
+const struct policy *whatif_policy(const struct flog_data *d,
+                                   const struct policy_set *set,
+                                   const char *name, struct policy **own,
+                                   struct ferry_err *err);
 void whatif_policy_free(struct policy *p);
 
 /* Run it: budget_ms 0 keeps the log's budget. */

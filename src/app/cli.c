@@ -985,20 +985,14 @@ static int
 cli_whatif(struct cli *c, const struct flog_data *d, uint64_t budget_ms)
 {
     struct ferry_err err;
-    struct policy *own = NULL;
+    struct policy *own;
     const struct policy *pol;
     struct whatif w;
     char *text;
 
-    if (strcmp(c->what_if, d->h.policy) == 0) {
-        own = whatif_log_policy(d, &c->policies, &err);
-        if (own == NULL)
-            return bad("%s", err.msg);
-        pol = own;
-    } else if ((pol = policy_find(&c->policies, c->what_if)) == NULL) {
-        return bad("--what-if: no policy named '%s' (ferry policies lists "
-                   "them)", c->what_if);
-    }
+    pol = whatif_policy(d, &c->policies, c->what_if, &own, &err);
+    if (pol == NULL)
+        return bad("--what-if: %s", err.msg);
     if (whatif_run(d, pol, budget_ms, &w, &err) < 0) {
         whatif_policy_free(own);
         fprintf(stderr, "ferry: what-if: %s\n", err.msg);

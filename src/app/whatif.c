@@ -14,52 +14,40 @@
 #define SCHED_POINTS 4000
 #define WHATIF_MIN_LIMIT_MS (10 * 60 * 1000)
 
-static const char *
-hdr_str(const struct flog_data *d, const char *obj, const char *key)
+/* The policy section a log recorded, loaded; NULL if it does not load. */
+static struct policy *
+recorded_policy(const char *ini)
 {
-    json_object *o = d->h.obj, *v;
+    struct ferry_err err;
+    struct ini_doc *doc = ini_load_string("the log's policy", ini, &err);
+    struct policy_set one;
+    struct policy *p = NULL;
 
-    if (obj != NULL && !json_object_object_get_ex(o, obj, &o))
-        return NULL;
-    if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-        !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
+    policy_set_init(&one);
+    if (doc != NULL && policy_set_load(&one, doc, &err) == 0 && one.n == 1) {
+        p = xmalloc(sizeof *p);
+        *p = one.v[0];
+        one.n = 0; /* moved */
+    }
+    policy_set_fini(&one);
+    ini_free(doc);
+    return p;
 }
 
-struct policy *
-whatif_log_policy(const struct flog_data *d, const struct policy_set *set,
-                  struct ferry_err *err)
+const struct policy *
+whatif_policy(const struct flog_data *d, const struct policy_set *set,
+              const char *name, struct policy **own, struct ferry_err *err)
 {
-    const char *ini = hdr_str(d, "policy", "ini");
-    struct policy *p = xcalloc(1, sizeof *p);
-    const struct policy *found;
+    const struct policy *p;
 
-    if (ini != NULL) {
-        struct ini_doc *doc = ini_load_string("the log's policy", ini, err);
-        struct policy_set one;
-
-        policy_set_init(&one);
-        if (doc != NULL && policy_set_load(&one, doc, err) == 0 &&
-            one.n == 1) {
-            *p = one.v[0];
-            one.n = 0; /* moved */
-            policy_set_fini(&one);
-            ini_free(doc);
-            return p;
-        }
-        policy_set_fini(&one);
-        ini_free(doc);
-    }
-    found = policy_find(set, d->h.policy);
-    if (found == NULL) {
-        err_set(err, "%s: the log's policy \"%s\" is not recorded in it "
-                "and not configured here; name one with --what-if",
-                d->path, d->h.policy);
-        free(p);
-        return NULL;
-    }
-    policy_copy_restricted(found, p, true, true, true);
+    *own = NULL;
+    if (strcmp(name, d->h.policy) == 0 && d->h.policy_ini != NULL &&
+        (*own = recorded_policy(d->h.policy_ini)) != NULL)
+        return *own;
+    p = set ? policy_find(set, name) : NULL;
+    if (p == NULL)
+        err_set(err, "no policy named '%s' (ferry policies lists them)",
+                name);
     return p;
 }
 
@@ -175,12 +163,11 @@ whatif_run(const struct flog_data *d, const struct policy *pol,
            uint64_t budget_ms, struct whatif *out, struct ferry_err *err)
 {
     const struct flog_header *h = &d->h;
-    const char *ini = hdr_str(d, NULL, "sim_ini");
+    const char *ini = h->sim_ini;
     char *text = ini ? xstrdup(ini) : synthesize(d);
     struct sim_dc *dc = sim_dc_load_string("the log's datacenter", text, err);
     struct runner_opts o = {0};
     struct runner *r;
-    json_object *v;
     uint64_t recorded = d->res.present ? d->res.total_ms : flog_end_ms(d);
     size_t n;
     const struct decision *dec;
@@ -190,8 +177,8 @@ whatif_run(const struct flog_data *d, const struct policy *pol,
     if (dc == NULL)
         return -1;
     out->exact = ini != NULL;
-    if (json_object_object_get_ex(h->obj, "seed", &v) && out->exact)
-        sim_dc_set_seed(dc, (uint64_t)json_object_get_int64(v));
+    if (out->exact && h->seed)
+        sim_dc_set_seed(dc, h->seed);
     if (!out->exact && schedule(d, dc, err) < 0) {
         sim_dc_free(dc);
         return -1;
@@ -210,8 +197,8 @@ whatif_run(const struct flog_data *d, const struct policy *pol,
                        : o.budget_ms;
     o.bw_cap_bps = h->cap_bps;
     o.sample_ms = h->sample_ms;
-    o.max_time_ms = json_object_object_get_ex(h->obj, "max_time_ms", &v)
-                        ? (uint64_t)json_object_get_int64(v)
+    o.max_time_ms = h->max_time_ms
+                        ? h->max_time_ms
                         : MAX(recorded * 10, (uint64_t)WHATIF_MIN_LIMIT_MS);
     r = runner_new_sim(dc, &o, NULL, 0, err);
     if (r == NULL) {

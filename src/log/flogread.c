@@ -427,6 +427,10 @@ read_header(struct loader *ld, const char *s, size_t len,
     pol = jobj(o, "policy");
     h->policy = jstr(pol, "name", "?");
     h->policy_summary = jstr(pol, "summary", "");
+    h->policy_ini = jstr(pol, "ini", NULL);
+    h->sim_ini = jstr(o, "sim_ini", NULL);
+    h->seed = juint(o, "seed");
+    h->max_time_ms = juint(o, "max_time_ms");
     h->budget_ms = juint(o, "budget_ms");
     h->ceiling_ms = juint(o, "ceiling_ms");
     h->cap_bps = juint(o, "bandwidth_cap_bps");

@@ -154,18 +154,14 @@ bool
 replay_whatif(struct replay *r, const char *policy)
 {
     struct ferry_err err;
-    const struct policy *p = policy_find(r->o.policies, policy);
-    struct policy *own = NULL;
+    struct policy *own;
+    const struct policy *p = whatif_policy(r->d, r->o.policies, policy, &own,
+                                           &err);
     struct whatif w;
     int rc;
 
-    /* the log's own policy as it recorded it (a wizard may have narrowed
-     * its escalations), not as configured now */
-    if (strcmp(policy, r->d->h.policy) == 0 &&
-        (own = whatif_log_policy(r->d, r->o.policies, &err)) != NULL)
-        p = own;
     if (p == NULL) {
-        say(r, true, "what-if: no policy named %s", policy);
+        say(r, true, "what-if: %s", err.msg);
         return false;
     }
     rc = whatif_run(r->d, p, r->budget_ms, &w, &err);
