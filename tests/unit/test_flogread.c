@@ -110,6 +110,20 @@ migrate(struct fixture *f, const char *vm, const char *to, const char *ds,
     return path;
 }
 
+/* A compute move under ferry's policy, its log loaded back. */
+static struct flog_data *
+moved(struct fixture *f, const char *vm, const char *to)
+{
+    struct runner_result res;
+    struct ferry_err err;
+    struct flog_data *d = flog_load(migrate(f, vm, to, NULL, KIND_COMPUTE,
+                                            "ferry", &res, NULL, NULL, NULL),
+                                    &err);
+
+    assert_non_null(d);
+    return d;
+}
+
 static void
 replays_to_the_same_samples_decisions_and_result(void **state)
 {
@@ -304,16 +318,10 @@ what_is_not_a_readable_log_is_refused_clearly(void **state)
 static void
 the_cursor_finds_samples_and_events_by_time(void **state)
 {
-    struct fixture *f = *state;
-    struct runner_result res;
-    const char *path = migrate(f, "cache-01", "hv-01", NULL, KIND_COMPUTE,
-                               "ferry", &res, NULL, NULL, NULL);
-    struct ferry_err err;
-    struct flog_data *d = flog_load(path, &err);
+    struct flog_data *d = moved(*state, "cache-01", "hv-01");
     uint64_t t, end;
     size_t k;
 
-    assert_non_null(d);
     end = flog_end_ms(d);
     assert_int_equal(flog_index_at(d, 0), 0);
     assert_int_equal(flog_index_at(d, end), d->n - 1);
@@ -339,12 +347,7 @@ the_cursor_finds_samples_and_events_by_time(void **state)
 static void
 the_summary_explains_a_stall(void **state)
 {
-    struct fixture *f = *state;
-    struct runner_result res;
-    const char *path = migrate(f, "cache-01", "hv-01", NULL, KIND_COMPUTE,
-                               "ferry", &res, NULL, NULL, NULL);
-    struct ferry_err err;
-    struct flog_data *d = flog_load(path, &err);
+    struct flog_data *d = moved(*state, "cache-01", "hv-01");
     char *s = flog_summary(d), stall[400];
 
     assert_non_null(strstr(s, "completed in"));
@@ -358,9 +361,7 @@ the_summary_explains_a_stall(void **state)
     free(s);
     flog_data_free(d);
     /* a web server converges: no stall */
-    path = migrate(f, "web-03", "hv-01", NULL, KIND_COMPUTE, "ferry", &res,
-                   NULL, NULL, NULL);
-    d = flog_load(path, &err);
+    d = moved(*state, "web-03", "hv-01");
     flog_stall(d, stall, sizeof stall);
     assert_string_equal(stall, "");
     flog_data_free(d);
@@ -369,12 +370,8 @@ the_summary_explains_a_stall(void **state)
 static void
 csv_has_a_row_per_sample(void **state)
 {
-    struct fixture *f = *state;
-    struct runner_result res;
-    const char *path = migrate(f, "web-01", "hv-02", NULL, KIND_COMPUTE,
-                               "ferry", &res, NULL, NULL, NULL);
+    struct flog_data *d = moved(*state, "web-01", "hv-02");
     struct ferry_err err;
-    struct flog_data *d = flog_load(path, &err);
     char *buf;
     size_t len, rows = 0;
     FILE *m = open_memstream(&buf, &len);
