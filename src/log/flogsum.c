@@ -2,7 +2,6 @@
  * as a table (CSV). */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,41 +12,18 @@
 #define WRAP 78
 #define INDENT 11
 
-struct sbuf {
-    char *s;
-    size_t len, cap;
-};
-
-static void FERRY_PRINTF(2, 3)
-sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    b->s = xgrow(b->s, &b->cap, b->len + (size_t)n + 1, 1);
-    va_start(ap, fmt);
-    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
 /* "label      text", text wrapped at WRAP under itself. */
 static void
-sb_field(struct sbuf *b, const char *label, int indent, const char *text)
+sb_field(FILE *b, const char *label, int indent, const char *text)
 {
     int w = WRAP - indent;
 
-    sb_printf(b, "%-*s", indent, label);
+    fprintf(b, "%-*s", indent, label);
     for (bool first = true; *text || first; first = false) {
         int len = (int)strlen(text), cut = len;
 
         if (!first)
-            sb_printf(b, "%*s", indent, "");
+            fprintf(b, "%*s", indent, "");
         if (len > w) {
             cut = w;
             for (int k = w; k > w / 2; k--)
@@ -56,7 +32,7 @@ sb_field(struct sbuf *b, const char *label, int indent, const char *text)
                     break;
                 }
         }
-        sb_printf(b, "%.*s\n", cut, text);
+        fprintf(b, "%.*s\n", cut, text);
         text += cut;
         while (*text == ' ')
             text++;
@@ -161,21 +137,26 @@ flog_summary(const struct flog_data *d)
 {
     const struct flog_header *h = &d->h;
     const struct flog_result *r = &d->res;
-    struct sbuf b = {0};
+    char *out;
+    size_t len;
+    FILE *b = open_memstream(&out, &len);
     char x[64], y[64], z[64], line[600];
     uint64_t t_sw = 0;
     double at_switch = downtime_at_switch(d, &t_sw);
 
+    if (b == NULL)
+        fatal("out of memory");
+
     if (h->kind == KIND_STORAGE)
-        sb_printf(&b, "%s  disks on %s -> %s  storage  (%s, %s)\n", h->vm,
+        fprintf(b, "%s  disks on %s -> %s  storage  (%s, %s)\n", h->vm,
                   h->source, h->datastore[0] ? h->datastore : "?",
                   h->backend, h->created);
     else
-        sb_printf(&b, "%s  %s -> %s%s%s  %s  (%s, %s)\n", h->vm, h->source,
+        fprintf(b, "%s  %s -> %s%s%s  %s  (%s, %s)\n", h->vm, h->source,
                   h->destination, h->datastore[0] ? " + " : "", h->datastore,
                   job_kind_name(h->kind), h->backend, h->created);
     snprintf(line, sizeof line, "%s: %s", h->policy, h->policy_summary);
-    sb_field(&b, "policy", INDENT, line);
+    sb_field(b, "policy", INDENT, line);
     if (r->present && r->phase == PH_DONE)
         snprintf(line, sizeof line, "completed in %s%s",
                  units_fmt_ms(x, sizeof x, (double)r->total_ms),
@@ -188,7 +169,7 @@ flog_summary(const struct flog_data *d)
         snprintf(line, sizeof line, "unknown: the log ends at %s without a "
                  "result (cut short: ferry stopped mid-migration?)",
                  units_fmt_ms(x, sizeof x, (double)flog_end_ms(d)));
-    sb_field(&b, "outcome", INDENT, line);
+    sb_field(b, "outcome", INDENT, line);
     if (r->present && r->phase == PH_DONE) {
         uint64_t budget = r->budget_ms ? r->budget_ms : h->budget_ms;
         int k = snprintf(line, sizeof line, "%s real, budget %s (%s)",
@@ -204,17 +185,17 @@ flog_summary(const struct flog_data *d)
         snprintf(line + k, sizeof line - (size_t)k,
                  ", %s before the start",
                  ms_or(y, sizeof y, h->pred_downtime_ms, "unknown"));
-        sb_field(&b, "downtime", INDENT, line);
+        sb_field(b, "downtime", INDENT, line);
     } else if (!r->present) {
         snprintf(line, sizeof line, "unknown (the log ends before the "
                  "switch or its result); budget %s",
                  units_fmt_ms(x, sizeof x, (double)h->budget_ms));
-        sb_field(&b, "downtime", INDENT, line);
+        sb_field(b, "downtime", INDENT, line);
     } else {
         snprintf(line, sizeof line, "none: the VM kept running on %s; "
                  "budget %s", h->source,
                  units_fmt_ms(x, sizeof x, (double)h->budget_ms));
-        sb_field(&b, "downtime", INDENT, line);
+        sb_field(b, "downtime", INDENT, line);
     }
     snprintf(line, sizeof line, "%s; predicted %s before the start",
              units_fmt_ms(x, sizeof x, (double)(r->present ? r->total_ms
@@ -223,12 +204,12 @@ flog_summary(const struct flog_data *d)
                    isfinite(r->predicted_total_ms) ? r->predicted_total_ms
                                                    : h->pred_total_ms,
                    h->pred_converges ? "unknown" : "never (no convergence)"));
-    sb_field(&b, "time", INDENT, line);
+    sb_field(b, "time", INDENT, line);
     snprintf(line, sizeof line, "%llu%s; predicted %llu",
              (unsigned long long)(r->present ? r->rounds : d->n_rounds),
              r->present ? "" : " so far",
              (unsigned long long)h->pred_rounds);
-    sb_field(&b, "rounds", INDENT, line);
+    sb_field(b, "rounds", INDENT, line);
     if (r->present) {
         uint64_t size = h->kind == KIND_STORAGE ? h->disk_bytes
                         : h->kind == KIND_BOTH
@@ -239,56 +220,55 @@ flog_summary(const struct flog_data *d)
                  units_fmt_bytes(x, sizeof x, r->bytes_sent),
                  units_fmt_bytes(y, sizeof y, size),
                  size ? (double)r->bytes_sent / (double)size : 0.0);
-        sb_field(&b, "data", INDENT, line);
+        sb_field(b, "data", INDENT, line);
         if (r->postcopy_requests > 0) {
             snprintf(line, sizeof line, "%llu pages fetched on demand",
                      (unsigned long long)r->postcopy_requests);
-            sb_field(&b, "post-copy", INDENT, line);
+            sb_field(b, "post-copy", INDENT, line);
         }
     }
     flog_stall(d, line, sizeof line);
     if (line[0])
-        sb_field(&b, "stall", INDENT, line);
-    sb_printf(&b, "decisions%s\n", d->n_dec ? "" : "  none");
+        sb_field(b, "stall", INDENT, line);
+    fprintf(b, "decisions%s\n", d->n_dec ? "" : "  none");
     for (size_t i = 0; i < d->n_dec; i++) {
         char label[40];
 
         snprintf(label, sizeof label, " %7s %-9s",
                  units_fmt_ms(x, sizeof x, (double)d->dec[i].t_ms),
                  action_name(d->dec[i].action));
-        sb_field(&b, label, 19, d->dec[i].reason);
+        sb_field(b, label, 19, d->dec[i].reason);
     }
     if (d->n_err > 0) {
-        sb_printf(&b, "errors\n");
+        fprintf(b, "errors\n");
         for (size_t i = 0; i < d->n_err; i++) {
             char label[40];
 
             snprintf(label, sizeof label, " %7s",
                      units_fmt_ms(x, sizeof x, (double)d->err[i].t_ms));
-            sb_field(&b, label, 9, d->err[i].message);
+            sb_field(b, label, 9, d->err[i].message);
         }
     }
     snprintf(line, sizeof line, "%zu lines, %zu samples, %zu decisions, "
              "%zu phase changes", d->lines, d->n, d->n_dec, d->n_ph);
-    sb_field(&b, "log", INDENT, line);
+    sb_field(b, "log", INDENT, line);
     if (d->partial_line)
-        sb_printf(&b, "%-*sline %zu was cut off while it was written\n",
+        fprintf(b, "%-*sline %zu was cut off while it was written\n",
                   INDENT, "", d->partial_line);
     if (d->cut_short)
-        sb_printf(&b, "%-*scut short: no result line (replays up to %s)\n",
+        fprintf(b, "%-*scut short: no result line (replays up to %s)\n",
                   INDENT, "",
                   units_fmt_ms(x, sizeof x, (double)flog_end_ms(d)));
     for (size_t i = 0; i < MIN(d->n_problems, FLOG_PROBLEMS_KEPT); i++) {
         snprintf(line, sizeof line, "%s:%zu: %s", d->path,
                  d->problems[i].line, d->problems[i].message);
-        sb_field(&b, i == 0 ? "problems" : "", INDENT, line);
+        sb_field(b, i == 0 ? "problems" : "", INDENT, line);
     }
     if (d->n_problems > FLOG_PROBLEMS_KEPT)
-        sb_printf(&b, "%-*s... and %zu more\n", INDENT, "",
+        fprintf(b, "%-*s... and %zu more\n", INDENT, "",
                   d->n_problems - FLOG_PROBLEMS_KEPT);
-    if (b.s == NULL)
-        b.s = xstrdup("");
-    return b.s;
+    fclose(b);
+    return out;
 }
 
 /* A number, or an empty cell when unknown. */
