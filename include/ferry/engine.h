@@ -118,6 +118,15 @@ uint64_t engine_budget_ms(const struct engine_job *j);
 size_t engine_phase_log(const struct engine_job *j, const uint64_t **t,
                         const enum job_phase **ph);
 
+/* Whether sample s begins a new round of what is being copied (disks for
+ * storage moves and a combined move's disk stage, memory otherwise);
+ * then *remaining is what the round starts with. Updates *last_iter. The
+ * live dashboard and the replay draw "Remaining per round" from it. */
+bool sample_new_round(const struct job_sample *s, enum job_kind kind,
+                      uint64_t *last_iter, uint64_t *remaining);
+/* Percent of the data copied (0 when the total is not known). */
+double sample_progress(const struct job_sample *s);
+
 /* Predict a whole migration before it starts (`ferry plan`). */
 void engine_plan(const struct job_params *p, struct prediction *out);
 

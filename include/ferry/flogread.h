@@ -22,11 +22,10 @@ struct flog_point {
     uint64_t t_ms;
     off_t offset;       /* of its line in the file */
     uint32_t line;
-    uint32_t iter;      /* round of what is being copied */
+    uint32_t iter;      /* the round the dashboard shows */
     float progress;     /* % of data copied */
     float eta_ms;       /* NAN: never (does not converge) or unknown */
     float pred_downtime_ms;
-    float limit_ms;     /* the hypervisor's downtime limit */
     uint8_t phase;      /* enum job_phase */
     uint8_t status;     /* enum hv_status */
     uint8_t stage;      /* enum hv_stage */

@@ -1,5 +1,6 @@
 /* Names of sample fields and backend states. */
 #include "ferry/sample.h"
+#include "ferry/engine.h"
 
 #include <string.h>
 
@@ -63,4 +64,30 @@ hv_stage_name(enum hv_stage s)
         return "memory";
     }
     return "?";
+}
+
+bool
+sample_new_round(const struct job_sample *s, enum job_kind kind,
+                 uint64_t *last_iter, uint64_t *remaining)
+{
+    bool storage = kind == KIND_STORAGE ||
+                   (kind == KIND_BOTH && s->stage == STAGE_DISK);
+    uint64_t iter = sample_get(s, storage ? SF_DISK_ITERATION
+                                          : SF_MEMORY_ITERATION, 0);
+
+    if (iter <= *last_iter || iter == 0)
+        return false;
+    *last_iter = iter;
+    *remaining = sample_get(s, storage ? SF_DISK_REMAINING
+                                       : SF_MEMORY_REMAINING, 0);
+    return true;
+}
+
+double
+sample_progress(const struct job_sample *s)
+{
+    double total = (double)sample_get(s, SF_DATA_TOTAL, 0);
+    double rem = (double)sample_get(s, SF_DATA_REMAINING, 0);
+
+    return total > 0 ? 100.0 * (1 - rem / total) : 0;
 }

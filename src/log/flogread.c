@@ -456,8 +456,7 @@ add_sample(struct loader *ld, const struct line *l, size_t lineno, off_t off)
     struct full f;
     const char *why = parse_sample(l, &f);
     struct flog_point *p;
-    bool storage;
-    uint64_t iter, total, rem;
+    uint64_t rem;
 
     if (why != NULL) {
         problem(ld, lineno, "sample skipped: %s", why);
@@ -475,24 +474,19 @@ add_sample(struct loader *ld, const struct line *l, size_t lineno, off_t off)
         d->bw = xrealloc(d->bw, ld->cap_pt * sizeof *d->bw);
         d->dt = xrealloc(d->dt, ld->cap_pt * sizeof *d->dt);
     }
-    storage = d->h.kind == KIND_STORAGE ||
-              (d->h.kind == KIND_BOTH && f.stage == STAGE_DISK);
-    iter = sample_get(&f.s, storage ? SF_DISK_ITERATION : SF_MEMORY_ITERATION,
-                      0);
-    total = sample_get(&f.s, SF_DATA_TOTAL, 0);
-    rem = sample_get(&f.s, SF_DATA_REMAINING, 0);
     p = &d->pt[d->n];
     p->t_ms = f.t_ms;
     p->offset = off;
     p->line = (uint32_t)MIN(lineno, UINT32_MAX);
-    p->iter = (uint32_t)MIN(iter, UINT32_MAX);
-    p->progress = total > 0 ? (float)(100.0 * (1 - (double)rem / (double)total))
-                            : 0;
+    /* the round the dashboard shows, as the live one does */
+    p->iter = (uint32_t)MIN(sample_get(&f.s, d->h.kind == KIND_STORAGE
+                                                 ? SF_DISK_ITERATION
+                                                 : SF_MEMORY_ITERATION,
+                                       0),
+                            UINT32_MAX);
+    p->progress = (float)sample_progress(&f.s);
     p->eta_ms = (float)f.eta_ms;
     p->pred_downtime_ms = (float)f.downtime_now_ms;
-    p->limit_ms = sample_has(&f.s, SF_DOWNTIME_LIMIT)
-                      ? (float)f.s.v[SF_DOWNTIME_LIMIT]
-                      : NAN;
     p->phase = (uint8_t)f.phase;
     p->status = (uint8_t)f.status;
     p->stage = (uint8_t)f.stage;
@@ -501,15 +495,13 @@ add_sample(struct loader *ld, const struct line *l, size_t lineno, off_t off)
     d->dirty[d->n] = f.e.dirty_known ? f.e.unique_bps : NAN;
     d->bw[d->n] = f.e.bw_known ? f.e.bw_bps : NAN;
     d->dt[d->n] = f.downtime_now_ms;
-    if (iter > ld->last_iter && iter > 0) {
+    if (sample_new_round(&f.s, d->h.kind, &ld->last_iter, &rem)) {
         d->rounds = xgrow(d->rounds, &ld->cap_rounds, d->n_rounds + 1,
                           sizeof *d->rounds);
         d->round_at = xrealloc(d->round_at,
                                ld->cap_rounds * sizeof *d->round_at);
-        d->rounds[d->n_rounds] = (double)sample_get(
-            &f.s, storage ? SF_DISK_REMAINING : SF_MEMORY_REMAINING, 0);
+        d->rounds[d->n_rounds] = (double)rem;
         d->round_at[d->n_rounds++] = d->n;
-        ld->last_iter = iter;
     }
     d->n++;
 }

@@ -309,10 +309,7 @@ record(struct cjob *j)
     const struct engine_job *e = runner_job(j->r);
     const struct estimate *est = engine_estimate(e);
     const struct prediction *p = engine_prediction(e);
-    bool storage = j->kind == KIND_STORAGE ||
-                   (j->kind == KIND_BOTH && s->stage == STAGE_DISK);
-    uint64_t iter = sample_get(s, storage ? SF_DISK_ITERATION
-                                          : SF_MEMORY_ITERATION, 0);
+    uint64_t rem;
 
     if (j->n == j->cap) {
         j->cap = j->cap ? j->cap * 2 : 256;
@@ -324,12 +321,9 @@ record(struct cjob *j)
     j->bw[j->n] = est->bw_known ? est->bw_bps : NAN;
     j->dt[j->n] = isfinite(p->downtime_now_ms) ? p->downtime_now_ms : NAN;
     j->n++;
-    if (iter > j->last_iter && iter > 0) {
-        if (j->n_rounds < ARRAY_SIZE(j->rounds))
-            j->rounds[j->n_rounds++] = (double)sample_get(
-                s, storage ? SF_DISK_REMAINING : SF_MEMORY_REMAINING, 0);
-        j->last_iter = iter;
-    }
+    if (sample_new_round(s, j->kind, &j->last_iter, &rem) &&
+        j->n_rounds < ARRAY_SIZE(j->rounds))
+        j->rounds[j->n_rounds++] = (double)rem;
 }
 
 static bool
@@ -987,17 +981,11 @@ static const struct col log_cols[] = {
 static double
 job_progress(const struct cjob *j)
 {
-    const struct job_sample *s;
-    double total, rem;
-
     if (j->finished)
         return j->res.phase == PH_DONE ? 100 : NAN;
     if (j->r == NULL)
         return 0;
-    s = runner_sample(j->r);
-    total = (double)sample_get(s, SF_DATA_TOTAL, 0);
-    rem = (double)sample_get(s, SF_DATA_REMAINING, 0);
-    return total > 0 ? 100.0 * (1 - rem / total) : 0;
+    return sample_progress(runner_sample(j->r));
 }
 
 static void
