@@ -27,7 +27,7 @@ struct mig_request {
     enum job_kind kind;
 };
 
-#define CHECKS_MAX 16
+#define CHECKS_MAX 24
 
 /* Run every check; returns how many results were written. */
 size_t checks_run(const struct model *m, const struct mig_request *req,

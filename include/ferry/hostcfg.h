@@ -22,7 +22,30 @@ struct lv_host_cfg {
     uint64_t overhead_ms;    /* fixed switchover cost (0: 100 ms) */
     unsigned max_migrations; /* 0: no limit of ferry's own */
     char *where;             /* "file:line" of the entry, for errors */
+    /* SSH: from ssh = user@host[:port], or from a qemu+ssh:// or
+     * qemu+libssh:// uri (ssh_host NULL: the host is not reached over
+     * SSH). The libvirt connection then goes over libssh too, unless uri
+     * names another transport. */
+    char *ssh_user, *ssh_host;
+    unsigned ssh_port;
 };
+
+/* user@host[:port] or [user@]host, or a libvirt URI's authority; *user
+ * and *port stay as they are when absent. 0, or -1 with *why. */
+int ssh_target_parse(const char *s, char **user, char **host,
+                     unsigned *port, const char **why);
+/* The SSH part of a qemu+ssh:// or qemu+libssh:// URI: 1 if it has one,
+ * 0 if the URI uses another transport, -1 (with *why) if malformed. */
+int ssh_target_from_uri(const char *uri, char **user, char **host,
+                        unsigned *port, const char **why);
+/* What libvirt's connection runs on a host reached over SSH, for the
+ * libvirt URI uri (qemu+ssh://host/system, ...): virt-ssh-helper with the
+ * local URI when the host has it, else nc to the daemon's socket (uri's
+ * socket= or /var/run/libvirt/libvirt-sock), as libvirt's own netcat
+ * probe does. *local gets the URI for the local end
+ * (driver+unix:///path?socket=). Caller frees both. */
+char *lv_ssh_remote_cmd(const char *uri, const char *relay_socket,
+                        char **local);
 
 struct lv_cfg {
     struct lv_host_cfg *hosts;

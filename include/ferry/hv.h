@@ -52,6 +52,17 @@ struct hv_plan {
     uint64_t hint_disk_dirty_bps, hint_disk_wss_bytes;
 };
 
+/* A question a backend needs the operator to answer (an SSH host key, a
+ * key's passphrase, a password). */
+enum hv_prompt_kind { HV_ASK_YESNO, HV_ASK_SECRET, HV_ASK_TEXT };
+
+struct hv_prompt {
+    enum hv_prompt_kind kind;
+    const char *host;
+    const char *title, *text; /* borrowed until the next loop turn */
+    unsigned id;              /* pass back to answer */
+};
+
 struct hv;
 
 struct hv_ops {
@@ -87,6 +98,10 @@ struct hv_ops {
                          struct ferry_err *err);
     int (*measure_poll)(struct hv *hv, const char *vm, uint64_t *bps,
                         struct ferry_err *err);
+    /* The first pending question, if any (optional). */
+    bool (*prompt)(struct hv *hv, struct hv_prompt *out);
+    /* Answer question id; NULL declines. */
+    void (*answer)(struct hv *hv, unsigned id, const char *answer);
     void (*free)(struct hv *hv);
 };
 

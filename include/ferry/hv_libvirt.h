@@ -12,10 +12,28 @@
 #include "ferry/hv.h"
 #include "ferry/loop.h"
 
+/* How to open the hosts. */
+struct lv_open {
+    /* err when no host could be reached */
+    bool fail_if_none;
+    /* Run the loop until every SSH host is connected (and probed) or has
+     * failed, answering questions with ask (the command line). Without it
+     * SSH hosts come up later and their questions wait in hv->prompt
+     * (the console). */
+    bool wait;
+    bool accept_new; /* record unknown SSH host keys (--accept-new) */
+    bool can_prompt; /* false: refuse what would need a question */
+    bool ask_hostkey;/* false: unknown host keys are refused, not asked */
+    /* with wait: answer p into ans; 0, or -1 to decline */
+    int (*ask)(void *opaque, const struct hv_prompt *p, char *ans,
+               size_t n);
+    void *opaque;
+};
+
 /* Connects to every host (a host that cannot be reached is kept as lost
  * and retried with backoff; err is set only when none could be reached
- * and fail_if_none). Caller frees with hv_free. */
+ * and how->fail_if_none). Caller frees with hv_free. */
 struct hv *hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
-                          bool fail_if_none, struct ferry_err *err);
+                          const struct lv_open *how, struct ferry_err *err);
 
 #endif

@@ -29,6 +29,8 @@ struct model_host {
     char *uri;        /* how ferry reaches it (libvirt), or NULL */
     char *versions;   /* "libvirt 9.0.0, QEMU 7.2.22", or NULL */
     char *state_note; /* why it is down, or NULL */
+    char *ssh;        /* "root@10.0.0.5 ssh-ed25519 SHA256:...", or NULL */
+    char *probe;      /* "kernel ..., QEMU ..., clock +3 ms", or NULL */
 };
 
 struct model_link {

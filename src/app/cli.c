@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -33,6 +34,7 @@ struct cli {
     const char *args[4];
     size_t n_args;
     bool demo, json, real_time, no_log, have_seed, keep_source, summary;
+    bool accept_new;
     const char *connect[16];
     size_t n_connect;
     struct lv_cfg hosts;
@@ -77,6 +79,10 @@ usage(FILE *f)
         "--no-log]\n"
         "             [--time virtual|real] [--max-time DURATION] [--json]\n"
         "  ferry policies [--json]\n"
+        "  --connect URI (repeatable) names the hosts instead of ferry.ini;\n"
+        "  qemu+ssh:// and qemu+libssh:// hosts are reached over SSH with\n"
+        "  ~/.ssh/config, known_hosts and the agent; --accept-new records\n"
+        "  unknown host keys (a changed key is always refused)\n"
         "  ferry replay FILE            replay a flight log in the console\n"
         "             [--summary] [--export csv [-o FILE]]\n"
         "             [--what-if POLICY [--downtime MS]]\n"
@@ -123,6 +129,7 @@ static const struct optdef opts[] = {
     {"--json", false, OS(json)},
     {"--no-log", false, OS(no_log)},
     {"--keep-source", false, OS(keep_source)},
+    {"--accept-new", false, OS(accept_new)},
     {"--sim", true, OS(sim_file)},
     {"-c", true, OS(config)},
     {"--config", true, OS(config)},
@@ -315,6 +322,42 @@ use_libvirt(const struct cli *c)
            (c->n_connect > 0 || c->hosts.n_hosts > 0);
 }
 
+/* A passphrase or password for an SSH host, asked on the terminal without
+ * echo (a command line has no dialogs). Host keys are never asked here:
+ * unknown ones are refused unless --accept-new. */
+static int
+ask_tty(void *opaque, const struct hv_prompt *p, char *ans, size_t n)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    struct termios old, quiet;
+    bool echo = p->kind == HV_ASK_TEXT;
+    int rc = -1;
+
+    (void)opaque;
+    if (tty == NULL || p->kind == HV_ASK_YESNO) {
+        if (tty != NULL)
+            fclose(tty);
+        return -1;
+    }
+    fprintf(tty, "ferry: %s\n%s ", p->title, p->text);
+    fflush(tty);
+    if (!echo && tcgetattr(fileno(tty), &old) == 0) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    }
+    if (fgets(ans, (int)n, tty) != NULL) {
+        ans[strcspn(ans, "\r\n")] = '\0';
+        rc = 0;
+    }
+    if (!echo) {
+        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+        fputc('\n', tty);
+    }
+    fclose(tty);
+    return rc;
+}
+
 /* The simulator (--demo, --sim, or nothing configured), or the hosts of
  * --connect (only those) or of ferry.ini. */
 static struct hv *
@@ -333,7 +376,20 @@ load_hv(struct cli *c, bool console, struct ferry_err *err)
     }
     dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
     c->hosts.log_dir = dir;
-    hv = hv_libvirt_new(&c->hosts, c->loop, !console, err);
+    {
+        /* the console asks in its dialogs as hosts come up; a command
+         * waits for SSH hosts and asks on the terminal */
+        struct lv_open how = {
+            .fail_if_none = !console,
+            .wait = !console,
+            .accept_new = c->accept_new,
+            .can_prompt = console || isatty(STDIN_FILENO),
+            .ask_hostkey = console,
+            .ask = ask_tty,
+        };
+
+        hv = hv_libvirt_new(&c->hosts, c->loop, &how, err);
+    }
     c->hosts.log_dir = NULL;
     free(dir);
     return hv;
@@ -400,6 +456,12 @@ cmd_list(struct cli *c, struct hv *hv)
             if (h->state_note != NULL)
                 json_object_object_add(o, "problem",
                                        json_object_new_string(h->state_note));
+            if (h->ssh != NULL)
+                json_object_object_add(o, "ssh",
+                                       json_object_new_string(h->ssh));
+            if (h->probe != NULL)
+                json_object_object_add(o, "probe",
+                                       json_object_new_string(h->probe));
             json_object_array_add(arr, o);
             if (!c->json && h->uri == NULL)
                 printf("%-8s %-34.34s %5u %10s %10s %4u\n", h->name,
@@ -414,6 +476,10 @@ cmd_list(struct cli *c, struct hv *hv)
                        units_fmt_bytes(b, sizeof b, h->memory_bytes),
                        model_host_vm_count(m, h->name),
                        h->up ? "up" : "LOST", h->uri);
+            if (!c->json && h->ssh != NULL)
+                printf("         ssh %s\n", h->ssh);
+            if (!c->json && h->probe != NULL)
+                printf("         %s\n", h->probe);
         }
     } else if (strcmp(what, "vms") == 0) {
         if (!c->json)
@@ -1131,6 +1197,8 @@ cli_main(int argc, char **argv)
     int rc;
 
     memset(&c, 0, sizeof c);
+    /* a host that goes away mid-write is an error to report, not death */
+    signal(SIGPIPE, SIG_IGN);
     policy_set_init(&c.policies);
     queue_cfg_default(&c.queue);
     c.loop = loop_new();

@@ -1,6 +1,7 @@
 /* Host entries of ferry.ini and --connect URIs. */
 #include "ferry/hostcfg.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@ lv_cfg_clear_hosts(struct lv_cfg *c)
         free(c->hosts[i].migration_address);
         free(c->hosts[i].migration_uri);
         free(c->hosts[i].where);
+        free(c->hosts[i].ssh_user);
+        free(c->hosts[i].ssh_host);
     }
     free(c->hosts);
     c->hosts = NULL;
@@ -63,6 +66,7 @@ int
 lv_cfg_add_uri(struct lv_cfg *c, const char *uri, struct ferry_err *err)
 {
     const char *why = uri_problem(uri);
+    struct lv_host_cfg *h;
 
     if (why != NULL) {
         err_set(err, "--connect: '%s' %s", uri, why);
@@ -73,8 +77,165 @@ lv_cfg_add_uri(struct lv_cfg *c, const char *uri, struct ferry_err *err)
             err_set(err, "--connect: '%s' is given twice", uri);
             return -1;
         }
-    lv_cfg_add_host(c, NULL)->uri = xstrdup(uri);
+    h = lv_cfg_add_host(c, NULL);
+    h->uri = xstrdup(uri);
+    if (ssh_target_from_uri(uri, &h->ssh_user, &h->ssh_host, &h->ssh_port,
+                            &why) < 0) {
+        err_set(err, "--connect: '%s' %s", uri, why);
+        return -1;
+    }
     return 0;
+}
+
+int
+ssh_target_parse(const char *s, char **user, char **host, unsigned *port,
+                 const char **why)
+{
+    const char *at = strrchr(s, '@'), *h = at ? at + 1 : s, *colon;
+    size_t hl;
+
+    *why = NULL;
+    if (s[0] == '\0' || strpbrk(s, " /?#") != NULL) {
+        *why = "is not user@host[:port]";
+        return -1;
+    }
+    if (at == s) {
+        *why = "has an empty user before '@'";
+        return -1;
+    }
+    if (h[0] == '[') { /* [v6addr]:port */
+        const char *close = strchr(h, ']');
+
+        if (close == NULL) {
+            *why = "has '[' without ']'";
+            return -1;
+        }
+        hl = (size_t)(close - h - 1);
+        h++;
+        colon = close[1] == ':' ? close + 1 : NULL;
+        if (close[1] != '\0' && colon == NULL) {
+            *why = "has text after ']'";
+            return -1;
+        }
+    } else {
+        colon = strchr(h, ':');
+        hl = colon ? (size_t)(colon - h) : strlen(h);
+    }
+    if (hl == 0) {
+        *why = "has no host";
+        return -1;
+    }
+    if (colon != NULL) {
+        char *end;
+        unsigned long p = strtoul(colon + 1, &end, 10);
+
+        if (colon[1] == '\0' || *end != '\0' || p == 0 || p > 65535) {
+            *why = "has a bad port (1-65535)";
+            return -1;
+        }
+        *port = (unsigned)p;
+    }
+    if (at != NULL) {
+        free(*user);
+        *user = xstrndup(s, (size_t)(at - s));
+    }
+    free(*host);
+    *host = xstrndup(h, hl);
+    return 0;
+}
+
+int
+ssh_target_from_uri(const char *uri, char **user, char **host,
+                    unsigned *port, const char **why)
+{
+    const char *sep = strstr(uri, "://"), *plus = strchr(uri, '+');
+    const char *auth, *end;
+    char *a;
+    int rc;
+
+    *why = NULL;
+    if (sep == NULL || plus == NULL || plus > sep)
+        return 0;
+    if (!((sep - plus == 4 && strncmp(plus, "+ssh", 4) == 0) ||
+          (sep - plus == 7 && strncmp(plus, "+libssh", 7) == 0)))
+        return 0;
+    auth = sep + 3;
+    end = auth + strcspn(auth, "/?");
+    if (end == auth) {
+        *why = "has no host to reach over SSH";
+        return -1;
+    }
+    a = xstrndup(auth, (size_t)(end - auth));
+    rc = ssh_target_parse(a, user, host, port, why);
+    free(a);
+    return rc < 0 ? -1 : 1;
+}
+
+/* The value of query parameter key in uri, or NULL. Caller frees. */
+static char *
+query_param(const char *uri, const char *key)
+{
+    const char *q = strchr(uri, '?');
+    size_t kl = strlen(key);
+
+    while (q != NULL) {
+        q++;
+        if (strncmp(q, key, kl) == 0 && q[kl] == '=')
+            return xstrndup(q + kl + 1, strcspn(q + kl + 1, "&"));
+        q = strchr(q, '&');
+    }
+    return NULL;
+}
+
+static bool
+sh_safe(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+              (*s >= '0' && *s <= '9') || strchr("/-_.:+", *s)))
+            return false;
+    return true;
+}
+
+char *
+lv_ssh_remote_cmd(const char *uri, const char *relay_socket, char **local)
+{
+    const char *sep = strstr(uri, "://"), *auth, *path;
+    size_t dlen = strcspn(uri, "+:"), plen;
+    char *sock = query_param(uri, "socket"), *cmd;
+    char remote[256];
+
+    if (sep == NULL) {
+        *local = NULL;
+        free(sock);
+        return NULL;
+    }
+    auth = sep + 3;
+    path = auth + strcspn(auth, "/?");
+    plen = strcspn(path, "?");
+    if (plen == 0) {
+        path = "/system";
+        plen = 7;
+    }
+    snprintf(remote, sizeof remote, "%.*s://%.*s", (int)dlen, uri, (int)plen,
+             path);
+    if (sock != NULL && !sh_safe(sock)) {
+        free(sock);
+        sock = NULL;
+    }
+    if (!sh_safe(remote))
+        snprintf(remote, sizeof remote, "qemu:///system");
+    if (sock != NULL)
+        cmd = xasprintf("exec nc -U %s", sock);
+    else
+        cmd = xasprintf("if virt-ssh-helper -V >/dev/null 2>&1; then exec "
+                        "virt-ssh-helper %s; else exec nc -U "
+                        "/var/run/libvirt/libvirt-sock; fi",
+                        remote);
+    *local = xasprintf("%.*s+unix://%.*s?socket=%s", (int)dlen, uri,
+                       (int)plen, path, relay_socket);
+    free(sock);
+    return cmd;
 }
 
 static struct lv_host_cfg *
@@ -117,7 +278,23 @@ host_key(struct lv_cfg *c, const struct ini_doc *doc,
     if (strcmp(e->key, "uri") == 0) {
         if ((why = uri_problem(e->value)) != NULL)
             return ini_error(doc, e, err, "'%s' %s", e->value, why);
+        if (h->ssh_host == NULL &&
+            ssh_target_from_uri(e->value, &h->ssh_user, &h->ssh_host,
+                                &h->ssh_port, &why) < 0)
+            return ini_error(doc, e, err, "'%s' %s", e->value, why);
         return set_str(doc, e, &h->uri, err);
+    }
+    if (strcmp(e->key, "ssh") == 0) {
+        free(h->ssh_user);
+        free(h->ssh_host);
+        h->ssh_user = h->ssh_host = NULL;
+        h->ssh_port = 0;
+        if (ssh_target_parse(e->value, &h->ssh_user, &h->ssh_host,
+                             &h->ssh_port, &why) < 0)
+            return ini_error(doc, e, err, "'%s' %s (like root@hv1 or "
+                             "admin@10.0.0.5:2222, or a Host of "
+                             "~/.ssh/config)", e->value, why);
+        return 0;
     }
     if (strcmp(e->key, "migration_address") == 0) {
         if (strpbrk(e->value, " /") != NULL || strstr(e->value, "://"))
@@ -143,9 +320,9 @@ host_key(struct lv_cfg *c, const struct ini_doc *doc,
         h->max_migrations = (unsigned)v;
         return 0;
     }
-    return ini_error(doc, e, err, "unknown key (uri, migration_address, "
-                     "migration_uri, link_speed, max_bandwidth, "
-                     "switchover_overhead, max_migrations)");
+    return ini_error(doc, e, err, "unknown key (uri, ssh, "
+                     "migration_address, migration_uri, link_speed, "
+                     "max_bandwidth, switchover_overhead, max_migrations)");
 }
 
 int
@@ -175,7 +352,12 @@ lv_cfg_load(struct lv_cfg *c, const struct ini_doc *doc,
         }
     }
     for (size_t i = 0; i < c->n_hosts; i++)
-        if (c->hosts[i].name != NULL && c->hosts[i].uri == NULL) {
+        if (c->hosts[i].name != NULL && c->hosts[i].uri == NULL &&
+            c->hosts[i].ssh_host != NULL) {
+            /* ssh = alone: libvirt goes over the same SSH */
+            c->hosts[i].uri = xasprintf("qemu+libssh://%s/system",
+                                        c->hosts[i].ssh_host);
+        } else if (c->hosts[i].name != NULL && c->hosts[i].uri == NULL) {
             err_set(err, "%s: [host %s] has no uri = (a libvirt URI such as "
                          "qemu+ssh://root@%s/system)",
                     c->hosts[i].where, c->hosts[i].name, c->hosts[i].name);

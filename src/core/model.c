@@ -24,6 +24,8 @@ model_fini(struct model *m)
         free(h->uri);
         free(h->versions);
         free(h->state_note);
+        free(h->ssh);
+        free(h->probe);
         strv_free(h->cpu_flags, h->n_cpu_flags);
         strv_free(h->networks, h->n_networks);
     }

@@ -12,13 +12,18 @@
 #                             (rate N, disk N, ping, verify, sync)
 #   lab.sh virsh HOST ARGS    virsh on a host
 #   lab.sh uri HOST           the URI ferry and virsh use for a host
+#   lab.sh maddr HOST         the host's management address (its sshd)
+#   lab.sh hostkey HOST       the host's SSH host key (public)
 #   lab.sh checkdisk HOST NAME  verify the guest's disk blocks on HOST
 #   lab.sh stop-libvirtd HOST stop a host's libvirtd (a host failure)
 #   lab.sh start-libvirtd HOST  start it again
 #
 # Network traffic stays on the lab's own links: ferry reaches each libvirtd
 # through its UNIX socket (the host's private /run/libvirt is a directory
-# here), the hosts reach each other over the veth pair 10.77.0.1 <-> .2.
+# here) or over SSH on a management veth pair per host (10.77.1.1 <-> .2 for
+# lab-a, 10.77.2.1 <-> .2 for lab-b); the hosts reach each other over the
+# veth pair 10.77.0.1 <-> .2. sshd accepts the keys in
+# $FERRY_LAB_DIR/authorized_keys, which the tests write.
 # State lives in $FERRY_LAB_DIR (default /var/tmp/ferry-lab) and is kept
 # between runs: libvirt's first start probes QEMU for ~17 s, later ones do
 # not.
@@ -32,6 +37,10 @@ KVER=$(ls /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 |
 
 die() { echo "lab: $*" >&2; exit 1; }
 addr() { [ "$1" = a ] && echo 10.77.0.1 || echo 10.77.0.2; }
+# The management link from this machine to a host (where its sshd listens):
+# a /30 per host, this machine's end .1, the host's end .2.
+maddr() { [ "$1" = a ] && echo 10.77.1.2 || echo 10.77.2.2; }
+mpeer() { [ "$1" = a ] && echo 10.77.1.1 || echo 10.77.2.1; }
 hdir() { echo "$LAB/hosts/$1"; }
 uri() { echo "qemu+unix:///system?socket=$(hdir "$1")/run/libvirt-sock"; }
 lvirsh() { h=$1; shift; virsh -q -c "$(uri "$h")" "$@"; }
@@ -123,12 +132,19 @@ EOF
     grep -q '^kvm:' "$d/group" || echo 'kvm:x:64056:' >>"$d/group"
     [ -f "$d/ssh/ssh_host_ed25519_key" ] ||
         ssh-keygen -q -t ed25519 -N '' -f "$d/ssh/ssh_host_ed25519_key"
+    # Keys the tests authorise go to the lab's own file, never /root; the
+    # lab directory lives under /var/tmp (world-writable), hence StrictModes.
+    touch "$LAB/authorized_keys"
     cat >"$d/ssh/sshd_config" <<EOF
+ListenAddress $(maddr "$h")
 ListenAddress $(addr "$h")
 HostKey $d/ssh/ssh_host_ed25519_key
 PidFile $d/sshd.pid
 PermitRootLogin prohibit-password
 PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile $LAB/authorized_keys
+StrictModes no
 UsePAM no
 EOF
 }
@@ -201,6 +217,13 @@ up() {
     ip netns add ferrylab-b
     ip link add fla0 netns ferrylab-a type veth peer name flb0 netns ferrylab-b
     for h in a b; do
+        ip link add "flm$h" type veth peer name mgmt0 netns "ferrylab-$h"
+        ip addr add "$(mpeer "$h")/30" dev "flm$h"
+        ip link set "flm$h" up
+        ip -n "ferrylab-$h" addr add "$(maddr "$h")/30" dev mgmt0
+        ip -n "ferrylab-$h" link set mgmt0 up
+    done
+    for h in a b; do
         dev=fl${h}0
         ip -n "ferrylab-$h" link set lo up
         ip -n "ferrylab-$h" addr add "$(addr "$h")/24" dev "$dev"
@@ -261,6 +284,7 @@ down() {
     done
     for h in a b; do
         ip netns del "ferrylab-$h" 2>/dev/null || true
+        ip link del "flm$h" 2>/dev/null || true
     done
     [ "${1:-}" = quiet ] || echo "lab: down"
 }
@@ -372,6 +396,8 @@ vm) [ $# -ge 3 ] || die "usage: lab.sh vm NAME HOST POOL [wss] [rate] [disk] [--
 ctl) [ $# -ge 3 ] || die "usage: lab.sh ctl HOST NAME CMD"; ctl "$@" ;;
 virsh) h=$1; shift; lvirsh "$h" "$@" ;;
 uri) uri "$1" ;;
+maddr) maddr "$1" ;;
+hostkey) cat "$(hdir "$1")/ssh/ssh_host_ed25519_key.pub" ;;
 checkdisk) checkdisk "$@" ;;
 stop-libvirtd)
     # keep the host's namespaces reachable through its sshd

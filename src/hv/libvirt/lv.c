@@ -499,9 +499,10 @@ lv_rebuild_model(struct lv *lv)
         mh->cores = h->cores;
         mh->memory_bytes = h->memory;
         mh->up = h->conn != NULL;
-        mh->uri = xstrdup(h->uri);
+        mh->uri = xstrdup(h->over_ssh ? h->base_uri : h->uri);
         mh->versions = h->versions ? xstrdup(h->versions) : NULL;
         mh->state_note = h->conn == NULL && h->err[0] ? xstrdup(h->err) : NULL;
+        lv_host_ssh_model(h, mh);
         for (size_t k = 0; k < h->n_pools; k++) {
             const struct lv_pool *p = &h->pools[k];
             char *name = lv_ds_name(lv, h, p);
@@ -583,7 +584,6 @@ lv_rebuild_model(struct lv *lv)
 
 /* ---- connections ------------------------------------------------------ */
 
-static void host_lost(struct lv_host *h, const char *why);
 
 void
 lv_status(struct lv *lv, bool error, const char *fmt, ...)
@@ -702,8 +702,8 @@ host_disconnect(struct lv_host *h)
     h->conn = NULL;
 }
 
-static void
-host_lost(struct lv_host *h, const char *why)
+void
+lv_host_lost(struct lv_host *h, const char *why)
 {
     struct lv *lv = h->lv;
 
@@ -751,11 +751,15 @@ on_tick(int timer, void *opaque)
         h->closed = false;
         pthread_mutex_unlock(&lv->lock);
         if (closed && h->conn != NULL)
-            host_lost(h, reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE
+            lv_host_lost(h, reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE
                              ? "no keepalive answer"
                          : reason == VIR_CONNECT_CLOSE_REASON_EOF
                              ? "connection closed by the host"
                              : "connection error");
+        if (h->ssh != NULL && lv_ssh_tick(h, now))
+            waiting = true;
+        if (h->conn == NULL && h->over_ssh)
+            continue; /* connected by lv_ssh_tick once SSH is ready */
         if (h->conn == NULL) {
             if (now >= h->retry_at) {
                 if (lv_host_connect(h) == 0) {
@@ -794,7 +798,8 @@ lv_free(struct hv *hv)
     for (size_t i = 0; i < lv->n_hosts; i++) {
         struct lv_host *h = &lv->hosts[i];
 
-        host_disconnect(h);
+        host_disconnect(h); /* before its relay goes */
+        lv_ssh_stop(h);
         host_clear_inventory(h);
         free(h->name);
         free(h->uri);
@@ -829,12 +834,43 @@ const struct hv_ops lv_ops = {
     .checks = lv_checks,
     .measure_start = lv_measure_start,
     .measure_poll = lv_measure_poll,
+    .prompt = lv_prompt,
+    .answer = lv_answer,
     .free = lv_free,
 };
 
+/* Run the loop until every SSH host is connected and probed, or has
+ * failed, answering questions with how->ask. Returns the hosts up over
+ * SSH. */
+static size_t
+settle(struct lv *lv)
+{
+    uint64_t until = loop_now_ms() + 90000;
+    size_t up = 0;
+
+    while (lv_ssh_settling(lv) && loop_now_ms() < until) {
+        struct hv_prompt p;
+        char ans[512];
+
+        if (lv_prompt(&lv->base, &p)) {
+            int r = lv->how.ask ? lv->how.ask(lv->how.opaque, &p, ans,
+                                              sizeof ans)
+                                : -1;
+
+            lv_answer(&lv->base, p.id, r == 0 ? ans : NULL);
+            explicit_bzero(ans, sizeof ans);
+            continue;
+        }
+        loop_run_once(lv->loop, 200);
+    }
+    for (size_t i = 0; i < lv->n_hosts; i++)
+        up += lv->hosts[i].over_ssh && lv->hosts[i].conn != NULL;
+    return up;
+}
+
 struct hv *
-hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop, bool fail_if_none,
-               struct ferry_err *err)
+hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
+               const struct lv_open *how, struct ferry_err *err)
 {
     struct lv *lv = xcalloc(1, sizeof *lv);
     size_t up = 0;
@@ -845,6 +881,8 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop, bool fail_if_none,
     lv->base.model = &lv->model;
     model_init(&lv->model);
     lv->log_dir = cfg->log_dir ? xstrdup(cfg->log_dir) : NULL;
+    lv->how = *how;
+    lv->loop = loop;
     for (size_t i = 0; i < cfg->n_shared; i++)
         lv_strv_push(&lv->cfg_shared, &lv->n_cfg_shared, cfg->shared[i]);
     lv->hosts = xcalloc(cfg->n_hosts + 1, sizeof *lv->hosts);
@@ -865,13 +903,27 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop, bool fail_if_none,
         if (h->cfg.overhead_ms == 0)
             h->cfg.overhead_ms = 100;
         h->uri = xstrdup(hc->uri);
-        h->name = hc->name ? xstrdup(hc->name) : NULL;
-        if (lv_host_connect(h) == 0) {
+        h->base_uri = xstrdup(hc->uri);
+        h->name = hc->name ? xstrdup(hc->name)
+                  : hc->ssh_host ? xstrdup(hc->ssh_host)
+                                 : NULL;
+        h->cfg.ssh_user = h->cfg.ssh_host = NULL;
+        if (hc->ssh_host != NULL) {
+            h->cfg.ssh_user = hc->ssh_user;
+            h->cfg.ssh_host = hc->ssh_host;
+            lv_ssh_start(h, how);
+            h->cfg.ssh_user = h->cfg.ssh_host = NULL; /* borrowed */
+        }
+        if (h->over_ssh) {
+            /* libvirt connects once ferry's SSH session is ready */
+            loop_update_timer(loop, lv->tick_timer, 0);
+        } else if (lv_host_connect(h) == 0) {
             up++;
         } else if (h->name == NULL) {
             /* a --connect URI that does not answer has no name to keep */
             err_set(err, "%s", h->err);
             free(h->uri);
+            free(h->base_uri);
             lv_free(&lv->base);
             return NULL;
         } else {
@@ -890,7 +942,9 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop, bool fail_if_none,
             }
         lv->n_hosts++;
     }
-    if (up == 0 && fail_if_none) {
+    if (how->wait)
+        up += settle(lv);
+    if (up == 0 && how->fail_if_none) {
         err_set(err, "%s", lv->n_hosts ? lv->hosts[0].err : "no hosts");
         lv_free(&lv->base);
         return NULL;

@@ -109,6 +109,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
 
     if (src == NULL || src->conn == NULL)
         return;
+    lv_ssh_checks(lv, req, out, n, max);
     dom = virDomainLookupByName(src->conn, vm->name);
     if (dom == NULL)
         return;

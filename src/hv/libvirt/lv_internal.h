@@ -11,6 +11,8 @@
 #include "ferry/hv_libvirt.h"
 #include "ferry/loop.h"
 #include "ferry/model.h"
+#include "ferry/probe.h"
+#include "ferry/sshc.h"
 
 struct lv_disk {
     char *target, *path, *pool, *format;
@@ -42,6 +44,16 @@ struct lv;
 struct lv_host {
     struct lv *lv;
     char *name, *uri;
+    /* SSH: the session ferry verified; over_ssh when libvirt's own
+     * connection goes over libssh too (base_uri is the configured one) */
+    struct sshc *ssh;
+    struct sshc_relay *relay; /* libvirt's connection through it */
+    bool over_ssh;
+    char *base_uri;
+    struct host_probe probe;
+    bool probing;
+    uint64_t next_probe, skew_at;
+    char probe_err[256];
     struct lv_host_cfg cfg; /* copies of the limits and addresses */
     virConnectPtr conn;
     char err[256];
@@ -90,6 +102,8 @@ struct lv {
     size_t n_migs;
     struct lv_measured measured[32];
     size_t n_measured;
+    struct lv_open how;
+    struct loop *loop;
 };
 
 struct lv_xml_h {
@@ -114,6 +128,23 @@ void lv_status(struct lv *lv, bool error, const char *fmt, ...)
     FERRY_PRINTF(3, 4);
 struct lv_host *lv_host_by_name(struct lv *lv, const char *name);
 struct lv_dom *lv_dom_by_name(struct lv_host *h, const char *name);
+
+/* lv_ssh.c: SSH sessions, libvirt over libssh, remote probes */
+void lv_ssh_start(struct lv_host *h, const struct lv_open *how);
+void lv_ssh_stop(struct lv_host *h);
+/* From the tick: connect libvirt once SSH is ready, start probes, notice a
+ * lost session. Returns true while the host waits for something. */
+bool lv_ssh_tick(struct lv_host *h, uint64_t now);
+/* SSH hosts still settling (for lv_open.wait). */
+bool lv_ssh_settling(const struct lv *lv);
+bool lv_prompt(struct hv *hv, struct hv_prompt *out);
+void lv_answer(struct hv *hv, unsigned id, const char *answer);
+void lv_host_lost(struct lv_host *h, const char *why);
+void lv_host_ssh_model(const struct lv_host *h, struct model_host *mh);
+/* Checks from the remote probes (clock, migration network, free space,
+ * QEMU versions). */
+void lv_ssh_checks(struct lv *lv, const struct mig_request *req,
+                   struct check_result *out, size_t *n, size_t max);
 
 /* lv_mig.c */
 void lv_mig_register_events(struct lv_host *h);
