@@ -430,7 +430,7 @@ where(const struct sshc *c, char *buf, size_t n)
 static enum step
 verify_host(struct sshc *c)
 {
-    char type[32], hp[300], text[1024], ln[16] = "";
+    char type[32], upper[32], hp[300], text[1024], ln[16] = "";
     char *v = NULL;
     struct ssh_knownhosts_entry *e = NULL;
     enum ssh_known_hosts_e k;
@@ -446,6 +446,12 @@ verify_host(struct sshc *c)
     }
     if (read_server_key(c, type, sizeof type) < 0)
         return ST_REFUSED;
+    /* "ssh-ed25519" -> "ED25519", as OpenSSH names it */
+    snprintf(upper, sizeof upper, "%s",
+             strncmp(type, "ssh-", 4) == 0 ? type + 4 : type);
+    for (char *u = upper; *u; u++)
+        if (*u >= 'a' && *u <= 'z')
+            *u = (char)(*u - 'a' + 'A');
     where(c, hp, sizeof hp);
     k = ssh_session_is_known_server(c->s);
     switch (k) {
@@ -491,11 +497,11 @@ verify_host(struct sshc *c)
         }
         snprintf(text, sizeof text,
                  "The authenticity of host %s can't be established.\n"
-                 "%s key fingerprint is %s.\n"
+                 "%s key fingerprint is\n    %s\n"
                  "This key is not known by any other names.\n"
                  "Accepting records it in %s.\n"
                  "Are you sure you want to continue connecting (yes/no)?",
-                 hp, type, strchr(c->fingerprint, ' ') + 1, c->known_hosts);
+                 hp, upper, strchr(c->fingerprint, ' ') + 1, c->known_hosts);
         snprintf(hp, sizeof hp, "Host key of %s (%s)", c->name, c->host);
         ask(c, ST_ASK_HOSTKEY, SSHC_ASK_HOSTKEY, hp, text);
         return ST_ASK_HOSTKEY;

@@ -91,7 +91,16 @@ struct dialog {
     bool pred_ok;
 };
 
-enum mode { M_NORMAL, M_FILTER, M_COMMAND, M_CONFIRM };
+enum mode { M_NORMAL, M_FILTER, M_COMMAND, M_CONFIRM, M_PROMPT };
+
+/* A backend's question on screen (an SSH host key, a passphrase). */
+struct ask {
+    unsigned id;
+    enum hv_prompt_kind kind;
+    char host[64], title[160], text[1024];
+    char answer[256]; /* wiped once given */
+    char note[96];
+};
 
 enum confirm_what { C_ABORT, C_SWITCH, C_QUIT, C_START };
 
@@ -109,6 +118,7 @@ struct console {
     struct cjob jobs[MAX_JOBS];
     int n_jobs;
     struct dialog dlg;
+    struct ask ask;
     struct wizard *wz;
     struct replay *rp;       /* the log being replayed (V_REPLAY) */
     struct flog_brief *logs; /* :logs */
@@ -363,6 +373,130 @@ job_step(struct console *c, struct cjob *j)
     return more;
 }
 
+/* Show the backend's first question, if there is one and nothing else
+ * is being typed. */
+static void
+ask_poll(struct console *c)
+{
+    struct hv_prompt p;
+    struct hv *hv = c->o.hv;
+
+    if (c->mode != M_NORMAL || hv->ops->prompt == NULL ||
+        !hv->ops->prompt(hv, &p))
+        return;
+    memset(&c->ask, 0, sizeof c->ask);
+    c->ask.id = p.id;
+    c->ask.kind = p.kind;
+    snprintf(c->ask.host, sizeof c->ask.host, "%s", p.host);
+    snprintf(c->ask.title, sizeof c->ask.title, "%s", p.title);
+    snprintf(c->ask.text, sizeof c->ask.text, "%s", p.text);
+    c->mode = M_PROMPT;
+    c->dirty = true;
+}
+
+static void
+ask_give(struct console *c, const char *answer)
+{
+    struct hv *hv = c->o.hv;
+
+    c->mode = M_NORMAL;
+    hv->ops->answer(hv, c->ask.id, answer);
+    set_status(c, answer == NULL, "%s: %s", c->ask.host,
+               answer == NULL                  ? "declined"
+               : c->ask.kind == HV_ASK_YESNO   ? "host key accepted"
+                                               : "answer sent");
+    explicit_bzero(c->ask.answer, sizeof c->ask.answer);
+    ask_poll(c); /* the next question, if any */
+}
+
+static void
+ask_key(struct console *c, int key)
+{
+    struct ask *a = &c->ask;
+    size_t n = strlen(a->answer);
+
+    a->note[0] = '\0';
+    if (key == 27) {
+        ask_give(c, NULL);
+    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+        if (a->kind != HV_ASK_YESNO)
+            ask_give(c, a->answer);
+        else if (strcmp(a->answer, "yes") == 0)
+            ask_give(c, "yes");
+        else if (strcmp(a->answer, "no") == 0)
+            ask_give(c, NULL);
+        else
+            snprintf(a->note, sizeof a->note,
+                     "Please type 'yes' or 'no' (Esc declines)");
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        if (n > 0)
+            a->answer[n - 1] = '\0';
+    } else if (key == 21) { /* ^U */
+        explicit_bzero(a->answer, sizeof a->answer);
+    } else if (key >= 32 && key < 256 && key != 127 &&
+               n + 1 < sizeof a->answer) {
+        a->answer[n] = (char)key;
+        a->answer[n + 1] = '\0';
+    }
+    c->dirty = true;
+}
+
+/* The question in a box over the view. Secrets are not echoed, not even
+ * as stars. */
+static void
+draw_ask(struct console *c)
+{
+    struct ui_term *t = c->t;
+    struct ask *a = &c->ask;
+    int w = MIN(COLS - 2, 78), x = (COLS - w) / 2, lines = 0, y, row;
+    char line[300];
+    const char *s;
+
+    for (s = a->text; *s; s++)
+        lines += *s == '\n';
+    y = MAX(1, (LINES - lines - 8) / 2);
+    row = y;
+    wattrset(stdscr, ui_attr(t, ROLE_TITLE));
+    ui_fill(stdscr, row, x, w, ' ');
+    snprintf(line, sizeof line, " %s", a->title);
+    ui_put(stdscr, row++, x, w, line);
+    wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+    ui_fill(stdscr, row++, x, w, ' ');
+    /* wrap at spaces: a fingerprint must be seen whole */
+    for (s = a->text; *s != '\0' && row < LINES - 4;) {
+        int room = w - 3, l = (int)strcspn(s, "\n");
+
+        if (l > room) {
+            int b = room;
+
+            while (b > room / 2 && s[b] != ' ')
+                b--;
+            l = s[b] == ' ' ? b : room;
+        }
+        ui_fill(stdscr, row, x, w, ' ');
+        snprintf(line, sizeof line, "  %.*s", l, s);
+        ui_put(stdscr, row++, x, w, line);
+        s += l;
+        if (*s == ' ' || *s == '\n')
+            s++;
+    }
+    ui_fill(stdscr, row++, x, w, ' ');
+    wattrset(stdscr, ui_attr(t, ROLE_SELECTION));
+    if (a->kind == HV_ASK_SECRET)
+        snprintf(line, sizeof line, "  > %s", a->answer[0]
+                     ? "(typing is not shown)" : "");
+    else
+        snprintf(line, sizeof line, "  > %s", a->answer);
+    ui_put_pad(stdscr, row++, x, w, line);
+    wattrset(stdscr, ui_attr(t, a->note[0] ? ROLE_WARNING : ROLE_DIM));
+    ui_fill(stdscr, row, x, w, ' ');
+    snprintf(line, sizeof line, "  %s", a->note[0] ? a->note
+             : a->kind == HV_ASK_YESNO ? "type yes or no, Enter; Esc declines"
+                                       : "Enter sends, Esc declines");
+    ui_put(stdscr, row++, x, w, line);
+    wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+}
+
 void
 console_tick(struct console *c, uint64_t now_ms)
 {
@@ -384,6 +518,7 @@ console_tick(struct console *c, uint64_t now_ms)
         c->seen_status = hv->status_gen;
         console_status(c, hv->status_error, hv->status);
     }
+    ask_poll(c);
     for (int i = 0; i < c->n_jobs; i++) {
         struct cjob *j = &c->jobs[i];
         int guard = 0;
@@ -1447,6 +1582,37 @@ draw_wait_line(struct console *c, const struct view *v, int y)
     ui_put_pad(stdscr, y, 0, COLS, line);
 }
 
+/* The selected host: how ferry reaches it and what the probes found. */
+static void
+draw_host_lines(struct console *c, const struct view *v, int y)
+{
+    struct ui_term *t = c->t;
+    const struct model_host *h = model_host(c->o.hv->model, v->sel_id);
+    char line[600];
+
+    wattrset(stdscr, ui_attr(t, ROLE_DIM));
+    if (h == NULL) {
+        ui_put_pad(stdscr, y, 0, COLS, "");
+        ui_put_pad(stdscr, y + 1, 0, COLS, "");
+        return;
+    }
+    if (h->ssh != NULL)
+        snprintf(line, sizeof line, " %s: ssh %s", h->name, h->ssh);
+    else
+        snprintf(line, sizeof line, " %s: %s", h->name,
+                 h->uri ? h->uri : "simulated host");
+    ui_put_pad(stdscr, y, 0, COLS, line);
+    if (!h->up && h->state_note != NULL) {
+        wattrset(stdscr, ui_attr(t, ROLE_ERROR));
+        snprintf(line, sizeof line, " %s", h->state_note);
+    } else if (h->probe != NULL) {
+        snprintf(line, sizeof line, " %s", h->probe);
+    } else {
+        snprintf(line, sizeof line, " %s", h->versions ? h->versions : "");
+    }
+    ui_put_pad(stdscr, y + 1, 0, COLS, line);
+}
+
 /* ---- help -------------------------------------------------------------- */
 
 static void
@@ -1617,6 +1783,14 @@ console_draw(struct console *c, bool force)
         }
         /* fall through */
     case V_HOSTS:
+        if (v->kind == V_HOSTS) {
+            build_table(c, v->kind);
+            arrange_table(v);
+            draw_table(c, v, 1, body - 2);
+            draw_host_lines(c, v, body - 1);
+            break;
+        }
+        /* fall through */
     case V_VMS:
     case V_DS:
     case V_LOGS:
@@ -1646,6 +1820,8 @@ console_draw(struct console *c, bool force)
         draw_dialog(c, 2, MIN(body - 1, 20));
         break;
     }
+    if (c->mode == M_PROMPT)
+        draw_ask(c);
     draw_hints(c);
     draw_status(c);
     wnoutrefresh(stdscr);
@@ -1947,6 +2123,10 @@ console_key(struct console *c, int key)
     c->dirty = true;
     if (key == KEY_RESIZE)
         return;
+    if (c->mode == M_PROMPT) {
+        ask_key(c, key);
+        return;
+    }
     if (c->mode == M_CONFIRM) {
         c->mode = M_NORMAL;
         if (key == 'y' || key == 'Y')
