@@ -23,7 +23,7 @@
 
 /* A message a person can act on; filled by the function that failed. */
 struct ferry_err {
-    char msg[512];
+    char msg[1024];
 };
 
 void err_set(struct ferry_err *err, const char *fmt, ...) FERRY_PRINTF(2, 3);

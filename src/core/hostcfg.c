@@ -355,8 +355,12 @@ lv_cfg_load(struct lv_cfg *c, const struct ini_doc *doc,
         if (c->hosts[i].name != NULL && c->hosts[i].uri == NULL &&
             c->hosts[i].ssh_host != NULL) {
             /* ssh = alone: libvirt goes over the same SSH */
-            c->hosts[i].uri = xasprintf("qemu+libssh://%s/system",
-                                        c->hosts[i].ssh_host);
+            const char *hh = c->hosts[i].ssh_host;
+
+            c->hosts[i].uri = xasprintf(strchr(hh, ':')
+                                            ? "qemu+libssh://[%s]/system"
+                                            : "qemu+libssh://%s/system",
+                                        hh);
         } else if (c->hosts[i].name != NULL && c->hosts[i].uri == NULL) {
             err_set(err, "%s: [host %s] has no uri = (a libvirt URI such as "
                          "qemu+ssh://root@%s/system)",

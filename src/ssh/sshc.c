@@ -360,26 +360,30 @@ start_session(struct sshc *c, struct ferry_err *err)
     return 0;
 }
 
-/* The line of known_hosts that holds the recorded key, for the message. */
+/* The first line of known_hosts recorded for host (plain or hashed, as
+ * libssh matches them), for the message; 0 if none. */
 static int
-known_line(const char *file, const char *unparsed)
+known_line(const char *file, const char *host)
 {
     FILE *f = fopen(file, "r");
     char buf[8192];
     int n = 0;
 
-    if (f == NULL || unparsed == NULL) {
-        if (f != NULL)
-            fclose(f);
+    if (f == NULL)
         return 0;
-    }
     while (fgets(buf, sizeof buf, f) != NULL) {
+        struct ssh_knownhosts_entry *e = NULL;
+
         n++;
         buf[strcspn(buf, "\r\n")] = '\0';
-        if (strcmp(buf, unparsed) == 0) {
+        if (buf[0] == '#' || buf[0] == '\0')
+            continue;
+        if (ssh_known_hosts_parse_line(host, buf, &e) == SSH_OK) {
+            ssh_knownhosts_entry_free(e);
             fclose(f);
             return n;
         }
+        ssh_knownhosts_entry_free(e);
     }
     fclose(f);
     return 0;
@@ -432,7 +436,6 @@ verify_host(struct sshc *c)
 {
     char type[32], upper[32], hp[300], text[1024], ln[16] = "";
     char *v = NULL;
-    struct ssh_knownhosts_entry *e = NULL;
     enum ssh_known_hosts_e k;
     int line;
 
@@ -459,20 +462,17 @@ verify_host(struct sshc *c)
         return ST_AUTH_NONE;
     case SSH_KNOWN_HOSTS_CHANGED:
     case SSH_KNOWN_HOSTS_OTHER:
-        ssh_session_get_known_hosts_entry(c->s, &e);
-        line = known_line(c->known_hosts, e ? e->unparsed : NULL);
-        ssh_knownhosts_entry_free(e);
+        line = known_line(c->known_hosts, hp);
         if (line > 0)
             snprintf(ln, sizeof ln, ":%d", line);
         snprintf(c->err, sizeof c->err,
-                 "%s: REMOTE HOST IDENTIFICATION HAS CHANGED for %s: it "
-                 "now shows %s%s. Someone could be eavesdropping "
-                 "(man-in-the-middle), or the host key was replaced. "
-                 "Offending key in %s%s; refused (if the change is "
-                 "expected: ssh-keygen -R '%s')",
+                 "%s: REMOTE HOST IDENTIFICATION HAS CHANGED for %s (it "
+                 "now shows %s%s): someone could be eavesdropping, or the "
+                 "host key was replaced. Offending key in %s%s; refused "
+                 "(if expected: ssh-keygen -R '%s')",
                  c->name, hp, c->fingerprint,
-                 k == SSH_KNOWN_HOSTS_OTHER ? ", a key of another type than "
-                                              "the one recorded"
+                 k == SSH_KNOWN_HOSTS_OTHER ? ", another key type than the "
+                                              "one recorded"
                                             : "",
                  c->known_hosts, ln, hp);
         return ST_REFUSED;

@@ -23,8 +23,10 @@ if [ "$(id -u)" != 0 ]; then
     exit 77
 fi
 
+AGENT_PID=
 cleanup() {
     tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+    [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
     $L down >/dev/null 2>&1
     rm -rf "$OUT"
 }
@@ -283,6 +285,143 @@ $L start-libvirtd b
 check "and reconnects when it is back" screen_has lost 'lab-b  *up' 20
 check "... and says so" screen_has lost 'host lab-b is back' 1
 tmux -S "$TMUX_SOCK" send-keys -t lost q
+
+# ---- SSH: hosts reached only over ferry's own libssh sessions -------------------
+# A home of its own: ~/.ssh/config aliases for the hosts' management
+# addresses, known_hosts, keys; an ssh-agent stopped by PID at exit.
+H=$OUT/home
+mkdir -p "$H/.ssh"
+eval "$(ssh-agent -s)" >/dev/null
+AGENT_PID=$SSH_AGENT_PID
+ssh-keygen -q -t ed25519 -N '' -C agent -f "$H/.ssh/agent_key"
+ssh-add -q "$H/.ssh/agent_key" 2>/dev/null
+ssh-keygen -q -t ed25519 -N 'open sesame' -C pp -f "$H/.ssh/pp_key"
+ssh-keygen -q -t ed25519 -N '' -C wrong -f "$H/.ssh/wrong_key"
+ssh-keygen -q -t ed25519 -N '' -C impostor -f "$OUT/impostor"
+cat "$H/.ssh/agent_key.pub" "$H/.ssh/pp_key.pub" >"$LAB/authorized_keys"
+rm "$H/.ssh/agent_key" # from now on only the agent has it
+ssh_cfg() { # identity file for both aliases
+    for h in a b; do
+        printf 'Host lab-%s\n  HostName %s\n  User root\n  IdentityFile %s\n' \
+            "$h" "$($L maddr $h)" "$1"
+    done >"$H/.ssh/config"
+}
+ssh_cfg "$H/.ssh/agent_key"
+known_both() {
+    for h in a b; do echo "$($L maddr $h) $($L hostkey $h | cut -d' ' -f1-2)"; done >"$H/.ssh/known_hosts"
+}
+known_both
+for b in 10.77.0.2 10.77.9.9; do
+    n=$([ $b = 10.77.0.2 ] && echo ssh || echo ssh-unreach)
+    printf '%s\n' "[host lab-a]" "uri = qemu+ssh://lab-a/system" \
+        "migration_address = 10.77.0.1" "link_speed = 100mbit" \
+        "[host lab-b]" "uri = qemu+ssh://lab-b/system" \
+        "migration_address = $b" "link_speed = 100mbit" \
+        "[datastore shared]" "shared = yes" \
+        "[defaults]" "log_dir = $LAB/logs" >"$OUT/$n.ini"
+done
+printf '[host lab-a]\nuri = qemu+ssh://lab-a/system\n' >"$OUT/ssh-a.ini"
+sf() { HOME=$H "$FERRY" "$@"; }
+$L vm m2 a shared 64 4 0 || exit 1
+
+sf -c "$OUT/ssh.ini" list hosts --json >"$OUT/ssh-hosts.json" 2>&1
+check "known hosts, agent auth: both hosts are up over SSH" python3 -c "
+import json; h = {x['name']: x for x in json.load(open('$OUT/ssh-hosts.json'))}
+for n in ('lab-a', 'lab-b'):
+    assert h[n]['up'] and h[n]['uri'] == 'qemu+ssh://%s/system' % n, h[n]
+    assert h[n]['ssh'].startswith('root@10.77.'), h[n]
+    assert 'agent' in h[n]['ssh'] and 'SHA256:' in h[n]['ssh'], h[n]"
+for h in a b; do
+    fp=$($L hostkey $h | ssh-keygen -lf - | awk '{print $2}')
+    check "lab-$h's fingerprint is the one its sshd has" \
+        python3 -c "
+import json; h = {x['name']: x for x in json.load(open('$OUT/ssh-hosts.json'))}
+assert h['lab-$h']['ssh'].endswith('$fp'), h['lab-$h']"
+done
+check "the probes report the hosts' kernel and QEMU" python3 -c "
+import json, subprocess
+k = subprocess.check_output(['uname', '-r'], text=True).strip()
+q = subprocess.check_output(['qemu-system-x86_64', '--version'], text=True).split()[3]
+for x in json.load(open('$OUT/ssh-hosts.json')):
+    assert x['probe'].startswith('kernel %s, QEMU %s, clock ' % (k, q)), (x['probe'], k, q)"
+sf -c "$OUT/ssh.ini" plan m2 --to lab-b --json >"$OUT/ssh-plan.json" 2>&1
+check "pre-flight over SSH: lab-a reaches lab-b's migration address, clocks agree, same QEMU" python3 -c "
+import json; c = {x['name']: x for x in json.load(open('$OUT/ssh-plan.json'))['checks']}
+assert c['migration-net']['status'] == 'ok' and '10.77.0.2' in c['migration-net']['message'], c
+assert c['clock']['status'] == 'ok' and c['qemu-version']['status'] == 'ok', c"
+sf -c "$OUT/ssh-unreach.ini" plan m2 --to lab-b --json >"$OUT/ssh-unreach.json" 2>&1
+check "a migration address lab-a cannot reach is an error, with the reason" python3 -c "
+import json; c = {x['name']: x for x in json.load(open('$OUT/ssh-unreach.json'))['checks']}
+m = c['migration-net']
+assert m['status'] == 'error' and '10.77.9.9' in m['message'] and 'unreachable' in m['message'], m"
+sf -c "$OUT/ssh.ini" plan m2 --datastore fast@lab-a --json >"$OUT/ssh-fs.json" 2>&1
+avail=$($L inhost a df -P -B1 /var/lib/libvirt/fast | awk 'NR == 2 {print $4}')
+check "the free space of the pool's filesystem comes from df on the host" python3 -c "
+import json, re; c = {x['name']: x for x in json.load(open('$OUT/ssh-fs.json'))['checks']}
+m = c['filesystem-space']['message']
+assert m.startswith('df on lab-a: /var/lib/libvirt/fast has '), m
+n, u = re.search(r'has ([0-9.]+) (\w+) free', m).groups()
+got = float(n) * {'B': 1, 'KiB': 1024, 'MiB': 1 << 20, 'GiB': 1 << 30, 'TiB': 1 << 40}[u]
+assert abs(got - $avail) <= 0.02 * $avail, (got, $avail)"
+
+sf -c "$OUT/ssh.ini" migrate m2 --to lab-b --json >"$OUT/ssh-mig.json" 2>&1
+check "a live migration between two hosts reached only over SSH completes" python3 -c "
+import json; r = json.loads(open('$OUT/ssh-mig.json').read().strip().splitlines()[-1])
+assert r['outcome'] == 'completed' and r['verified'], r"
+guest_ok "the guest runs on lab-b, memory intact" b m2 verify
+$L virsh b destroy m2 >/dev/null 2>&1
+
+: >"$H/.ssh/known_hosts"
+sf -c "$OUT/ssh-a.ini" list hosts >"$OUT/unknown.txt" 2>&1
+rc=$?
+check "an unknown host key is refused without --accept-new, with the fingerprint" sh -c \
+    "[ $rc = 2 ] && grep -q \"can't be established\" $OUT/unknown.txt &&
+     grep -q 'SHA256:' $OUT/unknown.txt && grep -q -- '--accept-new' $OUT/unknown.txt &&
+     [ ! -s $H/.ssh/known_hosts ]"
+sf -c "$OUT/ssh-a.ini" --accept-new list hosts >"$OUT/accept.txt" 2>&1
+rc=$?
+hk="$($L maddr a) ssh-ed25519 $($L hostkey a | cut -d' ' -f2)"
+check "--accept-new records it in known_hosts and connects" sh -c \
+    "[ $rc = 0 ] && grep -q '^lab-a .* up' $OUT/accept.txt &&
+     grep -qF '$hk' $H/.ssh/known_hosts"
+echo "$($L maddr a) $(cut -d' ' -f1-2 "$OUT/impostor.pub")" >"$H/.ssh/known_hosts"
+cp "$H/.ssh/known_hosts" "$OUT/kh.before"
+sf -c "$OUT/ssh-a.ini" --accept-new list hosts >"$OUT/changed.txt" 2>&1
+rc=$?
+check "a changed host key is refused even with --accept-new, naming the known_hosts line" sh -c \
+    "[ $rc = 2 ] && grep -q 'REMOTE HOST IDENTIFICATION HAS CHANGED' $OUT/changed.txt &&
+     grep -q '$H/.ssh/known_hosts:1' $OUT/changed.txt &&
+     cmp -s $OUT/kh.before $H/.ssh/known_hosts"
+known_both
+ssh_cfg "$H/.ssh/wrong_key"
+SSH_AUTH_SOCK= sf -c "$OUT/ssh-a.ini" list hosts >"$OUT/wrong.txt" 2>&1
+rc=$?
+check "a key the host does not accept is refused with a clear message" sh -c \
+    "[ $rc = 2 ] && grep -q 'Permission denied (publickey) for root@$($L maddr a)' $OUT/wrong.txt"
+
+# the console asks: host key, then the key's passphrase (wrong, then right)
+: >"$H/.ssh/known_hosts"
+ssh_cfg "$H/.ssh/pp_key"
+tmux -S "$TMUX_SOCK" new-session -d -s sshc -x 80 -y 24 \
+    "SSH_AUTH_SOCK= HOME=$H TERM=xterm-256color $FERRY -c $OUT/ssh-a.ini; sleep 30"
+fp=$($L hostkey a | ssh-keygen -lf - | awk '{print $2}')
+check "the console asks about lab-a's unknown host key" screen_has sshc "Host key of lab-a" 15
+check "... showing its ED25519 fingerprint whole" screen_has sshc "$fp" 1
+tmux -S "$TMUX_SOCK" send-keys -t sshc maybe Enter
+check "... and insists on yes or no" screen_has sshc "Please type 'yes' or 'no'" 5
+tmux -S "$TMUX_SOCK" send-keys -t sshc C-u yes Enter
+check "accepting asks for the key's passphrase" screen_has sshc "Enter passphrase for key '$H/.ssh/pp_key'" 15
+tmux -S "$TMUX_SOCK" send-keys -t sshc 'wrong one'
+check "the passphrase is not echoed" sh -c "! tmux -S $TMUX_SOCK capture-pane -t sshc -p | grep -q 'wrong one'"
+tmux -S "$TMUX_SOCK" send-keys -t sshc Enter
+check "a wrong passphrase is asked again" screen_has sshc "Bad passphrase, try again" 10
+tmux -S "$TMUX_SOCK" send-keys -t sshc 'open sesame' Enter
+check "the right one connects lab-a over SSH" screen_has sshc "host lab-a is up over SSH" 20
+check "the host key is in known_hosts now" grep -qF "$hk" "$H/.ssh/known_hosts"
+tmux -S "$TMUX_SOCK" send-keys -t sshc 1
+check "the host view shows how lab-a is reached and what the probe found" \
+    screen_has sshc "kernel $(uname -r), QEMU" 10
+tmux -S "$TMUX_SOCK" send-keys -t sshc q
 
 echo "$checks checks, $fails failed, $known known guest crashes (QEMU TCG)"
 [ $fails -eq 0 ]

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ferry/hostcfg.h"
@@ -108,6 +109,96 @@ connect_uris_are_checked(void **state)
     lv_cfg_fini(&c);
 }
 
+static void
+ssh_targets_come_from_uris_and_ssh_keys(void **state)
+{
+    struct lv_cfg c;
+    struct ferry_err err;
+
+    (void)state;
+    assert_int_equal(load("[host a]\nuri = qemu+ssh://root@hv1:2222/system\n"
+                          "[host b]\nuri = qemu+libssh://hv2/system\n"
+                          "[host c]\nssh = admin@[fd00::5]:22\n"
+                          "[host d]\nuri = qemu+tcp://hv4/system\n"
+                          "ssh = ops@hv4\n"
+                          "[host e]\nuri = qemu:///system\n",
+                          &c, &err),
+                     0);
+    assert_int_equal(c.n_hosts, 5);
+    assert_string_equal(c.hosts[0].ssh_user, "root");
+    assert_string_equal(c.hosts[0].ssh_host, "hv1");
+    assert_int_equal(c.hosts[0].ssh_port, 2222);
+    assert_null(c.hosts[1].ssh_user); /* ~/.ssh/config's, or ours */
+    assert_string_equal(c.hosts[1].ssh_host, "hv2");
+    assert_int_equal(c.hosts[1].ssh_port, 0);
+    /* ssh = alone: libvirt goes over the same SSH */
+    assert_string_equal(c.hosts[2].ssh_host, "fd00::5");
+    assert_string_equal(c.hosts[2].uri, "qemu+libssh://[fd00::5]/system");
+    /* probes over SSH, libvirt over its own transport */
+    assert_string_equal(c.hosts[3].ssh_user, "ops");
+    assert_string_equal(c.hosts[3].uri, "qemu+tcp://hv4/system");
+    assert_null(c.hosts[4].ssh_host);
+    lv_cfg_fini(&c);
+    assert_int_equal(lv_cfg_add_uri(&c, "qemu+ssh://u@hv9/system", &err), 0);
+    assert_string_equal(c.hosts[0].ssh_host, "hv9");
+    lv_cfg_fini(&c);
+}
+
+static void
+bad_ssh_targets_say_where(void **state)
+{
+    struct lv_cfg c;
+    struct ferry_err err;
+
+    (void)state;
+    assert_int_equal(load("[host a]\nuri = qemu:///system\nssh = root@hv1:0\n",
+                          &c, &err),
+                     -1);
+    assert_non_null(strstr(err.msg, "ferry.ini:3"));
+    assert_non_null(strstr(err.msg, "bad port"));
+    lv_cfg_fini(&c);
+    assert_int_equal(load("[host a]\nssh = @hv1\n", &c, &err), -1);
+    assert_non_null(strstr(err.msg, "ferry.ini:2"));
+    assert_non_null(strstr(err.msg, "empty user"));
+    lv_cfg_fini(&c);
+    assert_int_equal(load("[host a]\nuri = qemu+ssh:///system\n", &c, &err),
+                     -1);
+    assert_non_null(strstr(err.msg, "no host to reach over SSH"));
+    lv_cfg_fini(&c);
+    assert_int_equal(lv_cfg_add_uri(&c, "qemu+ssh://hv1:99999/system", &err),
+                     -1);
+    assert_non_null(strstr(err.msg, "--connect"));
+    lv_cfg_fini(&c);
+}
+
+static void
+libvirt_runs_the_helper_through_ssh(void **state)
+{
+    char *local, *cmd;
+
+    (void)state;
+    cmd = lv_ssh_remote_cmd("qemu+ssh://root@hv1/system?no_tty=1",
+                            "/tmp/f/l.sock", &local);
+    assert_non_null(strstr(cmd, "virt-ssh-helper qemu:///system"));
+    assert_non_null(strstr(cmd, "nc -U /var/run/libvirt/libvirt-sock"));
+    assert_string_equal(local, "qemu+unix:///system?socket=/tmp/f/l.sock");
+    free(cmd);
+    free(local);
+    /* a socket= of the URI is the daemon's socket on the host */
+    cmd = lv_ssh_remote_cmd("qemu+ssh://hv1/session?socket=/run/x.sock",
+                            "/tmp/s", &local);
+    assert_string_equal(cmd, "exec nc -U /run/x.sock");
+    assert_string_equal(local, "qemu+unix:///session?socket=/tmp/s");
+    free(cmd);
+    free(local);
+    /* nothing from the URI reaches the shell unquoted */
+    cmd = lv_ssh_remote_cmd("qemu+ssh://hv1/system?socket=/x;rm%20-rf",
+                            "/tmp/s", &local);
+    assert_null(strstr(cmd, "rm"));
+    free(cmd);
+    free(local);
+}
+
 int
 main(void)
 {
@@ -115,6 +206,9 @@ main(void)
         cmocka_unit_test(hosts_are_read_with_their_limits),
         cmocka_unit_test(bad_entries_say_where),
         cmocka_unit_test(connect_uris_are_checked),
+        cmocka_unit_test(ssh_targets_come_from_uris_and_ssh_keys),
+        cmocka_unit_test(bad_ssh_targets_say_where),
+        cmocka_unit_test(libvirt_runs_the_helper_through_ssh),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,7 +56,7 @@ struct lv_host {
     char probe_err[256];
     struct lv_host_cfg cfg; /* copies of the limits and addresses */
     virConnectPtr conn;
-    char err[256];
+    char err[1024];
     int dom_cb[8], n_dom_cb;
     int pool_cb[4], n_pool_cb;
     /* set from any thread under lv->lock */

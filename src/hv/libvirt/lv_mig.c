@@ -174,7 +174,7 @@ lv_mig_host_lost(struct lv *lv, struct lv_host *h)
         struct lv_mig *m = lv->migs[i];
 
         if (m->src == h || m->dst == h)
-            snprintf(m->lost, sizeof m->lost, "host %s was lost (%s)",
+            snprintf(m->lost, sizeof m->lost, "host %s was lost (%.300s)",
                      h->name, h->err);
     }
 }
