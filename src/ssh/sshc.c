@@ -1102,12 +1102,8 @@ sshc_answer(struct sshc *c, const char *a)
         break;
     }
     case ST_ASK_KBD:
-        if (a == NULL) {
-            snprintf(c->err, sizeof c->err, "%s: authentication cancelled",
-                     c->name);
-            go_refused(c);
-            return;
-        }
+        if (a == NULL)
+            goto cancelled;
         ssh_userauth_kbdint_setanswer(c->s, (unsigned)c->kbd_i, a);
         if (++c->kbd_i < c->kbd_n) {
             char echo = 0;
@@ -1122,12 +1118,8 @@ sshc_answer(struct sshc *c, const char *a)
         c->st = ST_KBD;
         break;
     case ST_ASK_PASSWORD:
-        if (a == NULL) {
-            snprintf(c->err, sizeof c->err, "%s: authentication cancelled",
-                     c->name);
-            go_refused(c);
-            return;
-        }
+        if (a == NULL)
+            goto cancelled;
         wipe(&c->tried_secret);
         c->tried_secret = xstrdup(a);
         c->st = ST_PASSWORD;
@@ -1138,6 +1130,10 @@ sshc_answer(struct sshc *c, const char *a)
     c->deadline_ms = loop_now_ms() + 20000;
     changed(c);
     step(c);
+    return;
+cancelled:
+    snprintf(c->err, sizeof c->err, "%s: authentication cancelled", c->name);
+    go_refused(c);
 }
 
 struct sshc *
