@@ -184,7 +184,11 @@ unwatch(struct sshc *c)
     c->watched_events = 0;
 }
 
-/* Read always; write only while libssh has output queued. */
+/* Read always; write only while libssh has output queued once connected
+ * (ssh_get_poll_flags keeps SSH_WRITE_PENDING set after the buffer is
+ * drained, which made the loop spin: an empty flush is the real test).
+ * While connecting, the 50 ms timer drives ssh_connect, which polls both
+ * ways itself. */
 static void
 rewatch(struct sshc *c)
 {
@@ -195,7 +199,7 @@ rewatch(struct sshc *c)
         unwatch(c);
         return;
     }
-    if (ssh_get_poll_flags(c->s) & SSH_WRITE_PENDING)
+    if (c->st == ST_READY && ssh_blocking_flush(c->s, 0) == SSH_AGAIN)
         ev |= LOOP_WRITE;
     if (c->watch <= 0) {
         c->watch = loop_add_fd(c->loop, fd, ev, on_fd, c, NULL);
@@ -525,7 +529,7 @@ set_done(struct sshc *c, const char *auth, const char *keyfile)
     c->err[0] = '\0';
     c->backoff_ms = 0;
     c->next_ping = loop_now_ms() + 15000;
-    loop_update_timer(c->loop, c->timer, 1000);
+    loop_update_timer(c->loop, c->timer, 0);
 }
 
 static void
@@ -540,7 +544,7 @@ methods_text(int m, char *buf, size_t n)
         buf[strlen(buf) - 1] = '\0';
 }
 
-static enum step
+static void
 auth_failed(struct sshc *c)
 {
     char m[96];
@@ -552,7 +556,6 @@ auth_failed(struct sshc *c)
              c->name, m, c->user, c->host,
              c->n_keys ? c->keys[0] : "IdentityFile of ~/.ssh/config, "
                                       "~/.ssh/id_*");
-    return ST_REFUSED;
 }
 
 /* The key the server accepted last, for libvirt's keyfile= (the
@@ -579,6 +582,45 @@ first_identity(struct sshc *c)
         r = NULL;
     }
     return r;
+}
+
+/* Ask for the passphrase of the current key. */
+static void
+ask_pass(struct sshc *c, bool again)
+{
+    char title[160], text[1100];
+
+    snprintf(title, sizeof title, "Passphrase for %s", c->name);
+    snprintf(text, sizeof text, "%s for key '%s':",
+             again ? "Bad passphrase, try again" : "Enter passphrase",
+             c->keys[c->key_i]);
+    ask(c, ST_ASK_PASS, SSHC_ASK_SECRET, title, text);
+}
+
+/* Ask keyboard-interactive question kbd_i (the first with the server's
+ * instruction). */
+static void
+ask_kbd(struct sshc *c)
+{
+    char echo = 0, title[160], text[1024];
+    const char *q = ssh_userauth_kbdint_getprompt(c->s, (unsigned)c->kbd_i,
+                                                   &echo);
+    const char *ins = c->kbd_i == 0 ? ssh_userauth_kbdint_getinstruction(c->s)
+                                    : NULL;
+
+    snprintf(title, sizeof title, "%s@%s asks", c->user, c->name);
+    snprintf(text, sizeof text, "%s%s%s", ins && ins[0] ? ins : "",
+             ins && ins[0] ? "\n" : "", q ? q : "");
+    ask(c, ST_ASK_KBD, echo ? SSHC_ASK_TEXT : SSHC_ASK_SECRET, title, text);
+}
+
+/* The secret just tried worked: keep it for reconnects and libvirt. */
+static void
+keep_secret(struct sshc *c)
+{
+    wipe(&c->secret);
+    c->secret = c->tried_secret;
+    c->tried_secret = NULL;
 }
 
 /* Open the key with a passphrase; false when it is wrong. */
@@ -689,19 +731,15 @@ run(struct sshc *c)
         /* a reconnect: the passphrase that opened a key before */
         if (c->secret != NULL && key_open(c, c->secret))
             return true;
-        snprintf(title, sizeof title, "Passphrase for %s", c->name);
-        snprintf(text, sizeof text, "Enter passphrase for key '%s':",
-                 c->keys[c->key_i]);
         if (!c->can_prompt) {
             snprintf(c->err, sizeof c->err,
                      "%s: the key %s needs a passphrase and there is no "
                      "terminal to ask it on (add it to the agent: ssh-add)",
                      c->name, c->keys[c->key_i]);
-            c->st = ST_REFUSED;
             go_refused(c);
             return false;
         }
-        ask(c, ST_ASK_PASS, SSHC_ASK_SECRET, title, text);
+        ask_pass(c, false);
         return false;
     case ST_KEY_TRY:
         r = ssh_userauth_try_publickey(c->s, NULL, c->pub);
@@ -723,9 +761,7 @@ run(struct sshc *c)
         if (r == SSH_AUTH_ERROR)
             goto lost;
         if (r == SSH_AUTH_SUCCESS) {
-            wipe(&c->secret);
-            c->secret = c->tried_secret;
-            c->tried_secret = NULL;
+            keep_secret(c);
             set_done(c, "privkey", c->keys[c->key_i]);
             return false;
         }
@@ -749,8 +785,15 @@ run(struct sshc *c)
             c->kbd_i = 0;
             if (c->kbd_n <= 0)
                 return true; /* an empty round: answer it at once */
-            c->st = ST_ASK_KBD;
-            goto ask_kbd;
+            if (!c->can_prompt) {
+                snprintf(c->err, sizeof c->err, "%s: %s@%s asks questions "
+                         "(keyboard-interactive) and there is no terminal",
+                         c->name, c->user, c->host);
+                go_refused(c);
+                return false;
+            }
+            ask_kbd(c);
+            return false;
         }
         if (r == SSH_AUTH_ERROR)
             goto lost;
@@ -759,7 +802,7 @@ run(struct sshc *c)
         return true;
     case ST_ASK_PASSWORD:
         if (!(c->methods & SSH_AUTH_METHOD_PASSWORD)) {
-            c->st = auth_failed(c);
+            auth_failed(c);
             go_refused(c);
             return false;
         }
@@ -783,9 +826,7 @@ run(struct sshc *c)
         if (r == SSH_AUTH_AGAIN)
             return false;
         if (r == SSH_AUTH_SUCCESS) {
-            wipe(&c->secret);
-            c->secret = c->tried_secret;
-            c->tried_secret = NULL;
+            keep_secret(c);
             set_done(c, "password", NULL);
             return false;
         }
@@ -803,25 +844,6 @@ lost:
              "%s", c->name, ssh_get_error(c->s));
     go_lost(c, text);
     return false;
-ask_kbd : {
-    char echo = 0;
-    const char *q = ssh_userauth_kbdint_getprompt(c->s, (unsigned)c->kbd_i,
-                                                   &echo);
-    const char *ins = ssh_userauth_kbdint_getinstruction(c->s);
-
-    if (!c->can_prompt) {
-        snprintf(c->err, sizeof c->err, "%s: %s@%s asks questions "
-                 "(keyboard-interactive) and there is no terminal",
-                 c->name, c->user, c->host);
-        go_refused(c);
-        return false;
-    }
-    snprintf(title, sizeof title, "%s@%s asks", c->user, c->name);
-    snprintf(text, sizeof text, "%s%s%s", ins && ins[0] ? ins : "",
-             ins && ins[0] ? "\n" : "", q ? q : "");
-    ask(c, ST_ASK_KBD, echo ? SSHC_ASK_TEXT : SSHC_ASK_SECRET, title, text);
-    return false;
-}
 }
 
 /* ---- exec channels --------------------------------------------------- */
@@ -982,7 +1004,10 @@ ready_step(struct sshc *c)
         ssh_send_ignore(c->s, "ferry");
     }
     rewatch(c);
-    loop_update_timer(c->loop, c->timer, c->jobs ? 50 : 1000);
+    /* idle: the socket wakes us; the timer only for the next keepalive
+     * (or, while a command runs, its deadline) */
+    loop_update_timer(c->loop, c->timer,
+                      c->jobs ? 50 : (int)(c->next_ping - loop_now_ms()));
 }
 
 static void
@@ -1079,9 +1104,7 @@ sshc_answer(struct sshc *c, const char *a)
         }
         c->st = ST_AUTH_NONE;
         break;
-    case ST_ASK_PASS: {
-        char text[1100];
-
+    case ST_ASK_PASS:
         if (a == NULL) {
             c->key_i++;
             c->st = ST_KEY_NEXT;
@@ -1093,26 +1116,16 @@ sshc_answer(struct sshc *c, const char *a)
                 c->st = ST_KEY_NEXT;
                 break;
             }
-            snprintf(hp, sizeof hp, "Passphrase for %s", c->name);
-            snprintf(text, sizeof text, "Bad passphrase, try again for key "
-                     "'%s':", c->keys[c->key_i]);
-            ask(c, ST_ASK_PASS, SSHC_ASK_SECRET, hp, text);
+            ask_pass(c, true);
             return;
         }
         break;
-    }
     case ST_ASK_KBD:
         if (a == NULL)
             goto cancelled;
         ssh_userauth_kbdint_setanswer(c->s, (unsigned)c->kbd_i, a);
         if (++c->kbd_i < c->kbd_n) {
-            char echo = 0;
-            const char *q = ssh_userauth_kbdint_getprompt(
-                c->s, (unsigned)c->kbd_i, &echo);
-
-            snprintf(hp, sizeof hp, "%s@%s asks", c->user, c->name);
-            ask(c, ST_ASK_KBD, echo ? SSHC_ASK_TEXT : SSHC_ASK_SECRET, hp,
-                q ? q : "");
+            ask_kbd(c);
             return;
         }
         c->st = ST_KBD;
