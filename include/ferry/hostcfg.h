@@ -42,10 +42,11 @@ int ssh_target_from_uri(const char *uri, char **user, char **host,
  * libvirt URI uri (qemu+ssh://host/system, ...): virt-ssh-helper with the
  * local URI when the host has it, else nc to the daemon's socket (uri's
  * socket= or /var/run/libvirt/libvirt-sock), as libvirt's own netcat
- * probe does. *local gets the URI for the local end
- * (driver+unix:///path?socket=). Caller frees both. */
-char *lv_ssh_remote_cmd(const char *uri, const char *relay_socket,
-                        char **local);
+ * probe does; NULL if uri is not a libvirt URI. Caller frees. */
+char *lv_ssh_remote_cmd(const char *uri);
+/* The URI libvirt uses for the local end of that connection, the relay's
+ * socket: driver+unix:///path?socket=SOCK. Caller frees. */
+char *lv_ssh_local_uri(const char *uri, const char *relay_socket);
 
 struct lv_cfg {
     struct lv_host_cfg *hosts;

@@ -197,45 +197,62 @@ sh_safe(const char *s)
     return true;
 }
 
-char *
-lv_ssh_remote_cmd(const char *uri, const char *relay_socket, char **local)
+/* The driver ("qemu") and path ("/system") of a libvirt URI; false if
+ * it is none. */
+static bool
+uri_parts(const char *uri, size_t *dlen, const char **path, size_t *plen)
 {
-    const char *sep = strstr(uri, "://"), *auth, *path;
-    size_t dlen = strcspn(uri, "+:"), plen;
-    char *sock = query_param(uri, "socket"), *cmd;
+    const char *sep = strstr(uri, "://"), *auth;
+
+    if (sep == NULL)
+        return false;
+    *dlen = strcspn(uri, "+:");
+    auth = sep + 3;
+    *path = auth + strcspn(auth, "/?");
+    *plen = strcspn(*path, "?");
+    if (*plen == 0) {
+        *path = "/system";
+        *plen = 7;
+    }
+    return true;
+}
+
+char *
+lv_ssh_remote_cmd(const char *uri)
+{
+    const char *path;
+    size_t dlen, plen;
+    char *sock, *cmd;
     char remote[256];
 
-    if (sep == NULL) {
-        *local = NULL;
-        free(sock);
+    if (!uri_parts(uri, &dlen, &path, &plen))
         return NULL;
-    }
-    auth = sep + 3;
-    path = auth + strcspn(auth, "/?");
-    plen = strcspn(path, "?");
-    if (plen == 0) {
-        path = "/system";
-        plen = 7;
-    }
     snprintf(remote, sizeof remote, "%.*s://%.*s", (int)dlen, uri, (int)plen,
              path);
-    if (sock != NULL && !sh_safe(sock)) {
-        free(sock);
-        sock = NULL;
-    }
     if (!sh_safe(remote))
         snprintf(remote, sizeof remote, "qemu:///system");
-    if (sock != NULL)
+    sock = query_param(uri, "socket");
+    if (sock != NULL && sh_safe(sock))
         cmd = xasprintf("exec nc -U %s", sock);
     else
         cmd = xasprintf("if virt-ssh-helper -V >/dev/null 2>&1; then exec "
                         "virt-ssh-helper %s; else exec nc -U "
                         "/var/run/libvirt/libvirt-sock; fi",
                         remote);
-    *local = xasprintf("%.*s+unix://%.*s?socket=%s", (int)dlen, uri,
-                       (int)plen, path, relay_socket);
     free(sock);
     return cmd;
+}
+
+char *
+lv_ssh_local_uri(const char *uri, const char *relay_socket)
+{
+    const char *path;
+    size_t dlen, plen;
+
+    if (!uri_parts(uri, &dlen, &path, &plen))
+        return NULL;
+    return xasprintf("%.*s+unix://%.*s?socket=%s", (int)dlen, uri, (int)plen,
+                     path, relay_socket);
 }
 
 static struct lv_host_cfg *

@@ -177,26 +177,27 @@ libvirt_runs_the_helper_through_ssh(void **state)
     char *local, *cmd;
 
     (void)state;
-    cmd = lv_ssh_remote_cmd("qemu+ssh://root@hv1/system?no_tty=1",
-                            "/tmp/f/l.sock", &local);
+    cmd = lv_ssh_remote_cmd("qemu+ssh://root@hv1/system?no_tty=1");
+    local = lv_ssh_local_uri("qemu+ssh://root@hv1/system?no_tty=1",
+                             "/tmp/f/l.sock");
     assert_non_null(strstr(cmd, "virt-ssh-helper qemu:///system"));
     assert_non_null(strstr(cmd, "nc -U /var/run/libvirt/libvirt-sock"));
     assert_string_equal(local, "qemu+unix:///system?socket=/tmp/f/l.sock");
     free(cmd);
     free(local);
     /* a socket= of the URI is the daemon's socket on the host */
-    cmd = lv_ssh_remote_cmd("qemu+ssh://hv1/session?socket=/run/x.sock",
-                            "/tmp/s", &local);
+    cmd = lv_ssh_remote_cmd("qemu+ssh://hv1/session?socket=/run/x.sock");
+    local = lv_ssh_local_uri("qemu+ssh://hv1/session?socket=/run/x.sock",
+                             "/tmp/s");
     assert_string_equal(cmd, "exec nc -U /run/x.sock");
     assert_string_equal(local, "qemu+unix:///session?socket=/tmp/s");
     free(cmd);
     free(local);
     /* nothing from the URI reaches the shell unquoted */
-    cmd = lv_ssh_remote_cmd("qemu+ssh://hv1/system?socket=/x;rm%20-rf",
-                            "/tmp/s", &local);
+    cmd = lv_ssh_remote_cmd("qemu+ssh://hv1/system?socket=/x;rm%20-rf");
     assert_null(strstr(cmd, "rm"));
     free(cmd);
-    free(local);
+    assert_null(lv_ssh_remote_cmd("not a uri"));
 }
 
 int

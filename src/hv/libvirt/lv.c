@@ -718,6 +718,13 @@ lv_host_lost(struct lv_host *h, const char *why)
 }
 
 void
+lv_backoff(struct lv_host *h, uint64_t now)
+{
+    h->backoff_ms = h->backoff_ms ? MIN(h->backoff_ms * 2, 30000) : 1000;
+    h->retry_at = now + (uint64_t)h->backoff_ms;
+}
+
+void
 lv_mark_dirty(struct lv_host *h)
 {
     struct lv *lv = h->lv;
@@ -736,7 +743,7 @@ on_tick(int timer, void *opaque)
 {
     struct lv *lv = opaque;
     uint64_t now = loop_now_ms();
-    bool waiting = false;
+    int due = -1; /* ms until the next tick is needed, -1: none */
 
     (void)timer;
     for (size_t i = 0; i < lv->n_hosts; i++) {
@@ -756,8 +763,12 @@ on_tick(int timer, void *opaque)
                          : reason == VIR_CONNECT_CLOSE_REASON_EOF
                              ? "connection closed by the host"
                              : "connection error");
-        if (h->ssh != NULL && lv_ssh_tick(h, now))
-            waiting = true;
+        if (h->ssh != NULL) {
+            int d = lv_ssh_tick(h, now);
+
+            if (d >= 0 && (due < 0 || d < due))
+                due = d;
+        }
         if (h->conn == NULL && h->over_ssh)
             continue; /* connected by lv_ssh_tick once SSH is ready */
         if (h->conn == NULL) {
@@ -766,14 +777,11 @@ on_tick(int timer, void *opaque)
                     lv_status(lv, false, "host %s is back", h->name);
                     lv->need_rebuild = true;
                 } else {
-                    h->backoff_ms = MIN(h->backoff_ms * 2, 30000);
-                    if (h->backoff_ms == 0)
-                        h->backoff_ms = 1000;
-                    h->retry_at = now + (uint64_t)h->backoff_ms;
+                    lv_backoff(h, now);
                 }
             }
-            if (h->conn == NULL)
-                waiting = true;
+            if (h->conn == NULL && (due < 0 || due > 1000))
+                due = 1000;
             continue;
         }
         if (dirty) {
@@ -785,7 +793,7 @@ on_tick(int timer, void *opaque)
         lv->need_rebuild = false;
         lv_rebuild_model(lv);
     }
-    loop_update_timer(g_loop, timer, waiting ? 1000 : -1);
+    loop_update_timer(g_loop, timer, due);
 }
 
 /* ---- the backend -------------------------------------------------------- */
@@ -907,13 +915,8 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
         h->name = hc->name ? xstrdup(hc->name)
                   : hc->ssh_host ? xstrdup(hc->ssh_host)
                                  : NULL;
-        h->cfg.ssh_user = h->cfg.ssh_host = NULL;
-        if (hc->ssh_host != NULL) {
-            h->cfg.ssh_user = hc->ssh_user;
-            h->cfg.ssh_host = hc->ssh_host;
-            lv_ssh_start(h, how);
-            h->cfg.ssh_user = h->cfg.ssh_host = NULL; /* borrowed */
-        }
+        h->cfg.ssh_user = h->cfg.ssh_host = NULL; /* the session has them */
+        lv_ssh_start(h, hc, how);
         if (h->over_ssh) {
             /* libvirt connects once ferry's SSH session is ready */
             loop_update_timer(loop, lv->tick_timer, 0);

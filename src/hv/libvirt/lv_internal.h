@@ -124,17 +124,21 @@ void lv_host_refresh(struct lv_host *h);
 void lv_rebuild_model(struct lv *lv);
 int lv_host_connect(struct lv_host *h);
 void lv_mark_dirty(struct lv_host *h);
+/* A failed connect: retry after 1 s, doubling up to 30 s. */
+void lv_backoff(struct lv_host *h, uint64_t now);
 void lv_status(struct lv *lv, bool error, const char *fmt, ...)
     FERRY_PRINTF(3, 4);
 struct lv_host *lv_host_by_name(struct lv *lv, const char *name);
 struct lv_dom *lv_dom_by_name(struct lv_host *h, const char *name);
 
 /* lv_ssh.c: SSH sessions, libvirt over libssh, remote probes */
-void lv_ssh_start(struct lv_host *h, const struct lv_open *how);
+void lv_ssh_start(struct lv_host *h, const struct lv_host_cfg *hc,
+                  const struct lv_open *how);
 void lv_ssh_stop(struct lv_host *h);
 /* From the tick: connect libvirt once SSH is ready, start probes, notice a
- * lost session. Returns true while the host waits for something. */
-bool lv_ssh_tick(struct lv_host *h, uint64_t now);
+ * lost session. Returns the ms until it is due again, -1 if only an
+ * event can make it due. */
+int lv_ssh_tick(struct lv_host *h, uint64_t now);
 /* SSH hosts still settling (for lv_open.wait). */
 bool lv_ssh_settling(const struct lv *lv);
 bool lv_prompt(struct hv *hv, struct hv_prompt *out);

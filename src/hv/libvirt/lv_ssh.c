@@ -20,25 +20,32 @@ wake(struct lv *lv)
     loop_update_timer(lv->loop, lv->tick_timer, 0);
 }
 
+/* Something to show (a question, a state, probe results): rebuild the
+ * model on the next tick, which also looks at what is due. */
 static void
-on_ssh_change(struct sshc *c, void *opaque)
+host_changed(struct lv_host *h)
 {
-    struct lv_host *h = opaque;
-
-    (void)c;
-    h->lv->base.generation++; /* a question to show, a state to redraw */
+    h->lv->base.generation++;
     h->lv->need_rebuild = true;
     wake(h->lv);
 }
 
+static void
+on_ssh_change(struct sshc *c, void *opaque)
+{
+    (void)c;
+    host_changed(opaque);
+}
+
 void
-lv_ssh_start(struct lv_host *h, const struct lv_open *how)
+lv_ssh_start(struct lv_host *h, const struct lv_host_cfg *hc,
+             const struct lv_open *how)
 {
     struct sshc_opts o = {
         .name = h->name,
-        .target = h->cfg.ssh_host,
-        .user = h->cfg.ssh_user,
-        .port = h->cfg.ssh_port,
+        .target = hc->ssh_host,
+        .user = hc->ssh_user,
+        .port = hc->ssh_port,
         .accept_new = how->accept_new,
         .can_prompt = how->can_prompt,
         .ask_hostkey = how->ask_hostkey,
@@ -47,7 +54,7 @@ lv_ssh_start(struct lv_host *h, const struct lv_open *how)
     unsigned port = 0;
     const char *why;
 
-    if (h->cfg.ssh_host == NULL)
+    if (hc->ssh_host == NULL)
         return;
     h->over_ssh = ssh_target_from_uri(h->base_uri, &u, &hh, &port, &why) > 0;
     free(u);
@@ -116,11 +123,8 @@ probe_done(void *opaque, int status, const char *out, const char *err,
         h->probe = p;
         h->probe_err[0] = '\0';
     }
-    if (h->ssh != NULL) {
-        h->lv->need_rebuild = true;
-        h->lv->base.generation++;
-        wake(h->lv);
-    }
+    if (h->ssh != NULL) /* not while the session is being freed */
+        host_changed(h);
 }
 
 /* The migration address another host receives on. */
@@ -177,63 +181,67 @@ lv_host_ssh_model(const struct lv_host *h, struct model_host *mh)
         mh->probe = xstrdup(h->probe_err);
 }
 
-bool
-lv_ssh_tick(struct lv_host *h, uint64_t now)
+/* Connect libvirt through the relay once SSH is ready. */
+static void
+connect_libvirt(struct lv_host *h, uint64_t now)
 {
     struct lv *lv = h->lv;
+    struct sshc_info i;
+    char *cmd = lv_ssh_remote_cmd(h->base_uri);
+    char why[256] = "";
+
+    sshc_info(h->ssh, &i);
+    sshc_relay_free(h->relay);
+    h->relay = cmd ? sshc_relay_new(h->ssh, cmd, why, sizeof why) : NULL;
+    free(cmd);
+    free(h->uri);
+    h->uri = h->relay ? lv_ssh_local_uri(h->base_uri,
+                                         sshc_relay_path(h->relay))
+                      : NULL;
+    if (h->uri == NULL) {
+        h->uri = xstrdup(h->base_uri);
+        snprintf(h->err, sizeof h->err, "%s: %s", h->name, why);
+    } else if (lv_host_connect(h) == 0) {
+        lv_status(lv, false, "host %s is up over SSH (%s@%s)", h->name,
+                  i.user, i.host);
+        lv->need_rebuild = true;
+    } else {
+        sshc_relay_status(h->relay, why, sizeof why);
+        if (why[0] != '\0')
+            snprintf(h->err, sizeof h->err, "%s: %s", h->name, why);
+    }
+    if (h->conn == NULL)
+        lv_backoff(h, now);
+}
+
+static int
+until(uint64_t at, uint64_t now)
+{
+    return at <= now ? 0 : (int)MIN(at - now, 3600000);
+}
+
+int
+lv_ssh_tick(struct lv_host *h, uint64_t now)
+{
     enum sshc_state st;
 
     if (h->ssh == NULL)
-        return false;
+        return -1;
     st = sshc_state(h->ssh);
     if (st != SSHC_READY) {
         if (h->over_ssh && h->conn != NULL)
             lv_host_lost(h, sshc_error(h->ssh));
         if (h->over_ssh)
             snprintf(h->err, sizeof h->err, "%s", sshc_error(h->ssh));
-        return st == SSHC_CONNECTING || st == SSHC_PROMPT || st == SSHC_LOST;
+        return -1; /* the session's own changes wake the tick */
     }
-    if (h->over_ssh && h->conn == NULL && now >= h->retry_at) {
-        struct sshc_info i;
-        char *local = NULL, *cmd;
-        char why[256] = "";
-
-        sshc_info(h->ssh, &i);
-        sshc_relay_free(h->relay);
-        h->relay = NULL;
-        cmd = lv_ssh_remote_cmd(h->base_uri, "", &local);
-        free(local);
-        if (cmd != NULL)
-            h->relay = sshc_relay_new(h->ssh, cmd, why, sizeof why);
-        free(cmd);
-        free(h->uri);
-        h->uri = NULL;
-        if (h->relay != NULL) {
-            cmd = lv_ssh_remote_cmd(h->base_uri, sshc_relay_path(h->relay),
-                                    &h->uri);
-            free(cmd);
-        }
-        if (h->uri == NULL) {
-            h->uri = xstrdup(h->base_uri);
-            snprintf(h->err, sizeof h->err, "%s: %s", h->name, why);
-        } else if (lv_host_connect(h) == 0) {
-            lv_status(lv, false, "host %s is up over SSH (%s@%s)", h->name,
-                      i.user, i.host);
-            lv->need_rebuild = true;
-        } else {
-            sshc_relay_status(h->relay, why, sizeof why);
-            if (why[0] != '\0')
-                snprintf(h->err, sizeof h->err, "%s: %s", h->name, why);
-        }
-        if (h->conn == NULL) {
-            h->backoff_ms = h->backoff_ms ? MIN(h->backoff_ms * 2, 30000)
-                                          : 1000;
-            h->retry_at = now + (uint64_t)h->backoff_ms;
-        }
-    }
-    if (!h->probing && now >= h->next_probe && (h->conn || !h->over_ssh))
+    if (h->over_ssh && h->conn == NULL && now >= h->retry_at)
+        connect_libvirt(h, now);
+    if (h->over_ssh && h->conn == NULL)
+        return until(h->retry_at, now);
+    if (!h->probing && now >= h->next_probe)
         start_probe(h);
-    return h->conn == NULL || h->probing;
+    return h->probing ? -1 : until(h->next_probe, now); /* probe_done wakes */
 }
 
 bool
