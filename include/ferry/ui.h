@@ -38,6 +38,10 @@ int ui_put(WINDOW *w, int y, int x, int n, const char *s);
 /* Same, padding with blanks to exactly n columns. */
 void ui_put_pad(WINDOW *w, int y, int x, int n, const char *s);
 void ui_fill(WINDOW *w, int y, int x, int n, chtype ch);
+/* Word-wrap s (lines split at '\n') into at most max_lines rows of n
+ * columns, each padded; returns the rows used. */
+int ui_put_wrapped(WINDOW *w, int y, int x, int n, int max_lines,
+                   const char *s);
 
 /* Graphs: values per sample, drawn as an area (braille packs two samples
  * per cell; ASCII one). An optional second series is drawn as a line and a

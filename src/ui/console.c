@@ -462,24 +462,12 @@ draw_ask(struct console *c)
     ui_put(stdscr, row++, x, w, line);
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
     ui_fill(stdscr, row++, x, w, ' ');
-    /* wrap at spaces: a fingerprint must be seen whole */
-    for (s = a->text; *s != '\0' && row < LINES - 4;) {
-        int room = w - 3, l = (int)strcspn(s, "\n");
-
-        if (l > room) {
-            int b = room;
-
-            while (b > room / 2 && s[b] != ' ')
-                b--;
-            l = s[b] == ' ' ? b : room;
-        }
-        ui_fill(stdscr, row, x, w, ' ');
-        snprintf(line, sizeof line, "  %.*s", l, s);
-        ui_put(stdscr, row++, x, w, line);
-        s += l;
-        if (*s == ' ' || *s == '\n')
-            s++;
-    }
+    /* wrapped at spaces: a fingerprint must be seen whole */
+    lines = ui_put_wrapped(stdscr, row, x + 2, w - 2, MAX(LINES - 4 - row, 0),
+                           a->text);
+    for (int r = 0; r < lines; r++)
+        ui_fill(stdscr, row + r, x, 2, ' ');
+    row += lines;
     ui_fill(stdscr, row++, x, w, ' ');
     wattrset(stdscr, ui_attr(t, ROLE_SELECTION));
     if (a->kind == HV_ASK_SECRET)

@@ -1,6 +1,7 @@
 /* Terminal set-up and styles. */
 #include <langinfo.h>
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -146,4 +147,40 @@ ui_fill(WINDOW *w, int y, int x, int n, chtype ch)
     wmove(w, y, x);
     for (int i = 0; i < n; i++)
         waddch(w, ch);
+}
+
+int
+ui_put_wrapped(WINDOW *win, int y, int x, int n, int max_lines, const char *s)
+{
+    int lines = 0;
+
+    while (*s != '\0' && lines < max_lines) {
+        int len = (int)strlen(s), cut = len;
+        char buf[512];
+
+        if (*s == '\n') {
+            s++;
+            continue;
+        }
+        {
+            const char *nl = strchr(s, '\n');
+
+            if (nl != NULL && nl - s < cut)
+                cut = (int)(nl - s);
+        }
+        if (cut > n) {
+            cut = n;
+            while (cut > 0 && s[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = n;
+        }
+        snprintf(buf, sizeof buf, "%.*s", MIN(cut, (int)sizeof buf - 1), s);
+        ui_put_pad(win, y + lines, x, n, buf);
+        lines++;
+        s += cut;
+        while (*s == ' ')
+            s++;
+    }
+    return lines;
 }

@@ -1004,43 +1004,6 @@ wizard_key(struct wizard *w, int key)
 
 /* ---- drawing ---------------------------------------------------------------- */
 
-/* Word-wrap s into at most max_lines lines of width n; returns lines. */
-static int
-put_wrapped(WINDOW *win, int y, int x, int n, int max_lines, const char *s)
-{
-    int lines = 0;
-
-    while (*s != '\0' && lines < max_lines) {
-        int len = (int)strlen(s), cut = len;
-        char buf[512];
-
-        if (*s == '\n') {
-            s++;
-            continue;
-        }
-        {
-            const char *nl = strchr(s, '\n');
-
-            if (nl != NULL && nl - s < cut)
-                cut = (int)(nl - s);
-        }
-        if (cut > n) {
-            cut = n;
-            while (cut > 0 && s[cut] != ' ')
-                cut--;
-            if (cut == 0)
-                cut = n;
-        }
-        snprintf(buf, sizeof buf, "%.*s", MIN(cut, (int)sizeof buf - 1), s);
-        ui_put_pad(win, y + lines, x, n, buf);
-        lines++;
-        s += cut;
-        while (*s == ' ')
-            s++;
-    }
-    return lines;
-}
-
 static const char *const verdict_tag[] = {"ok", "warning", "error"};
 static const enum role verdict_role[] = {ROLE_OK, ROLE_WARNING, ROLE_ERROR};
 
@@ -1123,7 +1086,7 @@ draw_details(struct wizard *w, struct ui_term *t, int y, int h, int width)
                      ? "cannot be chosen: "
                      : "",
                  it->why);
-    put_wrapped(stdscr, y, 0, width, h, line);
+    ui_put_wrapped(stdscr, y, 0, width, h, line);
 }
 
 static void
@@ -1177,15 +1140,15 @@ draw_options(struct wizard *w, struct ui_term *t, int y, int h, int width)
     if (w->field_err[0] != '\0') {
         wattrset(stdscr, ui_attr(t, ROLE_ERROR));
         snprintf(line, sizeof line, "invalid: %s", w->field_err);
-        row += put_wrapped(stdscr, row, 2, width - 2, 2, line);
+        row += ui_put_wrapped(stdscr, row, 2, width - 2, 2, line);
     }
     wattrset(stdscr, ui_attr(t, ROLE_DIM));
     policy_summary(p, sum, sizeof sum);
     snprintf(line, sizeof line, "%s: %s", p->name, sum);
     if (row < y + h)
-        row += put_wrapped(stdscr, row, 2, width - 2, y + h - row, line);
+        row += ui_put_wrapped(stdscr, row, 2, width - 2, y + h - row, line);
     if (row < y + h && p->description && p->description[0])
-        row += put_wrapped(stdscr, row, 2, width - 2, MIN(3, y + h - row),
+        row += ui_put_wrapped(stdscr, row, 2, width - 2, MIN(3, y + h - row),
                            p->description);
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
     while (row < y + h)
@@ -1225,7 +1188,7 @@ draw_prediction(struct wizard *w, struct ui_term *t, int row, int end,
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
     for (int i = 0; i < w->n_advice && row < end; i++) {
         snprintf(line, sizeof line, "-> %s", w->advice[i]);
-        row += put_wrapped(stdscr, row, 2, width - 2, MIN(2, end - row),
+        row += ui_put_wrapped(stdscr, row, 2, width - 2, MIN(2, end - row),
                            line);
     }
     return row;
@@ -1349,7 +1312,7 @@ draw_review(struct wizard *w, struct ui_term *t, int y, int h, int width)
         ui_put_pad(stdscr, row, 0, 13, line);
         wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
         ui_fill(stdscr, row, 13, width - 13, ' ');
-        row += put_wrapped(stdscr, row, 13, width - 13, MIN(2, end - row),
+        row += ui_put_wrapped(stdscr, row, 13, width - 13, MIN(2, end - row),
                            kv[i].v);
     }
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
@@ -1422,7 +1385,7 @@ wizard_draw(struct wizard *w, struct ui_term *t, int y, int h)
                 char para[1024];
 
                 snprintf(para, sizeof para, "%.*s", (int)len, s);
-                used += put_wrapped(stdscr, y + used, 1, width - 2,
+                used += ui_put_wrapped(stdscr, y + used, 1, width - 2,
                                     body - used, para);
                 s += len;
                 if (*s == '\n')
