@@ -33,6 +33,17 @@ bitmap_test(const struct bitmap *b, size_t i)
     return (b->w[i >> 6] >> (i & 63)) & 1;
 }
 
+/* Bits set in w, without a call into libgcc when the target has no
+ * popcount instruction. */
+static inline unsigned
+bitmap_popcount64(uint64_t w)
+{
+    w -= (w >> 1) & 0x5555555555555555ULL;
+    w = (w & 0x3333333333333333ULL) + ((w >> 2) & 0x3333333333333333ULL);
+    w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((w * 0x0101010101010101ULL) >> 56);
+}
+
 void bitmap_zero(struct bitmap *b);
 /* Set bits [from, to). */
 void bitmap_set_range(struct bitmap *b, size_t from, size_t to);

@@ -49,7 +49,7 @@ bitmap_count(const struct bitmap *b)
     size_t n = 0;
 
     for (size_t i = 0; i < b->nwords; i++)
-        n += (size_t)__builtin_popcountll(b->w[i]);
+        n += (size_t)bitmap_popcount64(b->w[i]);
     return n;
 }
 
@@ -60,7 +60,7 @@ bitmap_or(struct bitmap *dst, const struct bitmap *src)
 
     for (size_t i = 0; i < dst->nwords; i++) {
         dst->w[i] |= src->w[i];
-        n += (size_t)__builtin_popcountll(dst->w[i]);
+        n += (size_t)bitmap_popcount64(dst->w[i]);
     }
     return n;
 }
@@ -71,7 +71,7 @@ bitmap_count_or(const struct bitmap *a, const struct bitmap *b)
     size_t n = 0;
 
     for (size_t i = 0; i < a->nwords; i++)
-        n += (size_t)__builtin_popcountll(a->w[i] | b->w[i]);
+        n += (size_t)bitmap_popcount64(a->w[i] | b->w[i]);
     return n;
 }
 

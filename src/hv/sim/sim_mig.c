@@ -21,6 +21,17 @@
 
 #define DST_EMPTY 0xffffffffu
 
+/* Four page stamps at once (GCC/clang vector extensions: SSE2 or NEON, or
+ * plain code where there is neither), and the lane masks for each value
+ * of four bits of a bitmap word. */
+typedef uint32_t v4u __attribute__((vector_size(16)));
+#define LANE(n, i) (((n) >> (i)) & 1 ? 0xffffffffu : 0u)
+#define LANES(n) {LANE(n, 0), LANE(n, 1), LANE(n, 2), LANE(n, 3)}
+static const v4u nibble_lanes[16] = {
+    LANES(0),  LANES(1),  LANES(2),  LANES(3),  LANES(4),  LANES(5),
+    LANES(6),  LANES(7),  LANES(8),  LANES(9),  LANES(10), LANES(11),
+    LANES(12), LANES(13), LANES(14), LANES(15)};
+
 struct sim_disk {
     size_t nblocks, hot_blocks;
     uint32_t *src, *dst;
@@ -46,6 +57,9 @@ struct sim_mig {
     uint32_t *src, *dst;
     struct bitmap cur, log, zero;
     size_t cur_count, scan;
+    /* The guest's writes since the dirty log was last brought up to date,
+     * for the hot [0, hot_pages) and the rest of the working set. */
+    uint64_t pending_writes[2];
     uint64_t mem_processed, mem_iteration;
     double write_carry, send_carry;
 
@@ -331,30 +345,131 @@ write_rate(const struct sim_mig *m, uint64_t base, bool throttled)
     return r;
 }
 
-static inline void
-page_write(struct sim_mig *m, size_t p)
+/* A 64-bit word whose bits are each set with probability q16 / 65536:
+ * one random word per binary digit of q16, least significant first. */
+static uint64_t
+bernoulli_word(struct rng *r, uint32_t q16)
 {
-    m->src[p]++;
-    if (!bitmap_test(&m->log, p)) {
-        bitmap_set(&m->log, p);
-        m->ac_dirty_pages_period++;
+    uint64_t x = 0;
+
+    for (unsigned i = (unsigned)__builtin_ctz(q16); i < 16; i++) {
+        uint64_t w = rng_next(r);
+
+        x = (q16 >> i) & 1 ? x | w : x & w;
     }
-    bitmap_clear(&m->zero, p);
+    return x;
 }
 
-/* k writes over [start, start+len): every page when k saturates it. */
+/* The guest wrote the pages set in mask (of word wi): new stamps, and the
+ * dirty log, as KVM's dirty log would have them. */
+static void
+write_mask(struct sim_mig *m, size_t wi, uint64_t mask)
+{
+    uint32_t *stamp = m->src + wi * 64;
+
+    m->ac_dirty_pages_period +=
+        (uint64_t)bitmap_popcount64(mask & ~m->log.w[wi]);
+    m->log.w[wi] |= mask;
+    m->zero.w[wi] &= ~mask;
+    if (bitmap_popcount64(mask) >= 16) {
+        for (unsigned k = 0; k < 16; k++) {
+            v4u v;
+
+            memcpy(&v, stamp + 4 * k, sizeof v);
+            v -= nibble_lanes[(mask >> (4 * k)) & 15]; /* +1 where set */
+            memcpy(stamp + 4 * k, &v, sizeof v);
+        }
+    } else {
+        for (; mask != 0; mask &= mask - 1)
+            stamp[__builtin_ctzll(mask)]++;
+    }
+}
+
+/* The pages of [start, start+len) hit by k writes at uniformly random
+ * places: each page independently with probability 1-(1-1/len)^k. Costs
+ * the pages hit when few are, and a few random words per 64 pages when
+ * many are, never one step per write. */
 static void
 region_write(struct sim_mig *m, size_t start, size_t len, uint64_t k)
 {
+    double q;
+    size_t end = start + len;
+
     if (len == 0 || k == 0)
         return;
-    if (k >= 4 * (uint64_t)len) {
-        for (size_t p = start; p < start + len; p++)
-            page_write(m, p);
+    q = len == 1 ? 1.0 : -expm1((double)k * log1p(-1.0 / (double)len));
+    if (q < 0.125) {
+        /* Sparse: jump from hit to hit (geometric gaps). */
+        double lq = log1p(-q);
+
+        for (size_t p = start;;) {
+            double gap = floor(log1p(-rng_unit(&m->rng)) / lq);
+
+            if (gap >= (double)(end - p))
+                break;
+            p += (size_t)gap;
+            write_mask(m, p >> 6, 1ULL << (p & 63));
+            if (++p >= end)
+                break;
+        }
         return;
     }
-    for (uint64_t i = 0; i < k; i++)
-        page_write(m, start + (size_t)rng_below(&m->rng, len));
+    {
+        uint32_t q16 = (uint32_t)llround(q * 65536.0);
+
+        for (size_t wi = start >> 6; wi <= (end - 1) >> 6; wi++) {
+            uint64_t mask = q16 >= 65536 ? ~0ULL : bernoulli_word(&m->rng, q16);
+
+            if (wi == start >> 6)
+                mask &= ~0ULL << (start & 63);
+            if (wi == (end - 1) >> 6 && (end & 63) != 0)
+                mask &= ~0ULL >> (64 - (end & 63));
+            if (mask != 0)
+                write_mask(m, wi, mask);
+        }
+    }
+}
+
+/* Bring the dirty log and the stamps up to date with the guest's pending
+ * writes. Only what reads the log (a sync, a switchover) needs this, so the
+ * writes of a whole round cost one pass over the working set. */
+static void
+guest_flush(struct sim_mig *m)
+{
+    region_write(m, 0, m->hot_pages, m->pending_writes[0]);
+    region_write(m, m->hot_pages, m->wss_pages - m->hot_pages,
+                 m->pending_writes[1]);
+    m->pending_writes[0] = m->pending_writes[1] = 0;
+}
+
+/* Pages of the working set not in cur | log that the pending writes are
+ * expected to add (what guest_flush would add, on average). */
+static double
+pending_pages(const struct sim_mig *m)
+{
+    size_t from[2] = {0, m->hot_pages}, to[2] = {m->hot_pages, m->wss_pages};
+    double n = 0;
+
+    for (int r = 0; r < 2; r++) {
+        size_t len = to[r] - from[r], have = 0;
+
+        if (len == 0 || m->pending_writes[r] == 0)
+            continue;
+        for (size_t wi = from[r] >> 6; wi <= (to[r] - 1) >> 6; wi++) {
+            uint64_t w = m->cur.w[wi] | m->log.w[wi];
+
+            if (wi == from[r] >> 6)
+                w &= ~0ULL << (from[r] & 63);
+            if (wi == (to[r] - 1) >> 6 && (to[r] & 63) != 0)
+                w &= ~0ULL >> (64 - (to[r] & 63));
+            have += (size_t)bitmap_popcount64(w);
+        }
+        n += (double)(len - have) *
+             (len == 1 ? 1.0
+                       : -expm1((double)m->pending_writes[r] *
+                                log1p(-1.0 / (double)len)));
+    }
+    return n;
 }
 
 static void
@@ -372,8 +487,8 @@ guest_writes(struct sim_mig *m, double dts)
     hot = m->hot_pages >= m->wss_pages
               ? n
               : (uint64_t)llround((double)n * m->wl->hot_share);
-    region_write(m, 0, m->hot_pages, hot);
-    region_write(m, m->hot_pages, m->wss_pages - m->hot_pages, n - hot);
+    m->pending_writes[0] += hot;
+    m->pending_writes[1] += n - hot;
 }
 
 static void
@@ -429,7 +544,10 @@ auto_converge(struct sim_mig *m)
 static void
 mem_sync(struct sim_mig *m)
 {
-    size_t dirty = bitmap_count(&m->log);
+    size_t dirty;
+
+    guest_flush(m);
+    dirty = bitmap_count(&m->log);
 
     m->cur_count = bitmap_or(&m->cur, &m->log);
     bitmap_zero(&m->log);
@@ -453,8 +571,8 @@ wire_bytes(const struct sim_mig *m, const struct bitmap *a,
     for (size_t i = 0; i < a->nwords; i++) {
         uint64_t w = a->w[i] | (b ? b->w[i] : 0);
 
-        zero += (uint64_t)__builtin_popcountll(w & m->zero.w[i]);
-        full += (uint64_t)__builtin_popcountll(w & ~m->zero.w[i]);
+        zero += (uint64_t)bitmap_popcount64(w & m->zero.w[i]);
+        full += (uint64_t)bitmap_popcount64(w & ~m->zero.w[i]);
     }
     return full * SIM_PAGE_SIZE + zero * SIM_ZERO_PAGE_WIRE;
 }
@@ -563,7 +681,8 @@ stop_copy_ms(const struct sim_mig *m)
     double bps = (double)m->disk_bps;
 
     if (is_compute(m)) {
-        bytes += (double)wire_bytes(m, &m->cur, &m->log);
+        bytes += (double)wire_bytes(m, &m->cur, &m->log) +
+                 pending_pages(m) * SIM_PAGE_SIZE;
         bps = (double)m->link_bps;
     }
     return bytes / bps * 1000.0 +
@@ -575,8 +694,10 @@ static void
 complete(struct sim_mig *m)
 {
     uint64_t start = m->paused ? m->paused_at_ms : m->t_ms;
-    double ms = stop_copy_ms(m);
+    double ms;
 
+    guest_flush(m);
+    ms = stop_copy_ms(m);
     m->paused = true;
     if (is_compute(m)) {
         bitmap_or(&m->cur, &m->log);
@@ -604,6 +725,7 @@ postcopy_start(struct sim_mig *m)
     uint64_t start = m->paused ? m->paused_at_ms : m->t_ms;
     uint64_t bytes = m->npages / 8; /* which pages are still missing */
 
+    guest_flush(m);
     m->paused = true;
     bitmap_init(&m->pend, m->npages);
     bitmap_or(&m->pend, &m->cur);
@@ -685,13 +807,40 @@ qemu_check(struct sim_mig *m)
         complete(m);
 }
 
-/* Send memory pages for up to budget bytes. */
+/* Copy the pages set in bits (of word wi) to the destination. */
+static void
+send_mask(struct sim_mig *m, size_t wi, uint64_t bits)
+{
+    if (bitmap_popcount64(bits) >= 16) {
+        uint32_t *d = m->dst + wi * 64;
+        const uint32_t *s = m->src + wi * 64;
+
+        for (unsigned k = 0; k < 16; k++) {
+            v4u dv, sv, lanes = nibble_lanes[(bits >> (4 * k)) & 15];
+
+            memcpy(&dv, d + 4 * k, sizeof dv);
+            memcpy(&sv, s + 4 * k, sizeof sv);
+            dv = (dv & ~lanes) | (sv & lanes);
+            memcpy(d + 4 * k, &dv, sizeof dv);
+        }
+        return;
+    }
+    for (; bits != 0; bits &= bits - 1) {
+        size_t p = wi * 64 + (size_t)__builtin_ctzll(bits);
+
+        m->dst[p] = m->src[p];
+    }
+}
+
+/* Send memory pages for up to budget bytes: a page goes while budget is
+ * left, so the last one may overdraw it (carried to the next tick). */
 static void
 mem_send(struct sim_mig *m, double budget)
 {
     budget += m->send_carry;
     while (budget > 0 && m->status == HV_ACTIVE) {
-        size_t p;
+        size_t p, wi;
+        uint64_t bits, zeros, cost;
 
         if (m->cur_count == 0) {
             qemu_check(m);
@@ -706,16 +855,23 @@ mem_send(struct sim_mig *m, double budget)
             m->scan = 0;
             continue;
         }
-        m->dst[p] = m->src[p];
-        bitmap_clear(&m->cur, p);
-        m->cur_count--;
-        {
-            uint64_t cost = bitmap_test(&m->zero, p) ? SIM_ZERO_PAGE_WIRE
-                                                     : SIM_PAGE_SIZE;
-            budget -= (double)cost;
-            m->mem_processed += cost;
+        /* The rest of p's word at once when the budget covers it all. */
+        wi = p >> 6;
+        bits = m->cur.w[wi] & (~0ULL << (p & 63));
+        zeros = (uint64_t)bitmap_popcount64(bits & m->zero.w[wi]);
+        cost = ((uint64_t)bitmap_popcount64(bits) - zeros) * SIM_PAGE_SIZE +
+               zeros * SIM_ZERO_PAGE_WIRE;
+        if ((double)cost >= budget) {
+            bits = 1ULL << (p & 63);
+            cost = bitmap_test(&m->zero, p) ? SIM_ZERO_PAGE_WIRE
+                                            : SIM_PAGE_SIZE;
         }
-        m->scan = p + 1;
+        send_mask(m, wi, bits);
+        m->cur.w[wi] &= ~bits;
+        m->cur_count -= (size_t)bitmap_popcount64(bits);
+        budget -= (double)cost;
+        m->mem_processed += cost;
+        m->scan = wi * 64 + 64 - (size_t)__builtin_clzll(bits);
     }
     m->send_carry = MIN(budget, 0.0);
     if (m->status == HV_ACTIVE)
