@@ -12,6 +12,7 @@
 #include "ferry/ui.h"
 
 struct console;
+struct loop;
 
 struct console_opts {
     struct hv *hv;
@@ -24,6 +25,8 @@ struct console_opts {
     bool no_log;
     /* limits of the concurrency queue (NULL: vSphere's defaults) */
     const struct queue_cfg *queue;
+    /* the poll loop, woken by worker threads (a what-if) */
+    struct loop *loop;
 };
 
 /* Caller frees with console_free. The terminal must be initialised. */

@@ -40,6 +40,33 @@ int whatif_run(const struct flog_data *d, const struct policy *pol,
                uint64_t budget_ms, struct whatif *out, struct ferry_err *err);
 void whatif_fini(struct whatif *w);
 
+/* A what-if on a worker thread, so that a console stays responsive (a
+ * long what-if is minutes of simulated time). d and pol are borrowed until
+ * whatif_task_free; own (from whatif_policy, may be NULL) is taken. When
+ * the run ends, wake(wake_opaque) is called on the worker thread (a
+ * loop_wake, say); the caller then takes the outcome on its own thread.
+ * Caller frees with whatif_task_free; NULL with err if no thread. */
+struct whatif_task;
+struct whatif_task *whatif_task_start(const struct flog_data *d,
+                                      const struct policy *pol,
+                                      struct policy *own, uint64_t budget_ms,
+                                      void (*wake)(void *),
+                                      void *wake_opaque,
+                                      struct ferry_err *err);
+bool whatif_task_done(const struct whatif_task *t);
+/* Simulated time reached so far, and the safety limit (0: not yet set). */
+void whatif_task_progress(const struct whatif_task *t, uint64_t *sim_ms,
+                          uint64_t *limit_ms);
+/* Ask it to stop; it ends after the step it is in. */
+void whatif_task_cancel(struct whatif_task *t);
+/* Once done: the outcome into out (the caller finis it), or -1 with err
+ * (a cancelled run says so). */
+int whatif_task_take(struct whatif_task *t, struct whatif *out,
+                     struct ferry_err *err);
+/* Cancels a run still going and waits for its thread, which stops after
+ * the step it is in. */
+void whatif_task_free(struct whatif_task *t);
+
 /* Both outcomes side by side, plain lines. Caller frees. */
 char *whatif_compare(const struct flog_data *d, const struct whatif *w);
 

@@ -1099,7 +1099,8 @@ cmd_replay(struct cli *c)
         return bad("%s", err.msg);
     if (c->export == NULL && !c->summary && c->what_if == NULL) {
         struct replay_opts ro = {.policies = &c->policies,
-                                 .whatif_budget_ms = budget};
+                                 .whatif_budget_ms = budget,
+                                 .loop = c->loop};
 
         if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
             flog_data_free(d);

@@ -233,7 +233,12 @@ console_run(const struct console_opts *o, const char *theme_name, char *warn,
 
     if (rc != 0)
         return rc;
-    c = console_new(&t, o);
+    {
+        struct console_opts co = *o;
+
+        co.loop = loop;
+        c = console_new(&t, &co);
+    }
     if (warn != NULL && warn[0] != '\0')
         console_status(c, true, warn); /* a bad theme value, and where */
     s.ctx = c;

@@ -3,6 +3,8 @@
 #include "ferry/whatif.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,9 +160,12 @@ schedule(const struct flog_data *d, struct sim_dc *dc, struct ferry_err *err)
     return rc;
 }
 
-int
-whatif_run(const struct flog_data *d, const struct policy *pol,
-           uint64_t budget_ms, struct whatif *out, struct ferry_err *err)
+/* Run it; between steps, stop when *cancel is set and publish the
+ * simulated time reached in *sim_ms (either may be NULL). */
+static int
+run(const struct flog_data *d, const struct policy *pol, uint64_t budget_ms,
+    struct whatif *out, struct ferry_err *err, const atomic_bool *cancel,
+    _Atomic uint64_t *sim_ms, _Atomic uint64_t *limit_ms)
 {
     const struct flog_header *h = &d->h;
     const char *ini = h->sim_ini;
@@ -205,8 +210,21 @@ whatif_run(const struct flog_data *d, const struct policy *pol,
         sim_dc_free(dc);
         return -1;
     }
-    while (runner_step(r))
-        ;
+    if (limit_ms != NULL)
+        atomic_store(limit_ms, o.max_time_ms);
+    while (runner_step(r)) {
+        if (sim_ms != NULL)
+            atomic_store(sim_ms, runner_time_ms(r));
+        if (cancel != NULL && atomic_load(cancel)) {
+            err_set(err, "the what-if under %s was cancelled at %s of "
+                    "simulated time", pol->name,
+                    units_fmt_ms((char[32]){0}, 32,
+                                 (double)runner_time_ms(r)));
+            runner_free(r);
+            sim_dc_free(dc);
+            return -1;
+        }
+    }
     out->res = *runner_result(r);
     dec = engine_decisions(runner_job(r), &n);
     out->dec = xcalloc(MAX(n, 1), sizeof *out->dec);
@@ -222,6 +240,120 @@ whatif_run(const struct flog_data *d, const struct policy *pol,
     runner_free(r);
     sim_dc_free(dc);
     return 0;
+}
+
+int
+whatif_run(const struct flog_data *d, const struct policy *pol,
+           uint64_t budget_ms, struct whatif *out, struct ferry_err *err)
+{
+    return run(d, pol, budget_ms, out, err, NULL, NULL, NULL);
+}
+
+struct whatif_task {
+    pthread_t th;
+    const struct flog_data *d;
+    const struct policy *pol;
+    struct policy *own;
+    uint64_t budget_ms;
+    void (*wake)(void *);
+    void *wake_opaque;
+    atomic_bool cancel, done;
+    _Atomic uint64_t sim_ms, limit_ms;
+    int rc;
+    struct whatif out;
+    struct ferry_err err;
+};
+
+static void *
+task_main(void *arg)
+{
+    struct whatif_task *t = arg;
+
+    t->rc = run(t->d, t->pol, t->budget_ms, &t->out, &t->err, &t->cancel,
+                &t->sim_ms, &t->limit_ms);
+    atomic_store(&t->done, true);
+    if (t->wake != NULL)
+        t->wake(t->wake_opaque);
+    return NULL;
+}
+
+struct whatif_task *
+whatif_task_start(const struct flog_data *d, const struct policy *pol,
+                  struct policy *own, uint64_t budget_ms,
+                  void (*wake)(void *), void *wake_opaque,
+                  struct ferry_err *err)
+{
+    struct whatif_task *t = xcalloc(1, sizeof *t);
+    int e;
+
+    t->d = d;
+    t->pol = pol;
+    t->own = own;
+    t->budget_ms = budget_ms;
+    t->wake = wake;
+    t->wake_opaque = wake_opaque;
+    atomic_init(&t->cancel, false);
+    atomic_init(&t->done, false);
+    atomic_init(&t->sim_ms, 0);
+    atomic_init(&t->limit_ms, 0);
+    if ((e = pthread_create(&t->th, NULL, task_main, t)) != 0) {
+        err_set(err, "what-if: cannot start a thread: %s", strerror(e));
+        whatif_policy_free(own);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+bool
+whatif_task_done(const struct whatif_task *t)
+{
+    return atomic_load(&t->done);
+}
+
+void
+whatif_task_progress(const struct whatif_task *t, uint64_t *sim_ms,
+                     uint64_t *limit_ms)
+{
+    *sim_ms = atomic_load(&t->sim_ms);
+    *limit_ms = atomic_load(&t->limit_ms);
+}
+
+void
+whatif_task_cancel(struct whatif_task *t)
+{
+    atomic_store(&t->cancel, true);
+}
+
+int
+whatif_task_take(struct whatif_task *t, struct whatif *out,
+                 struct ferry_err *err)
+{
+    if (!atomic_load(&t->done)) {
+        err_set(err, "the what-if is still running");
+        return -1;
+    }
+    if (t->rc < 0) {
+        *err = t->err;
+        return -1;
+    }
+    *out = t->out;
+    memset(&t->out, 0, sizeof t->out);
+    return 0;
+}
+
+void
+whatif_task_free(struct whatif_task *t)
+{
+    if (t == NULL)
+        return;
+    /* The worker looks at the flag after every simulated step, so the
+     * join below is a few milliseconds away at most. */
+    atomic_store(&t->cancel, true);
+    pthread_join(t->th, NULL);
+    whatif_fini(&t->out);
+    whatif_policy_free(t->own);
+    free(t);
 }
 
 void

@@ -500,8 +500,16 @@ console_tick(struct console *c, uint64_t now_ms)
     }
     if (c->wz != NULL && wizard_tick(c->wz))
         c->dirty = true;
-    if (c->rp != NULL && replay_tick(c->rp, now_ms))
-        c->dirty = true;
+    if (c->rp != NULL) {
+        const char *msg;
+        bool error;
+
+        if (replay_tick(c->rp, now_ms))
+            c->dirty = true;
+        /* a what-if's progress, or its outcome */
+        if ((msg = replay_message(c->rp, &error)) != NULL)
+            set_status(c, error, "%s", msg);
+    }
     if (hv->status_gen != c->seen_status) {
         c->seen_status = hv->status_gen;
         console_status(c, hv->status_error, hv->status);
@@ -1846,7 +1854,7 @@ replay_open(struct console *c, const char *path)
 {
     struct ferry_err err;
     struct flog_data *d = flog_load(path, &err);
-    struct replay_opts ro = {.policies = c->o.policies};
+    struct replay_opts ro = {.policies = c->o.policies, .loop = c->o.loop};
     const char *msg;
     bool error;
 

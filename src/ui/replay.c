@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "dash.h"
+#include "ferry/loop.h"
 #include "ferry/units.h"
 #include "ferry/whatif.h"
 
 #define FRAME_MS 200
+#define WHATIF_PROGRESS_MS 250
 #define TIMELINE_ROWS 2
 
 static const double speeds[] = {0.25, 0.5, 1, 2, 4, 8, 16, 32, 64};
@@ -39,6 +41,9 @@ struct replay {
     int scroll;
     int choice;           /* policy in the chooser */
     uint64_t budget_ms;   /* what-if budget */
+    struct whatif_task *task; /* a what-if running on its worker */
+    char task_policy[64];
+    uint64_t task_shown;  /* simulated ms last shown */
     char msg[256];
     bool msg_error, msg_new;
 };
@@ -111,6 +116,7 @@ replay_free(struct replay *r)
 {
     if (r == NULL)
         return;
+    whatif_task_free(r->task); /* before the log it reads */
     flog_data_free(r->d);
     free(r->text);
     free(r);
@@ -176,6 +182,94 @@ replay_whatif(struct replay *r, const char *policy)
         w.res.phase == PH_DONE ? "completed" : "did not complete");
     whatif_fini(&w);
     return true;
+}
+
+static void
+wake_loop(void *loop)
+{
+    loop_wake(loop);
+}
+
+bool
+replay_whatif_start(struct replay *r, const char *policy)
+{
+    struct ferry_err err;
+    struct policy *own;
+    const struct policy *p;
+
+    if (r->task != NULL) {
+        say(r, true, "a what-if under %s is running (Esc cancels it)",
+            r->task_policy);
+        return false;
+    }
+    p = whatif_policy(r->d, r->o.policies, policy, &own, &err);
+    if (p == NULL) {
+        say(r, true, "what-if: %s", err.msg);
+        return false;
+    }
+    r->task = whatif_task_start(r->d, p, own, r->budget_ms,
+                                r->o.loop ? wake_loop : NULL, r->o.loop,
+                                &err);
+    if (r->task == NULL) {
+        say(r, true, "%s", err.msg);
+        return false;
+    }
+    snprintf(r->task_policy, sizeof r->task_policy, "%s", policy);
+    r->task_shown = 0;
+    r->mode = R_DASH;
+    say(r, false, "what-if: running %s with a %llu ms budget... (Esc "
+        "cancels)", policy, (unsigned long long)r->budget_ms);
+    return true;
+}
+
+bool
+replay_whatif_running(const struct replay *r)
+{
+    return r->task != NULL;
+}
+
+/* Esc while a what-if runs: stop it, keep the replay. */
+static void
+whatif_cancel(struct replay *r)
+{
+    whatif_task_free(r->task);
+    r->task = NULL;
+    say(r, false, "what-if under %s cancelled", r->task_policy);
+}
+
+/* On the loop's thread: the worker's progress, or its outcome. */
+static void
+whatif_poll(struct replay *r)
+{
+    struct whatif w;
+    struct ferry_err err;
+    uint64_t sim, limit;
+    char a[32], b[32];
+
+    if (r->task == NULL)
+        return;
+    if (!whatif_task_done(r->task)) {
+        whatif_task_progress(r->task, &sim, &limit);
+        if (sim != r->task_shown && limit > 0) {
+            r->task_shown = sim;
+            say(r, false, "what-if: running %s, %s of at most %s simulated "
+                "(Esc cancels)", r->task_policy,
+                units_fmt_ms(a, sizeof a, (double)sim),
+                units_fmt_ms(b, sizeof b, (double)limit));
+        }
+        return;
+    }
+    if (whatif_task_take(r->task, &w, &err) < 0) {
+        say(r, true, "what-if: %s", err.msg);
+    } else {
+        set_text(r, whatif_compare(r->d, &w), R_WHATIF);
+        say(r, false, "what-if: %s with a %llu ms budget: %s", w.policy,
+            (unsigned long long)w.budget_ms,
+            w.res.phase == PH_DONE ? "completed" : "did not complete");
+        whatif_fini(&w);
+    }
+    whatif_task_free(r->task);
+    r->task = NULL;
 }
 
 /* ---- keys ----------------------------------------------------------- */
@@ -285,7 +379,7 @@ choose_key(struct replay *r, int key)
     case '\r':
     case KEY_ENTER:
         if (n > 0)
-            replay_whatif(r, r->o.policies->v[r->choice].name);
+            replay_whatif_start(r, r->o.policies->v[r->choice].name);
         break;
     case 27:
     case 'q':
@@ -302,6 +396,10 @@ choose_key(struct replay *r, int key)
 bool
 replay_key(struct replay *r, int key, uint64_t now_ms)
 {
+    if (key == 27 && r->task != NULL) {
+        whatif_cancel(r);
+        return true;
+    }
     if (r->mode == R_SUMMARY || r->mode == R_WHATIF)
         return text_key(r, key);
     if (r->mode == R_CHOOSE)
@@ -397,6 +495,7 @@ replay_tick(struct replay *r, uint64_t now_ms)
     uint64_t end = flog_end_ms(r->d);
     size_t k;
 
+    whatif_poll(r);
     if (!r->playing) {
         r->wall_ms = now_ms;
         return r->dirty;
@@ -424,7 +523,9 @@ replay_timeout_ms(const struct replay *r, uint64_t now_ms)
     int64_t due;
 
     if (!r->playing)
-        return -1;
+        /* a running what-if wakes the loop when it ends; until then its
+         * progress is shown a few times a second */
+        return r->task != NULL ? WHATIF_PROGRESS_MS : -1;
     due = (int64_t)(r->wall_ms + FRAME_MS) - (int64_t)now_ms;
     return due < 0 ? 0 : (int)due;
 }
@@ -654,6 +755,9 @@ replay_hints(const struct replay *r)
     case R_CHOOSE:
         return " Up/Down policy  +/- budget  Enter run  Esc back";
     default:
+        if (r->task != NULL)
+            return " Space play  ,. step  +- speed  <-/-> seek  n/N event  "
+                   "Esc stop what-if";
         return " Space play  ,. step  +- speed  <-/-> seek  n/N event  "
                "s summary  w what-if";
     }

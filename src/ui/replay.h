@@ -12,8 +12,11 @@
 #include "ferry/policy.h"
 #include "ferry/ui.h"
 
+struct loop;
+
 struct replay_opts {
     const struct policy_set *policies; /* what-if choices */
+    struct loop *loop;                 /* woken when a what-if ends */
     uint64_t whatif_budget_ms;         /* 0: the log's */
 };
 
@@ -40,8 +43,13 @@ const struct flog_data *replay_data(const struct replay *r);
 void replay_seek(struct replay *r, uint64_t t_ms);
 /* Open the summary (tests and --summary in the console). */
 void replay_show_summary(struct replay *r);
-/* Run a what-if with this policy now and show it. */
+/* Run a what-if with this policy now and show it (tests). */
 bool replay_whatif(struct replay *r, const char *policy);
+/* Start a what-if on a worker thread (Enter in the chooser); the replay
+ * keeps answering keys, shows its progress, Esc cancels it, and
+ * replay_tick shows the outcome when it ends. */
+bool replay_whatif_start(struct replay *r, const char *policy);
+bool replay_whatif_running(const struct replay *r);
 /* The whole screen on its own (`ferry replay FILE`): title, body,
  * status and hints. Returns true if it drew. */
 bool replay_screen_draw(struct replay *r, bool force);
