@@ -465,9 +465,10 @@ runner_step(struct runner *r)
     n = engine_step(r->job, &r->sample, acts, ARRAY_SIZE(acts));
     for (size_t i = 0; i < n; i++)
         apply(r, &acts[i]);
-    emit(r, flog_sample_json(&r->sample, engine_phase(r->job),
-                             engine_estimate(r->job),
-                             engine_prediction(r->job)));
+    if (r->log != NULL || r->o.on_event != NULL) /* a what-if: nobody */
+        emit(r, flog_sample_json(&r->sample, engine_phase(r->job),
+                                 engine_estimate(r->job),
+                                 engine_prediction(r->job)));
     flush_events(r);
     if (r->o.oracle && r->oracle_ms > 0) {
         struct engine_action a = {.kind = ACT_ABORT};

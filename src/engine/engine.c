@@ -257,27 +257,41 @@ make_view(const struct engine_job *j, const struct job_sample *s,
     v->sync_period_ms = sample_get(s, SF_SYNC_PERIOD, 0);
 }
 
-/* The write rate that dirties `bytes` of a working set w in t seconds. */
+/* The write rate that dirties `bytes` of a working set w in t seconds.
+ * The dirtied bytes are a concave, increasing function of the rate, so
+ * Newton's method from zero climbs to the root without overshooting it. */
 static double
 solve_rate(double bytes, double w, double hf, double hs, double t)
 {
-    double lo = 0, hi = 1;
+    double wp[2], sp[2], d = 0;
 
     if (hf <= 0 || hf >= 1)
         return -w / t * log1p(-MIN(bytes / w, 0.999));
     if (bytes >= 0.999 * w)
         bytes = 0.999 * w;
-    while (predict_dirtied_skew(hi, w, hf, hs, t) < bytes && hi < 1e15)
-        hi *= 2;
-    for (int i = 0; i < 40; i++) {
-        double mid = (lo + hi) / 2;
+    if (bytes <= 0 || t <= 0)
+        return 0;
+    wp[0] = w * hf;
+    wp[1] = w - wp[0];
+    sp[0] = hs;
+    sp[1] = 1 - hs;
+    for (int i = 0; i < 100; i++) {
+        double f = 0, df = 0, step;
 
-        if (predict_dirtied_skew(mid, w, hf, hs, t) < bytes)
-            lo = mid;
-        else
-            hi = mid;
+        for (int k = 0; k < 2; k++) {
+            double em1 = expm1(-d * sp[k] * t / wp[k]);
+
+            f += wp[k] * -em1;
+            df += sp[k] * t * (1 + em1);
+        }
+        if (f >= bytes * (1 - 1e-13) || df <= 0)
+            break;
+        step = (bytes - f) / df;
+        d += step;
+        if (step <= d * 1e-14)
+            break;
     }
-    return (lo + hi) / 2;
+    return d;
 }
 
 /* Fit the raw write rate D and working set W to the round observations:

@@ -345,17 +345,27 @@ write_rate(const struct sim_mig *m, uint64_t base, bool throttled)
     return r;
 }
 
-/* A 64-bit word whose bits are each set with probability q16 / 65536:
- * one random word per binary digit of q16, least significant first. */
+/* A 64-bit word whose bits are each set with probability q (0.64 fixed
+ * point): each lane draws a uniform U and is set when U < q, its digits
+ * compared with q's from the most significant down. A lane is decided at
+ * the first digit where the two differ, so about 8 random words decide all
+ * 64 lanes, whatever the precision of q. */
 static uint64_t
-bernoulli_word(struct rng *r, uint32_t q16)
+bernoulli_word(struct rng *r, uint64_t q64)
 {
-    uint64_t x = 0;
+    uint64_t x = 0, open = ~0ULL;
 
-    for (unsigned i = (unsigned)__builtin_ctz(q16); i < 16; i++) {
+    for (int i = 63; i >= 0 && open != 0; i--) {
         uint64_t w = rng_next(r);
 
-        x = (q16 >> i) & 1 ? x | w : x & w;
+        if ((q64 >> i) & 1) {
+            x |= open & ~w; /* U's digit 0 < q's 1: U < q */
+            open &= w;
+        } else {
+            open &= ~w; /* U's digit 1 > q's 0: U > q */
+            if ((q64 & ((1ULL << i) - 1)) == 0)
+                break; /* q has no more 1 digits: the rest are U >= q */
+        }
     }
     return x;
 }
@@ -415,10 +425,11 @@ region_write(struct sim_mig *m, size_t start, size_t len, uint64_t k)
         return;
     }
     {
-        uint32_t q16 = (uint32_t)llround(q * 65536.0);
+        bool all = q >= 1.0 - 0x1.0p-53;
+        uint64_t q64 = all ? 0 : (uint64_t)ldexp(q, 64);
 
         for (size_t wi = start >> 6; wi <= (end - 1) >> 6; wi++) {
-            uint64_t mask = q16 >= 65536 ? ~0ULL : bernoulli_word(&m->rng, q16);
+            uint64_t mask = all ? ~0ULL : bernoulli_word(&m->rng, q64);
 
             if (wi == start >> 6)
                 mask &= ~0ULL << (start & 63);
