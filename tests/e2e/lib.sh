@@ -15,14 +15,30 @@ keys() {
     tmux -L "$SOCK" send-keys -t "$S" "$@"
     [ "${KEY_DELAY:-0}" = 0 ] || sleep "$KEY_DELAY"
 }
+# Every wait lasts at least E2E_MIN_WAIT seconds (default 60) before it
+# fails: a state that will come costs only its own time, and a sanitized
+# build on a slow, loaded machine may need many times what it needs here.
+# The SECONDS a test names is what it expects, never a deadline below that.
+waits() { [ "$1" -gt "${E2E_MIN_WAIT:-60}" ] && echo "$1" || echo "${E2E_MIN_WAIT:-60}"; }
 # wait_for TEXT SECONDS DESC: poll the screen until TEXT shows.
 wait_for() {
-    i=0
-    while [ $i -lt $(($2 * 5)) ]; do
+    i=0 n=$(waits "$2")
+    while [ $i -lt $((n * 5)) ]; do
         if screen | grep -qF -- "$1"; then ok "$3"; return 0; fi
         sleep 0.2; i=$((i + 1))
     done
-    no "$3 (no '$1' within $2 s)"; return 1
+    no "$3 (no '$1' within $n s)"; return 1
 }
-absent() { if screen | grep -qF -- "$1"; then no "$2"; else ok "$2"; fi; }
+# gone TEXT SECONDS DESC: poll the screen until TEXT is not on it. Keys
+# sent just before may not have been drawn yet, so one snapshot decides
+# nothing: wait (generously) for the state that must come. Put a wait_for
+# on the screen the keys lead to first when TEXT might only show later.
+gone() {
+    i=0 n=$(waits "$2")
+    while [ $i -lt $((n * 5)) ]; do
+        if ! screen | grep -qF -- "$1"; then ok "$3"; return 0; fi
+        sleep 0.2; i=$((i + 1))
+    done
+    no "$3 ('$1' still there after $n s)"; return 1
+}
 finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; }

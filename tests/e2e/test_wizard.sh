@@ -109,13 +109,15 @@ keys Down BSpace BSpace BSpace BSpace BSpace BSpace BSpace x y z
 wait_for "invalid: downtime budget" 5 "an invalid budget is refused as typed"
 keys Enter; wait_for "step 4 of 6: Options" 2 "Enter does not leave options while a value is invalid"
 keys BSpace BSpace BSpace 7 0 0 m s
-absent "invalid:" "a valid budget clears the message"
+wait_for "[700ms_]" 30 "the budget is typed"
+gone "invalid:" 30 "a valid budget clears the message"
 keys Down 5 G b i t
 wait_for "[5Gbit_]" 2 "a bandwidth cap is typed with units"
 keys BSpace BSpace BSpace BSpace BSpace BSpace 1 0 k
 wait_for "invalid: bandwidth cap" 2 "an invalid bandwidth is refused"
 keys BSpace BSpace BSpace 8 0 0 M i B / s
-absent "invalid:" "800MiB/s is accepted"
+wait_for "[800MiB/s_]" 30 "the cap is typed"
+gone "invalid:" 30 "800MiB/s is accepted"
 keys Down Down Right   # allow post-copy: yes -> no
 keys Down Down Right   # priority normal -> high
 wait_for "< high >" 2 "priority changes with Right"
