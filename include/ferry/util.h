@@ -31,6 +31,8 @@ void err_clear(struct ferry_err *err);
 
 /* Broken invariant: print and abort. Never for user errors. */
 FERRY_NORETURN void fatal(const char *fmt, ...) FERRY_PRINTF(1, 2);
+/* Run fn first in fatal() (NULL: nothing): the console ends curses. */
+void fatal_set_hook(void (*fn)(void));
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);

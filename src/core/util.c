@@ -28,12 +28,25 @@ err_clear(struct ferry_err *err)
         err->msg[0] = '\0';
 }
 
-/* Report a broken invariant and abort. */
+static void (*fatal_hook)(void);
+
+void
+fatal_set_hook(void (*fn)(void))
+{
+    fatal_hook = fn;
+}
+
+/* Report a broken invariant and abort, after the hook (the console ends
+ * curses there, so the message is readable and the terminal restored). */
 void
 fatal(const char *fmt, ...)
 {
     va_list ap;
+    void (*hook)(void) = fatal_hook;
 
+    fatal_hook = NULL; /* once, even if the hook itself fails */
+    if (hook != NULL)
+        hook();
     va_start(ap, fmt);
     fputs("ferry: fatal: ", stderr);
     vfprintf(stderr, fmt, ap);

@@ -46,6 +46,14 @@ ui_term_apply(struct ui_term *t, const struct theme *theme)
     }
 }
 
+/* fatal() under the console: the terminal back first. */
+static void
+end_curses(void)
+{
+    if (!isendwin())
+        endwin();
+}
+
 int
 ui_term_init(struct ui_term *t, FILE *in, FILE *out, const char *termtype,
              const struct theme *theme, bool no_color)
@@ -63,6 +71,7 @@ ui_term_init(struct ui_term *t, FILE *in, FILE *out, const char *termtype,
     if (t->screen == NULL)
         return -1;
     set_term(t->screen);
+    fatal_set_hook(end_curses);
     cbreak();
     noecho();
     nonl();
@@ -94,6 +103,7 @@ ui_term_fini(struct ui_term *t)
 {
     if (t->screen == NULL)
         return;
+    fatal_set_hook(NULL);
     endwin();
     delscreen(t->screen);
     t->screen = NULL;
