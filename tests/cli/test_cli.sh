@@ -114,5 +114,40 @@ grep -q "broken.jsonl:5: line skipped: incomplete JSON" "$TMP/err" && ok "corrup
 "$FERRY" replay "$TMP/broken.jsonl" --summary >"$TMP/out" 2>&1
 grep -q "cut short: no result line" "$TMP/out" && grep -q "line 41 was cut off" "$TMP/out" && ok "cut-short log: noted in the summary" || no "cut-short log: noted in the summary: $(tail -5 "$TMP/out")"
 
+# --help, --version and the manual page
+expect_rc 0 "--help" "$FERRY" --help
+grep -q "^usage: ferry" "$TMP/out" && ok "--help prints the usage on stdout" || no "--help prints the usage on stdout"
+expect_rc 0 "-h" "$FERRY" -h
+grep -q "^usage: ferry" "$TMP/out" && ok "-h is --help" || no "-h is --help"
+expect_rc 0 "--version" "$FERRY" --version
+grep -Eq "^ferry [0-9]+\.[0-9]+\.[0-9]+$" "$TMP/out" && ok "--version prints the version" || no "--version prints the version: $(cat "$TMP/out")"
+version=$(cut -d' ' -f2 "$TMP/out")
+BUILD=$(dirname "$FERRY")
+if LANG=C MANWIDTH=80 man --warnings -l "$BUILD/ferry.1" >"$TMP/man" 2>"$TMP/manerr" && [ ! -s "$TMP/manerr" ]; then
+    ok "ferry.1 renders without warnings"
+else
+    no "ferry.1 renders without warnings: $(cat "$TMP/manerr")"
+fi
+grep -q "ferry $version" "$TMP/man" && ok "ferry.1 carries the version" || no "ferry.1 carries the version"
+missing=""
+for o in $("$FERRY" --help | grep -o -- '--[a-z][a-z-]*\|-[a-z]\b' | sort -u); do
+    grep -q -- "$o" "$TMP/man" || missing="$missing $o"
+done
+[ -z "$missing" ] && ok "every option of --help is in ferry.1" || no "options missing from ferry.1:$missing"
+for sec in SYNOPSIS COMMANDS FILES ENVIRONMENT "EXIT STATUS" EXAMPLES NO_COLOR XDG_STATE_HOME ferry.ini; do
+    grep -q "$sec" "$TMP/man" || missing="$missing '$sec'"
+done
+[ -z "$missing" ] && ok "ferry.1 has synopsis, commands, files, environment, exit status, examples" || no "ferry.1 lacks$missing"
+if meson install -C "$BUILD" --no-rebuild --destdir "$TMP/dest" >"$TMP/inst" 2>&1; then
+    page=$(find "$TMP/dest" -path '*/man1/ferry.1' | head -n 1)
+    if [ -n "$page" ] && LANG=C MANPATH="${page%/man1/ferry.1}" man ferry 2>/dev/null | grep -q "live migration console"; then
+        ok "meson install puts ferry(1) where man finds it"
+    else
+        no "meson install puts ferry(1) where man finds it ($page)"
+    fi
+else
+    no "meson install --destdir: $(tail -3 "$TMP/inst")"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

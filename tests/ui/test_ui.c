@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -665,6 +667,50 @@ replay_whatif_runs_on_a_worker(void **state)
     rmdir(dir);
 }
 
+/* fatal() while curses runs: the terminal is restored (rmcup, the
+ * normal screen) before the message is printed, so it is readable. */
+static void
+fatal_ends_curses_first(void **state)
+{
+    char path[] = "/tmp/ferry-ui-fatalXXXXXX";
+    int fd = mkstemp(path), status;
+    pid_t pid;
+    char *text, *msg, *rmcup;
+    size_t len;
+    struct ferry_err err;
+
+    (void)state;
+    assert_true(fd >= 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        FILE *out = fdopen(dup(fd), "w"), *in = fopen("/dev/null", "r");
+        struct ui_term t;
+        struct theme th;
+
+        dup2(fd, STDERR_FILENO);
+        theme_default(&th);
+        if (out == NULL || in == NULL ||
+            ui_term_init(&t, in, out, "xterm-256color", &th, false) < 0)
+            _exit(3);
+        mvaddstr(1, 1, "a screen");
+        refresh();
+        fatal("broken invariant %d", 42);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+    text = file_read_all(path, &len, &err);
+    unlink(path);
+    close(fd);
+    assert_non_null(text);
+    msg = strstr(text, "ferry: fatal: broken invariant 42");
+    rmcup = strstr(text, "\033[?1049l");
+    assert_non_null(msg);
+    assert_non_null(rmcup);
+    assert_true(rmcup < msg);
+    free(text);
+}
+
 int
 main(void)
 {
@@ -681,6 +727,7 @@ main(void)
         cmocka_unit_test(queue_starts_when_a_slot_frees),
         cmocka_unit_test(too_small_then_recovers),
         cmocka_unit_test(idle_console_draws_nothing),
+        cmocka_unit_test(fatal_ends_curses_first),
         cmocka_unit_test(replay_positions_summary_and_whatif),
         cmocka_unit_test(replay_whatif_runs_on_a_worker),
     };
