@@ -53,7 +53,6 @@ struct lv_cfg {
     size_t n_hosts;
     char **shared;           /* pool names that are the same storage */
     size_t n_shared;
-    const char *log_dir;     /* earlier flight logs: hints for predictions */
 };
 
 void lv_cfg_fini(struct lv_cfg *c);

@@ -50,6 +50,8 @@ struct hv_plan {
     uint64_t hint_dirty_bps, hint_wss_bytes;
     double hint_hot_fraction, hint_hot_share;
     uint64_t hint_disk_dirty_bps, hint_disk_wss_bytes;
+    bool hint_measured;   /* hint_dirty_bps was just measured */
+    bool learn_from_logs; /* what earlier moves measured refines this */
 };
 
 /* A question a backend needs the operator to answer (an SSH host key, a

@@ -12,7 +12,6 @@
 #include "ferry/checks.h"
 #include "ferry/engine.h"
 #include "ferry/hv.h"
-#include "ferry/sim.h"
 
 struct runner_opts {
     const char *vm;
@@ -26,6 +25,7 @@ struct runner_opts {
     uint64_t sample_ms;    /* engine tick; 0: 50 ms */
     uint64_t max_time_ms;  /* 0: no limit */
     const char *log_path;  /* NULL: no flight log */
+    const char *hints_dir; /* earlier flight logs refine the plan (NULL) */
     bool oracle;           /* never switch; record the exact switch cost */
     bool keep_source;      /* storage: keep the source volumes */
     /* Every event object (samples, decisions, phases, result) goes here
@@ -69,10 +69,6 @@ void runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp);
 struct runner *runner_new(struct hv *hv, const struct runner_opts *o,
                           const struct check_result *checks, size_t n_checks,
                           struct ferry_err *err);
-/* The same on a simulated datacenter the caller keeps (tests, benches). */
-struct runner *runner_new_sim(struct sim_dc *dc, const struct runner_opts *o,
-                              const struct check_result *checks,
-                              size_t n_checks, struct ferry_err *err);
 void runner_free(struct runner *r);
 /* Advance one engine tick. Returns false once the migration has ended. */
 bool runner_step(struct runner *r);

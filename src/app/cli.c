@@ -50,6 +50,7 @@ struct cli {
     const char *default_policy;
     uint64_t default_downtime_ms;
     char *log_dir;
+    char *hints_dir; /* the log directory, resolved */
     struct loop *loop; /* the one poll loop (console, libvirt events) */
 };
 
@@ -364,7 +365,6 @@ static struct hv *
 load_hv(struct cli *c, bool console, struct ferry_err *err)
 {
     struct hv *hv;
-    char *dir;
 
     if (!use_libvirt(c))
         return load_sim(c, err);
@@ -374,8 +374,6 @@ load_hv(struct cli *c, bool console, struct ferry_err *err)
             if (lv_cfg_add_uri(&c->hosts, c->connect[i], err) < 0)
                 return NULL;
     }
-    dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
-    c->hosts.log_dir = dir;
     {
         /* the console asks in its dialogs as hosts come up; a command
          * waits for SSH hosts and asks on the terminal */
@@ -390,8 +388,6 @@ load_hv(struct cli *c, bool console, struct ferry_err *err)
 
         hv = hv_libvirt_new(&c->hosts, c->loop, &how, err);
     }
-    c->hosts.log_dir = NULL;
-    free(dir);
     return hv;
 }
 
@@ -671,6 +667,9 @@ request_opts(struct cli *c, struct hv *hv, struct runner_opts *o)
     }
     o->max_time_ms = c->real_time || hv->ops->realtime ? 0 : 10 * 60 * 1000;
     o->keep_source = c->keep_source;
+    free(c->hints_dir);
+    c->hints_dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
+    o->hints_dir = c->hints_dir;
     if (c->max_time != NULL) {
         if (units_parse_ms(c->max_time, &v, &err) < 0)
             return bad("--max-time: %s", err.msg);
@@ -1249,6 +1248,7 @@ out:
     lv_cfg_fini(&c.hosts);
     policy_set_fini(&c.policies);
     free(c.log_dir);
+    free(c.hints_dir);
     free((char *)c.default_policy);
     free(c.config_theme);
     return rc;

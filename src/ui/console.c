@@ -126,6 +126,7 @@ struct console {
     struct queue q;
     struct queue_cfg qcfg;
     bool dirty, quit;
+    char *hints_dir; /* the log directory: earlier moves refine plans */
     uint64_t now_ms, last_dash_ms;
     uint64_t seen_gen, seen_status; /* the backend's model and messages */
 };
@@ -240,6 +241,7 @@ console_new(struct ui_term *t, const struct console_opts *o)
     else
         queue_cfg_default(&c->qcfg);
     queue_init(&c->q);
+    c->hints_dir = o->log_dir ? xstrdup(o->log_dir) : flog_default_dir();
     push(c, V_VMS);
     set_status(c, false, "? help  : command  / filter  m migrate  q quit");
     return c;
@@ -266,6 +268,7 @@ console_free(struct console *c)
     wizard_free(c->wz);
     replay_free(c->rp);
     free(c->logs);
+    free(c->hints_dir);
     queue_fini(&c->q);
     free(c);
 }
@@ -642,6 +645,7 @@ job_launch(struct console *c, struct cjob *j)
             return false;
         }
     mig_choice_runner_opts(&j->ch, &j->pol, &o);
+    o.hints_dir = c->hints_dir;
     o.sample_ms = STEP_MS;
     path = log_path(c, j->vm);
     o.log_path = path;
@@ -801,6 +805,7 @@ wizard_open(struct console *c, const char *vm)
 {
     struct wizard_env env = {
         .hv = c->o.hv,
+        .hints_dir = c->hints_dir,
         .policies = c->o.policies,
         .default_budget_ms = c->o.default_budget_ms,
         .busy = busy_vms,
@@ -852,6 +857,7 @@ dialog_update(struct console *c)
     o.kind = d->kind;
     o.policy = &c->o.policies->v[d->policy];
     o.budget_ms = d->budget_ms;
+    o.hints_dir = c->hints_dir;
     d->pred_ok = runner_plan(c->o.hv, &o, &jp, &d->pred, &err) == 0;
     c->dirty = true;
 }

@@ -478,6 +478,7 @@ preflight(struct wizard *w)
     w->n_checks = run_checks(w, &req, w->checks, CHECKS_MAX);
     mig_choice_policy(&w->ch, w->env.policies, &pol);
     mig_choice_runner_opts(&w->ch, &pol, &o);
+    o.hints_dir = w->env.hints_dir;
     w->pred_ok = runner_plan(w->env.hv, &o, &jp, &w->pred, &err) == 0;
     w->expected_ms = w->pred_ok ? runner_expected_total_ms(&w->pred, &pol)
                                 : INFINITY;

@@ -28,6 +28,7 @@ struct mig_choice {
 
 struct wizard_env {
     struct hv *hv;
+    const char *hints_dir; /* earlier flight logs refine the plans */
     const struct policy_set *policies;
     uint64_t default_budget_ms;
     int default_policy;

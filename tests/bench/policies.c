@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ferry/runner.h"
+#include "ferry/runner_sim.h"
 #include "ferry/units.h"
 
 #define MAXP 16

@@ -20,7 +20,7 @@
 
 #include "ferry/flightlog.h"
 #include "ferry/flogread.h"
-#include "ferry/runner.h"
+#include "ferry/runner_sim.h"
 #include "ferry/sim.h"
 #include "ferry/whatif.h"
 

@@ -20,7 +20,7 @@
 #include "ferry/loop.h"
 #include "ferry/sim.h"
 #include "ferry/ui.h"
-#include "ferry/runner.h"
+#include "ferry/runner_sim.h"
 #include "replay.h"
 
 static struct ui_term term;

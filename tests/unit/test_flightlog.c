@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "ferry/flightlog.h"
-#include "ferry/runner.h"
+#include "ferry/runner_sim.h"
 
 static void
 log_of_a_simulated_migration_is_complete(void **state)

@@ -15,7 +15,7 @@
 
 #include "ferry/flightlog.h"
 #include "ferry/flogread.h"
-#include "ferry/runner.h"
+#include "ferry/runner_sim.h"
 #include "ferry/whatif.h"
 
 struct capture {

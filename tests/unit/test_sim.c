@@ -11,7 +11,7 @@
 
 #include "ferry/checks.h"
 #include "ferry/predict.h"
-#include "ferry/runner.h"
+#include "ferry/runner_sim.h"
 #include "ferry/sim.h"
 #include "ferry/units.h"
 

@@ -822,7 +822,6 @@ lv_free(struct hv *hv)
     loop_run_once(g_loop, 0); /* let libvirt's removals and frees run */
     free(lv->hosts);
     strv_free(lv->cfg_shared, lv->n_cfg_shared);
-    free(lv->log_dir);
     model_fini(&lv->model);
     pthread_mutex_destroy(&lv->lock);
     free(lv);
@@ -888,7 +887,6 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
     lv->base.ops = &lv_ops;
     lv->base.model = &lv->model;
     model_init(&lv->model);
-    lv->log_dir = cfg->log_dir ? xstrdup(cfg->log_dir) : NULL;
     lv->how = *how;
     lv->loop = loop;
     for (size_t i = 0; i < cfg->n_shared; i++)

@@ -95,7 +95,6 @@ struct lv {
     size_t n_hosts;
     char **cfg_shared;
     size_t n_cfg_shared;
-    char *log_dir;
     int tick_timer;
     bool need_rebuild;
     struct lv_mig *migs[32];

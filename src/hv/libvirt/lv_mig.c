@@ -8,7 +8,6 @@
  * and define the domain where it now lives. */
 #include "lv_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -18,7 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "ferry/flogread.h"
 
 #define MAX_DISKS 16
 
@@ -181,58 +179,6 @@ lv_mig_host_lost(struct lv *lv, struct lv_host *h)
 
 /* ---- planning ------------------------------------------------------------ */
 
-/* What the last migration of this VM measured, from its flight log. */
-static void
-hints_from_logs(const struct lv *lv, const char *vm, struct hv_plan *out)
-{
-    DIR *d;
-    struct dirent *e;
-    char best[512] = "", needle[300];
-    time_t best_t = 0;
-    json_object *o, *obs;
-
-    if (lv->log_dir == NULL || (d = opendir(lv->log_dir)) == NULL)
-        return;
-    snprintf(needle, sizeof needle, "-%s-", vm);
-    while ((e = readdir(d)) != NULL) {
-        char path[512];
-        struct stat st;
-
-        if (strstr(e->d_name, needle) == NULL ||
-            strstr(e->d_name, ".jsonl") == NULL)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", lv->log_dir, e->d_name);
-        if (stat(path, &st) == 0 && st.st_mtime >= best_t) {
-            best_t = st.st_mtime;
-            snprintf(best, sizeof best, "%s", path);
-        }
-    }
-    closedir(d);
-    /* the result line is the last one: read the tail, not an hour of
-     * samples (plans are made as the operator types in the dialog) */
-    if (best[0] == '\0' || (o = flog_last_line(best)) == NULL)
-        return;
-    if (json_object_object_get_ex(o, "observed", &obs)) {
-        json_object *v;
-
-        if (json_object_object_get_ex(obs, "first_round_bytes", &v) &&
-            json_object_get_int64(v) > 0)
-            out->memory_wire_bytes = (uint64_t)json_object_get_int64(v);
-        if (json_object_object_get_ex(obs, "dirty_bps", &v))
-            out->hint_dirty_bps = (uint64_t)json_object_get_int64(v);
-        if (json_object_object_get_ex(obs, "wss_bytes", &v))
-            out->hint_wss_bytes = (uint64_t)json_object_get_int64(v);
-        if (json_object_object_get_ex(obs, "setup_ms", &v) &&
-            json_object_get_int64(v) > 0)
-            out->setup_ms = (uint64_t)json_object_get_int64(v);
-        if (json_object_object_get_ex(obs, "bw_bps", &v) &&
-            json_object_get_int64(v) > 0 && out->link_bps > 0)
-            out->link_bps = MIN(out->link_bps,
-                                (uint64_t)json_object_get_int64(v));
-    }
-    json_object_put(o);
-}
-
 int
 lv_plan(struct hv *hv, const struct model_vm *vm,
         const struct hv_mig_params *p, struct hv_plan *out,
@@ -267,13 +213,16 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     out->memory_wire_bytes = vm->memory_bytes;
     /* libvirt connects to the destination and starts QEMU there first */
     out->setup_ms = src == dst || vm->state == VM_SHUTOFF ? 0 : 1000;
-    hints_from_logs(lv, vm->name, out);
-    /* a measurement just made beats the last move's observation */
+    /* what earlier moves of this VM measured refines this (the job
+     * layer reads their flight logs); a measurement just made beats it */
+    out->learn_from_logs = true;
     {
         uint64_t bps;
 
-        if (lv_measured_bps(lv, vm->name, &bps))
+        if (lv_measured_bps(lv, vm->name, &bps)) {
             out->hint_dirty_bps = bps ? bps : 1;
+            out->hint_measured = true;
+        }
     }
     return 0;
 }

@@ -1,5 +1,6 @@
 /* Drive one migration with the engine on any backend, and emit its events. */
 #include "ferry/runner.h"
+#include "ferry/runner_sim.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 
 #include "ferry/flightlog.h"
+#include "ferry/hints.h"
 #include "ferry/units.h"
 
 struct runner {
@@ -68,6 +70,7 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
     runner_mig_params(o, &mp);
     if (hv->ops->plan(hv, vm, &mp, &hp, err) < 0)
         return -1;
+    job_hints_apply(o->hints_dir, vm->name, &hp);
     memset(jp, 0, sizeof *jp);
     jp->kind = o->kind;
     jp->policy = o->policy;

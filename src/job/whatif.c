@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ferry/ini.h"
+#include "ferry/runner_sim.h"
 #include "ferry/sim.h"
 #include "ferry/units.h"
 
