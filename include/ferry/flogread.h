@@ -121,6 +121,26 @@ struct flog_data *flog_load_mem(const char *name, const char *buf, size_t len,
                                 struct ferry_err *err);
 void flog_data_free(struct flog_data *d);
 
+/* A log that grows one record at a time: a job that runs now, its
+ * records as the server streams them. The first line must be the header
+ * (-1 with err otherwise); bad lines later are problems, as in a file. */
+struct flog_live;
+struct flog_live *flog_live_new(const char *name);
+/* One record line, with or without its newline. */
+int flog_live_add(struct flog_live *lv, const char *line, size_t len,
+                  struct ferry_err *err);
+const struct flog_data *flog_live_data(const struct flog_live *lv);
+/* The newest sample whole (fields, estimate, ETA and the downtime if it
+ * switched now; INFINITY: never); false before the first. */
+bool flog_live_last(const struct flog_live *lv, struct job_sample *s,
+                    struct estimate *e, double *eta_ms,
+                    double *downtime_now_ms);
+void flog_live_free(struct flog_live *lv);
+
+/* The downtime budget at t_ms: the header's, or the last one the
+ * operator set (a "none" decision whose value is the budget). */
+uint64_t flog_budget_at(const struct flog_data *d, uint64_t t_ms);
+
 /* The full sample at index i, re-read from the file: what the runner
  * wrote (fields, estimate). Returns -1 with err if the file changed. */
 int flog_sample_full(const struct flog_data *d, size_t i,

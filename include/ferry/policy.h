@@ -86,6 +86,8 @@ bool policy_allows(const struct policy *p, enum action_kind a);
  * policy_copy_free. */
 void policy_copy_restricted(const struct policy *src, struct policy *dst,
                             bool throttle, bool postcopy, bool pause);
+/* An exact copy (free it with policy_copy_free). */
+void policy_copy(const struct policy *src, struct policy *dst);
 void policy_copy_free(struct policy *p);
 /* One line: "switch when downtime fits; escalate: throttle, postcopy". */
 void policy_summary(const struct policy *p, char *buf, size_t n);

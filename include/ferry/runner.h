@@ -75,6 +75,9 @@ bool runner_step(struct runner *r);
 /* Operator command; false with err when it cannot be done now. */
 bool runner_request(struct runner *r, enum action_kind a, uint64_t value,
                     struct ferry_err *err);
+/* The operator's downtime budget (and ceiling, at least it), logged as a
+ * decision. */
+void runner_set_budget(struct runner *r, uint64_t budget_ms);
 const struct runner_result *runner_result(const struct runner *r);
 const struct job_sample *runner_sample(const struct runner *r);
 const struct engine_job *runner_job(const struct runner *r);

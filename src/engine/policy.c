@@ -122,6 +122,17 @@ policy_copy_restricted(const struct policy *src, struct policy *dst,
 }
 
 void
+policy_copy(const struct policy *src, struct policy *dst)
+{
+    *dst = *src;
+    dst->name = xstrdup(src->name);
+    dst->description = xstrdup(src->description);
+    dst->source = xstrdup(src->source);
+    dst->steps = xcalloc(src->n_steps + 1, sizeof *dst->steps);
+    memcpy(dst->steps, src->steps, src->n_steps * sizeof *dst->steps);
+}
+
+void
 policy_copy_free(struct policy *p)
 {
     policy_fini(p);

@@ -513,6 +513,15 @@ runner_request(struct runner *r, enum action_kind a, uint64_t value,
     return true;
 }
 
+void
+runner_set_budget(struct runner *r, uint64_t budget_ms)
+{
+    if (r->done)
+        return;
+    engine_set_budget(r->job, budget_ms);
+    flush_events(r);
+}
+
 const struct runner_result *
 runner_result(const struct runner *r)
 {

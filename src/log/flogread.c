@@ -747,6 +747,97 @@ flog_load_mem(const char *name, const char *buf, size_t len,
     return finish(&ld, lineno, err);
 }
 
+/* ---- a log that grows ------------------------------------------------ */
+
+struct flog_live {
+    struct loader ld;
+    size_t lineno;
+    bool have_last;
+    struct full last; /* the newest sample, whole */
+};
+
+struct flog_live *
+flog_live_new(const char *name)
+{
+    struct flog_live *lv = xcalloc(1, sizeof *lv);
+
+    lv->ld.d = data_new(name);
+    lv->ld.d->cut_short = true; /* until its result arrives */
+    return lv;
+}
+
+int
+flog_live_add(struct flog_live *lv, const char *line, size_t len,
+              struct ferry_err *err)
+{
+    struct loader *ld = &lv->ld;
+    size_t before = ld->d->n;
+
+    if (memchr(line, '\0', len) != NULL) {
+        if (lv->lineno == 0) {
+            err_set(err, "%s: binary data: not a ferry flight log",
+                    ld->d->path);
+            return -1;
+        }
+        problem(ld, ++lv->lineno, "line skipped: binary data");
+        return 0;
+    }
+    if (lv->lineno == 0 && len > 0 && line[len - 1] == '\n')
+        len--;
+    if (load_line(ld, line, len, 0, lv->lineno + 1, true, err) < 0)
+        return -1;
+    lv->lineno++;
+    ld->d->lines = lv->lineno;
+    ld->d->cut_short = !ld->d->res.present;
+    if (ld->d->n > before && parse_sample(&ld->l, &lv->last) == NULL)
+        lv->have_last = true;
+    return 0;
+}
+
+const struct flog_data *
+flog_live_data(const struct flog_live *lv)
+{
+    return lv->ld.d;
+}
+
+bool
+flog_live_last(const struct flog_live *lv, struct job_sample *s,
+               struct estimate *e, double *eta_ms, double *downtime_now_ms)
+{
+    if (!lv->have_last)
+        return false;
+    if (s != NULL)
+        *s = lv->last.s;
+    if (e != NULL)
+        *e = lv->last.e;
+    if (eta_ms != NULL)
+        *eta_ms = lv->last.pred && lv->last.converges ? lv->last.eta_ms
+                                                      : INFINITY;
+    if (downtime_now_ms != NULL)
+        *downtime_now_ms = lv->last.downtime_now_ms;
+    return true;
+}
+
+void
+flog_live_free(struct flog_live *lv)
+{
+    if (lv == NULL)
+        return;
+    flog_data_free(lv->ld.d);
+    free(lv);
+}
+
+uint64_t
+flog_budget_at(const struct flog_data *d, uint64_t t_ms)
+{
+    uint64_t b = d->h.budget_ms;
+
+    for (size_t i = 0; i < d->n_dec && d->dec[i].t_ms <= t_ms; i++)
+        if (d->dec[i].action == ACT_NONE && d->dec[i].value > 0)
+            b = d->dec[i].value; /* the operator set it */
+    return b;
+}
+
 void
 flog_data_free(struct flog_data *d)
 {
