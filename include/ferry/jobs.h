@@ -21,9 +21,9 @@
 struct job_req {
     char *vm;
     enum job_kind kind;
-    char *host;   /* destination (NULL: stay, storage moves) */
-    char *ds;     /* destination datastore (NULL: keep, compute moves) */
-    char *policy; /* NULL: the configured default */
+    char *host;          /* destination (NULL: stay, storage moves) */
+    char *ds;            /* destination datastore (NULL: keep, compute moves) */
+    char *policy;        /* NULL: the configured default */
     uint64_t budget_ms;  /* 0: the configured default */
     uint64_t ceiling_ms; /* 0: the budget */
     uint64_t bw_cap_bps; /* 0: the link */
@@ -32,10 +32,10 @@ struct job_req {
     bool restrict_escalations;
     bool allow_throttle, allow_postcopy, allow_pause;
     enum queue_priority prio;
-    bool keep_source;  /* storage: keep the source volumes */
-    bool no_log;       /* no flight log for this move */
-    char *log_path;    /* NULL: one in the log directory */
-    bool virtual_time; /* the simulator as fast as it goes (commands) */
+    bool keep_source;     /* storage: keep the source volumes */
+    bool no_log;          /* no flight log for this move */
+    char *log_path;       /* NULL: one in the log directory */
+    bool virtual_time;    /* the simulator as fast as it goes (commands) */
     uint64_t max_time_ms; /* 0: no limit (virtual time: ten minutes) */
     uint64_t sample_ms;   /* engine tick (0: 100 ms, virtual 50 ms) */
     char *owner;          /* who asked: "console", "migrate", ... */
@@ -61,11 +61,11 @@ struct jobs;
 struct jobs_cfg {
     struct hv *hv;
     const struct policy_set *policies;
-    const char *default_policy;  /* NULL: "ferry" */
-    uint64_t default_budget_ms;  /* 0: 300 ms */
+    const char *default_policy;    /* NULL: "ferry" */
+    uint64_t default_budget_ms;    /* 0: 300 ms */
     const struct queue_cfg *queue; /* NULL: vSphere's defaults */
-    const char *log_dir;         /* NULL: $XDG_STATE_HOME/ferry/logs */
-    bool no_log;                 /* no flight logs at all */
+    const char *log_dir;           /* NULL: $XDG_STATE_HOME/ferry/logs */
+    bool no_log;                   /* no flight logs at all */
     /* A record a job emitted (header, sample, decision, phase, error,
      * result): one line of JSON without its newline. */
     void (*on_record)(void *ctx, const struct job *j, const char *line,
@@ -104,8 +104,7 @@ int jobs_act(struct jobs *js, long id, enum action_kind a, uint64_t value,
 int jobs_set_budget(struct jobs *js, long id, uint64_t budget_ms,
                     struct ferry_err *err);
 /* Move a queued job earlier (delta < 0) or later. */
-int jobs_queue_move(struct jobs *js, long id, int delta,
-                    struct ferry_err *err);
+int jobs_queue_move(struct jobs *js, long id, int delta, struct ferry_err *err);
 /* Would this request start now? "" or what it would wait for. */
 void jobs_queue_preview(const struct jobs *js, const struct job_req *rq,
                         char *buf, size_t n);

@@ -11,14 +11,15 @@
 
 #include "ferry/flightlog.h"
 #include "ferry/hints.h"
+#include "ferry/jsonf.h"
 #include "ferry/loop.h"
 #include "ferry/runner.h"
 #include "ferry/units.h"
 
-#define REAL_SAMPLE_MS 100    /* engine tick in real time */
-#define VIRTUAL_SAMPLE_MS 50  /* ... in virtual time (the CLI's) */
-#define VIRTUAL_SLICE_MS 20   /* CPU for virtual-time jobs per tick */
-#define CATCH_UP_STEPS 50     /* real time: steps per tick after a stall */
+#define REAL_SAMPLE_MS 100   /* engine tick in real time */
+#define VIRTUAL_SAMPLE_MS 50 /* ... in virtual time (the CLI's) */
+#define VIRTUAL_SLICE_MS 20  /* CPU for virtual-time jobs per tick */
+#define CATCH_UP_STEPS 50    /* real time: steps per tick after a stall */
 #define VIRTUAL_MAX_TIME_MS (10 * 60 * 1000)
 
 struct job {
@@ -30,12 +31,12 @@ struct job {
     char *src, *dst, *ds;
     enum job_state state;
     struct runner *r;
-    bool started;       /* a runner was made (else: never started) */
+    bool started; /* a runner was made (else: never started) */
     struct runner_result res;
-    char *note;         /* why it never started, or was cancelled queued */
+    char *note; /* why it never started, or was cancelled queued */
     char *log_path;
-    uint64_t start_ms;  /* wall clock (loop_now_ms) when it started */
-    uint64_t job_ms;    /* job time stepped so far */
+    uint64_t start_ms; /* wall clock (loop_now_ms) when it started */
+    uint64_t job_ms;   /* job time stepped so far */
     time_t created;
     /* every record, one line each */
     char *rec;
@@ -92,61 +93,6 @@ req_copy(struct job_req *dst, const struct job_req *src)
     dst->owner = dup_or_null(src->owner);
 }
 
-/* A string field: absent and null are NULL; anything else must be a
- * non-empty string. */
-static int
-req_str(json_object *o, const char *key, char **out, bool required,
-        struct ferry_err *err)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
-        if (required) {
-            err_set(err, "\"%s\" is missing", key);
-            return -1;
-        }
-        return 0;
-    }
-    if (!json_object_is_type(v, json_type_string) ||
-        json_object_get_string_len(v) == 0) {
-        err_set(err, "\"%s\" must be a non-empty string", key);
-        return -1;
-    }
-    *out = xstrdup(json_object_get_string(v));
-    return 0;
-}
-
-static int
-req_u64(json_object *o, const char *key, uint64_t *out, struct ferry_err *err)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-        return 0;
-    if (!json_object_is_type(v, json_type_int) ||
-        json_object_get_int64(v) < 0) {
-        err_set(err, "\"%s\" must be a whole number, 0 or more", key);
-        return -1;
-    }
-    *out = (uint64_t)json_object_get_int64(v);
-    return 0;
-}
-
-static int
-req_bool(json_object *o, const char *key, bool *out, struct ferry_err *err)
-{
-    json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) || v == NULL)
-        return 0;
-    if (!json_object_is_type(v, json_type_boolean)) {
-        err_set(err, "\"%s\" must be true or false", key);
-        return -1;
-    }
-    *out = json_object_get_boolean(v);
-    return 0;
-}
-
 int
 job_req_from_json(json_object *o, struct job_req *rq, struct ferry_err *err)
 {
@@ -158,27 +104,27 @@ job_req_from_json(json_object *o, struct job_req *rq, struct ferry_err *err)
         err_set(err, "a migration request must be an object");
         return -1;
     }
-    if (req_str(o, "vm", &rq->vm, true, err) < 0 ||
-        req_str(o, "kind", &kind, false, err) < 0 ||
-        req_str(o, "host", &rq->host, false, err) < 0 ||
-        req_str(o, "datastore", &rq->ds, false, err) < 0 ||
-        req_str(o, "policy", &rq->policy, false, err) < 0 ||
-        req_str(o, "priority", &prio, false, err) < 0 ||
-        req_str(o, "log", &rq->log_path, false, err) < 0 ||
-        req_str(o, "owner", &rq->owner, false, err) < 0 ||
-        req_u64(o, "budget_ms", &rq->budget_ms, err) < 0 ||
-        req_u64(o, "ceiling_ms", &rq->ceiling_ms, err) < 0 ||
-        req_u64(o, "bandwidth_cap_bps", &rq->bw_cap_bps, err) < 0 ||
-        req_u64(o, "max_time_ms", &rq->max_time_ms, err) < 0 ||
-        req_u64(o, "sample_ms", &rq->sample_ms, err) < 0 ||
-        req_bool(o, "restrict_escalations", &rq->restrict_escalations,
-                 err) < 0 ||
-        req_bool(o, "allow_throttle", &rq->allow_throttle, err) < 0 ||
-        req_bool(o, "allow_postcopy", &rq->allow_postcopy, err) < 0 ||
-        req_bool(o, "allow_pause", &rq->allow_pause, err) < 0 ||
-        req_bool(o, "keep_source", &rq->keep_source, err) < 0 ||
-        req_bool(o, "no_log", &rq->no_log, err) < 0 ||
-        req_bool(o, "virtual_time", &rq->virtual_time, err) < 0)
+    if (jf_strdup(o, "vm", true, &rq->vm, err) < 0 ||
+        jf_strdup(o, "kind", false, &kind, err) < 0 ||
+        jf_strdup(o, "host", false, &rq->host, err) < 0 ||
+        jf_strdup(o, "datastore", false, &rq->ds, err) < 0 ||
+        jf_strdup(o, "policy", false, &rq->policy, err) < 0 ||
+        jf_strdup(o, "priority", false, &prio, err) < 0 ||
+        jf_strdup(o, "log", false, &rq->log_path, err) < 0 ||
+        jf_strdup(o, "owner", false, &rq->owner, err) < 0 ||
+        jf_u64(o, "budget_ms", false, &rq->budget_ms, err) < 0 ||
+        jf_u64(o, "ceiling_ms", false, &rq->ceiling_ms, err) < 0 ||
+        jf_u64(o, "bandwidth_cap_bps", false, &rq->bw_cap_bps, err) < 0 ||
+        jf_u64(o, "max_time_ms", false, &rq->max_time_ms, err) < 0 ||
+        jf_u64(o, "sample_ms", false, &rq->sample_ms, err) < 0 ||
+        jf_bool(o, "restrict_escalations", false, &rq->restrict_escalations,
+                err) < 0 ||
+        jf_bool(o, "allow_throttle", false, &rq->allow_throttle, err) < 0 ||
+        jf_bool(o, "allow_postcopy", false, &rq->allow_postcopy, err) < 0 ||
+        jf_bool(o, "allow_pause", false, &rq->allow_pause, err) < 0 ||
+        jf_bool(o, "keep_source", false, &rq->keep_source, err) < 0 ||
+        jf_bool(o, "no_log", false, &rq->no_log, err) < 0 ||
+        jf_bool(o, "virtual_time", false, &rq->virtual_time, err) < 0)
         goto out;
     rq->kind = KIND_COMPUTE;
     if (kind != NULL && job_kind_lookup(kind, &rq->kind) < 0) {
@@ -212,41 +158,20 @@ out:
     return rc;
 }
 
-static void
-add_str(json_object *o, const char *key, const char *v)
-{
-    if (v != NULL)
-        json_object_object_add(o, key, json_object_new_string(v));
-}
-
-static void
-add_u64(json_object *o, const char *key, uint64_t v)
-{
-    if (v != 0)
-        json_object_object_add(o, key, json_object_new_int64((int64_t)v));
-}
-
-static void
-add_bool(json_object *o, const char *key, bool v)
-{
-    if (v)
-        json_object_object_add(o, key, json_object_new_boolean(1));
-}
-
 json_object *
 job_req_to_json(const struct job_req *rq)
 {
     json_object *o = json_object_new_object();
 
-    add_str(o, "vm", rq->vm);
-    add_str(o, "kind", job_kind_name(rq->kind));
-    add_str(o, "host", rq->kind != KIND_STORAGE ? rq->host : NULL);
-    add_str(o, "datastore", rq->kind != KIND_COMPUTE ? rq->ds : NULL);
-    add_str(o, "policy", rq->policy);
-    add_u64(o, "budget_ms", rq->budget_ms);
-    add_u64(o, "ceiling_ms", rq->ceiling_ms);
-    add_u64(o, "bandwidth_cap_bps", rq->bw_cap_bps);
-    add_bool(o, "restrict_escalations", rq->restrict_escalations);
+    jf_add_str(o, "vm", rq->vm);
+    jf_add_str(o, "kind", job_kind_name(rq->kind));
+    jf_add_str(o, "host", rq->kind != KIND_STORAGE ? rq->host : NULL);
+    jf_add_str(o, "datastore", rq->kind != KIND_COMPUTE ? rq->ds : NULL);
+    jf_add_str(o, "policy", rq->policy);
+    jf_add_u64(o, "budget_ms", rq->budget_ms);
+    jf_add_u64(o, "ceiling_ms", rq->ceiling_ms);
+    jf_add_u64(o, "bandwidth_cap_bps", rq->bw_cap_bps);
+    jf_add_bool(o, "restrict_escalations", rq->restrict_escalations);
     if (rq->restrict_escalations) {
         json_object_object_add(o, "allow_throttle",
                                json_object_new_boolean(rq->allow_throttle));
@@ -256,14 +181,14 @@ job_req_to_json(const struct job_req *rq)
                                json_object_new_boolean(rq->allow_pause));
     }
     if (rq->prio != PRIO_NORMAL)
-        add_str(o, "priority", queue_priority_name(rq->prio));
-    add_bool(o, "keep_source", rq->keep_source);
-    add_bool(o, "no_log", rq->no_log);
-    add_str(o, "log", rq->log_path);
-    add_bool(o, "virtual_time", rq->virtual_time);
-    add_u64(o, "max_time_ms", rq->max_time_ms);
-    add_u64(o, "sample_ms", rq->sample_ms);
-    add_str(o, "owner", rq->owner);
+        jf_add_str(o, "priority", queue_priority_name(rq->prio));
+    jf_add_bool(o, "keep_source", rq->keep_source);
+    jf_add_bool(o, "no_log", rq->no_log);
+    jf_add_str(o, "log", rq->log_path);
+    jf_add_bool(o, "virtual_time", rq->virtual_time);
+    jf_add_u64(o, "max_time_ms", rq->max_time_ms);
+    jf_add_u64(o, "sample_ms", rq->sample_ms);
+    jf_add_str(o, "owner", rq->owner);
     return o;
 }
 
@@ -374,8 +299,8 @@ static void
 on_event(void *ctx, json_object *obj)
 {
     size_t len;
-    const char *s = json_object_to_json_string_length(
-        obj, JSON_C_TO_STRING_PLAIN, &len);
+    const char *s =
+        json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN, &len);
 
     record(ctx, s, len);
 }
@@ -432,8 +357,7 @@ jobs_lookup(const struct jobs *js, const char *ref, struct ferry_err *err)
         if (strcmp(j->rq.vm, ref) != 0)
             continue;
         /* the newest, and one that has not ended before any that has */
-        if (best == NULL || j->state != JOB_ENDED ||
-            best->state == JOB_ENDED)
+        if (best == NULL || j->state != JOB_ENDED || best->state == JOB_ENDED)
             best = j;
     }
     if (best == NULL)
@@ -510,9 +434,8 @@ run_checks(struct jobs *js, const struct job_req *rq, const struct job *skip,
     return n;
 }
 
-static void
-end_unstarted(struct jobs *js, struct job *j, enum job_phase ph,
-              const char *fmt, ...) FERRY_PRINTF(4, 5);
+static void end_unstarted(struct jobs *js, struct job *j, enum job_phase ph,
+                          const char *fmt, ...) FERRY_PRINTF(4, 5);
 
 /* A job that ends without having run: not started, or cancelled while
  * queued. */
@@ -562,7 +485,7 @@ launch(struct jobs *js, struct job *j)
     o.bw_cap_bps = j->rq.bw_cap_bps;
     o.keep_source = j->rq.keep_source;
     o.hints_dir = js->log_dir;
-    o.sample_ms = j->rq.sample_ms ? j->rq.sample_ms
+    o.sample_ms = j->rq.sample_ms      ? j->rq.sample_ms
                   : j->rq.virtual_time ? VIRTUAL_SAMPLE_MS
                                        : REAL_SAMPLE_MS;
     o.max_time_ms = j->rq.max_time_ms;
@@ -610,7 +533,7 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
 {
     const struct model *m = js->cfg.hv->model;
     const struct model_vm *vm = rq->vm ? model_vm(m, rq->vm) : NULL;
-    const char *pname = rq->policy ? rq->policy
+    const char *pname = rq->policy               ? rq->policy
                         : js->cfg.default_policy ? js->cfg.default_policy
                                                  : "ferry";
     const struct policy *pol = policy_find(js->cfg.policies, pname);
@@ -643,8 +566,7 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
         return NULL;
     }
     if (rq->virtual_time && js->cfg.hv->ops->realtime) {
-        err_set(err, "%s hosts run in real time only",
-                js->cfg.hv->ops->name);
+        err_set(err, "%s hosts run in real time only", js->cfg.hv->ops->name);
         return NULL;
     }
     n = run_checks(js, rq, NULL, checks);
@@ -662,8 +584,8 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
     free(j->rq.policy);
     j->rq.policy = xstrdup(pol->name);
     if (j->rq.budget_ms == 0)
-        j->rq.budget_ms = js->cfg.default_budget_ms ? js->cfg.default_budget_ms
-                                                    : 300;
+        j->rq.budget_ms =
+            js->cfg.default_budget_ms ? js->cfg.default_budget_ms : 300;
     if (j->rq.ceiling_ms < j->rq.budget_ms)
         j->rq.ceiling_ms = j->rq.budget_ms;
     if (rq->restrict_escalations)
@@ -859,8 +781,8 @@ jobs_queue_move(struct jobs *js, long id, int delta, struct ferry_err *err)
 }
 
 void
-jobs_queue_preview(const struct jobs *js, const struct job_req *rq,
-                   char *buf, size_t n)
+jobs_queue_preview(const struct jobs *js, const struct job_req *rq, char *buf,
+                   size_t n)
 {
     struct mig_request req = job_req_request(rq);
     struct queue_use u[QUEUE_USES];
@@ -909,19 +831,19 @@ job_meta_json(const struct jobs *js, const struct job *j)
     struct tm tm;
 
     json_object_object_add(o, "id", json_object_new_int64(j->id));
-    add_str(o, "vm", j->rq.vm);
-    add_str(o, "kind", job_kind_name(j->rq.kind));
-    add_str(o, "source", j->src);
-    add_str(o, "destination", j->dst);
-    add_str(o, "datastore", j->ds);
-    add_str(o, "policy", j->rq.policy);
+    jf_add_str(o, "vm", j->rq.vm);
+    jf_add_str(o, "kind", job_kind_name(j->rq.kind));
+    jf_add_str(o, "source", j->src);
+    jf_add_str(o, "destination", j->dst);
+    jf_add_str(o, "datastore", j->ds);
+    jf_add_str(o, "policy", j->rq.policy);
     json_object_object_add(o, "budget_ms",
                            json_object_new_int64((int64_t)j->rq.budget_ms));
-    add_str(o, "state", job_state_name(j->state));
+    jf_add_str(o, "state", job_state_name(j->state));
     gmtime_r(&j->created, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    add_str(o, "created", stamp);
-    add_str(o, "owner", j->rq.owner);
+    jf_add_str(o, "created", stamp);
+    jf_add_str(o, "owner", j->rq.owner);
     if (j->rq.virtual_time)
         json_object_object_add(o, "virtual_time", json_object_new_boolean(1));
     if (j->state == JOB_QUEUED) {
@@ -931,12 +853,12 @@ job_meta_json(const struct jobs *js, const struct job *j)
             o, "queue_position",
             json_object_new_int(queue_position(&js->q, (int)j->id)));
         queue_waits_for(&js->q, (int)j->id, why, sizeof why);
-        add_str(o, "waits_for", why[0] ? why : "its turn");
+        jf_add_str(o, "waits_for", why[0] ? why : "its turn");
     }
     if (j->r != NULL) {
         const struct engine_job *e = runner_job(j->r);
 
-        add_str(o, "phase", job_phase_name(engine_phase(e)));
+        jf_add_str(o, "phase", job_phase_name(engine_phase(e)));
         json_object_object_add(o, "elapsed_ms",
                                json_object_new_int64((int64_t)j->job_ms));
         json_object_object_add(
@@ -946,7 +868,7 @@ job_meta_json(const struct jobs *js, const struct job *j)
             o, "budget_ms",
             json_object_new_int64((int64_t)engine_budget_ms(e)));
     } else if (j->started) {
-        add_str(o, "phase", job_phase_name(j->res.phase));
+        jf_add_str(o, "phase", job_phase_name(j->res.phase));
         json_object_object_add(o, "elapsed_ms",
                                json_object_new_int64((int64_t)j->job_ms));
         json_object_object_add(
@@ -954,11 +876,12 @@ job_meta_json(const struct jobs *js, const struct job *j)
             json_object_new_double(j->res.phase == PH_DONE ? 100.0 : 0.0));
     }
     if (j->state == JOB_ENDED) {
-        add_str(o, "outcome", j->res.phase == PH_DONE        ? "completed"
-                              : j->res.phase == PH_CANCELLED ? "cancelled"
-                                                             : "failed");
+        jf_add_str(o, "outcome",
+                   j->res.phase == PH_DONE        ? "completed"
+                   : j->res.phase == PH_CANCELLED ? "cancelled"
+                                                  : "failed");
         if (j->res.phase != PH_DONE)
-            add_str(o, "reason", j->note ? j->note : j->res.reason);
+            jf_add_str(o, "reason", j->note ? j->note : j->res.reason);
         else
             json_object_object_add(
                 o, "downtime_ms",
@@ -966,7 +889,7 @@ job_meta_json(const struct jobs *js, const struct job *j)
         if (!j->started)
             json_object_object_add(o, "started", json_object_new_boolean(0));
     }
-    add_str(o, "log", j->log_path);
+    jf_add_str(o, "log", j->log_path);
     json_object_object_add(o, "records",
                            json_object_new_int64((int64_t)j->rec_lines));
     return o;

@@ -47,9 +47,13 @@ on_change(void *ctx, const struct job *j)
 static struct jobs *
 table(struct fx *f, bool no_log)
 {
-    struct jobs_cfg c = {.hv = f->hv, .policies = &f->set, .queue = &f->q,
-                         .log_dir = f->dir, .no_log = no_log,
-                         .on_record = on_record, .on_change = on_change,
+    struct jobs_cfg c = {.hv = f->hv,
+                         .policies = &f->set,
+                         .queue = &f->q,
+                         .log_dir = f->dir,
+                         .no_log = no_log,
+                         .on_record = on_record,
+                         .on_change = on_change,
                          .ctx = f};
 
     jobs_free(f->js);
@@ -143,13 +147,13 @@ a_move_runs_and_keeps_its_records(void **state)
     rec = job_records(j, &len, &lines);
     assert_int_equal(lines, f->records);
     assert_true(strncmp(rec, "{\"type\":\"header\"", 16) == 0);
-    assert_non_null(strstr(rec, "{\"type\":\"result\",\"outcome\":\"completed\""));
+    assert_non_null(
+        strstr(rec, "{\"type\":\"result\",\"outcome\":\"completed\""));
 
     /* the records are the flight log, line for line */
     meta = job_meta_json(f->js, j);
-    file = flog_load(json_object_get_string(json_object_object_get(meta,
-                                                                   "log")),
-                     &err);
+    file = flog_load(
+        json_object_get_string(json_object_object_get(meta, "log")), &err);
     assert_non_null(file);
     lv = flog_live_new("job 1");
     for (const char *p = rec; *p;) {
@@ -164,12 +168,11 @@ a_move_runs_and_keeps_its_records(void **state)
     assert_int_equal(flog_live_data(lv)->res.downtime_ms,
                      file->res.downtime_ms);
     assert_false(flog_live_data(lv)->cut_short);
-    assert_string_equal(json_object_get_string(json_object_object_get(
-                            meta, "outcome")),
-                        "completed");
-    assert_string_equal(json_object_get_string(json_object_object_get(
-                            meta, "state")),
-                        "ended");
+    assert_string_equal(
+        json_object_get_string(json_object_object_get(meta, "outcome")),
+        "completed");
+    assert_string_equal(
+        json_object_get_string(json_object_object_get(meta, "state")), "ended");
     json_object_put(meta);
     flog_live_free(lv);
     flog_data_free(file);
@@ -237,40 +240,38 @@ the_queue_admits_waits_and_cancels(void **state)
     assert_int_equal(job_state(a), JOB_RUNNING);
     assert_int_equal(job_state(b), JOB_QUEUED);
     meta = job_meta_json(f->js, b);
-    assert_int_equal(json_object_get_int(json_object_object_get(
-                         meta, "queue_position")),
-                     1);
-    assert_non_null(strstr(json_object_get_string(json_object_object_get(
-                               meta, "waits_for")),
-                           "host hv-0"));
+    assert_int_equal(
+        json_object_get_int(json_object_object_get(meta, "queue_position")), 1);
+    assert_non_null(strstr(
+        json_object_get_string(json_object_object_get(meta, "waits_for")),
+        "host hv-0"));
     json_object_put(meta);
     /* a queued job takes no operator command but abort */
     assert_int_equal(jobs_act(f->js, job_id(b), ACT_SWITCHOVER, 0, &err), -1);
     assert_non_null(strstr(err.msg, "queued"));
     assert_int_equal(jobs_queue_move(f->js, job_id(c), -1, &err), 0);
     meta = job_meta_json(f->js, c);
-    assert_int_equal(json_object_get_int(json_object_object_get(
-                         meta, "queue_position")),
-                     1);
+    assert_int_equal(
+        json_object_get_int(json_object_object_get(meta, "queue_position")), 1);
     json_object_put(meta);
     assert_int_equal(jobs_act(f->js, job_id(c), ACT_ABORT, 0, &err), 0);
     assert_int_equal(job_state(c), JOB_ENDED);
     meta = job_meta_json(f->js, c);
-    assert_string_equal(json_object_get_string(json_object_object_get(
-                            meta, "outcome")),
-                        "cancelled");
-    assert_string_equal(json_object_get_string(json_object_object_get(
-                            meta, "reason")),
-                        "cancelled while queued");
+    assert_string_equal(
+        json_object_get_string(json_object_object_get(meta, "outcome")),
+        "cancelled");
+    assert_string_equal(
+        json_object_get_string(json_object_object_get(meta, "reason")),
+        "cancelled while queued");
     json_object_put(meta);
     /* real time: the clock we move runs the first, then the second */
     run(f->js, &now);
     assert_int_equal(job_state(a), JOB_ENDED);
     assert_int_equal(job_state(b), JOB_ENDED);
     meta = job_meta_json(f->js, b);
-    assert_string_equal(json_object_get_string(json_object_object_get(
-                            meta, "outcome")),
-                        "completed");
+    assert_string_equal(
+        json_object_get_string(json_object_object_get(meta, "outcome")),
+        "completed");
     json_object_put(meta);
 }
 
@@ -321,8 +322,8 @@ lookups_budget_and_abort_all(void **state)
     now += 1000;
     jobs_tick(f->js, now);
     assert_int_equal(job_state(b), JOB_ENDED);
-    assert_non_null(strstr(job_records(b, NULL, NULL),
-                           "\"outcome\":\"cancelled\""));
+    assert_non_null(
+        strstr(job_records(b, NULL, NULL), "\"outcome\":\"cancelled\""));
 }
 
 /* Requests travel as JSON: what one side writes the other reads, and a
@@ -374,11 +375,16 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(a_move_runs_and_keeps_its_records, setup, teardown),
-        cmocka_unit_test_setup_teardown(a_failed_check_refuses_the_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(the_queue_admits_waits_and_cancels, setup, teardown),
-        cmocka_unit_test_setup_teardown(lookups_budget_and_abort_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(requests_round_trip_as_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_move_runs_and_keeps_its_records,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(a_failed_check_refuses_the_request,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(the_queue_admits_waits_and_cancels,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(lookups_budget_and_abort_all, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(requests_round_trip_as_json, setup,
+                                        teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
