@@ -13,9 +13,37 @@
 
 struct console;
 struct loop;
+struct job_req;
+struct job_view;
+
+/* What the console asks of whoever owns the jobs (the server, through
+ * the app's client; a test's own table): it owns no job itself. */
+struct console_ops {
+    /* the jobs, oldest first, and one by id (NULL: not known yet) */
+    size_t (*n_jobs)(void *ctx);
+    const struct job_view *(*job_at)(void *ctx, size_t i);
+    const struct job_view *(*job)(void *ctx, long id);
+    /* check and start (or queue) a move: its id, or -1 with err */
+    long (*start)(void *ctx, const struct job_req *rq, struct ferry_err *err);
+    /* abort (a queued job leaves the queue), switchover, postcopy,
+     * throttle (value %) */
+    int (*act)(void *ctx, long id, enum action_kind a, uint64_t value,
+               struct ferry_err *err);
+    int (*budget)(void *ctx, long id, uint64_t budget_ms,
+                  struct ferry_err *err);
+    int (*queue_move)(void *ctx, long id, int delta, struct ferry_err *err);
+    /* would this start now? "" or what it would wait for */
+    void (*queue_preview)(void *ctx, const struct job_req *rq, char *buf,
+                          size_t n);
+    /* NULL while the jobs' owner is there; why it is gone otherwise */
+    const char *(*gone)(void *ctx);
+};
 
 struct console_opts {
+    /* the inventory, plans, checks, measurements and questions */
     struct hv *hv;
+    const struct console_ops *ops;
+    void *ops_ctx;
     const struct policy_set *policies;
     const char *source_label; /* "demo datacenter", a file name, ... */
     const char *note;         /* shown in the header, e.g. why the demo */
@@ -23,8 +51,6 @@ struct console_opts {
     uint64_t default_budget_ms;
     const char *default_policy;
     bool no_log;
-    /* limits of the concurrency queue (NULL: vSphere's defaults) */
-    const struct queue_cfg *queue;
     /* the poll loop, woken by worker threads (a what-if) */
     struct loop *loop;
 };
@@ -41,6 +67,9 @@ int console_timeout_ms(const struct console *c, uint64_t now_ms);
 /* Draw if anything changed (or force); returns true if it drew. */
 bool console_draw(struct console *c, bool force);
 bool console_quit(const struct console *c);
+/* Why it quit when the jobs' owner went away (NULL: the operator quit or
+ * detached). */
+const char *console_gone(const struct console *c);
 /* Mark everything for redraw (resize). */
 void console_invalidate(struct console *c);
 /* Show a message on the status line. */

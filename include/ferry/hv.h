@@ -100,6 +100,9 @@ struct hv_ops {
                          struct ferry_err *err);
     int (*measure_poll)(struct hv *hv, const char *vm, uint64_t *bps,
                         struct ferry_err *err);
+    /* Hosts still connecting (SSH sessions, their first probes): a
+     * command waits for them to settle (optional: never). */
+    bool (*settling)(struct hv *hv);
     /* The first pending question, if any (optional). */
     bool (*prompt)(struct hv *hv, struct hv_prompt *out);
     /* Answer question id; NULL declines. */

@@ -77,6 +77,11 @@ struct jobs_cfg {
 
 /* Caller frees with jobs_free. */
 struct jobs *jobs_new(const struct jobs_cfg *cfg);
+/* The configuration changed (ferry.ini was edited): new requests use
+ * these; jobs already made keep what they were made with. */
+void jobs_reconfigure(struct jobs *js, const char *default_policy,
+                      uint64_t default_budget_ms,
+                      const struct queue_cfg *queue);
 /* Never waits: a job still running is let go (its backend is told to
  * stop; see hv's mig_free). */
 void jobs_free(struct jobs *js);

@@ -34,6 +34,9 @@ FERRY_NORETURN void fatal(const char *fmt, ...) FERRY_PRINTF(1, 2);
 /* Run fn first in fatal() (NULL: nothing): the console ends curses. */
 void fatal_set_hook(void (*fn)(void));
 
+/* mkdir -p for the directory part of path (new ones get mode). */
+int mkdir_parents(const char *path, unsigned mode, struct ferry_err *err);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);

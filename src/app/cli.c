@@ -1,5 +1,7 @@
 /* The command line: list, plan, migrate (the contract in DESIGN.md). */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,8 +14,14 @@
 #include <unistd.h>
 
 #include "ferry/checks.h"
+#include "ferry/client.h"
 #include "ferry/console.h"
 #include "ferry/flightlog.h"
+#include "ferry/jsonf.h"
+#include "ferry/proto.h"
+#include "ferry/server.h"
+#include "ferry/srvpath.h"
+#include "ferry/wire.h"
 #include "ferry/hv_libvirt.h"
 #include "ferry/ini.h"
 #include "ferry/loop.h"
@@ -34,9 +42,14 @@ struct cli {
     const char *args[4];
     size_t n_args;
     bool demo, json, real_time, no_log, have_seed, keep_source, summary;
-    bool accept_new;
-    const char *connect[16];
-    size_t n_connect;
+    bool accept_new, detach;
+    const char **connect;
+    size_t n_connect, cap_connect;
+    const char *ready_fd; /* server: where to say it listens */
+    char *config_path;    /* the ferry.ini read, or NULL */
+    uint64_t linger_ms;   /* [server] linger: idle this long, it exits */
+    const struct policy_set *pset; /* the server's, once connected */
+    struct client *cl;    /* the connection to the server */
     struct lv_cfg hosts;
     struct queue_cfg queue;
     const char *sim_file, *config, *to, *datastore, *kind, *policy;
@@ -131,6 +144,8 @@ static const struct optdef opts[] = {
     {"--no-log", false, OS(no_log)},
     {"--keep-source", false, OS(keep_source)},
     {"--accept-new", false, OS(accept_new)},
+    {"--detach", false, OS(detach)},
+    {"--ready-fd", true, OS(ready_fd)},
     {"--sim", true, OS(sim_file)},
     {"-c", true, OS(config)},
     {"--config", true, OS(config)},
@@ -204,9 +219,8 @@ parse_args(struct cli *c, int argc, char **argv)
                                     : (i + 1 < argc ? argv[++i] : NULL);
             if (val == NULL)
                 return bad("--connect needs a libvirt URI");
-            if (c->n_connect == ARRAY_SIZE(c->connect))
-                return bad("--connect: at most %zu hosts",
-                           ARRAY_SIZE(c->connect));
+            c->connect = xgrow(c->connect, &c->cap_connect,
+                               c->n_connect + 1, sizeof *c->connect);
             c->connect[c->n_connect++] = val;
             continue;
         }
@@ -255,7 +269,8 @@ load_config(struct cli *c, struct ferry_err *err)
         }
     }
     doc = ini_load_file(path, err);
-    free(path);
+    free(c->config_path);
+    c->config_path = path;
     if (doc == NULL)
         return -1;
     c->config_found = true;
@@ -267,11 +282,18 @@ load_config(struct cli *c, struct ferry_err *err)
             ini_section_name(e->section, "datastore") != NULL ||
             strcmp(e->section, "queue") == 0)
             continue;
+        if (strcmp(e->section, "server") == 0) {
+            if (strcmp(e->key, "linger") == 0)
+                rc = ini_get_ms(doc, e, &c->linger_ms, err);
+            else
+                rc = ini_error(doc, e, err, "unknown key (linger)");
+            continue;
+        }
         if (strcmp(e->section, "defaults") != 0) {
             rc = ini_error(doc, e, err,
-                           "unknown section (expected [defaults], [queue], "
-                           "[host NAME], [datastore NAME] or [policy "
-                           "NAME])");
+                           "unknown section (expected [defaults], [server], "
+                           "[queue], [host NAME], [datastore NAME] or "
+                           "[policy NAME])");
             break;
         }
         if (strcmp(e->key, "policy") == 0) {
@@ -360,11 +382,19 @@ ask_tty(void *opaque, const struct hv_prompt *p, char *ans, size_t n)
 }
 
 /* The simulator (--demo, --sim, or nothing configured), or the hosts of
- * --connect (only those) or of ferry.ini. */
+ * --connect (only those) or of ferry.ini, as the server opens them: SSH
+ * hosts come up on the loop, their questions wait for someone to answer
+ * (a console, or a command that waits for the hosts). */
 static struct hv *
-load_hv(struct cli *c, bool console, struct ferry_err *err)
+load_hv(struct cli *c, struct ferry_err *err)
 {
-    struct hv *hv;
+    struct lv_open how = {
+        .fail_if_none = false,
+        .wait = false,
+        .accept_new = false,
+        .can_prompt = true,
+        .ask_hostkey = true,
+    };
 
     if (!use_libvirt(c))
         return load_sim(c, err);
@@ -374,21 +404,462 @@ load_hv(struct cli *c, bool console, struct ferry_err *err)
             if (lv_cfg_add_uri(&c->hosts, c->connect[i], err) < 0)
                 return NULL;
     }
+    return hv_libvirt_new(&c->hosts, c->loop, &how, err);
+}
+
+/* What the header says the console runs on. */
+static void
+source_label(const struct cli *c, const struct hv *hv, char *buf, size_t n)
+{
+    if (use_libvirt(c))
+        snprintf(buf, n, "libvirt: %zu host%s", hv->model->n_hosts,
+                 hv->model->n_hosts == 1 ? "" : "s");
+    else if (c->sim_file != NULL)
+        snprintf(buf, n, "simulated: %s", c->sim_file);
+    else if (c->demo)
+        snprintf(buf, n, "demo datacenter");
+    else
+        snprintf(buf, n, "demo datacenter (no hosts configured)");
+}
+
+/* ---- the server ---------------------------------------------------------- */
+
+/* Which server is this configuration's. Caller frees. */
+static char *
+server_name(const struct cli *c)
+{
+    struct srv_ident id = {
+        .kind = use_libvirt(c) ? "hosts" : c->sim_file ? "sim" : "demo",
+        .file = c->sim_file,
+        .have_seed = c->have_seed,
+        .seed = c->seed,
+        .config = c->config_path,
+        .uris = c->connect,
+        .n_uris = c->n_connect,
+    };
+
+    return srv_name(&id);
+}
+
+static int term_pipe[2] = {-1, -1};
+static volatile sig_atomic_t got_term;
+
+static void
+on_term(int sig)
+{
+    int saved = errno;
+    char b = (char)sig;
+
+    got_term = 1;
+    if (write(term_pipe[1], &b, 1) < 0) {
+        /* full: the loop wakes anyway */
+    }
+    errno = saved;
+}
+
+static void
+on_term_pipe(int watch, int fd, int events, void *opaque)
+{
+    char buf[16];
+
+    (void)watch;
+    (void)events;
+    (void)opaque;
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+}
+
+/* Say to the client that started us that we listen ("ok"), that another
+ * server does ("busy"), or why we cannot ("error: ..."). */
+static void
+ready(int fd, const char *what)
+{
+    if (fd < 0)
+        return;
+    if (write(fd, what, strlen(what)) < 0 || write(fd, "\n", 1) < 0) {
+        /* the client went away: it will find the socket or not */
+    }
+    close(fd);
+}
+
+/* The hosts a configuration names, as one string to compare. Caller
+ * frees. */
+static char *
+hosts_sig(const struct lv_cfg *h)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    for (size_t i = 0; i < h->n_hosts; i++) {
+        const struct lv_host_cfg *x = &h->hosts[i];
+
+        fprintf(f, "%s|%s|%s|%s|%llu|%llu|%llu|%u|%s|%s|%u\n",
+                x->name ? x->name : "", x->uri ? x->uri : "",
+                x->migration_address ? x->migration_address : "",
+                x->migration_uri ? x->migration_uri : "",
+                (unsigned long long)x->link_bps,
+                (unsigned long long)x->max_bw_bps,
+                (unsigned long long)x->overhead_ms, x->max_migrations,
+                x->ssh_user ? x->ssh_user : "", x->ssh_host ? x->ssh_host : "",
+                x->ssh_port);
+    }
+    for (size_t i = 0; i < h->n_shared; i++)
+        fprintf(f, "shared %s\n", h->shared[i]);
+    fclose(f);
+    return buf;
+}
+
+/* The server's configuration, read again when ferry.ini changed. */
+struct reload {
+    struct cli *c;
+    struct timespec mtime;
+    off_t size;
+    bool have_stat;
+};
+
+static void
+note_stat(struct reload *r)
+{
+    struct stat st;
+
+    r->have_stat = r->c->config_path != NULL &&
+                   stat(r->c->config_path, &st) == 0;
+    if (r->have_stat) {
+        r->mtime = st.st_mtim;
+        r->size = st.st_size;
+    }
+}
+
+/* A client attaches: if ferry.ini was edited since, its policies,
+ * defaults and queue limits apply from now on (what runs keeps its own);
+ * changed hosts need a new server, which the consoles are told. */
+static void
+on_attach(void *ctx, struct server *srv)
+{
+    struct reload *r = ctx;
+    struct cli *c = r->c, t;
+    struct stat st;
+    struct ferry_err err;
+    char *a, *b;
+
+    if (c->config_path == NULL || stat(c->config_path, &st) != 0 ||
+        (r->have_stat && st.st_mtim.tv_sec == r->mtime.tv_sec &&
+         st.st_mtim.tv_nsec == r->mtime.tv_nsec && st.st_size == r->size))
+        return;
+    note_stat(r);
+    memset(&t, 0, sizeof t);
+    t.config = c->config_path;
+    policy_set_init(&t.policies);
+    queue_cfg_default(&t.queue);
+    if (policy_set_builtin(&t.policies, &err) < 0 ||
+        load_config(&t, &err) < 0) {
+        char *msg = xasprintf("%s changed but cannot be read: %s; the "
+                              "server keeps what it had",
+                              c->config_path, err.msg);
+
+        server_notice(srv, true, msg);
+        free(msg);
+        goto out;
+    }
+    policy_set_fini(&c->policies);
+    c->policies = t.policies;
+    policy_set_init(&t.policies);
+    free((char *)c->default_policy);
+    c->default_policy = t.default_policy;
+    t.default_policy = NULL;
+    c->default_downtime_ms = t.default_downtime_ms;
+    c->queue = t.queue;
+    server_reconfigure(srv, c->default_policy, c->default_downtime_ms,
+                       &c->queue);
+    a = hosts_sig(&c->hosts);
+    b = hosts_sig(&t.hosts);
+    if (strcmp(a, b) != 0 && c->n_connect == 0)
+        server_notice(srv, true, "ferry.ini's hosts changed: they apply "
+                      "when this server restarts (ferry kill-server, once "
+                      "no migration runs)");
+    else
+        server_log(srv, "%s changed: policies, defaults and queue limits "
+                   "read again", c->config_path);
+    free(a);
+    free(b);
+out:
+    policy_set_fini(&t.policies);
+    lv_cfg_fini(&t.hosts);
+    free((char *)t.default_policy);
+    free(t.config_theme);
+    free(t.log_dir);
+    free(t.config_path);
+}
+
+/* `ferry server`: run this configuration's server in this process until
+ * it is idle past its linger time, or told to stop. */
+static int
+cmd_server(struct cli *c)
+{
+    struct ferry_err err;
+    char *name = server_name(c), *dir = srv_dir(&err), *logp, *msg;
+    char label[300];
+    int rfd = c->ready_fd ? atoi(c->ready_fd) : -1, lock = -1, lfd, w;
+    bool busy;
+    FILE *log;
+    struct hv *hv;
+    struct server *srv;
+    struct sigaction sa;
+    struct reload rl = {.c = c};
+
+    if (dir == NULL) {
+        msg = xasprintf("error: %s", err.msg);
+        ready(rfd, msg);
+        free(msg);
+        free(name);
+        return bad("%s", err.msg);
+    }
+    logp = srv_log_path(name);
+    log = fopen(logp, "a");
+    if (log != NULL)
+        fcntl(fileno(log), F_SETFD, FD_CLOEXEC);
+    lfd = srv_listen(dir, name, &lock, &busy, &err);
+    if (lfd < 0) {
+        msg = xasprintf("%s%s", busy ? "busy" : "error: ", busy ? "" : err.msg);
+        ready(rfd, msg);
+        free(msg);
+        if (log)
+            fclose(log);
+        free(logp);
+        free(dir);
+        free(name);
+        return busy ? EXIT_OK : bad("%s", err.msg);
+    }
+    hv = load_hv(c, &err);
+    if (hv == NULL) {
+        msg = xasprintf("error: %s", err.msg);
+        ready(rfd, msg);
+        free(msg);
+        if (log != NULL) {
+            fprintf(log, "server %s could not start: %s\n", name, err.msg);
+            fclose(log);
+        }
+        close(lfd);
+        srv_unlink(dir, name);
+        close(lock);
+        free(logp);
+        free(dir);
+        free(name);
+        return bad("%s", err.msg);
+    }
+    source_label(c, hv, label, sizeof label);
     {
-        /* the console asks in its dialogs as hosts come up; a command
-         * waits for SSH hosts and asks on the terminal */
-        struct lv_open how = {
-            .fail_if_none = !console,
-            .wait = !console,
-            .accept_new = c->accept_new,
-            .can_prompt = console || isatty(STDIN_FILENO),
-            .ask_hostkey = console,
-            .ask = ask_tty,
+        struct server_opts so = {
+            .loop = c->loop,
+            .hv = hv,
+            .policies = &c->policies,
+            .default_policy = c->default_policy,
+            .default_budget_ms = c->default_downtime_ms,
+            .queue = &c->queue,
+            .log_dir = c->log_dir,
+            .name = name,
+            .label = label,
+            .listen_fd = lfd,
+            .linger_ms = c->linger_ms,
+            .log = log,
+            .on_attach = on_attach,
+            .ctx = &rl,
         };
 
-        hv = hv_libvirt_new(&c->hosts, c->loop, &how, err);
+        note_stat(&rl);
+        srv = server_new(&so, &err);
     }
-    return hv;
+    if (srv == NULL) {
+        msg = xasprintf("error: %s", err.msg);
+        ready(rfd, msg);
+        free(msg);
+        hv_free(hv);
+        close(lfd);
+        srv_unlink(dir, name);
+        close(lock);
+        free(logp);
+        free(dir);
+        free(name);
+        return bad("%s", err.msg);
+    }
+    /* SIGTERM and ^C stop the server (aborting what runs); a lost
+     * terminal is nothing to it */
+    if (pipe2(term_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
+        w = loop_add_fd(c->loop, term_pipe[0], LOOP_READ, on_term_pipe, NULL,
+                        NULL);
+    else
+        w = -1;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGHUP, SIG_IGN);
+    ready(rfd, "ok");
+    for (;;) {
+        uint64_t now = loop_now_ms();
+
+        if (got_term && !server_stopping(srv))
+            server_stop(srv, "SIGTERM", 1500);
+        if (server_done(srv, now))
+            break;
+        loop_run_once(c->loop, server_timeout_ms(srv, now));
+        server_tick(srv, loop_now_ms());
+    }
+    server_log(srv, "server %s exits", name);
+    srv_unlink(dir, name);
+    server_free(srv);
+    hv_free(hv);
+    if (w > 0)
+        loop_remove_fd(c->loop, w);
+    if (log != NULL)
+        fclose(log);
+    close(lock);
+    free(logp);
+    free(dir);
+    free(name);
+    return EXIT_OK;
+}
+
+/* An absolute path for the server, which may run elsewhere. Caller frees. */
+static char *
+abs_path(const char *p)
+{
+    char cwd[4096];
+
+    if (p[0] == '/' || getcwd(cwd, sizeof cwd) == NULL)
+        return xstrdup(p);
+    return xasprintf("%s/%s", cwd, p);
+}
+
+/* Connect to this configuration's server, starting it when none runs. */
+static struct client *
+connect_server(struct cli *c, const char *kind, struct ferry_err *err)
+{
+    const char **argv = xcalloc(2 * c->n_connect + 12, sizeof *argv);
+    char seed[32], *sim = c->sim_file ? abs_path(c->sim_file) : NULL;
+    char *cfg = c->config_path ? abs_path(c->config_path) : NULL;
+    char *name = server_name(c), *dir = srv_dir(err), *logp;
+    size_t n = 0;
+    struct client *cl = NULL;
+    struct client_spawn sp;
+
+    if (dir == NULL) {
+        free(argv);
+        free(sim);
+        free(cfg);
+        free(name);
+        return NULL;
+    }
+    logp = srv_log_path(name);
+    argv[n++] = "ferry";
+    if (c->demo)
+        argv[n++] = "--demo";
+    if (sim != NULL) {
+        argv[n++] = "--sim";
+        argv[n++] = sim;
+    }
+    if (c->have_seed) {
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+        argv[n++] = "--seed";
+        argv[n++] = seed;
+    }
+    if (cfg != NULL) {
+        argv[n++] = "-c";
+        argv[n++] = cfg;
+    }
+    for (size_t i = 0; i < c->n_connect; i++) {
+        argv[n++] = "--connect";
+        argv[n++] = c->connect[i];
+    }
+    argv[n++] = "server";
+    sp.argv = argv;
+    sp.log_path = logp;
+    cl = client_open(dir, name, &sp, kind, c->loop, err);
+    free(argv);
+    free(sim);
+    free(cfg);
+    free(name);
+    free(dir);
+    free(logp);
+    return cl;
+}
+
+/* A command's questions from the hosts (a key's passphrase, a password)
+ * on its terminal, while it waits for them to settle. */
+struct asker {
+    struct client *cl;
+    bool tty;
+    unsigned asked;
+};
+
+static void
+ask_on_update(void *ctx)
+{
+    struct asker *a = ctx;
+    struct hv *hv = client_hv(a->cl);
+    struct hv_prompt p;
+    char ans[512];
+
+    if (!hv->ops->prompt(hv, &p) || p.kind == HV_ASK_YESNO ||
+        p.id == a->asked)
+        return;
+    a->asked = p.id;
+    if (a->tty && ask_tty(NULL, &p, ans, sizeof ans) == 0)
+        hv->ops->answer(hv, p.id, ans);
+    else
+        hv->ops->answer(hv, p.id, NULL);
+    explicit_bzero(ans, sizeof ans);
+}
+
+/* Commands on real hosts wait for SSH hosts to come up (and answer what
+ * they ask); unknown host keys are refused unless --accept-new. Returns
+ * 0, or an exit code. */
+static int
+settle(struct cli *c, struct client *cl)
+{
+    struct asker a = {.cl = cl, .tty = isatty(STDIN_FILENO)};
+    struct ferry_err err;
+    json_object *r, *refused;
+    uint64_t up = 0;
+    const struct model *m;
+
+    if (strcmp(client_info(cl)->backend, "libvirt") != 0)
+        return 0;
+    if (client_subscribe(cl, false, false, true, &err) < 0)
+        return bad("%s", err.msg);
+    client_on_update(cl, ask_on_update, &a);
+    r = proto_request(0, "settle");
+    json_object_object_add(r, "accept_new",
+                           json_object_new_boolean(c->accept_new));
+    r = client_call_live(cl, r, 120000, &err);
+    client_on_update(cl, NULL, NULL);
+    if (r == NULL)
+        return bad("%s", err.msg);
+    jf_u64(r, "hosts_up", false, &up, &err);
+    if (json_object_object_get_ex(r, "refused", &refused) && refused)
+        for (size_t i = 0; i < json_object_array_length(refused); i++) {
+            json_object *x = json_object_array_get_idx(refused, i);
+            const char *host = "?", *text = "";
+
+            jf_str(x, "host", false, &host, &err);
+            jf_str(x, "message", false, &text, &err);
+            fprintf(stderr, "ferry: %s: %s\nferry: %s: refused: accept the "
+                    "key with --accept-new, or from the console\n", host,
+                    text, host);
+        }
+    json_object_put(r);
+    if (up > 0)
+        return 0;
+    if (client_fetch_model(cl, &err) < 0)
+        return bad("%s", err.msg);
+    m = client_hv(cl)->model;
+    for (size_t i = 0; i < m->n_hosts; i++)
+        fprintf(stderr, "ferry: %s\n", m->hosts[i].state_note
+                                           ? m->hosts[i].state_note
+                                           : m->hosts[i].name);
+    return EXIT_USAGE;
 }
 
 /* Print an array (or object) for --json and free it. */
@@ -628,15 +1099,15 @@ request_opts(struct cli *c, struct hv *hv, struct runner_opts *o)
                             : c->default_policy ? c->default_policy
                                                 : "ferry";
 
-        o->policy = policy_find(&c->policies, pname);
+        o->policy = policy_find(c->pset, pname);
         if (o->policy == NULL) {
             char names[512] = "";
             size_t off = 0;
 
-            for (size_t i = 0; i < c->policies.n && off < sizeof names; i++)
+            for (size_t i = 0; i < c->pset->n && off < sizeof names; i++)
                 off += (size_t)snprintf(names + off, sizeof names - off,
                                         "%s%s", i ? ", " : "",
-                                        c->policies.v[i].name);
+                                        c->pset->v[i].name);
             return bad("--policy: no policy named '%s' (%s)", pname, names);
         }
     }
@@ -810,153 +1281,349 @@ cmd_plan(struct cli *c, struct hv *hv)
     return checks_worst(r, n) == CHECK_ERROR ? EXIT_FAILED : EXIT_OK;
 }
 
-struct migrate_ctx {
+/* ---- following a job (migrate, watch) ------------------------------------ */
+
+struct follow {
     struct cli *c;
-    bool tty;
-    bool line_shown;
+    struct client *cl;
+    long id;
+    bool tty, line_shown, header_shown;
+    uint64_t last_line_ms;
 };
 
 static void
-clear_line(struct migrate_ctx *mc)
+clear_line(struct follow *f)
 {
-    if (mc->line_shown) {
+    if (f->line_shown) {
         fputs("\r\033[K", stdout);
-        mc->line_shown = false;
+        f->line_shown = false;
     }
 }
 
+/* One status line, redrawn in place on a terminal, from the newest
+ * sample the server sent. */
 static void
-on_event(void *ctx, json_object *obj)
+progress_line(struct follow *f, const struct job_view *v)
 {
-    struct migrate_ctx *mc = ctx;
+    struct job_sample s;
+    struct estimate e;
+    double eta, dt;
+    char t[32], l[32], d[32], b[32], x[32];
+    double total, rem;
+
+    if (!flog_live_last(v->live, &s, &e, &eta, &dt))
+        return;
+    total = (double)sample_get(&s, SF_DATA_TOTAL, 1);
+    rem = (double)sample_get(&s, SF_DATA_REMAINING, 0);
+    printf("\r\033[K  %8s  %-10s r%-3llu %3.0f%%  left %s  dirty %s  bw %s  "
+           "downtime~%s",
+           units_fmt_ms(t, sizeof t, v->elapsed_ms), job_phase_name(v->phase),
+           (unsigned long long)sample_get(
+               &s,
+               v->kind == KIND_STORAGE ? SF_DISK_ITERATION
+                                       : SF_MEMORY_ITERATION,
+               0),
+           total > 0 ? 100.0 * (1 - rem / total) : 0,
+           units_fmt_bytes(l, sizeof l, (uint64_t)rem),
+           e.dirty_known ? units_fmt_rate(d, sizeof d, e.unique_bps) : "?",
+           units_fmt_rate(b, sizeof b, e.bw_bps),
+           isfinite(dt) ? units_fmt_ms(x, sizeof x, dt) : "?");
+    fflush(stdout);
+    f->line_shown = true;
+}
+
+/* Each record of the job as it arrives: JSON lines, or the decisions,
+ * phases and errors as text, and a progress line on a terminal. */
+static void
+on_record(void *ctx, long job, json_object *obj)
+{
+    struct follow *f = ctx;
     const char *type =
         json_object_get_string(json_object_object_get(obj, "type"));
     char a[32];
 
-    if (mc->c->json) {
+    if (job != f->id)
+        return;
+    if (f->c->json) {
         if (strcmp(type, "header") != 0)
             json_print(obj);
         return;
     }
     if (strcmp(type, "decision") == 0) {
-        clear_line(mc);
+        clear_line(f);
         printf("  %8s  %-10s %s\n",
                units_fmt_ms(a, sizeof a,
                             (double)json_object_get_int64(
                                 json_object_object_get(obj, "t_ms"))),
                json_object_get_string(json_object_object_get(obj, "action")),
                json_object_get_string(json_object_object_get(obj, "reason")));
-    } else if (strcmp(type, "phase") == 0 && !mc->tty) {
+    } else if (strcmp(type, "phase") == 0 && !f->tty) {
         printf("  %8s  phase      %s\n",
                units_fmt_ms(a, sizeof a,
                             (double)json_object_get_int64(
                                 json_object_object_get(obj, "t_ms"))),
                json_object_get_string(json_object_object_get(obj, "to")));
     } else if (strcmp(type, "error") == 0) {
-        clear_line(mc);
+        clear_line(f);
         printf("  error: %s\n",
                json_object_get_string(json_object_object_get(obj, "message")));
+    } else if (strcmp(type, "sample") == 0 && f->tty) {
+        uint64_t now = loop_now_ms();
+        const struct job_view *v = client_job(f->cl, f->id);
+
+        if (v != NULL && now >= f->last_line_ms + 100) {
+            f->last_line_ms = now;
+            progress_line(f, v);
+        }
     }
 }
 
-/* One status line, redrawn in place on a terminal. */
-static void
-progress_line(struct migrate_ctx *mc, const struct runner *r)
+/* The job has ended and its result has arrived. */
+static bool
+job_over(void *ctx)
 {
-    const struct job_sample *s = runner_sample(r);
-    const struct engine_job *j = runner_job(r);
-    const struct prediction *p = engine_prediction(j);
-    const struct estimate *e = engine_estimate(j);
-    double total = (double)sample_get(s, SF_DATA_TOTAL, 1);
-    double rem = (double)sample_get(s, SF_DATA_REMAINING, 0);
-    char t[32], l[32], d[32], b[32], dt[32];
+    const struct follow *f = ctx;
+    const struct job_view *v = client_job(f->cl, f->id);
 
-    printf("\r\033[K  %8s  %-10s r%-3llu %3.0f%%  left %s  dirty %s  bw %s  "
-           "downtime~%s",
-           units_fmt_ms(t, sizeof t, (double)runner_time_ms(r)),
-           job_phase_name(engine_phase(j)),
-           (unsigned long long)sample_get(
-               s,
-               engine_params(j)->kind == KIND_STORAGE ? SF_DISK_ITERATION
-                                                      : SF_MEMORY_ITERATION,
-               0),
-           total > 0 ? 100.0 * (1 - rem / total) : 0,
-           units_fmt_bytes(l, sizeof l, (uint64_t)rem),
-           e->dirty_known ? units_fmt_rate(d, sizeof d, e->unique_bps) : "?",
-           units_fmt_rate(b, sizeof b, e->bw_bps),
-           isfinite(p->downtime_now_ms)
-               ? units_fmt_ms(dt, sizeof dt, p->downtime_now_ms)
-               : "?");
-    fflush(stdout);
-    mc->line_shown = true;
+    if (v == NULL || !job_view_ended(v))
+        return false;
+    return !v->started || (job_view_data(v) && job_view_data(v)->res.present);
 }
 
-static char *
-default_log_path(struct cli *c, const char *vm)
+/* The outcome line, as `migrate` always printed it; the exit code. */
+static int
+outcome(struct follow *f)
 {
-    char *dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
-    char stamp[32], *path;
-    time_t now = time(NULL);
-    struct tm tm;
+    const struct job_view *v = client_job(f->cl, f->id);
+    const struct flog_data *d = v ? job_view_data(v) : NULL;
+    char a[32], b[32], e[32], g[32];
 
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    path = xasprintf("%s/%s-%s-%d.jsonl", dir, stamp, vm, (int)getpid());
-    free(dir);
-    return path;
+    clear_line(f);
+    if (v == NULL)
+        return EXIT_FAILED;
+    if (d == NULL || !d->res.present) {
+        /* it ended without running: not started, or cancelled queued */
+        if (f->c->json) {
+            json_object *o = json_object_new_object();
+
+            jf_add_str(o, "type", "result");
+            jf_add_str(o, "outcome", v->outcome ? v->outcome : "failed");
+            jf_add_str(o, "reason", v->reason);
+            json_print(o);
+            json_object_put(o);
+        } else {
+            printf("%s: %s\n", v->vm, v->reason ? v->reason : v->outcome);
+        }
+        return EXIT_FAILED;
+    }
+    if (!f->c->json) {
+        const struct flog_result *r = &d->res;
+
+        if (r->phase == PH_DONE)
+            printf("completed in %s: downtime %s (budget %llu ms, predicted "
+                   "total %s), %llu rounds, %s sent%s\n",
+                   units_fmt_ms(a, sizeof a, (double)r->total_ms),
+                   units_fmt_ms(b, sizeof b, (double)r->downtime_ms),
+                   (unsigned long long)r->budget_ms,
+                   isfinite(r->predicted_total_ms)
+                       ? units_fmt_ms(g, sizeof g, r->predicted_total_ms)
+                       : "never",
+                   (unsigned long long)r->rounds,
+                   units_fmt_bytes(e, sizeof e, r->bytes_sent),
+                   r->verified ? ", destination verified" : "");
+        else
+            printf("%s after %s: %s\n",
+                   r->phase == PH_FAILED ? "FAILED" : "CANCELLED",
+                   units_fmt_ms(a, sizeof a, (double)r->total_ms), r->reason);
+        if (v->log != NULL)
+            printf("flight log: %s\n", v->log);
+    }
+    return d->res.phase == PH_DONE ? EXIT_OK : EXIT_FAILED;
+}
+
+#define EXIT_DETACHED 3
+
+static bool
+interrupted_or_over(void *ctx)
+{
+    return interrupted != 0 || got_term || job_over(ctx);
+}
+
+/* Follow job id to its end. migrate: ^C asks the server to abort it (a
+ * second ^C stops waiting); watch: ^C only stops watching. SIGTERM and a
+ * lost terminal leave it to the server either way. */
+static int
+follow(struct cli *c, struct client *cl, const char *ref, bool abort_on_int)
+{
+    struct follow f = {.c = c, .cl = cl,
+                       .tty = isatty(STDOUT_FILENO) && !c->json};
+    struct ferry_err err;
+    const char *why;
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    if (pipe2(term_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
+        loop_add_fd(c->loop, term_pipe[0], LOOP_READ, on_term_pipe, NULL,
+                    NULL);
+    /* the id is known before the history arrives: set it first */
+    {
+        char *end;
+        long id = strtol(ref, &end, 10);
+
+        f.id = *end == '\0' ? id : 0;
+    }
+    client_on_record(cl, on_record, &f);
+    if (client_watch(cl, ref, &f.id, &err) < 0)
+        return bad("%s", err.msg);
+    for (;;) {
+        client_wait(cl, interrupted_or_over, &f, -1);
+        if (job_over(&f))
+            return outcome(&f);
+        if (client_closed(cl, &why)) {
+            clear_line(&f);
+            fprintf(stderr, "ferry: %s\n", why);
+            return EXIT_FAILED;
+        }
+        if (got_term) {
+            clear_line(&f);
+            fprintf(stderr, "ferry: job %ld goes on in the server (ferry "
+                    "watch %ld)\n", f.id, f.id);
+            return EXIT_DETACHED;
+        }
+        if (interrupted == 1 && abort_on_int) {
+            json_object *r = proto_request(0, "act");
+
+            interrupted = 2;
+            json_object_object_add(r, "job", json_object_new_int64(f.id));
+            jf_add_str(r, "action", "abort");
+            r = client_call(cl, r, CLIENT_TIMEOUT_MS, &err);
+            if (r == NULL) {
+                clear_line(&f);
+                fprintf(stderr, "ferry: cannot abort: %s\n", err.msg);
+            }
+            json_object_put(r);
+            continue;
+        }
+        clear_line(&f);
+        fprintf(stderr, "ferry: stopped watching; job %ld goes on in the "
+                "server%s\n", f.id,
+                abort_on_int ? " (being aborted)" : "");
+        return EXIT_DETACHED;
+    }
+}
+
+/* The request the server runs for these options. */
+static void
+job_request(struct cli *c, const struct runner_opts *o, bool realtime,
+            struct job_req *rq)
+{
+    job_req_init(rq);
+    rq->vm = xstrdup(o->vm);
+    rq->kind = o->kind;
+    rq->host = o->to ? xstrdup(o->to) : NULL;
+    rq->ds = o->datastore ? xstrdup(o->datastore) : NULL;
+    rq->policy = xstrdup(o->policy->name);
+    rq->budget_ms = o->budget_ms;
+    rq->ceiling_ms = o->ceiling_ms;
+    rq->bw_cap_bps = o->bw_cap_bps;
+    rq->keep_source = o->keep_source;
+    rq->no_log = c->no_log;
+    rq->log_path = c->log ? abs_path(c->log) : NULL;
+    rq->virtual_time = !c->real_time && !realtime;
+    rq->max_time_ms = o->max_time_ms;
+    rq->owner = xstrdup(c->detach ? "migrate --detach" : "migrate");
 }
 
 static int
-cmd_migrate(struct cli *c, struct hv *hv)
+cmd_migrate(struct cli *c, struct client *cl)
 {
+    struct hv *hv = client_hv(cl);
     struct runner_opts o;
     struct check_result r[CHECKS_MAX];
-    struct migrate_ctx mc = {.c = c, .tty = isatty(STDOUT_FILENO) && !c->json};
     struct ferry_err err;
-    struct runner *run;
-    const struct runner_result *res;
-    char *log_path = NULL;
-    size_t n;
+    struct job_req rq;
+    json_object *req, *reply, *x, *job = NULL;
+    bool okr = false;
+    int64_t id = 0;
+    int n = 0;
     int rc = request_opts(c, hv, &o);
-    struct timespec last = {0};
-    char a[32], b[32], d[32], e[32];
 
     if (rc != 0)
         return rc;
     if ((rc = measure(c, hv, o.vm)) != 0)
         return rc;
-    n = run_checks(hv, &o, r);
-    if (checks_worst(r, n) == CHECK_ERROR) {
+    job_request(c, &o, client_info(cl)->realtime, &rq);
+    req = proto_request(0, "migrate");
+    json_object_object_add(req, "request", job_req_to_json(&rq));
+    job_req_fini(&rq);
+    reply = client_call_reply(cl, req, CLIENT_TIMEOUT_MS, &err);
+    if (reply == NULL)
+        return bad("%s", err.msg);
+    jf_bool(reply, "ok", false, &okr, &err);
+    if (json_object_object_get_ex(reply, "checks", &x) && x != NULL)
+        n = wire_checks_read(x, r, CHECKS_MAX, &err);
+    if (n < 0)
+        n = 0;
+    if (!okr) {
+        const char *why = "refused";
+
+        jf_str(reply, "error", false, &why, &err);
+        if (checks_worst(r, (size_t)n) != CHECK_ERROR) {
+            /* not a check: a request the server could not take */
+            fprintf(stderr, "ferry: %s\n", why);
+            json_object_put(reply);
+            return EXIT_USAGE;
+        }
         if (c->json) {
             json_object *obj = json_object_new_object();
 
-            json_object_object_add(obj, "type",
-                                   json_object_new_string("result"));
-            json_object_object_add(obj, "outcome",
-                                   json_object_new_string("failed"));
-            for (size_t i = 0; i < n; i++)
+            jf_add_str(obj, "type", "result");
+            jf_add_str(obj, "outcome", "failed");
+            for (int i = 0; i < n; i++)
                 if (r[i].status == CHECK_ERROR) {
-                    json_object_object_add(
-                        obj, "reason", json_object_new_string(r[i].message));
+                    jf_add_str(obj, "reason", r[i].message);
                     break;
                 }
-            json_object_object_add(obj, "checks", flog_checks_json(r, n));
+            json_object_object_add(obj, "checks",
+                                   flog_checks_json(r, (size_t)n));
             json_print(obj);
             json_object_put(obj);
         } else {
             fprintf(stderr, "ferry: %s cannot migrate; nothing was "
                             "changed:\n", o.vm);
-            for (size_t i = 0; i < n; i++)
+            for (int i = 0; i < n; i++)
                 if (r[i].status == CHECK_ERROR)
                     fprintf(stderr, "  %s: %s\n", r[i].name, r[i].message);
         }
+        json_object_put(reply);
         return EXIT_FAILED;
     }
-    if (!c->no_log)
-        log_path = c->log ? xstrdup(c->log) : default_log_path(c, o.vm);
-    o.log_path = log_path;
-    o.on_event = on_event;
-    o.ctx = &mc;
+    jf_obj(reply, "job", true, &job, &err);
+    jf_i64(job, "id", true, &id, &err);
+    if (c->detach) {
+        const char *state = "?";
+
+        jf_str(job, "state", false, &state, &err);
+        if (c->json)
+            json_print(job);
+        else
+            printf("job %lld: %s %s %s -> %s%s%s: %s (ferry watch %lld, "
+                   "ferry abort %lld)\n",
+                   (long long)id, job_kind_name(o.kind), o.vm,
+                   model_vm(hv->model, o.vm)->host,
+                   o.to ? o.to : model_vm(hv->model, o.vm)->host,
+                   o.datastore ? " datastore " : "",
+                   o.datastore ? o.datastore : "", state, (long long)id,
+                   (long long)id);
+        json_object_put(reply);
+        return EXIT_OK;
+    }
     if (!c->json) {
         printf("%s: %s %s -> %s%s%s, policy %s, budget %llu ms\n", o.vm,
                job_kind_name(o.kind), model_vm(hv->model, o.vm)->host,
@@ -964,83 +1631,34 @@ cmd_migrate(struct cli *c, struct hv *hv)
                o.datastore ? " datastore " : "",
                o.datastore ? o.datastore : "", o.policy->name,
                (unsigned long long)o.budget_ms);
-        for (size_t i = 0; i < n; i++)
+        for (int i = 0; i < n; i++)
             if (r[i].status == CHECK_WARN)
                 printf("  warning: %s\n", r[i].message);
-    }
-    run = runner_new(hv, &o, r, n, &err);
-    if (run == NULL) {
-        free(log_path);
-        return bad("%s", err.msg);
-    }
-    signal(SIGINT, on_sigint);
-    signal(SIGTERM, on_sigint);
-    for (;;) {
-        bool more;
+        {
+            const char *state = "";
 
-        if (interrupted == 1) {
-            interrupted = 2;
-            if (!runner_request(run, ACT_ABORT, 0, &err)) {
-                clear_line(&mc);
-                fprintf(stderr, "ferry: cannot abort: %s\n", err.msg);
+            jf_str(job, "state", false, &state, &err);
+            if (strcmp(state, "queued") == 0) {
+                const char *why = "its turn";
+
+                jf_str(job, "waits_for", false, &why, &err);
+                printf("  queued: waits for %s\n", why);
             }
         }
-        more = runner_step(run);
-        if (more && (c->real_time || hv->ops->realtime)) {
-            /* wall-clock pacing; libvirt's events run meanwhile */
-            uint64_t until = loop_now_ms() + runner_sample_ms(run);
-
-            while (loop_now_ms() < until && interrupted != 1)
-                loop_run_once(c->loop, (int)(until - loop_now_ms()));
-        }
-        if (mc.tty && more) {
-            struct timespec now;
-
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            if ((now.tv_sec - last.tv_sec) * 1000 +
-                    (now.tv_nsec - last.tv_nsec) / 1000000 >=
-                100) {
-                progress_line(&mc, run);
-                last = now;
-            }
-        }
-        if (!more)
-            break;
     }
-    clear_line(&mc);
-    res = runner_result(run);
-    if (!c->json) {
-        if (res->phase == PH_DONE)
-            printf("completed in %s: downtime %s (budget %llu ms, predicted "
-                   "total %s), %llu rounds, %s sent%s\n",
-                   units_fmt_ms(a, sizeof a, (double)res->total_ms),
-                   units_fmt_ms(b, sizeof b, (double)res->downtime_ms),
-                   (unsigned long long)engine_budget_ms(runner_job(run)),
-                   isfinite(runner_expected_total_ms(&res->predicted,
-                                                     o.policy))
-                       ? units_fmt_ms(d, sizeof d,
-                                      runner_expected_total_ms(
-                                          &res->predicted, o.policy))
-                       : "never",
-                   (unsigned long long)res->rounds,
-                   units_fmt_bytes(e, sizeof e, res->bytes_sent),
-                   res->verified ? ", destination verified" : "");
-        else
-            printf("%s after %s: %s\n",
-                   res->phase == PH_FAILED ? "FAILED" : "CANCELLED",
-                   units_fmt_ms(a, sizeof a, (double)res->total_ms),
-                   res->reason);
-        if (log_path != NULL)
-            printf("flight log: %s\n", log_path);
+    json_object_put(reply);
+    {
+        char ref[24];
+
+        snprintf(ref, sizeof ref, "%lld", (long long)id);
+        rc = follow(c, cl, ref, true);
     }
-    rc = res->phase == PH_DONE ? EXIT_OK : EXIT_FAILED;
-    runner_free(run);
-    free(log_path);
     return rc;
 }
 
 int console_run(const struct console_opts *o, const char *theme_name,
                 char *warn, size_t warn_n, struct loop *loop);
+extern const struct console_ops console_link_ops;
 int replay_run(struct flog_data *d, const struct replay_opts *o,
                const char *theme_name, struct loop *loop);
 
@@ -1154,37 +1772,217 @@ run_console(struct cli *c)
 {
     struct console_opts o = {0};
     struct ferry_err err;
-    struct hv *hv;
-    char label[300], warn[512] = "";
+    struct client *cl;
+    const struct client_info *info;
+    char warn[512] = "";
+    const char *why = NULL;
     int rc;
 
     if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
         return bad("the console needs a terminal; for scripts use a "
                    "command (ferry --help)");
-    hv = load_hv(c, true, &err);
-    if (hv == NULL)
+    cl = connect_server(c, "console", &err);
+    if (cl == NULL)
         return bad("%s", err.msg);
-    if (use_libvirt(c))
-        snprintf(label, sizeof label, "libvirt: %zu host%s",
-                 hv->model->n_hosts, hv->model->n_hosts == 1 ? "" : "s");
-    else if (c->sim_file != NULL)
-        snprintf(label, sizeof label, "simulated: %s", c->sim_file);
-    else if (c->demo)
-        snprintf(label, sizeof label, "demo datacenter");
-    else
-        snprintf(label, sizeof label, "demo datacenter (no hosts "
-                                      "configured)");
-    o.hv = hv;
-    o.queue = &c->queue;
-    o.policies = &c->policies;
-    o.source_label = label;
-    o.log_dir = c->log_dir;
-    o.default_budget_ms = c->default_downtime_ms;
-    o.default_policy = c->default_policy;
+    if (client_subscribe(cl, true, true, true, &err) < 0) {
+        client_free(cl);
+        return bad("%s", err.msg);
+    }
+    info = client_info(cl);
+    o.hv = client_hv(cl);
+    o.ops = &console_link_ops;
+    o.ops_ctx = cl;
+    o.policies = client_policies(cl);
+    o.source_label = info->label ? info->label : "ferry";
+    o.log_dir = info->log_dir;
+    o.default_budget_ms = info->default_budget_ms;
+    o.default_policy = info->default_policy;
     o.no_log = c->no_log;
     rc = console_run(&o, c->theme ? c->theme : c->config_theme, warn,
                      sizeof warn, c->loop);
-    hv_free(hv);
+    if (client_closed(cl, &why) && rc == 0) {
+        fprintf(stderr, "ferry: %s\n", why);
+        rc = EXIT_FAILED;
+    }
+    client_free(cl);
+    return rc;
+}
+
+/* ---- jobs, watch, abort, kill-server ------------------------------------- */
+
+static int
+cmd_jobs(struct cli *c, struct client *cl)
+{
+    struct ferry_err err;
+    json_object *r = client_call(cl, proto_request(0, "jobs"),
+                                 CLIENT_TIMEOUT_MS, &err),
+                *a;
+    char t[32];
+
+    if (r == NULL)
+        return bad("%s", err.msg);
+    if (jf_array(r, "jobs", true, &a, &err) < 0) {
+        json_object_put(r);
+        return bad("%s", err.msg);
+    }
+    if (c->json) {
+        puts(json_object_to_json_string_ext(
+            a, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                   JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(r);
+        return EXIT_OK;
+    }
+    printf("%4s  %-16s %-24s %-8s %-11s %-12s %8s  %s\n", "JOB", "VM", "ROUTE",
+           "KIND", "STATE", "PHASE", "ELAPSED", "OUTCOME");
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        json_object *j = json_object_array_get_idx(a, i);
+        const char *vm = "?", *src = "?", *dst = "?", *ds = NULL, *kind = "",
+                   *state = "", *phase = "-", *out = "", *reason = NULL,
+                   *waits = NULL;
+        int64_t id = 0, pos = 0;
+        double el = NAN;
+        char route[300];
+
+        jf_i64(j, "id", false, &id, &err);
+        jf_str(j, "vm", false, &vm, &err);
+        jf_str(j, "source", false, &src, &err);
+        jf_str(j, "destination", false, &dst, &err);
+        jf_str(j, "datastore", false, &ds, &err);
+        jf_str(j, "kind", false, &kind, &err);
+        jf_str(j, "state", false, &state, &err);
+        jf_str(j, "phase", false, &phase, &err);
+        jf_str(j, "outcome", false, &out, &err);
+        jf_str(j, "reason", false, &reason, &err);
+        jf_str(j, "waits_for", false, &waits, &err);
+        jf_i64(j, "queue_position", false, &pos, &err);
+        jf_double(j, "elapsed_ms", false, &el, &err);
+        if (strcmp(kind, "storage") == 0)
+            snprintf(route, sizeof route, "%s: -> %s", src, ds ? ds : "?");
+        else
+            snprintf(route, sizeof route, "%s -> %s%s%s", src, dst,
+                     ds ? " + " : "", ds ? ds : "");
+        printf("%4lld  %-16s %-24s %-8s %-11s %-12s %8s  %s\n", (long long)id,
+               vm, route, kind, state, strcmp(state, "queued") == 0 ? "-" : phase,
+               isnan(el) ? "-" : units_fmt_ms(t, sizeof t, el), out);
+        if (strcmp(state, "queued") == 0)
+            printf("      #%lld in the queue, waits for %s\n", (long long)pos,
+                   waits ? waits : "its turn");
+        else if (reason != NULL && out[0] && strcmp(out, "completed") != 0)
+            printf("      %s\n", reason);
+    }
+    json_object_put(r);
+    return EXIT_OK;
+}
+
+static int
+cmd_watch(struct cli *c, struct client *cl)
+{
+    if (c->n_args != 1)
+        return bad("watch which job? (ferry watch JOB: a number from ferry "
+                   "jobs, or a VM)");
+    return follow(c, cl, c->args[0], false);
+}
+
+static int
+cmd_abort(struct cli *c, struct client *cl)
+{
+    struct ferry_err err;
+    json_object *r;
+
+    if (c->n_args != 1)
+        return bad("abort which job? (ferry abort JOB: a number from ferry "
+                   "jobs, or a VM)");
+    r = proto_request(0, "act");
+    jf_add_str(r, "job", c->args[0]);
+    jf_add_str(r, "action", "abort");
+    r = client_call(cl, r, CLIENT_TIMEOUT_MS, &err);
+    if (r == NULL) {
+        fprintf(stderr, "ferry: %s\n", err.msg);
+        return EXIT_FAILED;
+    }
+    json_object_put(r);
+    if (!c->json)
+        printf("abort requested: the VM stays on its source\n");
+    /* then its end, as watch shows it */
+    return follow(c, cl, c->args[0], false) == EXIT_DETACHED ? EXIT_DETACHED
+                                                             : EXIT_OK;
+}
+
+static int
+cmd_kill_server(struct cli *c)
+{
+    struct ferry_err err;
+    char *name = server_name(c), *dir = srv_dir(&err);
+    struct client *cl = dir ? client_open(dir, name, NULL, "kill-server",
+                                          c->loop, &err)
+                            : NULL;
+    json_object *r;
+    const struct client_info *info;
+    int rc = EXIT_OK;
+
+    free(name);
+    free(dir);
+    if (cl == NULL) {
+        fprintf(stderr, "ferry: %s\n", err.msg);
+        return EXIT_FAILED;
+    }
+    info = client_info(cl);
+    r = client_call(cl, proto_request(0, "shutdown"), CLIENT_TIMEOUT_MS, &err);
+    if (r == NULL) {
+        fprintf(stderr, "ferry: %s\n", err.msg);
+        rc = EXIT_FAILED;
+    } else {
+        /* it stops after aborting what runs: wait for it to go */
+        pid_t pid = info->pid;
+        uint64_t until = loop_now_ms() + 5000;
+
+        while (pid > 0 && kill(pid, 0) == 0 && loop_now_ms() < until)
+            poll(NULL, 0, 20);
+        if (!c->json)
+            printf("server %s (pid %d) stopped\n", info->name, (int)pid);
+    }
+    json_object_put(r);
+    client_free(cl);
+    return rc;
+}
+
+/* Commands that are the server's clients. */
+static const struct {
+    const char *name;
+    int (*fn)(struct cli *c, struct client *cl);
+    bool hosts; /* waits for the hosts to settle first */
+} client_cmds[] = {
+    {"list", NULL, true},    {"plan", NULL, true},
+    {"migrate", cmd_migrate, true}, {"jobs", cmd_jobs, false},
+    {"watch", cmd_watch, false},    {"abort", cmd_abort, false},
+};
+
+static int
+run_client_cmd(struct cli *c, size_t k)
+{
+    struct ferry_err err;
+    struct client *cl = connect_server(c, c->cmd, &err);
+    int rc;
+
+    if (cl == NULL)
+        return bad("%s", err.msg);
+    c->cl = cl;
+    c->pset = client_policies(cl);
+    if (client_cmds[k].hosts && (rc = settle(c, cl)) != 0)
+        goto out;
+    if (client_fetch_model(cl, &err) < 0) {
+        rc = bad("%s", err.msg);
+        goto out;
+    }
+    if (strcmp(c->cmd, "list") == 0)
+        rc = cmd_list(c, client_hv(cl));
+    else if (strcmp(c->cmd, "plan") == 0)
+        rc = cmd_plan(c, client_hv(cl));
+    else
+        rc = client_cmds[k].fn(c, cl);
+out:
+    client_free(cl);
+    c->cl = NULL;
     return rc;
 }
 
@@ -1193,10 +1991,10 @@ cli_main(int argc, char **argv)
 {
     struct cli c;
     struct ferry_err err;
-    struct hv *hv = NULL;
     int rc;
 
     memset(&c, 0, sizeof c);
+    c.linger_ms = 60000;
     /* a host that goes away mid-write is an error to report, not death */
     signal(SIGPIPE, SIG_IGN);
     policy_set_init(&c.policies);
@@ -1213,6 +2011,7 @@ cli_main(int argc, char **argv)
         rc = bad("%s", err.msg);
         goto out;
     }
+    c.pset = &c.policies;
     if (c.cmd == NULL) {
         rc = run_console(&c);
         goto out;
@@ -1225,30 +2024,33 @@ cli_main(int argc, char **argv)
         rc = cmd_replay(&c);
         goto out;
     }
-    if (strcmp(c.cmd, "list") != 0 && strcmp(c.cmd, "plan") != 0 &&
-        strcmp(c.cmd, "migrate") != 0) {
-        rc = bad("unknown command '%s' (list, plan, migrate, replay, "
-                 "policies)", c.cmd);
+    if (strcmp(c.cmd, "server") == 0) {
+        rc = cmd_server(&c);
         goto out;
     }
-    hv = load_hv(&c, false, &err);
-    if (hv == NULL) {
-        rc = bad("%s", err.msg);
+    if (strcmp(c.cmd, "kill-server") == 0) {
+        rc = cmd_kill_server(&c);
         goto out;
     }
-    if (strcmp(c.cmd, "list") == 0)
-        rc = cmd_list(&c, hv);
-    else if (strcmp(c.cmd, "plan") == 0)
-        rc = cmd_plan(&c, hv);
-    else
-        rc = cmd_migrate(&c, hv);
+    if (strcmp(c.cmd, "attach") == 0) {
+        rc = run_console(&c);
+        goto out;
+    }
+    for (size_t k = 0; k < ARRAY_SIZE(client_cmds); k++)
+        if (strcmp(c.cmd, client_cmds[k].name) == 0) {
+            rc = run_client_cmd(&c, k);
+            goto out;
+        }
+    rc = bad("unknown command '%s' (list, plan, migrate, jobs, watch, "
+             "abort, attach, replay, policies, server, kill-server)", c.cmd);
 out:
-    hv_free(hv);
     loop_free(c.loop);
     lv_cfg_fini(&c.hosts);
     policy_set_fini(&c.policies);
     free(c.log_dir);
     free(c.hints_dir);
+    free(c.config_path);
+    free(c.connect);
     free((char *)c.default_policy);
     free(c.config_theme);
     return rc;

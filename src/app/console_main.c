@@ -12,7 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ferry/client.h"
 #include "ferry/console.h"
+#include "ferry/jsonf.h"
+#include "ferry/proto.h"
 #include "ferry/loop.h"
 #include "ferry/ui.h"
 #include "../ui/replay.h"
@@ -311,3 +314,137 @@ replay_run(struct flog_data *d, const struct replay_opts *o,
     term_stop(&t);
     return 0;
 }
+
+/* ---- the console's jobs are the server's --------------------------------- */
+
+static size_t
+l_n_jobs(void *ctx)
+{
+    return client_jobs(ctx);
+}
+
+static const struct job_view *
+l_job_at(void *ctx, size_t i)
+{
+    return client_job_at(ctx, i);
+}
+
+static const struct job_view *
+l_job(void *ctx, long id)
+{
+    return client_job(ctx, id);
+}
+
+static long
+l_start(void *ctx, const struct job_req *rq, struct ferry_err *err)
+{
+    struct client *cl = ctx;
+    json_object *r = proto_request(0, "migrate"), *job;
+    int64_t id = -1;
+
+    json_object_object_add(r, "request", job_req_to_json(rq));
+    r = client_call(cl, r, CLIENT_TIMEOUT_MS, err);
+    if (r == NULL)
+        return -1;
+    if (jf_obj(r, "job", true, &job, err) < 0 ||
+        jf_i64(job, "id", true, &id, err) < 0) {
+        json_object_put(r);
+        return -1;
+    }
+    /* the job's own messages follow; know it at once */
+    client_note_job(cl, job);
+    json_object_put(r);
+    return (long)id;
+}
+
+static json_object *
+job_request(const char *cmd, long id)
+{
+    json_object *r = proto_request(0, cmd);
+
+    json_object_object_add(r, "job", json_object_new_int64(id));
+    return r;
+}
+
+/* A request about a job; the reply says how the job is now. */
+static int
+call_ok(struct client *cl, json_object *r, struct ferry_err *err)
+{
+    json_object *job;
+
+    r = client_call(cl, r, CLIENT_TIMEOUT_MS, err);
+    if (r == NULL)
+        return -1;
+    if (json_object_object_get_ex(r, "job", &job) && job != NULL)
+        client_note_job(cl, job);
+    json_object_put(r);
+    return 0;
+}
+
+static int
+l_act(void *ctx, long id, enum action_kind a, uint64_t value,
+      struct ferry_err *err)
+{
+    json_object *r = job_request("act", id);
+
+    jf_add_str(r, "action", action_name(a));
+    if (value > 0)
+        json_object_object_add(r, "value", json_object_new_uint64(value));
+    return call_ok(ctx, r, err);
+}
+
+static int
+l_budget(void *ctx, long id, uint64_t budget_ms, struct ferry_err *err)
+{
+    json_object *r = job_request("budget", id);
+
+    json_object_object_add(r, "budget_ms", json_object_new_uint64(budget_ms));
+    return call_ok(ctx, r, err);
+}
+
+static int
+l_queue_move(void *ctx, long id, int delta, struct ferry_err *err)
+{
+    json_object *r = job_request("queue_move", id);
+
+    json_object_object_add(r, "delta", json_object_new_int(delta));
+    return call_ok(ctx, r, err);
+}
+
+static void
+l_queue_preview(void *ctx, const struct job_req *rq, char *buf, size_t n)
+{
+    json_object *r = proto_request(0, "queue_preview");
+    struct ferry_err err;
+    const char *why = "";
+
+    json_object_object_add(r, "request", job_req_to_json(rq));
+    r = client_call(ctx, r, CLIENT_TIMEOUT_MS, &err);
+    if (r == NULL) {
+        snprintf(buf, n, "the server's answer (%s)", err.msg);
+        return;
+    }
+    jf_str(r, "waits_for", false, &why, &err);
+    snprintf(buf, n, "%s", why);
+    json_object_put(r);
+}
+
+static const char *
+l_gone(void *ctx)
+{
+    const char *why;
+
+    return client_closed(ctx, &why) ? why : NULL;
+}
+
+const struct console_ops console_link_ops = {
+    .n_jobs = l_n_jobs,
+    .job_at = l_job_at,
+    .job = l_job,
+    .start = l_start,
+    .act = l_act,
+    .budget = l_budget,
+    .queue_move = l_queue_move,
+    .queue_preview = l_queue_preview,
+    .gone = l_gone,
+};

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Format an error message into err (NULL-safe). */
 void
@@ -266,4 +267,25 @@ count_le_u64(const void *base, size_t n, size_t size, size_t off,
             hi = mid;
     }
     return lo;
+}
+
+int
+mkdir_parents(const char *path, unsigned mode, struct ferry_err *err)
+{
+    char *p = xstrdup(path);
+
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST) {
+            err_set(err, "%s: cannot create directory: %s", p,
+                    strerror(errno));
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    free(p);
+    return 0;
 }

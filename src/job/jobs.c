@@ -243,6 +243,16 @@ jobs_new(const struct jobs_cfg *cfg)
     return js;
 }
 
+void
+jobs_reconfigure(struct jobs *js, const char *default_policy,
+                 uint64_t default_budget_ms, const struct queue_cfg *queue)
+{
+    js->cfg.default_policy = default_policy;
+    js->cfg.default_budget_ms = default_budget_ms;
+    if (queue != NULL)
+        js->qcfg = *queue;
+}
+
 static void
 job_free(struct job *j)
 {

@@ -12,35 +12,13 @@ struct flog {
     char *path;
 };
 
-/* mkdir -p for the directory part of path. */
-static int
-make_parents(const char *path, struct ferry_err *err)
-{
-    char *p = xstrdup(path);
-
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-            err_set(err, "%s: cannot create directory: %s", p,
-                    strerror(errno));
-            free(p);
-            return -1;
-        }
-        *s = '/';
-    }
-    free(p);
-    return 0;
-}
-
 struct flog *
 flog_open(const char *path, struct ferry_err *err)
 {
     struct flog *f;
     FILE *fp;
 
-    if (make_parents(path, err) < 0)
+    if (mkdir_parents(path, 0755, err) < 0)
         return NULL;
     fp = fopen(path, "w");
     if (fp == NULL) {

@@ -12,6 +12,7 @@
 #include "ferry/checks.h"
 #include "ferry/console.h"
 #include "ferry/flightlog.h"
+#include "ferry/jobview.h"
 #include "ferry/queue.h"
 #include "ferry/runner.h"
 #include "ferry/units.h"
@@ -19,10 +20,8 @@
 #include "replay.h"
 #include "wizard.h"
 
-#define MAX_JOBS 32
 #define MAX_ROWS 256
 #define MAX_COLS 10
-#define STEP_MS 100          /* engine tick in real time */
 #define DASH_REFRESH_MS 1000 /* graphs redraw once a second */
 #define MIN_W 64
 #define MIN_H 18
@@ -52,30 +51,8 @@ struct view {
     int sort_col;
     bool sort_desc;
     char filter[64];
-    int job;
+    long job; /* V_DASH: the job's id */
     char sel_id[64];
-};
-
-struct cjob {
-    struct runner *r;     /* NULL while queued, or if it never started */
-    bool queued;
-    struct mig_choice ch; /* what the operator chose */
-    struct policy pol;    /* the policy with the allowed escalations */
-    bool has_pol;
-    char vm[64], src[32], dst[32], ds[64], policy[64];
-    enum job_kind kind;
-    uint64_t start_ms; /* wall clock */
-    uint64_t job_ms;   /* job time stepped so far */
-    bool finished;
-    struct runner_result res;
-    double *dirty, *bw, *dt;
-    size_t n, cap;
-    double rounds[512];
-    size_t n_rounds;
-    uint64_t last_iter;
-    uint64_t budget_ms;
-    enum job_phase phase;
-    size_t n_dec;
 };
 
 struct dialog {
@@ -115,23 +92,44 @@ struct console {
     char confirm_text[160];
     char status[256];
     bool status_error;
-    struct cjob jobs[MAX_JOBS];
-    int n_jobs;
     struct dialog dlg;
     struct ask ask;
     struct wizard *wz;
     struct replay *rp;       /* the log being replayed (V_REPLAY) */
     struct flog_brief *logs; /* :logs */
     size_t n_logs;
-    struct queue q;
-    struct queue_cfg qcfg;
     bool dirty, quit;
-    char *hints_dir; /* the log directory: earlier moves refine plans */
+    const char **busy; /* VMs with a job that has not ended */
+    size_t cap_busy;
+    uint64_t jobs_sig;  /* what the jobs looked like at the last draw */
+    struct seen {
+        long id;
+        enum job_state state;
+    } *seen; /* each job's state when last looked at: news to tell */
+    size_t n_seen, cap_seen;
     uint64_t now_ms, last_dash_ms;
     uint64_t seen_gen, seen_status; /* the backend's model and messages */
 };
 
-static void queue_pump(struct console *c);
+/* The jobs the server owns, as the console sees them. */
+static size_t
+n_jobs(const struct console *c)
+{
+    return c->o.ops->n_jobs(c->o.ops_ctx);
+}
+
+static const struct job_view *
+job_at(const struct console *c, size_t i)
+{
+    return c->o.ops->job_at(c->o.ops_ctx, i);
+}
+
+static const struct job_view *
+job_by_id(const struct console *c, long id)
+{
+    return c->o.ops->job(c->o.ops_ctx, id);
+}
+
 
 /* Key table: help is generated from it. */
 struct binding {
@@ -163,7 +161,7 @@ static const struct binding bindings[] = {
     {"Tab", "dialog", "next field; Left/Right change it; Enter starts"},
     {"Enter Bksp", "wizard", "next / previous step; ? explains the step"},
     {"[ ] x", "jobs", "move a queued job earlier / later; cancel it"},
-    {"q", "any", "quit (asks while migrations run)"},
+    {"q d", "any", "quit; d detaches: migrations go on in the server"},
 };
 
 static struct view *
@@ -236,26 +234,9 @@ console_new(struct ui_term *t, const struct console_opts *o)
     c->o = *o;
     if (c->o.default_budget_ms == 0)
         c->o.default_budget_ms = 300;
-    if (o->queue != NULL)
-        c->qcfg = *o->queue;
-    else
-        queue_cfg_default(&c->qcfg);
-    queue_init(&c->q);
-    c->hints_dir = o->log_dir ? xstrdup(o->log_dir) : flog_default_dir();
     push(c, V_VMS);
     set_status(c, false, "? help  : command  / filter  m migrate  q quit");
     return c;
-}
-
-static void
-job_free(struct cjob *j)
-{
-    runner_free(j->r);
-    if (j->has_pol)
-        policy_copy_free(&j->pol);
-    free(j->dirty);
-    free(j->bw);
-    free(j->dt);
 }
 
 void
@@ -263,13 +244,11 @@ console_free(struct console *c)
 {
     if (c == NULL)
         return;
-    for (int i = 0; i < c->n_jobs; i++)
-        job_free(&c->jobs[i]);
     wizard_free(c->wz);
     replay_free(c->rp);
     free(c->logs);
-    free(c->hints_dir);
-    queue_fini(&c->q);
+    free(c->busy);
+    free(c->seen);
     free(c);
 }
 
@@ -282,7 +261,13 @@ console_status(struct console *c, bool error, const char *msg)
 bool
 console_quit(const struct console *c)
 {
-    return c->quit;
+    return c->quit || console_gone(c) != NULL;
+}
+
+const char *
+console_gone(const struct console *c)
+{
+    return c->o.ops->gone ? c->o.ops->gone(c->o.ops_ctx) : NULL;
 }
 
 void
@@ -294,86 +279,59 @@ console_invalidate(struct console *c)
 
 /* ---- jobs -------------------------------------------------------------- */
 
-static int
-running_jobs(const struct console *c)
+static size_t
+jobs_in(const struct console *c, enum job_state st)
 {
-    int n = 0;
+    size_t n = 0;
 
-    for (int i = 0; i < c->n_jobs; i++)
-        n += !c->jobs[i].finished && !c->jobs[i].queued;
+    for (size_t i = 0; i < n_jobs(c); i++)
+        n += job_at(c, i)->state == st;
     return n;
 }
 
-static const struct cjob *
+static int
+running_jobs(const struct console *c)
+{
+    return (int)jobs_in(c, JOB_RUNNING);
+}
+
+/* A VM's job: one that has not ended, else its newest. */
+static const struct job_view *
 job_of_vm(const struct console *c, const char *vm)
 {
-    const struct cjob *found = NULL;
+    const struct job_view *found = NULL;
 
-    for (int i = 0; i < c->n_jobs; i++)
-        if (strcmp(c->jobs[i].vm, vm) == 0)
-            found = &c->jobs[i];
+    for (size_t i = 0; i < n_jobs(c); i++) {
+        const struct job_view *j = job_at(c, i);
+
+        if (strcmp(j->vm, vm) == 0 &&
+            (found == NULL || !job_view_ended(j) || job_view_ended(found)))
+            found = j;
+    }
     return found;
 }
 
-static void
-record(struct cjob *j)
+/* What makes a redraw worth it at once: a job's state, phase, decisions,
+ * queue position, its end. Samples alone wait for the next second. */
+static uint64_t
+jobs_signature(const struct console *c)
 {
-    const struct job_sample *s = runner_sample(j->r);
-    const struct engine_job *e = runner_job(j->r);
-    const struct estimate *est = engine_estimate(e);
-    const struct prediction *p = engine_prediction(e);
-    uint64_t rem;
+    uint64_t h = n_jobs(c);
 
-    if (j->n == j->cap) {
-        j->cap = j->cap ? j->cap * 2 : 256;
-        j->dirty = xrealloc(j->dirty, j->cap * sizeof *j->dirty);
-        j->bw = xrealloc(j->bw, j->cap * sizeof *j->bw);
-        j->dt = xrealloc(j->dt, j->cap * sizeof *j->dt);
-    }
-    j->dirty[j->n] = est->dirty_known ? est->unique_bps : NAN;
-    j->bw[j->n] = est->bw_known ? est->bw_bps : NAN;
-    j->dt[j->n] = isfinite(p->downtime_now_ms) ? p->downtime_now_ms : NAN;
-    j->n++;
-    if (sample_new_round(s, j->kind, &j->last_iter, &rem) &&
-        j->n_rounds < ARRAY_SIZE(j->rounds))
-        j->rounds[j->n_rounds++] = (double)rem;
-}
+    for (size_t i = 0; i < n_jobs(c); i++) {
+        const struct job_view *j = job_at(c, i);
+        const struct flog_data *d = job_view_data(j);
 
-static bool
-job_step(struct console *c, struct cjob *j)
-{
-    size_t nd;
-    bool more = runner_step(j->r);
-    enum job_phase ph = engine_phase(runner_job(j->r));
-
-    j->job_ms = runner_time_ms(j->r);
-    /* Real hosts keep their own clock, which starts when the migration
-     * does: follow it, or the catch-up loop in console_tick never ends
-     * (it spun, and the graphs' axes counted hours). */
-    if (c->o.hv->ops->realtime)
-        j->start_ms = c->now_ms - MIN(j->job_ms, c->now_ms);
-    record(j);
-    engine_decisions(runner_job(j->r), &nd);
-    if (ph != j->phase || nd != j->n_dec) {
-        j->phase = ph;
-        j->n_dec = nd;
-        c->dirty = true; /* phases and decisions show at once */
+        h = h * 1000003 + (uint64_t)j->id;
+        h = h * 31 + (uint64_t)j->state;
+        h = h * 31 + (uint64_t)j->phase;
+        h = h * 31 + (uint64_t)j->queue_pos;
+        h = h * 31 + j->budget_ms;
+        if (d != NULL)
+            h = h * 31 + d->n_dec * 7 + d->n_ph * 3 + d->res.present +
+                (d->n > 0);
     }
-    if (!more) {
-        j->finished = true;
-        j->res = *runner_result(j->r);
-        queue_remove(&c->q, (int)(j - c->jobs));
-        if (j->res.phase == PH_DONE)
-            set_status(c, false, "%s: migration completed in %.1f s, "
-                       "downtime %llu ms",
-                       j->vm, j->res.total_ms / 1000.0,
-                       (unsigned long long)j->res.downtime_ms);
-        else
-            set_status(c, true, "%s: %s", j->vm, j->res.reason);
-        c->dirty = true;
-        queue_pump(c); /* a slot is free */
-    }
-    return more;
+    return h;
 }
 
 /* Show the backend's first question, if there is one and nothing else
@@ -488,10 +446,68 @@ draw_ask(struct console *c)
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
 }
 
+/* This console's own doing (a queued job it cancelled): not news. */
+static void
+seen_set(struct console *c, long id, enum job_state st)
+{
+    for (size_t k = 0; k < c->n_seen; k++)
+        if (c->seen[k].id == id) {
+            c->seen[k].state = st;
+            return;
+        }
+    c->seen = xgrow(c->seen, &c->cap_seen, c->n_seen + 1, sizeof *c->seen);
+    c->seen[c->n_seen].id = id;
+    c->seen[c->n_seen++].state = st;
+}
+
+/* A job started from the queue, or ended: say so on the status line. */
+static void
+job_news(struct console *c)
+{
+    for (size_t i = 0; i < n_jobs(c); i++) {
+        const struct job_view *j = job_at(c, i);
+        struct seen *s = NULL;
+
+        for (size_t k = 0; k < c->n_seen && s == NULL; k++)
+            if (c->seen[k].id == j->id)
+                s = &c->seen[k];
+        if (s == NULL) {
+            /* new to this console: its state now is not news */
+            c->seen = xgrow(c->seen, &c->cap_seen, c->n_seen + 1,
+                            sizeof *c->seen);
+            s = &c->seen[c->n_seen++];
+            s->id = j->id;
+            s->state = j->state;
+            continue;
+        }
+        if (s->state == j->state)
+            continue;
+        if (j->state == JOB_RUNNING && s->state == JOB_QUEUED)
+            set_status(c, false, "%s: left the queue, migration started",
+                       j->vm);
+        else if (j->state == JOB_ENDED && job_view_data(j) != NULL &&
+                 job_view_data(j)->res.present &&
+                 job_view_data(j)->res.phase == PH_DONE)
+            set_status(c, false, "%s: migration completed in %.1f s, "
+                       "downtime %llu ms", j->vm,
+                       (double)job_view_data(j)->res.total_ms / 1000.0,
+                       (unsigned long long)job_view_data(j)->res.downtime_ms);
+        else if (j->state == JOB_ENDED)
+            set_status(c, true, "%s: %s", j->vm,
+                       job_view_data(j) && job_view_data(j)->res.present
+                           ? job_view_data(j)->res.reason
+                           : j->reason ? j->reason : "ended");
+        else
+            continue;
+        s->state = j->state;
+    }
+}
+
 void
 console_tick(struct console *c, uint64_t now_ms)
 {
     const struct hv *hv = c->o.hv;
+    uint64_t sig;
 
     c->now_ms = now_ms;
     /* the backend's events changed the inventory, or have news */
@@ -518,16 +534,13 @@ console_tick(struct console *c, uint64_t now_ms)
         console_status(c, hv->status_error, hv->status);
     }
     ask_poll(c);
-    for (int i = 0; i < c->n_jobs; i++) {
-        struct cjob *j = &c->jobs[i];
-        int guard = 0;
-
-        /* Job time follows the wall clock; catch up after a stall, but
-         * never spin for long. */
-        while (!j->finished && j->r != NULL &&
-               j->start_ms + j->job_ms + STEP_MS <= now_ms &&
-               guard++ < 50)
-            job_step(c, j);
+    /* the server's news about the jobs: phases, decisions and ends at
+     * once, the graphs once a second */
+    sig = jobs_signature(c);
+    if (sig != c->jobs_sig) {
+        c->jobs_sig = sig;
+        c->dirty = true;
+        job_news(c);
     }
     if (running_jobs(c) > 0 && now_ms >= c->last_dash_ms + DASH_REFRESH_MS) {
         c->last_dash_ms = now_ms;
@@ -542,17 +555,12 @@ console_timeout_ms(const struct console *c, uint64_t now_ms)
 {
     int64_t best = -1;
 
-    for (int i = 0; i < c->n_jobs; i++) {
-        const struct cjob *j = &c->jobs[i];
-        int64_t due;
-
-        if (j->finished || j->r == NULL)
-            continue;
-        due = (int64_t)(j->start_ms + j->job_ms + STEP_MS) - (int64_t)now_ms;
-        if (due < 0)
-            due = 0;
-        if (best < 0 || due < best)
-            best = due;
+    /* news arrives on the server's socket; only the graphs' second
+     * needs a timer */
+    if (running_jobs(c) > 0) {
+        best = (int64_t)(c->last_dash_ms + DASH_REFRESH_MS) - (int64_t)now_ms;
+        if (best < 0)
+            best = 0;
     }
     if (c->wz != NULL && wizard_measuring(c->wz) && (best < 0 || best > 250))
         best = 250;
@@ -565,202 +573,107 @@ console_timeout_ms(const struct console *c, uint64_t now_ms)
     return (int)best;
 }
 
-static char *
-log_path(struct console *c, const char *vm)
-{
-    char *dir, stamp[32], *p;
-    time_t now = time(NULL);
-    struct tm tm;
-
-    if (c->o.no_log)
-        return NULL;
-    dir = c->o.log_dir ? xstrdup(c->o.log_dir) : flog_default_dir();
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    p = xasprintf("%s/%s-%s-%d.jsonl", dir, stamp, vm, (int)getpid());
-    free(dir);
-    return p;
-}
-
+/* VMs with a job that has not ended (the checks' busy list). */
 static const char **
-migrating_vms(const struct console *c, size_t *n)
+migrating_vms(struct console *c, size_t *n)
 {
-    static const char *v[MAX_JOBS];
-
     *n = 0;
-    for (int i = 0; i < c->n_jobs; i++)
-        if (!c->jobs[i].finished)
-            v[(*n)++] = c->jobs[i].vm;
-    return v;
+    c->busy = xgrow(c->busy, &c->cap_busy, n_jobs(c) + 1, sizeof *c->busy);
+    for (size_t i = 0; i < n_jobs(c); i++)
+        if (!job_view_ended(job_at(c, i)))
+            c->busy[(*n)++] = job_at(c, i)->vm;
+    return c->busy;
 }
 
 static void
-open_dashboard(struct console *c, int idx)
+open_dashboard(struct console *c, long id)
 {
-    if (c->jobs[idx].r == NULL) {
-        char why[200];
+    const struct job_view *j = job_by_id(c, id);
 
-        if (c->jobs[idx].queued) {
-            queue_waits_for(&c->q, idx, why, sizeof why);
-            set_status(c, false, "%s is queued (#%d): waits for %s",
-                       c->jobs[idx].vm, queue_position(&c->q, idx),
-                       why[0] ? why : "its turn");
-        } else {
-            set_status(c, true, "%s: %s", c->jobs[idx].vm,
-                       c->jobs[idx].res.reason);
-        }
+    if (j == NULL)
+        return;
+    if (j->state == JOB_QUEUED) {
+        set_status(c, false, "%s is queued (#%d): waits for %s", j->vm,
+                   j->queue_pos, j->waits_for ? j->waits_for : "its turn");
+        return;
+    }
+    if (!j->started) {
+        set_status(c, true, "%s: %s", j->vm, j->reason ? j->reason : "");
         return;
     }
     push(c, V_DASH);
-    top(c)->job = idx;
+    top(c)->job = id;
 }
 
-/* Start a job the queue admitted: checks again (the world may have moved
- * while it waited), then the runner. */
-static bool
-job_launch(struct console *c, struct cjob *j)
-{
-    struct mig_request req = mig_choice_request(&j->ch);
-    struct check_result checks[CHECKS_MAX];
-    struct runner_opts o = {0};
-    struct ferry_err err;
-    size_t n, nm;
-    const char **mig;
-    char *path;
-
-    j->queued = false;
-    /* the job itself is in the busy list: leave it out */
-    mig = migrating_vms(c, &nm);
-    for (size_t i = 0; i < nm; i++)
-        if (mig[i] == j->vm)
-            mig[i] = "";
-    n = runner_checks(c->o.hv, &req, mig, nm, checks, CHECKS_MAX);
-    for (size_t i = 0; i < n; i++)
-        if (checks[i].status == CHECK_ERROR) {
-            j->finished = true;
-            j->res.phase = PH_FAILED;
-            snprintf(j->res.reason, sizeof j->res.reason,
-                     "not started: %s", checks[i].message);
-            set_status(c, true, "%s: %s", j->vm, j->res.reason);
-            return false;
-        }
-    mig_choice_runner_opts(&j->ch, &j->pol, &o);
-    o.hints_dir = c->hints_dir;
-    o.sample_ms = STEP_MS;
-    path = log_path(c, j->vm);
-    o.log_path = path;
-    j->r = runner_new(c->o.hv, &o, checks, n, &err);
-    free(path);
-    if (j->r == NULL) {
-        j->finished = true;
-        j->res.phase = PH_FAILED;
-        snprintf(j->res.reason, sizeof j->res.reason, "not started: %.290s",
-                 err.msg);
-        set_status(c, true, "%s: %s", j->vm, err.msg);
-        return false;
-    }
-    j->start_ms = c->now_ms;
-    j->phase = PH_PRECHECK;
-    return true;
-}
-
-/* Start whatever the queue admits now. */
+/* The request the server runs for a choice. */
 static void
-queue_pump(struct console *c)
+choice_req(const struct console *c, const struct mig_choice *ch,
+           struct job_req *rq)
 {
-    int id;
+    struct mig_request req = mig_choice_request(ch);
 
-    while ((id = queue_start_next(&c->q)) >= 0) {
-        struct cjob *j = &c->jobs[id];
-
-        if (!job_launch(c, j))
-            queue_remove(&c->q, id);
-        else if (c->now_ms > 0)
-            set_status(c, false, "%s: left the queue, migration started",
-                       j->vm);
-        c->dirty = true;
-    }
+    job_req_init(rq);
+    rq->vm = xstrdup(ch->vm);
+    rq->kind = ch->kind;
+    rq->host = req.dst_host ? xstrdup(req.dst_host) : NULL;
+    rq->ds = req.dst_ds ? xstrdup(req.dst_ds) : NULL;
+    rq->policy = xstrdup(c->o.policies->v[ch->policy].name);
+    rq->budget_ms = ch->budget_ms;
+    rq->bw_cap_bps = ch->bw_cap_bps;
+    rq->restrict_escalations = true;
+    rq->allow_throttle = ch->allow_throttle;
+    rq->allow_postcopy = ch->allow_postcopy;
+    rq->allow_pause = ch->allow_pause;
+    rq->prio = ch->prio;
+    rq->no_log = c->o.no_log;
+    rq->owner = xstrdup("console");
 }
 
 static void
 queue_preview(void *ctx, const struct mig_choice *ch, char *buf, size_t n)
 {
     struct console *c = ctx;
-    struct mig_request req = mig_choice_request(ch);
-    struct queue_use u[QUEUE_USES];
-    size_t nu = queue_uses(c->o.hv->model, &c->qcfg, &req, u, QUEUE_USES);
-    struct queue tmp;
+    struct job_req rq;
 
-    /* the queue as it is, plus this move */
-    queue_init(&tmp);
-    for (size_t i = 0; i < c->q.n; i++) {
-        queue_add(&tmp, c->q.v[i].id, c->q.v[i].label, c->q.v[i].prio,
-                  c->q.v[i].use, c->q.v[i].n_use);
-        if (c->q.v[i].running)
-            queue_force(&tmp, c->q.v[i].id);
-    }
-    queue_add(&tmp, -1, ch->vm, ch->prio, u, nu);
-    queue_waits_for(&tmp, -1, buf, n);
-    queue_fini(&tmp);
+    choice_req(c, ch, &rq);
+    c->o.ops->queue_preview(c->o.ops_ctx, &rq, buf, n);
+    job_req_fini(&rq);
 }
 
-/* A new job from the dialog or the wizard: it starts at once when the
- * limits allow, waits in the queue otherwise. */
+/* A new job from the dialog or the wizard: the server starts it at once
+ * when the limits allow, queues it otherwise. */
 static void
 job_enqueue(struct console *c, const struct mig_choice *ch)
 {
-    const struct model *m = c->o.hv->model;
-    struct mig_request req = mig_choice_request(ch);
-    struct queue_use u[QUEUE_USES];
-    size_t nu;
-    int idx = c->n_jobs;
-    struct cjob *j;
+    struct job_req rq;
+    struct ferry_err err;
+    long id;
+    const struct job_view *j;
 
-    if (c->n_jobs == MAX_JOBS) {
-        set_status(c, true, "too many migrations in this session");
-        return;
-    }
-    j = &c->jobs[idx];
-    memset(j, 0, sizeof *j);
-    j->ch = *ch;
-    mig_choice_policy(ch, c->o.policies, &j->pol);
-    j->has_pol = true;
-    snprintf(j->vm, sizeof j->vm, "%s", ch->vm);
-    snprintf(j->src, sizeof j->src, "%s", model_vm(m, ch->vm)->host);
-    snprintf(j->dst, sizeof j->dst, "%s",
-             req.dst_host ? req.dst_host : j->src);
-    snprintf(j->ds, sizeof j->ds, "%s", req.dst_ds ? req.dst_ds : "");
-    snprintf(j->policy, sizeof j->policy, "%s", j->pol.name);
-    j->kind = ch->kind;
-    j->budget_ms = ch->budget_ms;
-    j->queued = true;
-    j->phase = PH_PRECHECK;
-    c->n_jobs++;
-    nu = queue_uses(m, &c->qcfg, &req, u, QUEUE_USES);
-    queue_add(&c->q, idx, j->vm, ch->prio, u, nu);
-    queue_pump(c);
+    choice_req(c, ch, &rq);
+    id = c->o.ops->start(c->o.ops_ctx, &rq, &err);
+    job_req_fini(&rq);
     /* close the dialog or wizard */
     while (c->depth > 1 &&
            (top(c)->kind == V_DIALOG || top(c)->kind == V_WIZARD))
         pop(c);
-    if (j->queued) {
-        char why[200];
-
-        queue_waits_for(&c->q, idx, why, sizeof why);
-        go_list(c, V_JOBS);
-        snprintf(top(c)->sel_id, sizeof top(c)->sel_id, "%d", idx);
-        set_status(c, false, "%s: queued (#%d), waits for %s", j->vm,
-                   queue_position(&c->q, idx), why);
+    if (id < 0) {
+        set_status(c, true, "%s: not started: %s", ch->vm, err.msg);
         return;
     }
-    if (j->r == NULL) {
-        queue_remove(&c->q, idx);
+    j = job_by_id(c, id);
+    if (j != NULL && j->state == JOB_QUEUED) {
+        go_list(c, V_JOBS);
+        snprintf(top(c)->sel_id, sizeof top(c)->sel_id, "%ld", id);
+        set_status(c, false, "%s: queued (#%d), waits for %s", ch->vm,
+                   j->queue_pos, j->waits_for ? j->waits_for : "its turn");
         return;
     }
     push(c, V_DASH);
-    top(c)->job = idx;
+    top(c)->job = id;
     set_status(c, false, "%s: migration started (policy %s, budget %llu ms)",
-               j->vm, j->policy, (unsigned long long)j->budget_ms);
+               ch->vm, c->o.policies->v[ch->policy].name,
+               (unsigned long long)ch->budget_ms);
 }
 
 /* The quick dialog's choices, with the policy's own escalations. */
@@ -805,7 +718,6 @@ wizard_open(struct console *c, const char *vm)
 {
     struct wizard_env env = {
         .hv = c->o.hv,
-        .hints_dir = c->hints_dir,
         .policies = c->o.policies,
         .default_budget_ms = c->o.default_budget_ms,
         .busy = busy_vms,
@@ -857,7 +769,6 @@ dialog_update(struct console *c)
     o.kind = d->kind;
     o.policy = &c->o.policies->v[d->policy];
     o.budget_ms = d->budget_ms;
-    o.hints_dir = c->hints_dir;
     d->pred_ok = runner_plan(c->o.hv, &o, &jp, &d->pred, &err) == 0;
     c->dirty = true;
 }
@@ -1017,7 +928,7 @@ struct row {
     char cell[MAX_COLS][64];
     double key[MAX_COLS]; /* NAN: sort by text */
     enum role role;
-    const struct cjob *spark; /* draw the job's dirty rate in the last col */
+    const struct job_view *spark; /* the job's dirty rate in the last col */
 };
 
 struct table {
@@ -1116,13 +1027,20 @@ static const struct col log_cols[] = {
 };
 
 static double
-job_progress(const struct cjob *j)
+job_progress(const struct job_view *j)
 {
-    if (j->finished)
-        return j->res.phase == PH_DONE ? 100 : NAN;
-    if (j->r == NULL)
+    if (job_view_ended(j))
+        return j->outcome && strcmp(j->outcome, "completed") == 0 ? 100
+                                                                   : NAN;
+    if (j->state == JOB_QUEUED)
         return 0;
-    return sample_progress(runner_sample(j->r));
+    return isnan(j->progress) ? 0 : j->progress;
+}
+
+static const char *
+job_outcome(const struct job_view *j)
+{
+    return j->outcome ? j->outcome : "failed";
 }
 
 static void
@@ -1142,12 +1060,13 @@ build_table(struct console *c, enum view_kind k)
             struct row *r = row_add(&tbl, h->name);
             int in = 0, out = 0;
 
-            for (int q = 0; q < c->n_jobs; q++) {
-                if (c->jobs[q].finished || c->jobs[q].queued ||
-                    c->jobs[q].kind == KIND_STORAGE)
+            for (size_t q = 0; q < n_jobs(c); q++) {
+                const struct job_view *j = job_at(c, q);
+
+                if (j->state != JOB_RUNNING || j->kind == KIND_STORAGE)
                     continue;
-                in += strcmp(c->jobs[q].dst, h->name) == 0;
-                out += strcmp(c->jobs[q].src, h->name) == 0;
+                in += str_eq(j->dst, h->name);
+                out += str_eq(j->src, h->name);
             }
             cellf(r, 0, NAN, "%s", h->name);
             cellf(r, 1, NAN, "%s", h->up ? "up" : "LOST");
@@ -1170,7 +1089,7 @@ build_table(struct console *c, enum view_kind k)
         for (size_t i = 0; i < m->n_vms; i++) {
             const struct model_vm *v = &m->vms[i];
             struct row *r = row_add(&tbl, v->name);
-            const struct cjob *j = job_of_vm(c, v->name);
+            const struct job_view *j = job_of_vm(c, v->name);
             char dss[64];
 
             model_vm_datastores_str(v, dss, sizeof dss);
@@ -1181,21 +1100,20 @@ build_table(struct console *c, enum view_kind k)
             cellf(r, 4, (double)v->memory_bytes, "%s",
                   units_fmt_bytes(a, sizeof a, v->memory_bytes));
             cellf(r, 5, NAN, "%s", dss);
-            if (j != NULL && j->queued) {
-                cellf(r, 6, -1, "queued #%d",
-                      queue_position(&c->q, (int)(j - c->jobs)));
+            if (j != NULL && j->state == JOB_QUEUED) {
+                cellf(r, 6, -1, "queued #%d", j->queue_pos);
                 r->role = ROLE_TITLE;
-            } else if (j != NULL && !j->finished) {
+            } else if (j != NULL && !job_view_ended(j)) {
                 cellf(r, 6, job_progress(j), "%s %3.0f%%",
                       job_phase_name(j->phase), job_progress(j));
                 r->role = ROLE_TITLE;
             } else if (j != NULL) {
                 cellf(r, 6, NAN, "%s",
-                      j->res.phase == PH_DONE        ? "done"
-                      : j->res.phase == PH_CANCELLED ? "cancelled"
-                                                     : "failed");
+                      strcmp(job_outcome(j), "completed") == 0
+                          ? "done"
+                          : job_outcome(j));
             }
-            if (j != NULL && j->n > 0)
+            if (j != NULL && job_view_data(j) && job_view_data(j)->n > 0)
                 r->spark = j;
             if (v->state == VM_SHUTOFF)
                 r->role = ROLE_DIM;
@@ -1271,36 +1189,36 @@ build_table(struct console *c, enum view_kind k)
     case V_JOBS:
         tbl.cols = job_cols;
         tbl.n_cols = (int)ARRAY_SIZE(job_cols);
-        for (int i = 0; i < c->n_jobs; i++) {
-            const struct cjob *j = &c->jobs[i];
-            char id[16];
+        for (size_t i = 0; i < n_jobs(c); i++) {
+            const struct job_view *j = job_at(c, i);
+            char id[24];
             struct row *r;
-            double el = (double)(j->finished ? j->res.total_ms : j->job_ms);
+            double el = j->elapsed_ms;
 
-            snprintf(id, sizeof id, "%d", i);
-            r = row_add(&tbl, id);
+            snprintf(id, sizeof id, "%ld", j->id);
+            if ((r = row_add(&tbl, id)) == NULL)
+                break;
             cellf(r, 0, NAN, "%s", j->vm);
             if (j->kind == KIND_STORAGE)
-                cellf(r, 1, NAN, "%s: -> %s", j->src, j->ds);
+                cellf(r, 1, NAN, "%s: -> %s", j->src, j->ds ? j->ds : "");
             else
                 cellf(r, 1, NAN, "%s->%s%s%s", j->src, j->dst,
-                      j->ds[0] ? " " : "", j->ds);
+                      j->ds ? " " : "", j->ds ? j->ds : "");
             cellf(r, 2, NAN, "%s", job_kind_name(j->kind));
-            cellf(r, 3, NAN, "%s", j->policy);
-            if (j->queued) {
-                int pos = queue_position(&c->q, i);
-
-                cellf(r, 4, pos, "QUEUED #%d", pos);
+            cellf(r, 3, NAN, "%s", j->policy ? j->policy : "");
+            if (j->state == JOB_QUEUED) {
+                cellf(r, 4, j->queue_pos, "QUEUED #%d", j->queue_pos);
                 cellf(r, 5, NAN, "-");
                 cellf(r, 6, NAN, "-");
                 cellf(r, 7, NAN, "-");
                 r->role = ROLE_DIM;
                 continue;
             }
-            if (j->r == NULL) { /* never started */
-                cellf(r, 4, NAN, "%s", j->res.phase == PH_CANCELLED
-                                           ? "CANCELLED"
-                                           : "NOT STARTED");
+            if (!j->started) { /* never ran */
+                cellf(r, 4, NAN, "%s",
+                      strcmp(job_outcome(j), "cancelled") == 0
+                          ? "CANCELLED"
+                          : "NOT STARTED");
                 cellf(r, 5, NAN, "-");
                 cellf(r, 6, NAN, "-");
                 cellf(r, 7, NAN, "-");
@@ -1311,14 +1229,15 @@ build_table(struct console *c, enum view_kind k)
             cellf(r, 5, job_progress(j), "%.0f%%",
                   isnan(job_progress(j)) ? 0 : job_progress(j));
             cellf(r, 6, el, "%s", units_fmt_ms(a, sizeof a, el));
-            if (j->finished && j->res.phase == PH_DONE)
-                cellf(r, 7, (double)j->res.downtime_ms, "%llu ms",
-                      (unsigned long long)j->res.downtime_ms);
+            if (job_view_ended(j) && strcmp(job_outcome(j), "completed") == 0)
+                cellf(r, 7, (double)j->downtime_ms, "%llu ms",
+                      (unsigned long long)j->downtime_ms);
             else
                 cellf(r, 7, NAN, "%s", "-");
-            r->role = !j->finished ? ROLE_TITLE
-                      : j->res.phase == PH_DONE ? ROLE_OK
-                                                : ROLE_WARNING;
+            r->role = !job_view_ended(j) ? ROLE_TITLE
+                      : strcmp(job_outcome(j), "completed") == 0
+                          ? ROLE_OK
+                          : ROLE_WARNING;
         }
         break;
     default:
@@ -1408,9 +1327,10 @@ draw_table(struct console *c, struct view *v, int y, int h)
 
             if (k == tbl.n_cols - 1 && tbl.rows[i].spark != NULL &&
                 tbl.cols == vm_cols) {
-                const struct cjob *j = tbl.rows[i].spark;
+                const struct flog_data *d =
+                    job_view_data(tbl.rows[i].spark);
 
-                ui_sparkline(t, stdscr, row, x, cw, j->dirty, j->n,
+                ui_sparkline(t, stdscr, row, x, cw, d->dirty, d->n,
                              ROLE_GRAPH_DIRTY);
                 wattrset(stdscr, ui_attr(t, i == v->sel ? ROLE_SELECTION
                                                          : tbl.rows[i].role));
@@ -1437,33 +1357,33 @@ draw_table(struct console *c, struct view *v, int y, int h)
 /* ---- dashboard --------------------------------------------------------- */
 
 static void
-draw_dashboard(struct console *c, const struct cjob *j, int y, int h)
+draw_dashboard(struct console *c, const struct job_view *j, int y, int h)
 {
-    const struct engine_job *e = runner_job(j->r);
-    const struct prediction *p = engine_prediction(e);
-    const struct job_sample *s = runner_sample(j->r);
-    const struct estimate *est = engine_estimate(e);
-    bool done = j->finished && j->res.phase == PH_DONE;
-    struct dash d = {
-        .vm = j->vm, .src = j->src, .dst = j->dst, .ds = j->ds,
-        .policy = j->policy, .kind = j->kind,
-        .budget_ms = engine_budget_ms(e), .phase = engine_phase(e),
-        .round = sample_get(s, j->kind == KIND_STORAGE ? SF_DISK_ITERATION
-                                                       : SF_MEMORY_ITERATION,
-                            0),
-        .elapsed_ms = (double)(j->finished ? j->res.total_ms : j->job_ms),
-        .ended = j->finished, .eta_ms = p->total_ms,
-        .downtime_ms = done ? (double)j->res.downtime_ms : p->downtime_now_ms,
-        .downtime_real = done, .progress = job_progress(j),
-        .dirty = j->dirty, .bw = j->bw, .dt = j->dt, .n = j->n,
-        .span_s = (double)j->n * STEP_MS / 1000.0,
-        .rounds = j->rounds, .n_rounds = j->n_rounds,
-        .fits = (est->bw_known ? est->bw_bps : 0) *
-                (double)engine_budget_ms(e) / 1000.0,
-    };
+    const struct flog_data *d = job_view_data(j);
+    struct dash ds;
 
-    d.dec = engine_decisions(e, &d.n_dec);
-    dash_draw(c->t, y, h, &d);
+    if (d == NULL) {
+        /* its header is on the way, or it never started */
+        struct ui_term *t = c->t;
+        char line[400];
+
+        for (int r = 0; r < h; r++) {
+            wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
+            ui_fill(stdscr, y + r, 0, COLS, ' ');
+        }
+        wattrset(stdscr, ui_attr(t, ROLE_TITLE));
+        snprintf(line, sizeof line, " %s  %s -> %s", j->vm, j->src, j->dst);
+        ui_put(stdscr, y, 0, COLS, line);
+        wattrset(stdscr, ui_attr(t, ROLE_DIM));
+        snprintf(line, sizeof line, " %s",
+                 j->state == JOB_QUEUED  ? "queued: waiting for its turn"
+                 : !j->started           ? (j->reason ? j->reason : "")
+                                         : "starting...");
+        ui_put(stdscr, y + 1, 0, COLS, line);
+        return;
+    }
+    dash_fill(&ds, d, d->n ? d->n - 1 : 0, UINT64_MAX);
+    dash_draw(c->t, y, h, &ds);
 }
 
 /* ---- dialog drawing ---------------------------------------------------- */
@@ -1569,17 +1489,17 @@ static void
 draw_wait_line(struct console *c, const struct view *v, int y)
 {
     struct ui_term *t = c->t;
-    char line[300], why[200];
-    int idx = v->sel_id[0] ? atoi(v->sel_id) : -1;
+    char line[400];
+    const struct job_view *j =
+        v->sel_id[0] ? job_by_id(c, atol(v->sel_id)) : NULL;
 
     wattrset(stdscr, ui_attr(t, ROLE_DIM));
-    if (idx >= 0 && idx < c->n_jobs && c->jobs[idx].queued) {
-        queue_waits_for(&c->q, idx, why, sizeof why);
+    if (j != NULL && j->state == JOB_QUEUED) {
         snprintf(line, sizeof line, " %s waits for %s  ([ ] reorder, x "
-                 "cancel)", c->jobs[idx].vm, why[0] ? why : "its turn");
+                 "cancel)", j->vm, j->waits_for ? j->waits_for : "its turn");
     } else {
         snprintf(line, sizeof line, " %zu queued: select one to see what "
-                 "it waits for", queue_waiting(&c->q));
+                 "it waits for", jobs_in(c, JOB_QUEUED));
     }
     ui_put_pad(stdscr, y, 0, COLS, line);
 }
@@ -1660,8 +1580,8 @@ draw_header(struct console *c)
         const struct view *v = &c->stack[i];
 
         x += ui_put(stdscr, 0, x, COLS - x, sep);
-        if (v->kind == V_DASH && v->job < c->n_jobs)
-            snprintf(line, sizeof line, "%s", c->jobs[v->job].vm);
+        if (v->kind == V_DASH && job_by_id(c, v->job) != NULL)
+            snprintf(line, sizeof line, "%s", job_by_id(c, v->job)->vm);
         else if (v->kind == V_REPLAY && c->rp != NULL)
             snprintf(line, sizeof line, "Replay %s",
                      replay_data(c->rp)->h.vm);
@@ -1726,7 +1646,7 @@ draw_hints(struct console *c)
         h = " Tab/Up/Down field  Left/Right change  Enter start  Esc cancel";
         break;
     case V_JOBS:
-        h = queue_waiting(&c->q) > 0
+        h = jobs_in(c, JOB_QUEUED) > 0
                 ? " Enter dashboard  [ ] move queued  x cancel queued  "
                   "/ filter  Esc back"
                 : " Enter dashboard  / filter  < > sort  Esc back";
@@ -1776,7 +1696,7 @@ console_draw(struct console *c, bool force)
     draw_header(c);
     switch (v->kind) {
     case V_JOBS:
-        if (queue_waiting(&c->q) > 0) {
+        if (jobs_in(c, JOB_QUEUED) > 0) {
             build_table(c, v->kind);
             arrange_table(v);
             draw_table(c, v, 1, body - 1);
@@ -1809,8 +1729,8 @@ console_draw(struct console *c, bool force)
             wizard_draw(c->wz, t, 1, body);
         break;
     case V_DASH:
-        if (v->job < c->n_jobs)
-            draw_dashboard(c, &c->jobs[v->job], 1, body);
+        if (job_by_id(c, v->job) != NULL)
+            draw_dashboard(c, job_by_id(c, v->job), 1, body);
         break;
     case V_HELP:
         draw_help(c, 1, body);
@@ -1962,11 +1882,26 @@ console_command(struct console *c, const char *cmd)
     }
 }
 
+/* Abort every job that has not ended (quitting with "a"). */
+static void
+abort_all(struct console *c)
+{
+    struct ferry_err err;
+
+    for (size_t i = 0; i < n_jobs(c); i++) {
+        const struct job_view *j = job_at(c, i);
+
+        if (!job_view_ended(j))
+            c->o.ops->act(c->o.ops_ctx, j->id, ACT_ABORT, 0, &err);
+    }
+}
+
 static void
 confirm_yes(struct console *c)
 {
     struct view *v = top(c);
     struct ferry_err err;
+    const struct job_view *j;
 
     switch (c->confirm) {
     case C_QUIT:
@@ -1977,15 +1912,14 @@ confirm_yes(struct console *c)
         break;
     case C_ABORT:
     case C_SWITCH:
-        if (v->kind != V_DASH || v->job >= c->n_jobs)
+        if (v->kind != V_DASH || (j = job_by_id(c, v->job)) == NULL)
             break;
-        if (!runner_request(c->jobs[v->job].r,
-                            c->confirm == C_ABORT ? ACT_ABORT
-                                                  : ACT_SWITCHOVER,
-                            0, &err))
+        if (c->o.ops->act(c->o.ops_ctx, j->id,
+                          c->confirm == C_ABORT ? ACT_ABORT : ACT_SWITCHOVER,
+                          0, &err) < 0)
             set_status(c, true, "%s", err.msg);
         else
-            set_status(c, false, "%s: %s requested", c->jobs[v->job].vm,
+            set_status(c, false, "%s: %s requested", j->vm,
                        c->confirm == C_ABORT ? "abort" : "switchover");
         break;
     }
@@ -2032,50 +1966,47 @@ line_edit(struct console *c, int key)
 
 /* Reorder or cancel a queued job. */
 static void
-queued_key(struct console *c, int idx, int key)
+queued_key(struct console *c, long id, int key)
 {
-    struct cjob *j;
+    const struct job_view *j = job_by_id(c, id);
+    struct ferry_err err;
 
-    if (idx < 0 || idx >= c->n_jobs)
+    if (j == NULL)
         return;
-    j = &c->jobs[idx];
-    if (!j->queued) {
+    if (j->state != JOB_QUEUED) {
         set_status(c, true, "%s is not queued%s", j->vm,
-                   !j->finished && key == 'x'
+                   !job_view_ended(j) && key == 'x'
                        ? ": abort it from its dashboard (a)"
                        : "");
         return;
     }
     if (key == 'x') {
-        queue_remove(&c->q, idx);
-        j->queued = false;
-        j->finished = true;
-        j->res.phase = PH_CANCELLED;
-        snprintf(j->res.reason, sizeof j->res.reason,
-                 "cancelled while queued");
-        set_status(c, false, "%s: removed from the queue", j->vm);
-        queue_pump(c); /* others may have waited behind it */
+        if (c->o.ops->act(c->o.ops_ctx, id, ACT_ABORT, 0, &err) < 0) {
+            set_status(c, true, "%s", err.msg);
+        } else {
+            seen_set(c, id, JOB_ENDED);
+            set_status(c, false, "%s: removed from the queue", j->vm);
+        }
         return;
     }
-    if (!queue_move(&c->q, idx, key == '[' ? -1 : 1))
-        set_status(c, false, "%s is already %s of the queue", j->vm,
-                   key == '[' ? "at the head" : "at the end");
-    else
+    if (c->o.ops->queue_move(c->o.ops_ctx, id, key == '[' ? -1 : 1, &err) <
+        0)
+        set_status(c, false, "%s", err.msg);
+    else if ((j = job_by_id(c, id)) != NULL)
         set_status(c, false, "%s is now #%d in the queue", j->vm,
-                   queue_position(&c->q, idx));
-    queue_pump(c);
+                   j->queue_pos);
 }
 
 static void
 dash_key(struct console *c, int key)
 {
     struct view *v = top(c);
-    struct cjob *j = v->job < c->n_jobs ? &c->jobs[v->job] : NULL;
+    const struct job_view *j = job_by_id(c, v->job);
     struct ferry_err err;
 
     if (j == NULL)
         return;
-    if (j->finished && strchr("aSpt+-", key) != NULL) {
+    if (job_view_ended(j) && strchr("aSpt+-", key) != NULL) {
         set_status(c, true, "%s: the migration has ended", j->vm);
         return;
     }
@@ -2089,25 +2020,30 @@ dash_key(struct console *c, int key)
         break;
     case '+':
     case '-': {
-        uint64_t b = engine_budget_ms(runner_job(j->r));
+        uint64_t b = j->budget_ms;
 
         b = key == '+' ? b + 50 : (b > 50 ? b - 50 : b);
-        engine_set_budget((struct engine_job *)runner_job(j->r), b);
-        set_status(c, false, "%s: downtime budget %llu ms", j->vm,
-                   (unsigned long long)b);
+        if (c->o.ops->budget(c->o.ops_ctx, j->id, b, &err) < 0)
+            set_status(c, true, "%s", err.msg);
+        else
+            set_status(c, false, "%s: downtime budget %llu ms", j->vm,
+                       (unsigned long long)b);
         break;
     }
     case 'p':
-        if (!runner_request(j->r, ACT_POSTCOPY, 0, &err))
+        if (c->o.ops->act(c->o.ops_ctx, j->id, ACT_POSTCOPY, 0, &err) < 0)
             set_status(c, true, "%s", err.msg);
         else
             set_status(c, false, "%s: post-copy requested", j->vm);
         break;
     case 't': {
-        const struct job_sample *s = runner_sample(j->r);
-        uint64_t cur = sample_get(s, SF_AUTO_CONVERGE_THROTTLE, 0);
+        struct job_sample s;
+        uint64_t cur = 0;
 
-        if (!runner_request(j->r, ACT_THROTTLE, MIN(cur + 10, 99), &err))
+        if (flog_live_last(j->live, &s, NULL, NULL, NULL))
+            cur = sample_get(&s, SF_AUTO_CONVERGE_THROTTLE, 0);
+        if (c->o.ops->act(c->o.ops_ctx, j->id, ACT_THROTTLE,
+                          MIN(cur + 10, 99), &err) < 0)
             set_status(c, true, "%s", err.msg);
         else
             set_status(c, false, "%s: throttle %llu%%", j->vm,
@@ -2131,6 +2067,19 @@ console_key(struct console *c, int key)
     }
     if (c->mode == M_CONFIRM) {
         c->mode = M_NORMAL;
+        if (c->confirm == C_QUIT) {
+            /* detach is the default: nothing is lost by it */
+            if (key == 'a' || key == 'A') {
+                abort_all(c);
+                c->quit = true;
+            } else if (key == 'd' || key == 'D' || key == '\r' ||
+                       key == '\n' || key == KEY_ENTER || key == 'q') {
+                c->quit = true;
+            } else {
+                set_status(c, false, "still attached");
+            }
+            return;
+        }
         if (key == 'y' || key == 'Y')
             confirm_yes(c);
         else
@@ -2170,14 +2119,15 @@ console_key(struct console *c, int key)
     }
     switch (key) {
     case 'q':
-        if (running_jobs(c) > 0)
-            ask(c, C_QUIT, "migrations are running: abort them and quit? "
-                           "(y/n)");
-        else if (queue_waiting(&c->q) > 0)
-            ask(c, C_QUIT, "migrations are queued: drop them and quit? "
-                           "(y/n)");
+        if (running_jobs(c) > 0 || jobs_in(c, JOB_QUEUED) > 0)
+            ask(c, C_QUIT, "migrations run in the server: d (Enter) "
+                           "detaches, they go on; a aborts them all; Esc "
+                           "stays");
         else
             c->quit = true;
+        return;
+    case 'd':
+        c->quit = true; /* detach: the server goes on with the jobs */
         return;
     case ':':
         c->mode = M_COMMAND;
@@ -2275,21 +2225,21 @@ console_key(struct console *c, int key)
     case ']':
     case 'x':
         if (v->kind == V_JOBS && v->sel_id[0])
-            queued_key(c, atoi(v->sel_id), key);
+            queued_key(c, atol(v->sel_id), key);
         break;
     case '\r':
     case '\n':
     case KEY_ENTER:
         if (v->kind == V_VMS && v->sel_id[0]) {
-            const struct cjob *j = job_of_vm(c, v->sel_id);
+            const struct job_view *j = job_of_vm(c, v->sel_id);
 
             if (j == NULL)
                 set_status(c, false, "%s has no migration: m starts one",
                            v->sel_id);
             else
-                open_dashboard(c, (int)(j - c->jobs));
+                open_dashboard(c, j->id);
         } else if (v->kind == V_JOBS && v->sel_id[0]) {
-            open_dashboard(c, atoi(v->sel_id));
+            open_dashboard(c, atol(v->sel_id));
         } else if (v->kind == V_LOGS && v->sel_id[0]) {
             size_t i = (size_t)atoi(v->sel_id);
 

@@ -11,6 +11,58 @@
 /* ---- dashboard --------------------------------------------------------- */
 
 void
+dash_fill(struct dash *ds, const struct flog_data *d, size_t k,
+          uint64_t t_ms)
+{
+    const struct flog_point *p = d->n ? &d->pt[MIN(k, d->n - 1)] : NULL;
+    bool at_end = d->n == 0 || k + 1 >= d->n;
+    bool ended = at_end && d->res.present;
+    bool done = ended && d->res.phase == PH_DONE;
+
+    k = d->n ? MIN(k, d->n - 1) : 0;
+    memset(ds, 0, sizeof *ds);
+    ds->vm = d->h.vm;
+    ds->src = d->h.source;
+    ds->dst = d->h.destination;
+    ds->ds = d->h.datastore;
+    ds->policy = d->h.policy;
+    ds->kind = d->h.kind;
+    ds->budget_ms = flog_budget_at(d, t_ms);
+    ds->phase = ended ? d->res.phase
+                : p   ? (enum job_phase)p->phase
+                      : PH_PRECHECK;
+    ds->round = p ? p->iter : 0;
+    ds->elapsed_ms = ended ? (double)d->res.total_ms
+                           : (double)(p ? p->t_ms : 0);
+    ds->ended = ended;
+    ds->eta_ms = !p || !(p->flags & FP_PRED) ? NAN
+                 : (p->flags & FP_CONVERGES) && isfinite(p->eta_ms)
+                     ? p->eta_ms
+                     : INFINITY;
+    ds->downtime_ms = done ? (double)d->res.downtime_ms
+                      : p  ? p->pred_downtime_ms
+                           : NAN;
+    ds->downtime_real = done;
+    ds->progress = done ? 100 : p ? p->progress : NAN;
+    ds->dirty = d->dirty;
+    ds->bw = d->bw;
+    ds->dt = d->dt;
+    ds->n = d->n ? k + 1 : 0;
+    ds->span_s = p ? (double)(p->t_ms - flog_start_ms(d)) / 1000.0 : 0;
+    ds->rounds = d->rounds;
+    ds->n_rounds = flog_rounds_at(d, k);
+    ds->fits = -1;
+    ds->dec = d->dec;
+    ds->n_dec = flog_decisions_at(d, t_ms);
+    /* the last known bandwidth at this point sets the "fits" line */
+    for (size_t i = d->n ? k + 1 : 0; i-- > 0 && k - i < 200;)
+        if (isfinite(d->bw[i])) {
+            ds->fits = d->bw[i] * (double)ds->budget_ms / 1000.0;
+            break;
+        }
+}
+
+void
 dash_draw(const struct ui_term *t, int y, int h, const struct dash *j)
 {
     int w = COLS, gh, gy, half;

@@ -5,6 +5,7 @@
 #define FERRY_UI_DASH_H
 
 #include "ferry/engine.h"
+#include "ferry/flogread.h"
 #include "ferry/ui.h"
 
 struct dash {
@@ -28,6 +29,11 @@ struct dash {
     const struct decision *dec;
     size_t n_dec;
 };
+
+/* The dashboard of a flight log at sample k (job time t_ms): a replay's
+ * position, or a live job's newest sample. The strings stay d's. */
+void dash_fill(struct dash *ds, const struct flog_data *d, size_t k,
+               uint64_t t_ms);
 
 /* Draw into rows y .. y+h-1 of stdscr, the whole width. */
 void dash_draw(const struct ui_term *t, int y, int h, const struct dash *d);

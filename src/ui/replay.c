@@ -536,44 +536,9 @@ replay_timeout_ms(const struct replay *r, uint64_t now_ms)
 static void
 draw_dash(struct replay *r, int y, int h)
 {
-    const struct flog_data *d = r->d;
-    const struct flog_point *p = d->n ? &d->pt[r->k] : NULL;
-    bool at_end = d->n == 0 || r->k + 1 == d->n;
-    bool ended = at_end && d->res.present;
-    bool done = ended && d->res.phase == PH_DONE;
-    struct dash ds = {
-        .vm = d->h.vm, .src = d->h.source, .dst = d->h.destination,
-        .ds = d->h.datastore, .policy = d->h.policy, .kind = d->h.kind,
-        .budget_ms = d->h.budget_ms,
-        .phase = ended ? d->res.phase : p ? (enum job_phase)p->phase
-                                          : PH_PRECHECK,
-        .round = p ? p->iter : 0,
-        .elapsed_ms = ended ? (double)d->res.total_ms
-                            : (double)(p ? p->t_ms : 0),
-        .ended = ended,
-        .eta_ms = !p || !(p->flags & FP_PRED) ? NAN
-                  : (p->flags & FP_CONVERGES) && isfinite(p->eta_ms)
-                      ? p->eta_ms
-                      : INFINITY,
-        .downtime_ms = done ? (double)d->res.downtime_ms
-                       : p  ? p->pred_downtime_ms
-                            : NAN,
-        .downtime_real = done,
-        .progress = done ? 100 : p ? p->progress : NAN,
-        .dirty = d->dirty, .bw = d->bw, .dt = d->dt,
-        .n = d->n ? r->k + 1 : 0,
-        .span_s = p ? (double)(p->t_ms - flog_start_ms(d)) / 1000.0 : 0,
-        .rounds = d->rounds, .n_rounds = flog_rounds_at(d, r->k),
-        .fits = -1,
-        .dec = d->dec, .n_dec = flog_decisions_at(d, r->t_ms),
-    };
+    struct dash ds;
 
-    /* the last known bandwidth at this point sets the "fits" line */
-    for (size_t i = d->n ? r->k + 1 : 0; i-- > 0 && r->k - i < 200;)
-        if (isfinite(d->bw[i])) {
-            ds.fits = d->bw[i] * (double)d->h.budget_ms / 1000.0;
-            break;
-        }
+    dash_fill(&ds, r->d, r->k, r->t_ms);
     dash_draw(r->t, y, h, &ds);
 }
 

@@ -3,7 +3,16 @@
 set -u
 FERRY=${1:?usage: test_cli.sh path/to/ferry}
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT INT TERM
+# Servers this test starts live in its own runtime directory and are
+# stopped by the PIDs they wrote there.
+stop_servers() {
+    for f in "$TMP"/run/ferry/*.pid; do
+        [ -f "$f" ] || continue
+        p=$(cat "$f"); kill "$p" 2>/dev/null
+        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    done
+}
+trap 'stop_servers; rm -rf "$TMP"' EXIT INT TERM
 pass=0 fail=0
 
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
@@ -17,7 +26,8 @@ json_ok() { # desc python-expression (over `d`, the parsed stdout)
     if python3 -c "import json,sys; d=json.load(open('$TMP/out')); sys.exit(0 if ($2) else 1)"; then ok "$1"; else no "$1"; fi
 }
 
-export HOME="$TMP/home" XDG_STATE_HOME="$TMP/state"
+export HOME="$TMP/home" XDG_STATE_HOME="$TMP/state" XDG_RUNTIME_DIR="$TMP/run"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 expect_rc 0 "list vms --json" "$FERRY" --demo list vms --json
 json_ok "vms have name, host, state, memory_bytes" "len(d) >= 12 and all(set(['name','host','state','memory_bytes']) <= set(v) for v in d)"
 expect_rc 0 "list datastores --json" "$FERRY" list datastores --json

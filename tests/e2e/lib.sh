@@ -4,7 +4,18 @@
 command -v tmux >/dev/null || { echo "tmux is required"; exit 1; }
 TMP=$(mktemp -d)
 SOCK="ferry-e2e-$$"
-cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$TMP"; }
+# ferry's servers for this test live in its own runtime directory (the
+# tmux server and every pane inherit it) and are stopped by their PIDs.
+export XDG_RUNTIME_DIR="$TMP/run"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+server_pids() { cat "$XDG_RUNTIME_DIR"/ferry/*.pid 2>/dev/null; }
+stop_servers() {
+    for p in $(server_pids); do
+        kill "$p" 2>/dev/null
+        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    done
+}
+cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; stop_servers; rm -rf "$TMP"; }
 trap cleanup EXIT INT TERM
 printf 'set -g default-terminal tmux-256color\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
 pass=0 fail=0

@@ -17,6 +17,8 @@
 #include <wchar.h>
 
 #include "ferry/console.h"
+#include "ferry/jobs.h"
+#include "ferry/jobview.h"
 #include "ferry/loop.h"
 #include "ferry/sim.h"
 #include "ferry/ui.h"
@@ -249,22 +251,150 @@ colors_degrade_to_eight(void **state)
 static struct policy_set policies;
 static struct hv *hv;
 
+/* The console owns no job: here a jobs table of our own stands where the
+ * server does, its records read into job views as a client reads them. */
+struct local {
+    struct jobs *js;
+    struct job_view **v;
+    size_t n;
+};
+
+static struct local loc;
+
+static struct job_view *
+view_of(long id)
+{
+    for (size_t i = 0; i < loc.n; i++)
+        if (loc.v[i]->id == id)
+            return loc.v[i];
+    loc.v = realloc(loc.v, (loc.n + 1) * sizeof *loc.v);
+    return loc.v[loc.n++] = job_view_new(id);
+}
+
+static void
+on_record(void *ctx, const struct job *j, const char *line, size_t len)
+{
+    struct ferry_err err;
+
+    (void)ctx;
+    assert_int_equal(job_view_record(view_of(job_id(j)), line, len, &err), 0);
+}
+
+static void
+on_change(void *ctx, const struct job *j)
+{
+    struct ferry_err err;
+    json_object *meta = job_meta_json(loc.js, j);
+
+    (void)ctx;
+    assert_int_equal(job_view_meta(view_of(job_id(j)), meta, &err), 0);
+    json_object_put(meta);
+}
+
+static size_t
+l_n_jobs(void *ctx)
+{
+    (void)ctx;
+    return loc.n;
+}
+
+static const struct job_view *
+l_job_at(void *ctx, size_t i)
+{
+    (void)ctx;
+    return i < loc.n ? loc.v[i] : NULL;
+}
+
+static const struct job_view *
+l_job(void *ctx, long id)
+{
+    (void)ctx;
+    for (size_t i = 0; i < loc.n; i++)
+        if (loc.v[i]->id == id)
+            return loc.v[i];
+    return NULL;
+}
+
+static long
+l_start(void *ctx, const struct job_req *rq, struct ferry_err *err)
+{
+    const struct job *j = jobs_submit(loc.js, rq, NULL, NULL, err);
+
+    (void)ctx;
+    return j ? job_id(j) : -1;
+}
+
+static int
+l_act(void *ctx, long id, enum action_kind a, uint64_t value,
+      struct ferry_err *err)
+{
+    (void)ctx;
+    return jobs_act(loc.js, id, a, value, err);
+}
+
+static int
+l_budget(void *ctx, long id, uint64_t ms, struct ferry_err *err)
+{
+    (void)ctx;
+    return jobs_set_budget(loc.js, id, ms, err);
+}
+
+static int
+l_queue_move(void *ctx, long id, int delta, struct ferry_err *err)
+{
+    (void)ctx;
+    return jobs_queue_move(loc.js, id, delta, err);
+}
+
+static void
+l_preview(void *ctx, const struct job_req *rq, char *buf, size_t n)
+{
+    (void)ctx;
+    jobs_queue_preview(loc.js, rq, buf, n);
+}
+
+static const struct console_ops local_ops = {
+    .n_jobs = l_n_jobs, .job_at = l_job_at, .job = l_job,
+    .start = l_start, .act = l_act, .budget = l_budget,
+    .queue_move = l_queue_move, .queue_preview = l_preview,
+};
+
+static void
+local_fini(void)
+{
+    jobs_free(loc.js);
+    for (size_t i = 0; i < loc.n; i++)
+        job_view_free(loc.v[i]);
+    free(loc.v);
+    memset(&loc, 0, sizeof loc);
+}
+
 static struct console *
 console_q(const struct queue_cfg *q)
 {
     struct ferry_err err;
     struct console_opts o = {0};
+    struct jobs_cfg jc = {0};
 
+    local_fini();
     hv_free(hv);
     hv = hv_sim_new(sim_dc_demo(&err), true);
     if (policies.n == 0)
         policy_set_builtin(&policies, &err);
+    jc.hv = hv;
+    jc.policies = &policies;
+    jc.queue = q;
+    jc.no_log = true;
+    jc.on_record = on_record;
+    jc.on_change = on_change;
+    loc.js = jobs_new(&jc);
+    jobs_tick(loc.js, 0); /* our clock starts at 0 */
     o.hv = hv;
+    o.ops = &local_ops;
     o.policies = &policies;
     o.source_label = "demo datacenter";
     o.no_log = true;
     o.default_budget_ms = 300;
-    o.queue = q;
     return console_new(&term, &o);
 }
 
@@ -272,6 +402,14 @@ static struct console *
 console(void)
 {
     return console_q(NULL);
+}
+
+/* The clock moves: the jobs' owner steps them, the console redraws. */
+static void
+tick(struct console *c, uint64_t t)
+{
+    jobs_tick(loc.js, t);
+    console_tick(c, t);
 }
 
 static void
@@ -354,11 +492,11 @@ dialog_and_dashboard(void **state)
     keys(c, "\ny");
     /* Drive the clock: five seconds into the migration. */
     for (uint64_t t = 0; t <= 5000; t += 100)
-        console_tick(c, t);
+        tick(c, t);
     console_draw(c, true);
     golden("dashboard-5s");
     for (uint64_t t = 5000; t <= 30000; t += 100)
-        console_tick(c, t);
+        tick(c, t);
     console_draw(c, true);
     s = screen_text();
     assert_non_null(strstr(s, "done"));
@@ -444,7 +582,7 @@ queue_starts_when_a_slot_frees(void **state)
     golden("jobs-queued");
     for (t = 0; t <= 120000 && !screen_has("web-02: migration completed");
          t += 100) {
-        console_tick(c, t);
+        tick(c, t);
         console_draw(c, false);
     }
     assert_true(screen_has("web-02: migration completed"));
@@ -571,6 +709,7 @@ replay_positions_summary_and_whatif(void **state)
     hv_free(hv);
     hv = hv_sim_new(sim_dc_demo(&err), true);
     co.hv = hv;
+    co.ops = &local_ops;
     co.policies = &policies;
     co.source_label = "demo datacenter";
     co.log_dir = dir;
@@ -735,6 +874,7 @@ main(void)
 
     policy_set_init(&policies);
     rc = cmocka_run_group_tests(tests, setup, teardown);
+    local_fini();
     hv_free(hv);
     policy_set_fini(&policies);
     if (rewritten > 0) {

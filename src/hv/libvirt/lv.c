@@ -827,6 +827,12 @@ lv_free(struct hv *hv)
     free(lv);
 }
 
+static bool
+lv_settling(struct hv *hv)
+{
+    return lv_ssh_settling((struct lv *)hv);
+}
+
 const struct hv_ops lv_ops = {
     .name = "libvirt",
     .realtime = true,
@@ -841,6 +847,7 @@ const struct hv_ops lv_ops = {
     .checks = lv_checks,
     .measure_start = lv_measure_start,
     .measure_poll = lv_measure_poll,
+    .settling = lv_settling,
     .prompt = lv_prompt,
     .answer = lv_answer,
     .free = lv_free,
