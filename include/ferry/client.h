@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "ferry/hv.h"
@@ -100,6 +101,9 @@ void client_on_record(struct client *cl,
                       void (*fn)(void *ctx, long job, json_object *rec),
                       void *ctx);
 
+/* A flag a signal handler sets: a request waiting for its reply gives up
+ * when it is set (SIGTERM ends any ferry within moments). */
+void client_set_stop(struct client *cl, volatile sig_atomic_t *flag);
 /* The server closed the connection (or said bye): why. */
 bool client_closed(const struct client *cl, const char **why);
 /* Run the loop until fn(ctx) is true, the server goes away, or

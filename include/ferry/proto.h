@@ -23,6 +23,7 @@
 /* ---- lines from a byte stream -------------------------------------------- */
 
 struct proto_reader {
+    size_t max; /* longest line (0: PROTO_MAX_LINE) */
     char *buf;
     size_t len, cap, start;
     bool skipping;   /* inside a line that was too long */
@@ -33,9 +34,8 @@ void proto_reader_init(struct proto_reader *r);
 void proto_reader_fini(struct proto_reader *r);
 void proto_reader_feed(struct proto_reader *r, const char *data, size_t n);
 /* The next complete line (NUL-terminated, without its newline, valid
- * until the next call), or NULL when there is none yet. A line over
- * PROTO_MAX_LINE is skipped whole and reported once: NULL with *overlong
- * set. */
+ * until the next call), or NULL when there is none yet. A line over the
+ * maximum is skipped whole and reported once: NULL with *overlong set. */
 char *proto_reader_next(struct proto_reader *r, size_t *len, bool *overlong);
 /* Bytes of an unfinished line (a peer that vanished mid-message). */
 size_t proto_reader_pending(const struct proto_reader *r);

@@ -701,7 +701,7 @@ cmd_server(struct cli *c)
         uint64_t now = loop_now_ms();
 
         if (got_term && !server_stopping(srv))
-            server_stop(srv, "SIGTERM", 1500);
+            server_stop(srv, "SIGTERM", 1200);
         if (server_done(srv, now))
             break;
         loop_run_once(c->loop, server_timeout_ms(srv, now));
@@ -1465,12 +1465,6 @@ follow(struct cli *c, struct client *cl, const char *ref, bool abort_on_int)
     sa.sa_handler = on_sigint;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    if (pipe2(term_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
-        loop_add_fd(c->loop, term_pipe[0], LOOP_READ, on_term_pipe, NULL,
-                    NULL);
     /* the id is known before the history arrives: set it first */
     {
         char *end;
@@ -1659,6 +1653,7 @@ cmd_migrate(struct cli *c, struct client *cl)
 int console_run(const struct console_opts *o, const char *theme_name,
                 char *warn, size_t warn_n, struct loop *loop);
 extern const struct console_ops console_link_ops;
+volatile sig_atomic_t *console_term_flag(void);
 int replay_run(struct flog_data *d, const struct replay_opts *o,
                const char *theme_name, struct loop *loop);
 
@@ -1784,6 +1779,7 @@ run_console(struct cli *c)
     cl = connect_server(c, "console", &err);
     if (cl == NULL)
         return bad("%s", err.msg);
+    client_set_stop(cl, console_term_flag());
     if (client_subscribe(cl, true, true, true, &err) < 0) {
         client_free(cl);
         return bad("%s", err.msg);
@@ -1957,15 +1953,35 @@ static const struct {
     {"watch", cmd_watch, false},    {"abort", cmd_abort, false},
 };
 
+/* SIGTERM and a lost terminal end a command at once (what it asked the
+ * server to do goes on there). */
+static void
+catch_term(struct cli *c)
+{
+    struct sigaction sa;
+
+    if (term_pipe[0] < 0 && pipe2(term_pipe, O_CLOEXEC | O_NONBLOCK) == 0)
+        loop_add_fd(c->loop, term_pipe[0], LOOP_READ, on_term_pipe, NULL,
+                    NULL);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 static int
 run_client_cmd(struct cli *c, size_t k)
 {
     struct ferry_err err;
-    struct client *cl = connect_server(c, c->cmd, &err);
+    struct client *cl;
     int rc;
 
+    catch_term(c);
+    cl = connect_server(c, c->cmd, &err);
     if (cl == NULL)
         return bad("%s", err.msg);
+    client_set_stop(cl, &got_term);
     c->cl = cl;
     c->pset = client_policies(cl);
     if (client_cmds[k].hosts && (rc = settle(c, cl)) != 0)

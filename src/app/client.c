@@ -49,6 +49,7 @@ struct client {
     void *record_ctx;
     bool closed;
     char *why;
+    volatile sig_atomic_t *stop; /* set by a signal: stop waiting */
 };
 
 static const struct hv_ops remote_ops;
@@ -255,7 +256,11 @@ wait_reply(struct client *cl, int64_t id, int timeout_ms, bool live,
                     timeout_ms / 1000);
             break;
         }
-        rc = poll(&p, 1, (int)(until - now));
+        if (cl->stop != NULL && *cl->stop) {
+            err_set(err, "interrupted while waiting for the server");
+            break;
+        }
+        rc = poll(&p, 1, (int)MIN(until - now, 200));
         if (rc < 0 && errno != EINTR) {
             err_set(err, "poll: %s", strerror(errno));
             break;
@@ -882,6 +887,12 @@ client_on_record(struct client *cl,
 {
     cl->on_record = fn;
     cl->record_ctx = ctx;
+}
+
+void
+client_set_stop(struct client *cl, volatile sig_atomic_t *flag)
+{
+    cl->stop = flag;
 }
 
 bool

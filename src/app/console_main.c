@@ -39,6 +39,16 @@ on_signal(int sig)
     errno = saved;
 }
 
+volatile sig_atomic_t *console_term_flag(void);
+
+/* SIGTERM, SIGINT or SIGHUP seen: a request waiting for the server gives
+ * up too. */
+volatile sig_atomic_t *
+console_term_flag(void)
+{
+    return &got_term;
+}
+
 struct io {
     bool input, hangup;
 };

@@ -129,7 +129,8 @@ policy_copy(const struct policy *src, struct policy *dst)
     dst->description = xstrdup(src->description);
     dst->source = xstrdup(src->source);
     dst->steps = xcalloc(src->n_steps + 1, sizeof *dst->steps);
-    memcpy(dst->steps, src->steps, src->n_steps * sizeof *dst->steps);
+    if (src->n_steps > 0)
+        memcpy(dst->steps, src->steps, src->n_steps * sizeof *dst->steps);
 }
 
 void

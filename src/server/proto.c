@@ -42,6 +42,8 @@ proto_reader_feed(struct proto_reader *r, const char *data, size_t n)
 char *
 proto_reader_next(struct proto_reader *r, size_t *len, bool *overlong)
 {
+    size_t max = r->max ? r->max : PROTO_MAX_LINE;
+
     *overlong = false;
     for (;;) {
         char *s = r->buf ? r->buf + r->start : NULL;
@@ -49,7 +51,7 @@ proto_reader_next(struct proto_reader *r, size_t *len, bool *overlong)
         char *nl = s ? memchr(s, '\n', avail) : NULL;
 
         if (nl == NULL) {
-            if (avail > PROTO_MAX_LINE) {
+            if (avail > max) {
                 /* drop it as it comes, and say so once, at its end */
                 r->too_long += avail;
                 r->skipping = true;
@@ -58,7 +60,7 @@ proto_reader_next(struct proto_reader *r, size_t *len, bool *overlong)
             return NULL;
         }
         r->start += (size_t)(nl - s) + 1;
-        if (r->skipping || (size_t)(nl - s) > PROTO_MAX_LINE) {
+        if (r->skipping || (size_t)(nl - s) > max) {
             r->skipping = false;
             r->too_long = 0;
             *overlong = true;

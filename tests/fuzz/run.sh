@@ -20,10 +20,11 @@ flags="-O1 -g -std=c11 -D_GNU_SOURCE -I$src/include $san"
 flags="$flags $(pkg-config --cflags json-c inih ncursesw)"
 libs="$(pkg-config --libs json-c inih ncursesw) -lm -lpthread"
 
-# Every pure-C source the targets reach, and the two generated INI tables.
+# Every pure-C source the targets reach (the server and its protocol
+# too), and the two generated INI tables.
 objs=""
 for f in "$src"/src/core/*.c "$src"/src/engine/*.c "$src"/src/log/*.c \
-         "$src"/src/hv/sim/*.c "$src"/src/app/runner.c "$src"/src/app/whatif.c \
+         "$src"/src/hv/sim/*.c "$src"/src/job/*.c "$src"/src/server/*.c \
          "$src"/src/ui/theme.c "$build"/policies_ini.c "$build"/demo_ini.c; do
     o="$work/$(basename "$f" .c).o"
     "$cc" $flags -fsanitize=fuzzer-no-link -DFERRY_THEMEDIR=\"/nonexistent\" \
@@ -32,11 +33,12 @@ for f in "$src"/src/core/*.c "$src"/src/engine/*.c "$src"/src/log/*.c \
 done
 
 status=0
-for t in flightlog config theme; do
+for t in flightlog config theme protocol; do
     case $t in
         flightlog) corpus=flightlog ;;
         config) corpus=ini ;;
         theme) corpus=theme ;;
+        protocol) corpus=protocol ;;
     esac
     "$cc" $flags -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$t.c" $objs $libs \
         -o "$work/fuzz_$t"

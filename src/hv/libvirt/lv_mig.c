@@ -50,11 +50,15 @@ struct lv_mig {
     /* worker */
     pthread_t th;
     bool th_started;
-    bool w_done;           /* under lv->lock */
+    /* the worker's and the sampler's state; its own lock, so that a
+     * worker still blocked in libvirt when the migration is let go
+     * touches nothing but its own migration */
+    pthread_mutex_t lock;
+    bool w_done;           /* under lock */
     int w_rc;
     char w_err[256];
     uint64_t w_done_ms;
-    uint64_t cold_done, cold_total; /* under lv->lock */
+    uint64_t cold_done, cold_total; /* under lock */
     bool cold_cancel;
     /* from events and the last sample */
     bool have_final;
@@ -66,8 +70,8 @@ struct lv_mig {
     /* the sampler thread: job stats block while QEMU switches over, and
      * the loop must keep answering every host's keepalive meanwhile */
     pthread_t sth;
-    bool sth_started, s_stop, have_latest; /* under lv->lock */
-    struct job_sample latest;              /* under lv->lock */
+    bool sth_started, s_stop, have_latest; /* under lock */
+    struct job_sample latest;              /* under lock */
     double disk_bps;
     char lost[400];
     /* outcome */
@@ -456,12 +460,12 @@ now_rel(const struct lv_mig *m)
 static void
 worker_done(struct lv_mig *m, int rc, const char *msg)
 {
-    pthread_mutex_lock(&m->lv->lock);
+    pthread_mutex_lock(&m->lock);
     m->w_done = true;
     m->w_rc = rc;
     snprintf(m->w_err, sizeof m->w_err, "%s", msg ? msg : "");
     m->w_done_ms = loop_now_ms();
-    pthread_mutex_unlock(&m->lv->lock);
+    pthread_mutex_unlock(&m->lock);
 }
 
 static void *
@@ -569,9 +573,9 @@ struct sparse_ctx {
 static void
 cold_progress(struct lv_mig *m, uint64_t add)
 {
-    pthread_mutex_lock(&m->lv->lock);
+    pthread_mutex_lock(&m->lock);
     m->cold_done += add;
-    pthread_mutex_unlock(&m->lv->lock);
+    pthread_mutex_unlock(&m->lock);
 }
 
 static bool
@@ -579,9 +583,9 @@ cold_cancelled(struct lv_mig *m)
 {
     bool c;
 
-    pthread_mutex_lock(&m->lv->lock);
+    pthread_mutex_lock(&m->lock);
     c = m->cold_cancel;
-    pthread_mutex_unlock(&m->lv->lock);
+    pthread_mutex_unlock(&m->lock);
     return c;
 }
 
@@ -719,7 +723,8 @@ cold_worker(void *arg)
 /* ---- the job ------------------------------------------------------------- */
 
 static void *sampler(void *arg);
-static void stop_sampler(struct lv_mig *m);
+static bool stop_sampler(struct lv_mig *m);
+static bool join_within(pthread_t th, unsigned ms);
 
 static void
 unregister_mig(struct lv_mig *m)
@@ -752,6 +757,7 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
         return NULL;
     }
     m = xcalloc(1, sizeof *m);
+    pthread_mutex_init(&m->lock, NULL);
     m->lv = lv;
     m->p = *p;
     m->p.vm = m->vm = xstrdup(p->vm);
@@ -901,16 +907,30 @@ lv_mig_free(void *mig)
     if (m == NULL)
         return;
     if (m->th_started) {
-        if (!m->finished) {
-            /* the console quits mid-migration: a peer-to-peer migration
-             * goes on in the source daemon; a cold copy is cancelled */
-            pthread_mutex_lock(&m->lv->lock);
-            m->cold_cancel = true;
-            pthread_mutex_unlock(&m->lv->lock);
+        bool done;
+
+        pthread_mutex_lock(&m->lock);
+        m->cold_cancel = true; /* a cold copy stops at its next block */
+        done = m->w_done;
+        pthread_mutex_unlock(&m->lock);
+        /* A migration let go before it ended (the server stops): never
+         * leave it running unsteered at a 1 ms limit, and never wait on
+         * it for long. virDomainMigrateToURI3 returns once the abort
+         * takes; a worker that still blocks after that is let go with
+         * its migration, which it alone touches (the process exits). */
+        if (!done && !m->finished && m->mode == MODE_LIVE && !m->aborted)
+            virDomainAbortJob(m->dom);
+        if (!join_within(m->th, 300)) {
+            pthread_detach(m->th);
+            stop_sampler(m);
+            unregister_mig(m);
+            return;
         }
-        pthread_join(m->th, NULL);
     }
-    stop_sampler(m);
+    if (!stop_sampler(m)) {
+        unregister_mig(m);
+        return; /* its sampler still holds it: let it go */
+    }
     unregister_mig(m);
     if (m->dom != NULL)
         virDomainFree(m->dom);
@@ -921,6 +941,7 @@ lv_mig_free(void *mig)
     }
     free(m->dst_pool);
     free(m->vm);
+    pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
@@ -1107,36 +1128,59 @@ sampler(void *arg)
 
         memset(&s, 0, sizeof s);
         sample_live(m, &s);
-        pthread_mutex_lock(&m->lv->lock);
+        pthread_mutex_lock(&m->lock);
         m->latest = s;
         m->have_latest = true;
         stop = m->s_stop || m->w_done;
-        pthread_mutex_unlock(&m->lv->lock);
+        pthread_mutex_unlock(&m->lock);
         if (stop)
             return NULL;
         for (int i = 0; i < 2; i++) {
             struct timespec ts = {0, 50 * 1000 * 1000};
 
             nanosleep(&ts, NULL);
-            pthread_mutex_lock(&m->lv->lock);
+            pthread_mutex_lock(&m->lock);
             stop = m->s_stop || m->w_done;
-            pthread_mutex_unlock(&m->lv->lock);
+            pthread_mutex_unlock(&m->lock);
             if (stop)
                 return NULL;
         }
     }
 }
 
-static void
+/* Join a thread, waiting at most ms: true when it ended. */
+static bool
+join_within(pthread_t th, unsigned ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return pthread_timedjoin_np(th, NULL, &ts) == 0;
+}
+
+/* The sampler's job stats may block while QEMU switches over; one that
+ * still blocks after a moment is let go (it holds only its migration). */
+static bool
 stop_sampler(struct lv_mig *m)
 {
     if (!m->sth_started)
-        return;
-    pthread_mutex_lock(&m->lv->lock);
+        return true;
+    pthread_mutex_lock(&m->lock);
     m->s_stop = true;
-    pthread_mutex_unlock(&m->lv->lock);
-    pthread_join(m->sth, NULL);
+    pthread_mutex_unlock(&m->lock);
+    if (!join_within(m->sth, 200)) {
+        pthread_detach(m->sth);
+        m->sth_started = false;
+        return false;
+    }
     m->sth_started = false;
+    return true;
 }
 
 static void
@@ -1201,13 +1245,13 @@ lv_mig_sample(void *mig, struct job_sample *s)
         s->status = m->res.status;
         return;
     }
-    pthread_mutex_lock(&m->lv->lock);
+    pthread_mutex_lock(&m->lock);
     done = m->w_done;
     rc = m->w_rc;
     snprintf(msg, sizeof msg, "%s", m->w_err);
     cold_done = m->cold_done;
     done_ms = m->w_done_ms;
-    pthread_mutex_unlock(&m->lv->lock);
+    pthread_mutex_unlock(&m->lock);
     switch (m->mode) {
     case MODE_LIVE:
         /* give the completed-job event a moment to arrive */
@@ -1218,11 +1262,11 @@ lv_mig_sample(void *mig, struct job_sample *s)
         } else if (!done) {
             bool have;
 
-            pthread_mutex_lock(&m->lv->lock);
+            pthread_mutex_lock(&m->lock);
             have = m->have_latest;
             if (have)
                 *s = m->latest;
-            pthread_mutex_unlock(&m->lv->lock);
+            pthread_mutex_unlock(&m->lock);
             if (!have)
                 s->status = HV_SETUP;
             if (s->status == HV_ACTIVE) {
@@ -1323,9 +1367,9 @@ lv_mig_act(void *mig, const struct engine_action *a, struct ferry_err *err)
     if (m->mode == MODE_COLD) {
         if (a->kind == ACT_ABORT) {
             m->aborted = true;
-            pthread_mutex_lock(&m->lv->lock);
+            pthread_mutex_lock(&m->lock);
             m->cold_cancel = true;
-            pthread_mutex_unlock(&m->lv->lock);
+            pthread_mutex_unlock(&m->lock);
         }
         return 0; /* a shut-off VM has no downtime to steer */
     }
