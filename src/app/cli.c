@@ -92,6 +92,10 @@ usage(FILE *f)
         "  ferry migrate VM --to HOST [same options] [--log FILE | "
         "--no-log]\n"
         "             [--time virtual|real] [--max-time DURATION] [--json]\n"
+        "  ferry migrate ... --detach   queue it in the server, print its "
+        "job\n"
+        "  ferry jobs [--json] | watch JOB [--json] | abort JOB\n"
+        "  ferry attach | server | kill-server\n"
         "  ferry policies [--json]\n"
         "  --connect URI (repeatable) names the hosts instead of ferry.ini;\n"
         "  qemu+ssh:// and qemu+libssh:// hosts are reached over SSH with\n"
@@ -109,8 +113,11 @@ usage(FILE *f)
         "  --demo (the default) uses the built-in demo datacenter; --sim "
         "FILE\n"
         "  loads one; -c FILE reads policies and defaults (default\n"
-        "  ~/.config/ferry/ferry.ini). Exit: 0 done, 1 failed or aborted\n"
-        "  (the source is intact), 2 bad input.\n",
+        "  ~/.config/ferry/ferry.ini). Migrations run in a server per\n"
+        "  configuration that ferry starts; the console and the commands\n"
+        "  attach to it and may detach (a job goes on). JOB: a number from\n"
+        "  ferry jobs, or a VM. Exit: 0 done, 1 failed or aborted (the\n"
+        "  source is intact), 2 bad input, 3 detached (the job goes on).\n",
         f);
 }
 
@@ -1345,8 +1352,10 @@ on_record(void *ctx, long job, json_object *obj)
     if (job != f->id)
         return;
     if (f->c->json) {
-        if (strcmp(type, "header") != 0)
+        if (strcmp(type, "header") != 0) {
             json_print(obj);
+            fflush(stdout); /* a pipe reads each record as it comes */
+        }
         return;
     }
     if (strcmp(type, "decision") == 0) {
@@ -1367,7 +1376,12 @@ on_record(void *ctx, long job, json_object *obj)
         clear_line(f);
         printf("  error: %s\n",
                json_object_get_string(json_object_object_get(obj, "message")));
-    } else if (strcmp(type, "sample") == 0 && f->tty) {
+    } else if (strcmp(type, "sample") != 0) {
+        return;
+    }
+    if (!f->tty) {
+        fflush(stdout);
+    } else if (strcmp(type, "sample") == 0) {
         uint64_t now = loop_now_ms();
         const struct job_view *v = client_job(f->cl, f->id);
 

@@ -24,8 +24,20 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 AGENT_PID=
+# ferry's servers (one per configuration) live in this test's own runtime
+# directory and are stopped by the PIDs they wrote there.
+export XDG_RUNTIME_DIR="$OUT/run"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+stop_servers() {
+    for f in "$XDG_RUNTIME_DIR"/ferry/*.pid; do
+        [ -f "$f" ] || continue
+        p=$(cat "$f"); kill "$p" 2>/dev/null
+        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    done
+}
 cleanup() {
     tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
+    stop_servers
     [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
     $L down >/dev/null 2>&1
     rm -rf "$OUT"
@@ -148,11 +160,73 @@ check "under qemu-default a 40 MiB/s writer on a ~11 MiB/s link does not converg
 import json; r = json.loads(open('$OUT/hot-q.json').read().strip().splitlines()[-1])
 assert r['outcome'] != 'completed', r"
 check "... and still runs on lab-a afterwards" $L ctl a hot verify
-ferry migrate hot --to lab-b --policy ferry --json >"$OUT/hot-f.json" 2>&1
-check "the ferry policy completes it within the 300 ms budget" python3 -c "
-import json; r = json.loads(open('$OUT/hot-f.json').read().strip().splitlines()[-1])
+# ... started from a console whose terminal then goes away (an SSH
+# session dropping): the server steers it to the end
+tmux -S "$TMUX_SOCK" new-session -d -s drop -x 100 -y 30 \
+    "TERM=xterm-256color $FERRY -c $CFG; sleep 30"
+check "a console for the 40 MiB/s writer" screen_has drop "hot " 15
+tmux -S "$TMUX_SOCK" send-keys -t drop : q u i c k Space h o t Enter
+check "the quick dialog opens on hot" screen_has drop "Migrate hot" 10
+tmux -S "$TMUX_SOCK" send-keys -t drop Enter
+check "it asks before starting" screen_has drop "start migrating hot" 10
+tmux -S "$TMUX_SOCK" send-keys -t drop y
+check "the console starts hot -> lab-b under ferry's policy" screen_has drop "round" 30
+sleep 3
+tmux -S "$TMUX_SOCK" kill-session -t drop
+# wait_job VM FIELD VALUE SECONDS: ferry jobs --json until it says so
+wait_job() {
+    n=0
+    while [ $n -lt $(($4 * 2)) ]; do
+        ferry jobs --json >"$OUT/jobs.json" 2>/dev/null
+        [ "$(python3 -c "
+import json; j = [x for x in json.load(open('$OUT/jobs.json')) if x['vm'] == '$1']
+print(j[-1].get('$2', '') if j else '')" 2>/dev/null)" = "$3" ] && return 0
+        sleep 0.5; n=$((n + 1))
+    done
+    cat "$OUT/jobs.json"; return 1
+}
+check "the terminal is gone; the job runs on in the server" wait_job hot state running 5
+check "and the server completes it" wait_job hot outcome completed 180
+check "... within the 300 ms budget, verified" python3 -c "
+import json; j = [x for x in json.load(open('$OUT/jobs.json')) if x['vm'] == 'hot'][-1]
+r = json.loads(open(j['log']).read().strip().splitlines()[-1])
 assert r['outcome'] == 'completed' and r['verified'] and r['downtime_ms'] <= 300, r"
 guest_ok "the guest runs on lab-b, memory intact" b hot verify
+tmux -S "$TMUX_SOCK" new-session -d -s again -x 100 -y 30 \
+    "TERM=xterm-256color $FERRY -c $CFG; sleep 30"
+check "a new console attaches" screen_has again "hot " 15
+tmux -S "$TMUX_SOCK" send-keys -t again 2 / h o t Enter Enter
+check "the job shows whole: its dashboard to the end" screen_has again "done .*(real)" 10
+check "... with the engine's first decision" screen_has again "hypervisor limit kept at 1 ms" 5
+tmux -S "$TMUX_SOCK" send-keys -t again q
+# SIGTERM to `ferry migrate` and to the console mid-migration: each ends
+# within 2 s (exit 3: detached), and the server steers the job to the end
+"$FERRY" -c "$CFG" migrate hot --to lab-a --policy ferry >"$OUT/hot-t.txt" 2>&1 &
+pid=$!
+n=0; while ! grep -q "phase\|downtime  " "$OUT/hot-t.txt" && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+sleep 2
+t0=$(date +%s%N); kill -TERM $pid; wait $pid; rc=$?; t1=$(date +%s%N)
+ms=$(((t1 - t0) / 1000000))
+check "SIGTERM: migrate exits within 2 s ($ms ms), exit 3" sh -c "[ $rc -eq 3 ] && [ $ms -lt 2000 ]"
+check "the server steers hot -> lab-a to the end" wait_job hot outcome completed 180
+guest_ok "the guest runs on lab-a, memory intact" a hot verify
+tmux -S "$TMUX_SOCK" new-session -d -s term -x 100 -y 30 \
+    "TERM=xterm-256color $FERRY -c $CFG; sleep 30"
+check "a console for SIGTERM" screen_has term "hot " 15
+tmux -S "$TMUX_SOCK" send-keys -t term : q u i c k Space h o t Enter
+check "the quick dialog opens" screen_has term "Migrate hot" 10
+tmux -S "$TMUX_SOCK" send-keys -t term Enter
+check "it asks" screen_has term "start migrating hot" 10
+tmux -S "$TMUX_SOCK" send-keys -t term y
+check "the move starts" screen_has term "round" 30
+cpid=$(pgrep -P "$(tmux -S "$TMUX_SOCK" list-panes -t term -F '#{pane_pid}')" -f "ferry -c" | head -n 1)
+t0=$(date +%s%N); kill -TERM "$cpid"
+n=0; while kill -0 "$cpid" 2>/dev/null && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
+t1=$(date +%s%N); ms=$(((t1 - t0) / 1000000))
+check "SIGTERM: the console exits within 2 s ($ms ms)" sh -c "! kill -0 $cpid 2>/dev/null && [ $ms -lt 2000 ]"
+check "the server steers hot -> lab-b to the end" wait_job hot outcome completed 180
+guest_ok "the guest runs on lab-b, memory intact" b hot verify
+tmux -S "$TMUX_SOCK" kill-session -t term 2>/dev/null
 $L virsh b destroy hot >/dev/null 2>&1
 
 # ---- storage: block copy between pools, pivot -------------------------------
@@ -371,13 +445,18 @@ assert r['outcome'] == 'completed' and r['verified'], r"
 guest_ok "the guest runs on lab-b, memory intact" b m2 verify
 $L virsh b destroy m2 >/dev/null 2>&1
 
+# A server checks a host's key and credentials when it connects: each
+# case below gets a fresh one.
+fresh() { sf -c "$OUT/ssh-a.ini" kill-server >/dev/null 2>&1; }
 : >"$H/.ssh/known_hosts"
+fresh
 sf -c "$OUT/ssh-a.ini" list hosts >"$OUT/unknown.txt" 2>&1
 rc=$?
 check "an unknown host key is refused without --accept-new, with the fingerprint" sh -c \
     "[ $rc = 2 ] && grep -q \"can't be established\" $OUT/unknown.txt &&
      grep -q 'SHA256:' $OUT/unknown.txt && grep -q -- '--accept-new' $OUT/unknown.txt &&
      [ ! -s $H/.ssh/known_hosts ]"
+fresh
 sf -c "$OUT/ssh-a.ini" --accept-new list hosts >"$OUT/accept.txt" 2>&1
 rc=$?
 hk="$($L maddr a) ssh-ed25519 $($L hostkey a | cut -d' ' -f2)"
@@ -386,6 +465,7 @@ check "--accept-new records it in known_hosts and connects" sh -c \
      grep -qF '$hk' $H/.ssh/known_hosts"
 echo "$($L maddr a) $(cut -d' ' -f1-2 "$OUT/impostor.pub")" >"$H/.ssh/known_hosts"
 cp "$H/.ssh/known_hosts" "$OUT/kh.before"
+fresh
 sf -c "$OUT/ssh-a.ini" --accept-new list hosts >"$OUT/changed.txt" 2>&1
 rc=$?
 check "a changed host key is refused even with --accept-new, naming the known_hosts line" sh -c \
@@ -394,6 +474,7 @@ check "a changed host key is refused even with --accept-new, naming the known_ho
      cmp -s $OUT/kh.before $H/.ssh/known_hosts"
 known_both
 ssh_cfg "$H/.ssh/wrong_key"
+fresh
 SSH_AUTH_SOCK= sf -c "$OUT/ssh-a.ini" list hosts >"$OUT/wrong.txt" 2>&1
 rc=$?
 check "a key the host does not accept is refused with a clear message" sh -c \
@@ -402,6 +483,7 @@ check "a key the host does not accept is refused with a clear message" sh -c \
 # the console asks: host key, then the key's passphrase (wrong, then right)
 : >"$H/.ssh/known_hosts"
 ssh_cfg "$H/.ssh/pp_key"
+fresh
 tmux -S "$TMUX_SOCK" new-session -d -s sshc -x 80 -y 24 \
     "SSH_AUTH_SOCK= HOME=$H TERM=xterm-256color $FERRY -c $OUT/ssh-a.ini; sleep 30"
 fp=$($L hostkey a | ssh-keygen -lf - | awk '{print $2}')
