@@ -63,7 +63,6 @@ struct cli {
     const char *default_policy;
     uint64_t default_downtime_ms;
     char *log_dir;
-    char *hints_dir; /* the log directory, resolved */
     struct loop *loop; /* the one poll loop (console, libvirt events) */
 };
 
@@ -73,7 +72,8 @@ static void
 on_sigint(int sig)
 {
     (void)sig;
-    interrupted = 1;
+    if (interrupted < 100)
+        interrupted++; /* the second ^C counts too */
 }
 
 static void
@@ -1145,9 +1145,6 @@ request_opts(struct cli *c, struct hv *hv, struct runner_opts *o)
     }
     o->max_time_ms = c->real_time || hv->ops->realtime ? 0 : 10 * 60 * 1000;
     o->keep_source = c->keep_source;
-    free(c->hints_dir);
-    c->hints_dir = c->log_dir ? xstrdup(c->log_dir) : flog_default_dir();
-    o->hints_dir = c->hints_dir;
     if (c->max_time != NULL) {
         if (units_parse_ms(c->max_time, &v, &err) < 0)
             return bad("--max-time: %s", err.msg);
@@ -1294,6 +1291,7 @@ struct follow {
     struct cli *c;
     struct client *cl;
     long id;
+    sig_atomic_t ints_seen; /* ^C handled so far */
     bool tty, line_shown, header_shown;
     uint64_t last_line_ms;
 };
@@ -1460,7 +1458,9 @@ outcome(struct follow *f)
 static bool
 interrupted_or_over(void *ctx)
 {
-    return interrupted != 0 || got_term || job_over(ctx);
+    const struct follow *f = ctx;
+
+    return interrupted > f->ints_seen || got_term || job_over(ctx);
 }
 
 /* Follow job id to its end. migrate: ^C asks the server to abort it (a
@@ -1504,10 +1504,10 @@ follow(struct cli *c, struct client *cl, const char *ref, bool abort_on_int)
                     "watch %ld)\n", f.id, f.id);
             return EXIT_DETACHED;
         }
-        if (interrupted == 1 && abort_on_int) {
+        if (interrupted == 1 && abort_on_int && f.ints_seen == 0) {
             json_object *r = proto_request(0, "act");
 
-            interrupted = 2;
+            f.ints_seen = 1; /* wait for the abort's end */
             json_object_object_add(r, "job", json_object_new_int64(f.id));
             jf_add_str(r, "action", "abort");
             r = client_call(cl, r, CLIENT_TIMEOUT_MS, &err);
@@ -2078,7 +2078,6 @@ out:
     lv_cfg_fini(&c.hosts);
     policy_set_fini(&c.policies);
     free(c.log_dir);
-    free(c.hints_dir);
     free(c.config_path);
     free(c.connect);
     free((char *)c.default_policy);
