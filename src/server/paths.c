@@ -59,7 +59,8 @@ srv_name(const struct srv_ident *id)
     h = fnv(h, seed);
     h = fnv(h, file);
     h = fnv(h, cfg);
-    memcpy(uris, id->uris, id->n_uris * sizeof *uris);
+    if (id->n_uris > 0)
+        memcpy(uris, id->uris, id->n_uris * sizeof *uris);
     qsort(uris, id->n_uris, sizeof *uris, str_cmp);
     for (size_t i = 0; i < id->n_uris; i++)
         h = fnv(h, uris[i]);

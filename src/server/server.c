@@ -1038,7 +1038,7 @@ server_new(const struct server_opts *o, struct ferry_err *err)
     s->sent_gen = o->hv->generation;
     s->sent_status = o->hv->status_gen;
     s->now_ms = loop_now_ms();
-    s->idle_since = s->now_ms;
+    s->idle_since = 0; /* the first tick starts the idle clock */
     if (o->listen_fd >= 0) {
         fcntl(o->listen_fd, F_SETFL, fcntl(o->listen_fd, F_GETFL) | O_NONBLOCK);
         s->listen_watch =
