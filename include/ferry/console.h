@@ -32,6 +32,10 @@ struct console_ops {
     int (*budget)(void *ctx, long id, uint64_t budget_ms,
                   struct ferry_err *err);
     int (*queue_move)(void *ctx, long id, int delta, struct ferry_err *err);
+    /* steer an external job from now on (policy NULL: the default; a
+     * budget of 0: the default) (optional) */
+    int (*take_over)(void *ctx, long id, const char *policy,
+                     uint64_t budget_ms, struct ferry_err *err);
     /* would this start now? "" or what it would wait for */
     void (*queue_preview)(void *ctx, const struct job_req *rq, char *buf,
                           size_t n);

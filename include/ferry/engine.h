@@ -68,6 +68,7 @@ struct job_params {
     uint64_t hint_disk_dirty_bps;
     uint64_t hint_disk_wss_bytes;
     uint64_t max_time_ms;        /* give up after this (0: never) */
+    enum steer_lost on_steering_lost; /* ABORT or BUDGET (never UNSET) */
 };
 
 /* Smoothed view of the workload and the link. */

@@ -19,6 +19,9 @@ struct flog;
 
 /* Create the file (and its directory). Caller closes. */
 struct flog *flog_open(const char *path, struct ferry_err *err);
+/* Open an existing log to go on writing it (a migration adopted by a new
+ * server). Caller closes. */
+struct flog *flog_open_append(const char *path, struct ferry_err *err);
 /* Write one object as a line and flush it. */
 int flog_write(struct flog *f, json_object *obj);
 int flog_close(struct flog *f);

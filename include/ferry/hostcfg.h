@@ -21,6 +21,7 @@ struct lv_host_cfg {
     uint64_t max_bw_bps;     /* cap per migration (0: none) */
     uint64_t overhead_ms;    /* fixed switchover cost (0: 100 ms) */
     unsigned max_migrations; /* 0: no limit of ferry's own */
+    int on_steering_lost;    /* enum steer_lost (0: unset) */
     char *where;             /* "file:line" of the entry, for errors */
     /* SSH: from ssh = user@host[:port], or from a qemu+ssh:// or
      * qemu+libssh:// uri (ssh_host NULL: the host is not reached over

@@ -10,6 +10,7 @@
 #include "ferry/checks.h"
 #include "ferry/engine.h"
 #include "ferry/model.h"
+#include "ferry/policy.h"
 #include "ferry/sample.h"
 #include "ferry/util.h"
 
@@ -25,6 +26,20 @@ struct hv_mig_params {
     uint64_t downtime_limit_ms;
     uint64_t seed;
     bool keep_source; /* storage: keep the source volumes */
+    /* what the migration becomes if ferry's server dies: abort (libvirt
+     * cancels a client-managed migration when its client goes), or
+     * budget (peer-to-peer, QEMU given the budget by the fail-safe) */
+    enum steer_lost on_steering_lost;
+    uint64_t budget_ms;
+    const char *log_path; /* the job's flight log, for the fail-safe */
+    /* The migration runs already (its server died, or another tool
+     * started it): start nothing, watch and steer it from now on. t0 is
+     * the wall clock (ms since the epoch) of its job time 0 (0: now). */
+    bool adopt;
+    int64_t t0_unix_ms;
+    /* With adopt: another's migration, only watched: never steered,
+     * guarded or aborted by this backend until mig_take. */
+    bool watch;
 };
 
 struct hv_result {
@@ -51,6 +66,7 @@ struct hv_plan {
     double hint_hot_fraction, hint_hot_share;
     uint64_t hint_disk_dirty_bps, hint_disk_wss_bytes;
     bool hint_measured;   /* hint_dirty_bps was just measured */
+    enum steer_lost on_steering_lost; /* the source host's (UNSET: none) */
     bool learn_from_logs; /* what earlier moves measured refines this */
 };
 
@@ -84,6 +100,18 @@ struct hv_ops {
     int (*mig_act)(void *mig, const struct engine_action *a,
                    struct ferry_err *err);
     bool (*mig_finished)(void *mig, struct hv_result *r);
+    /* The server stops and the move is to go on without it (budget): give
+     * QEMU the budget and never steer or abort it again; freeing it then
+     * leaves it running, the fail-safe's (optional). */
+    bool (*mig_release)(void *mig); /* false: not a move QEMU can finish */
+    /* ferry steers the move from now on with these fail-safe settings (a
+     * watched one taken over, a budget changed): guarded (again), and
+     * aborted if let go (optional). */
+    void (*mig_take)(void *mig, enum steer_lost mode, uint64_t budget_ms);
+    /* A migration of vm that this backend did not start (virsh migrate,
+     * another ferry, an orchestrator): true with the host it goes to in
+     * dst ("" while that is not known yet) (optional). */
+    bool (*external)(struct hv *hv, const char *vm, char *dst, size_t n);
     /* Backend details for a flight log's header (optional). */
     void (*header)(struct hv *hv, const char *vm, json_object *h);
     /* A short word for a VM's workload in lists (optional). */
@@ -132,5 +160,8 @@ hv_free(struct hv *hv)
 struct sim_dc;
 struct hv *hv_sim_new(struct sim_dc *dc, bool owns);
 struct sim_dc *hv_sim_dc(struct hv *hv); /* NULL if not the simulator */
+/* Tests: a migration of vm to dst that "another tool" started (the
+ * simulator's external op reports it; adopting it starts it here). */
+void hv_sim_external(struct hv *hv, const char *vm, const char *dst);
 
 #endif

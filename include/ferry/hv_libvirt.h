@@ -36,4 +36,14 @@ struct lv_open {
 struct hv *hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
                           const struct lv_open *how, struct ferry_err *err);
 
+/* Start the fail-safe for this backend's moves: a guard process
+ * (exe guard --notices FILE --log LOG) that resolves every move still
+ * armed when this process is gone (see ferry/guard.h); it writes what it
+ * does to LOG (the server's). -1 with err. */
+int hv_libvirt_guard(struct hv *hv, const char *exe, const char *notices,
+                     const char *log, struct ferry_err *err);
+/* The guard process: read arm/disarm messages from fd until it closes,
+ * then resolve what is armed, within 30 s. Returns the exit code. */
+int hv_libvirt_guard_main(int fd, const char *notices, const char *log);
+
 #endif

@@ -114,8 +114,36 @@ int jobs_queue_move(struct jobs *js, long id, int delta, struct ferry_err *err);
 void jobs_queue_preview(const struct jobs *js, const struct job_req *rq,
                         char *buf, size_t n);
 /* Abort every running job and empty the queue (the server is told to
- * stop). Returns how many were running. */
+ * stop); a move under on_steering_lost = budget is handed to QEMU with its
+ * budget instead (the fail-safe records it). Returns how many were
+ * running. */
 size_t jobs_abort_all(struct jobs *js, const char *reason);
+
+/* A move an earlier server steered, as its fail-safe left it (a line of
+ * the notice file, see ferry/guard.h): an ended job marked steering_lost
+ * whose reason says what happened. NULL with err when malformed. */
+const struct job *jobs_add_lost(struct jobs *js, json_object *notice,
+                                struct ferry_err *err);
+
+/* Adopt the live migration a flight log shows unfinished (its server
+ * died) and that still runs: a running job whose runner replays the log
+ * into the engine, appends to the same log (noting the gap) and steers
+ * the move to its end. Its records start with the log's. NULL with err
+ * (the move ended, is not a live compute move, runs no more, ...). */
+const struct job *jobs_adopt(struct jobs *js, const char *log_path,
+                             struct ferry_err *err);
+
+/* A migration on the hosts that ferry did not start (virsh migrate,
+ * another ferry, an orchestrator) as a job marked external: watched from
+ * now on (samples, the engine's estimates for the dashboard, a flight
+ * log), steered only once taken over. jobs_tick finds them by itself
+ * (the backend's external op); this is its way in. NULL with err. */
+const struct job *jobs_watch(struct jobs *js, const char *vm,
+                             const char *dst, struct ferry_err *err);
+/* Steer an external job from now on, under policy (NULL: the default)
+ * and budget_ms (0: the default). -1 with err. */
+int jobs_take_over(struct jobs *js, long id, const char *policy,
+                   uint64_t budget_ms, struct ferry_err *err);
 
 /* Look-ups. */
 size_t jobs_count(const struct jobs *js);
@@ -127,6 +155,9 @@ const struct job *jobs_lookup(const struct jobs *js, const char *ref,
                               struct ferry_err *err);
 /* Jobs that have not ended (running or queued). */
 size_t jobs_active(const struct jobs *js);
+/* What a stopping server waits for: jobs not ended, less those handed
+ * over to QEMU (runner_release) and others' migrations it only watches. */
+size_t jobs_stoppable(const struct jobs *js);
 /* VMs with a job that has not ended. Borrowed until the table changes;
  * caller frees the array. */
 const char **jobs_busy_vms(const struct jobs *js, size_t *n);

@@ -26,6 +26,9 @@ struct job_view {
     double elapsed_ms, progress;
     bool started; /* false: ended without having run */
     bool virtual_time;
+    bool external;      /* a migration ferry did not start */
+    bool taken_over;    /* ... that ferry steers since */
+    bool steering_lost; /* resolved by an earlier server's fail-safe */
     size_t n_records;       /* the server's count (records may be on the way) */
     struct flog_live *live; /* the records so far (header first) */
 };

@@ -46,6 +46,14 @@ enum policy_mode {
     POLICY_ADAPTIVE, /* ferry: predicts and decides switchover itself */
 };
 
+/* What becomes of a migration when the server steering it dies: aborted
+ * (the VM stays on its source), or handed to QEMU with the job's downtime
+ * budget (it may finish by itself, and a new server adopts it). */
+enum steer_lost { STEER_LOST_UNSET, STEER_LOST_ABORT, STEER_LOST_BUDGET };
+const char *steer_lost_name(enum steer_lost s);
+/* "abort" or "budget"; -1 otherwise. */
+int steer_lost_lookup(const char *s, enum steer_lost *out);
+
 struct policy {
     char *name;
     char *description;
@@ -64,6 +72,7 @@ struct policy {
     size_t n_escalation;
     double throttle_max;   /* % */
     unsigned stall_rounds; /* rounds without a new low before "stalled" */
+    enum steer_lost on_steering_lost; /* UNSET: the host's, else abort */
 };
 
 struct policy_set {

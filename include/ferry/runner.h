@@ -13,6 +13,8 @@
 #include "ferry/engine.h"
 #include "ferry/hv.h"
 
+struct flog_data;
+
 struct runner_opts {
     const char *vm;
     const char *to;        /* destination host (NULL: stay) */
@@ -28,6 +30,16 @@ struct runner_opts {
     const char *hints_dir; /* earlier flight logs refine the plan (NULL) */
     bool oracle;           /* never switch; record the exact switch cost */
     bool keep_source;      /* storage: keep the source volumes */
+    /* Adopt the migration this flight log shows unfinished (its server
+     * died): start nothing, replay the log's samples into the engine,
+     * append to log_path (the same file), steer from now on. t0: the
+     * wall clock of the log's job time 0. */
+    const struct flog_data *adopt;
+    int64_t adopt_t0_unix_ms;
+    /* Another's migration (virsh migrate, another ferry): watch it from
+     * now on, samples and estimates for the dashboard, steering nothing
+     * until runner_take_over. */
+    bool watch;
     /* Every event object (samples, decisions, phases, result) goes here
      * as well as to the flight log. The runner frees obj afterwards. */
     void (*on_event)(void *ctx, json_object *obj);
@@ -87,5 +99,18 @@ uint64_t runner_sample_ms(const struct runner *r);
  * the budget, and the downtime then (0 if never). */
 uint64_t runner_oracle_ms(const struct runner *r, double *downtime_ms);
 const char *runner_log_path(const struct runner *r);
+/* What the fail-safe does with this migration if its server dies. */
+enum steer_lost runner_on_steering_lost(const struct runner *r);
+/* The server stops: a move under on_steering_lost = budget is handed to
+ * QEMU with its budget instead of aborted (the fail-safe records it).
+ * False when it is not such a move, or the backend cannot. */
+bool runner_release(struct runner *r);
+bool runner_released(const struct runner *r);
+/* Watch mode: seen, not steered. */
+bool runner_watching(const struct runner *r);
+/* Steer a watched migration from now on under pol and budget_ms (pol
+ * must outlive the runner). -1 with err. */
+int runner_take_over(struct runner *r, const struct policy *pol,
+                     uint64_t budget_ms, struct ferry_err *err);
 
 #endif

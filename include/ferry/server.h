@@ -36,6 +36,9 @@ struct server_opts {
     int listen_fd;      /* a listening UNIX socket (taken), or -1 */
     uint64_t linger_ms; /* idle (no client, no job) this long: done */
     FILE *log;          /* the server's own log (borrowed; NULL: none) */
+    /* The fail-safe's notice file: what an earlier server's guard did
+     * (read at the start and when a client attaches; NULL: none). */
+    const char *notices;
     /* A client says hello: the caller may reload its configuration (and
      * call server_reconfigure) before the client is welcomed. */
     void (*on_attach)(void *ctx, struct server *s);

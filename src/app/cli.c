@@ -95,6 +95,8 @@ usage(FILE *f)
         "  ferry migrate ... --detach   queue it in the server, print its "
         "job\n"
         "  ferry jobs [--json] | watch JOB [--json] | abort JOB\n"
+        "  ferry take-over JOB [--policy NAME] [--downtime MS]   steer a\n"
+        "             migration ferry did not start (external)\n"
         "  ferry attach | server | kill-server\n"
         "  ferry policies [--json]\n"
         "  --connect URI (repeatable) names the hosts instead of ferry.ini;\n"
@@ -606,6 +608,7 @@ cmd_server(struct cli *c)
 {
     struct ferry_err err;
     char *name = server_name(c), *dir = srv_dir(&err), *logp, *msg;
+    char *notices = NULL;
     char label[300];
     int rfd = c->ready_fd ? atoi(c->ready_fd) : -1, lock = -1, lfd, w;
     bool busy;
@@ -656,6 +659,21 @@ cmd_server(struct cli *c)
         return bad("%s", err.msg);
     }
     source_label(c, hv, label, sizeof label);
+    notices = srv_path(dir, name, "lost");
+    if (strcmp(hv->ops->name, "libvirt") == 0) {
+        /* the fail-safe: a guard that outlives this process */
+        char exe[4096];
+        ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+
+        if (el <= 0 || (size_t)el >= sizeof exe - 1 ||
+            hv_libvirt_guard(hv, (exe[el] = '\0', exe), notices, logp,
+                             &err) < 0) {
+            if (el <= 0)
+                err_set(&err, "/proc/self/exe: %s", strerror(errno));
+            if (log != NULL)
+                fprintf(log, "server %s: no fail-safe: %s\n", name, err.msg);
+        }
+    }
     {
         struct server_opts so = {
             .loop = c->loop,
@@ -670,6 +688,7 @@ cmd_server(struct cli *c)
             .listen_fd = lfd,
             .linger_ms = c->linger_ms,
             .log = log,
+            .notices = notices,
             .on_attach = on_attach,
             .ctx = &rl,
         };
@@ -682,6 +701,7 @@ cmd_server(struct cli *c)
         ready(rfd, msg);
         free(msg);
         hv_free(hv);
+        free(notices);
         close(lfd);
         srv_unlink(dir, name);
         close(lock);
@@ -718,6 +738,7 @@ cmd_server(struct cli *c)
     srv_unlink(dir, name);
     server_free(srv);
     hv_free(hv);
+    free(notices);
     if (w > 0)
         loop_remove_fd(c->loop, w);
     if (log != NULL)
@@ -1918,6 +1939,36 @@ cmd_abort(struct cli *c, struct client *cl)
                                                              : EXIT_OK;
 }
 
+/* `ferry take-over JOB [--policy P] [--downtime MS]`: a migration ferry
+ * did not start (marked external in ferry jobs), steered by ferry from now
+ * on; then followed to its end, as watch does. */
+static int
+cmd_take_over(struct cli *c, struct client *cl)
+{
+    struct ferry_err err;
+    json_object *r;
+    uint64_t ms = 0;
+
+    if (c->n_args != 1)
+        return bad("take over which job? (ferry take-over JOB: a number "
+                   "from ferry jobs, or a VM, of a job marked external)");
+    if (c->downtime != NULL && units_parse_ms(c->downtime, &ms, &err) < 0)
+        return bad("--downtime: %s", err.msg);
+    r = proto_request(0, "take_over");
+    jf_add_str(r, "job", c->args[0]);
+    jf_add_str(r, "policy", c->policy);
+    jf_add_u64(r, "budget_ms", ms);
+    r = client_call(cl, r, CLIENT_TIMEOUT_MS, &err);
+    if (r == NULL) {
+        fprintf(stderr, "ferry: %s\n", err.msg);
+        return EXIT_FAILED;
+    }
+    json_object_put(r);
+    if (!c->json)
+        printf("taken over: ferry steers it from now on\n");
+    return follow(c, cl, c->args[0], false);
+}
+
 static int
 cmd_kill_server(struct cli *c)
 {
@@ -1965,6 +2016,7 @@ static const struct {
     {"list", NULL, true},    {"plan", NULL, true},
     {"migrate", cmd_migrate, true}, {"jobs", cmd_jobs, false},
     {"watch", cmd_watch, false},    {"abort", cmd_abort, false},
+    {"take-over", cmd_take_over, false},
 };
 
 /* SIGTERM and a lost terminal end a command at once (what it asked the
@@ -2023,6 +2075,11 @@ cli_main(int argc, char **argv)
     struct ferry_err err;
     int rc;
 
+    /* the fail-safe's guard (started by a server, see ferry/guard.h):
+     * no configuration, no terminal, only the server's socket on stdin */
+    if (argc == 6 && strcmp(argv[1], "guard") == 0 &&
+        strcmp(argv[2], "--notices") == 0 && strcmp(argv[4], "--log") == 0)
+        return hv_libvirt_guard_main(STDIN_FILENO, argv[3], argv[5]);
     memset(&c, 0, sizeof c);
     c.linger_ms = 60000;
     /* a host that goes away mid-write is an error to report, not death */
@@ -2072,7 +2129,8 @@ cli_main(int argc, char **argv)
             goto out;
         }
     rc = bad("unknown command '%s' (list, plan, migrate, jobs, watch, "
-             "abort, attach, replay, policies, server, kill-server)", c.cmd);
+             "abort, take-over, attach, replay, policies, server, "
+             "kill-server)", c.cmd);
 out:
     loop_free(c.loop);
     lv_cfg_fini(&c.hosts);

@@ -413,6 +413,17 @@ l_budget(void *ctx, long id, uint64_t budget_ms, struct ferry_err *err)
 }
 
 static int
+l_take_over(void *ctx, long id, const char *policy, uint64_t budget_ms,
+            struct ferry_err *err)
+{
+    json_object *r = job_request("take_over", id);
+
+    jf_add_str(r, "policy", policy);
+    jf_add_u64(r, "budget_ms", budget_ms);
+    return call_ok(ctx, r, err);
+}
+
+static int
 l_queue_move(void *ctx, long id, int delta, struct ferry_err *err)
 {
     json_object *r = job_request("queue_move", id);
@@ -455,6 +466,7 @@ const struct console_ops console_link_ops = {
     .act = l_act,
     .budget = l_budget,
     .queue_move = l_queue_move,
+    .take_over = l_take_over,
     .queue_preview = l_queue_preview,
     .gone = l_gone,
 };

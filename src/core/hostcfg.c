@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void
 lv_cfg_clear_hosts(struct lv_cfg *c)
@@ -337,9 +338,20 @@ host_key(struct lv_cfg *c, const struct ini_doc *doc,
         h->max_migrations = (unsigned)v;
         return 0;
     }
+    if (strcmp(e->key, "on_steering_lost") == 0) {
+        if (strcasecmp(e->value, "abort") == 0)
+            h->on_steering_lost = 1;
+        else if (strcasecmp(e->value, "budget") == 0)
+            h->on_steering_lost = 2;
+        else
+            return ini_error(doc, e, err, "'%s' is not abort or budget",
+                             e->value);
+        return 0;
+    }
     return ini_error(doc, e, err, "unknown key (uri, ssh, "
                      "migration_address, migration_uri, link_speed, "
-                     "max_bandwidth, switchover_overhead, max_migrations)");
+                     "max_bandwidth, switchover_overhead, max_migrations, "
+                     "on_steering_lost)");
 }
 
 int

@@ -18,6 +18,24 @@ static const char *const action_names[] = {
 };
 
 const char *
+steer_lost_name(enum steer_lost s)
+{
+    return s == STEER_LOST_BUDGET ? "budget" : "abort";
+}
+
+int
+steer_lost_lookup(const char *s, enum steer_lost *out)
+{
+    if (strcasecmp(s, "abort") == 0)
+        *out = STEER_LOST_ABORT;
+    else if (strcasecmp(s, "budget") == 0)
+        *out = STEER_LOST_BUDGET;
+    else
+        return -1;
+    return 0;
+}
+
+const char *
 action_name(enum action_kind a)
 {
     return (unsigned)a < ARRAY_SIZE(action_names) ? action_names[a] : "?";
@@ -387,6 +405,10 @@ policy_key(struct policy *p, const struct ini_doc *doc,
                 p->escalation[p->n_escalation++] = a;
         }
         strv_free(v, n);
+    } else if (strcmp(k, "on_steering_lost") == 0) {
+        if (steer_lost_lookup(e->value, &p->on_steering_lost) < 0)
+            return ini_error(doc, e, err, "'%s' is not abort or budget",
+                             e->value);
     } else if (strcmp(k, "throttle_max") == 0) {
         return ini_get_percent(doc, e, &p->throttle_max, err);
     } else if (strcmp(k, "stall_rounds") == 0) {
@@ -542,6 +564,9 @@ policy_to_ini(const struct policy *p)
         step_text(&p->steps[i], line, sizeof line);
         fprintf(f, "step = %s\n", line);
     }
+    if (p->on_steering_lost != STEER_LOST_UNSET)
+        fprintf(f, "on_steering_lost = %s\n",
+                steer_lost_name(p->on_steering_lost));
     if (p->mode == POLICY_ADAPTIVE) {
         line[0] = '\0';
         for (size_t i = 0; i < p->n_escalation; i++) {

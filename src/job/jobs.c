@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "ferry/flightlog.h"
+#include "ferry/flogread.h"
 #include "ferry/hints.h"
 #include "ferry/jsonf.h"
 #include "ferry/loop.h"
@@ -34,6 +36,10 @@ struct job {
     bool started; /* a runner was made (else: never started) */
     struct runner_result res;
     char *note; /* why it never started, or was cancelled queued */
+    char *outcome; /* a fail-safe's notice: its own word ("handed-over") */
+    bool steering_lost;
+    bool external; /* a migration ferry did not start (watched) */
+    bool taken_over; /* ... that ferry steers since the operator said so */
     char *log_path;
     uint64_t start_ms; /* wall clock (loop_now_ms) when it started */
     uint64_t job_ms;   /* job time stepped so far */
@@ -52,6 +58,9 @@ struct jobs {
     size_t n, cap;
     long next_id;
     uint64_t now_ms;
+    uint64_t externals_due; /* when the hosts are looked at again */
+    char **ignored;         /* VMs whose job could not be watched */
+    size_t n_ignored;
 };
 
 /* ---- requests ------------------------------------------------------------ */
@@ -264,6 +273,7 @@ job_free(struct job *j)
     free(j->dst);
     free(j->ds);
     free(j->note);
+    free(j->outcome);
     free(j->log_path);
     free(j->rec);
     free(j);
@@ -279,6 +289,9 @@ jobs_free(struct jobs *js)
     free(js->v);
     queue_fini(&js->q);
     free(js->log_dir);
+    for (size_t i = 0; i < js->n_ignored; i++)
+        free(js->ignored[i]);
+    free(js->ignored);
     free(js);
 }
 
@@ -382,6 +395,23 @@ jobs_active(const struct jobs *js)
 
     for (size_t i = 0; i < js->n; i++)
         n += js->v[i]->state != JOB_ENDED;
+    return n;
+}
+
+size_t
+jobs_stoppable(const struct jobs *js)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < js->n; i++) {
+        const struct job *j = js->v[i];
+
+        if (j->state == JOB_QUEUED ||
+            (j->state == JOB_RUNNING &&
+             !(j->external && !j->taken_over) &&
+             (j->r == NULL || !runner_released(j->r))))
+            n++;
+    }
     return n;
 }
 
@@ -619,6 +649,392 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
     return j;
 }
 
+/* A move an earlier server steered, as its fail-safe left it. */
+const struct job *
+jobs_add_lost(struct jobs *js, json_object *notice, struct ferry_err *err)
+{
+    const char *vm = NULL, *kind = NULL, *src = NULL, *dst = NULL;
+    const char *action = NULL, *what = NULL, *error = NULL, *log = NULL;
+    const char *mode = NULL, *outcome = NULL;
+    bool ok = false;
+    int64_t at = 0;
+    uint64_t budget = 0;
+    struct job *j;
+
+    if (notice == NULL || !json_object_is_type(notice, json_type_object)) {
+        err_set(err, "a fail-safe notice must be an object");
+        return NULL;
+    }
+    if (jf_str(notice, "vm", true, &vm, err) < 0 ||
+        jf_str(notice, "kind", true, &kind, err) < 0 ||
+        jf_str(notice, "src", true, &src, err) < 0 ||
+        jf_str(notice, "dst", false, &dst, err) < 0 ||
+        jf_str(notice, "mode", false, &mode, err) < 0 ||
+        jf_str(notice, "action", true, &action, err) < 0 ||
+        jf_str(notice, "what", true, &what, err) < 0 ||
+        jf_str(notice, "outcome", false, &outcome, err) < 0 ||
+        jf_str(notice, "error", false, &error, err) < 0 ||
+        jf_str(notice, "log", false, &log, err) < 0 ||
+        jf_bool(notice, "ok", false, &ok, err) < 0 ||
+        jf_u64(notice, "budget_ms", false, &budget, err) < 0 ||
+        jf_i64(notice, "unix_ms", false, &at, err) < 0)
+        return NULL;
+    j = xcalloc(1, sizeof *j);
+    j->js = js;
+    j->id = js->next_id++;
+    job_req_init(&j->rq);
+    j->rq.vm = xstrdup(vm);
+    j->rq.kind = strcmp(kind, "blockcopy") == 0 ? KIND_STORAGE
+                 : strcmp(kind, "cold") == 0 && dst != NULL &&
+                         strcmp(dst, src) == 0
+                     ? KIND_STORAGE
+                     : KIND_COMPUTE;
+    j->rq.budget_ms = budget;
+    j->rq.owner = xstrdup("fail-safe");
+    j->src = xstrdup(src);
+    j->dst = xstrdup(dst != NULL ? dst : src);
+    j->state = JOB_ENDED;
+    j->started = true;
+    j->steering_lost = true;
+    j->created = at > 0 ? (time_t)(at / 1000) : time(NULL);
+    j->log_path = log != NULL ? xstrdup(log) : NULL;
+    j->note = !ok ? xasprintf("%s; the fail-safe could not act: %s", what,
+                              error != NULL ? error : "unknown")
+                  : xstrdup(what);
+    if (outcome == NULL)
+        outcome = ok ? "cancelled" : "failed";
+    j->res.phase = strcmp(outcome, "completed") == 0   ? PH_DONE
+                   : strcmp(outcome, "cancelled") == 0 ? PH_CANCELLED
+                                                       : PH_FAILED;
+    if (strcmp(outcome, "completed") != 0 &&
+        strcmp(outcome, "cancelled") != 0 && strcmp(outcome, "failed") != 0)
+        j->outcome = xstrdup(outcome); /* handed-over, unknown */
+    snprintf(j->res.reason, sizeof j->res.reason, "%s", j->note);
+    js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
+    js->v[js->n++] = j;
+    changed(js, j);
+    return j;
+}
+
+/* Every whole line of a log file, as the job's records (a client
+ * attaching sees the move from its start). */
+static void
+preload_records(struct job *j, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+
+    while (f != NULL && (len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] != '\n')
+            break; /* cut short */
+        if (len > 1)
+            record(j, line, (size_t)len - 1);
+    }
+    free(line);
+    if (f != NULL)
+        fclose(f);
+}
+
+const struct job *
+jobs_adopt(struct jobs *js, const char *log_path, struct ferry_err *err)
+{
+    struct flog_data *d = flog_load(log_path, err);
+    const struct model_vm *vm;
+    const struct policy *pol;
+    struct runner_opts o = {0};
+    struct job *j;
+    uint64_t last_t = 0;
+    struct stat st;
+
+    if (d == NULL)
+        return NULL;
+    if (d->res.present) {
+        err_set(err, "%s: the move has ended (%s)", log_path, d->res.outcome);
+        goto bad;
+    }
+    if (d->h.vm == NULL || d->h.destination == NULL ||
+        d->h.kind != KIND_COMPUTE) {
+        err_set(err, "%s: only a live compute move can be adopted", log_path);
+        goto bad;
+    }
+    for (size_t i = 0; i < js->n; i++) {
+        struct job *o2 = js->v[i];
+
+        if (o2->state == JOB_ENDED || o2->rq.vm == NULL ||
+            strcmp(o2->rq.vm, d->h.vm) != 0)
+            continue;
+        if (o2->external && !o2->taken_over && o2->r != NULL) {
+            /* seen as someone else's before its notice came: it is ours,
+             * the watch ends (letting it go touches nothing) */
+            runner_free(o2->r);
+            o2->r = NULL;
+            o2->state = JOB_ENDED;
+            o2->res.phase = PH_CANCELLED;
+            free(o2->outcome);
+            o2->outcome = xstrdup("adopted");
+            free(o2->note);
+            o2->note = xasprintf("watched until this server adopted it "
+                                 "from %s",
+                                 log_path);
+            changed(js, o2);
+            continue;
+        }
+        err_set(err, "%s has a job already (#%ld)", d->h.vm, o2->id);
+        goto bad;
+    }
+    vm = model_vm(js->cfg.hv->model, d->h.vm);
+    if (vm == NULL) {
+        err_set(err, "%s: no VM named %s on these hosts", log_path, d->h.vm);
+        goto bad;
+    }
+    pol = d->h.policy != NULL ? policy_find(js->cfg.policies, d->h.policy)
+                              : NULL;
+    if (pol == NULL)
+        pol = policy_find(js->cfg.policies, js->cfg.default_policy
+                                                ? js->cfg.default_policy
+                                                : "ferry");
+    if (pol == NULL) {
+        err_set(err, "%s: its policy %s is not known here", log_path,
+                d->h.policy ? d->h.policy : "?");
+        goto bad;
+    }
+    if (d->n > 0)
+        last_t = d->pt[d->n - 1].t_ms;
+    if (d->n_dec > 0)
+        last_t = MAX(last_t, d->dec[d->n_dec - 1].t_ms);
+    for (size_t i = 0; i < d->n_err; i++)
+        last_t = MAX(last_t, d->err[i].t_ms);
+    j = xcalloc(1, sizeof *j);
+    j->js = js;
+    j->id = js->next_id++;
+    job_req_init(&j->rq);
+    j->rq.vm = xstrdup(d->h.vm);
+    j->rq.kind = KIND_COMPUTE;
+    j->rq.host = xstrdup(d->h.destination);
+    j->rq.policy = xstrdup(pol->name);
+    j->rq.budget_ms = flog_budget_at(d, last_t);
+    if (j->rq.budget_ms == 0)
+        j->rq.budget_ms = d->h.budget_ms ? d->h.budget_ms : 300;
+    j->rq.ceiling_ms = MAX(d->h.ceiling_ms, j->rq.budget_ms);
+    j->rq.bw_cap_bps = d->h.cap_bps;
+    j->rq.owner = xstrdup("adopted");
+    policy_copy(pol, &j->pol);
+    j->has_pol = true;
+    j->src = xstrdup(vm->host);
+    j->dst = xstrdup(d->h.destination);
+    j->created = time(NULL);
+    j->log_path = xstrdup(log_path);
+    preload_records(j, log_path);
+    o.vm = j->rq.vm;
+    o.kind = KIND_COMPUTE;
+    o.to = j->rq.host;
+    o.policy = &j->pol;
+    o.budget_ms = j->rq.budget_ms;
+    o.ceiling_ms = j->rq.ceiling_ms;
+    o.bw_cap_bps = j->rq.bw_cap_bps;
+    o.sample_ms = REAL_SAMPLE_MS;
+    o.log_path = j->log_path;
+    o.on_event = on_event;
+    o.ctx = j;
+    o.adopt = d;
+    o.adopt_t0_unix_ms =
+        stat(log_path, &st) == 0
+            ? (int64_t)st.st_mtim.tv_sec * 1000 +
+                  st.st_mtim.tv_nsec / 1000000 - (int64_t)last_t
+            : 0;
+    j->state = JOB_RUNNING;
+    j->start_ms = js->now_ms;
+    j->r = runner_new(js->cfg.hv, &o, NULL, 0, err);
+    if (j->r == NULL) {
+        job_free(j);
+        goto bad;
+    }
+    j->started = true;
+    js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
+    js->v[js->n++] = j;
+    changed(js, j);
+    flog_data_free(d);
+    return j;
+bad:
+    flog_data_free(d);
+    return NULL;
+}
+
+/* ---- migrations ferry did not start --------------------------------------- */
+
+static bool
+has_job(const struct jobs *js, const char *vm)
+{
+    for (size_t i = 0; i < js->n; i++)
+        if (js->v[i]->state != JOB_ENDED && js->v[i]->rq.vm != NULL &&
+            strcmp(js->v[i]->rq.vm, vm) == 0)
+            return true;
+    return false;
+}
+
+static bool
+ignored(const struct jobs *js, const char *vm, size_t *at)
+{
+    for (size_t i = 0; i < js->n_ignored; i++)
+        if (strcmp(js->ignored[i], vm) == 0) {
+            if (at != NULL)
+                *at = i;
+            return true;
+        }
+    return false;
+}
+
+const struct job *
+jobs_watch(struct jobs *js, const char *vm_name, const char *dst,
+           struct ferry_err *err)
+{
+    const struct model_vm *vm = model_vm(js->cfg.hv->model, vm_name);
+    const char *pname =
+        js->cfg.default_policy ? js->cfg.default_policy : "ferry";
+    const struct policy *pol = policy_find(js->cfg.policies, pname);
+    struct runner_opts o = {0};
+    struct job *j;
+
+    if (vm == NULL) {
+        err_set(err, "no VM named %s", vm_name);
+        return NULL;
+    }
+    if (has_job(js, vm_name)) {
+        err_set(err, "%s has a job already", vm_name);
+        return NULL;
+    }
+    if (pol == NULL) {
+        err_set(err, "no policy %s", pname);
+        return NULL;
+    }
+    j = xcalloc(1, sizeof *j);
+    j->js = js;
+    j->id = js->next_id++;
+    job_req_init(&j->rq);
+    j->rq.vm = xstrdup(vm_name);
+    j->rq.kind = KIND_COMPUTE;
+    j->rq.host = xstrdup(dst);
+    j->rq.policy = xstrdup(pol->name);
+    j->rq.budget_ms =
+        js->cfg.default_budget_ms ? js->cfg.default_budget_ms : 300;
+    j->rq.ceiling_ms = j->rq.budget_ms;
+    j->rq.owner = xstrdup("external");
+    j->external = true;
+    policy_copy(pol, &j->pol);
+    j->has_pol = true;
+    j->src = xstrdup(vm->host);
+    j->dst = xstrdup(dst);
+    j->created = time(NULL);
+    if (!js->cfg.no_log)
+        j->log_path = job_log_path(js->log_dir, vm_name, j->id);
+    o.vm = j->rq.vm;
+    o.kind = KIND_COMPUTE;
+    o.to = j->rq.host;
+    o.policy = &j->pol;
+    o.budget_ms = j->rq.budget_ms;
+    o.ceiling_ms = j->rq.ceiling_ms;
+    o.sample_ms = REAL_SAMPLE_MS;
+    o.log_path = j->log_path;
+    o.on_event = on_event;
+    o.ctx = j;
+    o.watch = true;
+    j->state = JOB_RUNNING;
+    j->start_ms = js->now_ms;
+    j->r = runner_new(js->cfg.hv, &o, NULL, 0, err);
+    if (j->r == NULL) {
+        job_free(j);
+        return NULL;
+    }
+    j->started = true;
+    js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
+    js->v[js->n++] = j;
+    changed(js, j);
+    return j;
+}
+
+/* The hosts' migrations that no job here stands for: each is watched as
+ * an external job (a VM whose job cannot be is not tried again until its
+ * job ends). */
+static void
+scan_externals(struct jobs *js)
+{
+    struct hv *hv = js->cfg.hv;
+    const struct model *m = hv->model;
+    char dst[256];
+    struct ferry_err err;
+
+    if (hv->ops->external == NULL)
+        return;
+    for (size_t i = 0; i < js->n_ignored;) {
+        const struct model_vm *v = model_vm(m, js->ignored[i]);
+
+        if (v == NULL || !v->migrating) {
+            free(js->ignored[i]);
+            js->ignored[i] = js->ignored[--js->n_ignored];
+            continue;
+        }
+        i++;
+    }
+    for (size_t i = 0; i < m->n_vms; i++) {
+        const struct model_vm *v = &m->vms[i];
+
+        if (!v->migrating || has_job(js, v->name) || ignored(js, v->name, NULL))
+            continue;
+        if (!hv->ops->external(hv, v->name, dst, sizeof dst) || !dst[0])
+            continue;
+        if (jobs_watch(js, v->name, dst, &err) == NULL) {
+            js->ignored = xrealloc(js->ignored,
+                                   (js->n_ignored + 1) * sizeof *js->ignored);
+            js->ignored[js->n_ignored++] = xstrdup(v->name);
+        }
+    }
+}
+
+int
+jobs_take_over(struct jobs *js, long id, const char *policy,
+               uint64_t budget_ms, struct ferry_err *err)
+{
+    struct job *j = find(js, id);
+    const struct policy *pol;
+    struct policy old;
+
+    if (j == NULL || j->state != JOB_RUNNING || j->r == NULL) {
+        err_set(err, "job %ld is not running", id);
+        return -1;
+    }
+    if (!runner_watching(j->r)) {
+        err_set(err, "job %ld is steered by ferry already", id);
+        return -1;
+    }
+    pol = policy_find(js->cfg.policies, policy != NULL ? policy
+                                        : js->cfg.default_policy
+                                            ? js->cfg.default_policy
+                                            : "ferry");
+    if (pol == NULL) {
+        err_set(err, "no policy named %s", policy ? policy : "?");
+        return -1;
+    }
+    if (budget_ms == 0)
+        budget_ms = js->cfg.default_budget_ms ? js->cfg.default_budget_ms : 300;
+    /* the runner keeps a pointer to the job's copy: replaced in place */
+    old = j->pol;
+    policy_copy(pol, &j->pol);
+    if (runner_take_over(j->r, &j->pol, budget_ms, err) < 0) {
+        policy_copy_free(&j->pol);
+        j->pol = old;
+        return -1;
+    }
+    policy_copy_free(&old);
+    j->taken_over = true;
+    free(j->rq.policy);
+    j->rq.policy = xstrdup(pol->name);
+    j->rq.budget_ms = j->rq.ceiling_ms = budget_ms;
+    changed(js, j);
+    return 0;
+}
+
 /* ---- running ------------------------------------------------------------- */
 
 static void
@@ -657,6 +1073,10 @@ jobs_tick(struct jobs *js, uint64_t now_ms)
     uint64_t slice_end = loop_now_ms() + VIRTUAL_SLICE_MS;
 
     js->now_ms = now_ms;
+    if (now_ms >= js->externals_due) {
+        js->externals_due = now_ms + 2000;
+        scan_externals(js);
+    }
     for (size_t i = 0; i < js->n; i++) {
         struct job *j = js->v[i];
         uint64_t sample;
@@ -824,8 +1244,12 @@ jobs_abort_all(struct jobs *js, const char *reason)
         if (j->state == JOB_QUEUED) {
             end_unstarted(js, j, PH_CANCELLED, "%s", reason);
         } else if (j->state == JOB_RUNNING) {
+            if (j->external && !j->taken_over)
+                continue; /* someone else's: watched, never ended by us */
             running++;
-            runner_request(j->r, ACT_ABORT, 0, &err);
+            /* on_steering_lost = budget: handed over, not aborted */
+            if (!runner_release(j->r))
+                runner_request(j->r, ACT_ABORT, 0, &err);
         }
     }
     return running;
@@ -854,6 +1278,11 @@ job_meta_json(const struct jobs *js, const struct job *j)
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
     jf_add_str(o, "created", stamp);
     jf_add_str(o, "owner", j->rq.owner);
+    if (j->external) {
+        json_object_object_add(o, "external", json_object_new_boolean(1));
+        json_object_object_add(o, "taken_over",
+                               json_object_new_boolean(j->taken_over));
+    }
     if (j->rq.virtual_time)
         json_object_object_add(o, "virtual_time", json_object_new_boolean(1));
     if (j->state == JOB_QUEUED) {
@@ -887,10 +1316,14 @@ job_meta_json(const struct jobs *js, const struct job *j)
     }
     if (j->state == JOB_ENDED) {
         jf_add_str(o, "outcome",
-                   j->res.phase == PH_DONE        ? "completed"
+                   j->outcome != NULL              ? j->outcome
+                   : j->res.phase == PH_DONE        ? "completed"
                    : j->res.phase == PH_CANCELLED ? "cancelled"
                                                   : "failed");
-        if (j->res.phase != PH_DONE)
+        if (j->steering_lost)
+            json_object_object_add(o, "steering_lost",
+                                   json_object_new_boolean(1));
+        if (j->res.phase != PH_DONE || j->steering_lost)
             jf_add_str(o, "reason", j->note ? j->note : j->res.reason);
         else
             json_object_object_add(

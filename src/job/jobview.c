@@ -72,7 +72,7 @@ job_view_meta(struct job_view *v, json_object *meta, struct ferry_err *err)
 {
     const char *kind = "compute", *state = NULL, *phase = NULL;
     int64_t pos = 0;
-    bool started = true, vt = false;
+    bool started = true, vt = false, ext = false, taken = false, lost = false;
     uint64_t budget = v->budget_ms, down = 0, recs = 0;
     double el = v->elapsed_ms, prog = NAN;
 
@@ -97,7 +97,10 @@ job_view_meta(struct job_view *v, json_object *meta, struct ferry_err *err)
         jf_double(meta, "elapsed_ms", false, &el, err) < 0 ||
         jf_double(meta, "progress", false, &prog, err) < 0 ||
         jf_bool(meta, "started", false, &started, err) < 0 ||
-        jf_bool(meta, "virtual_time", false, &vt, err) < 0)
+        jf_bool(meta, "virtual_time", false, &vt, err) < 0 ||
+        jf_bool(meta, "external", false, &ext, err) < 0 ||
+        jf_bool(meta, "taken_over", false, &taken, err) < 0 ||
+        jf_bool(meta, "steering_lost", false, &lost, err) < 0)
         return -1;
     if (v->vm == NULL) {
         err_set(err, "a job without \"vm\"");
@@ -116,6 +119,9 @@ job_view_meta(struct job_view *v, json_object *meta, struct ferry_err *err)
     v->progress = prog;
     v->started = started;
     v->virtual_time = vt;
+    v->external = ext;
+    v->taken_over = taken;
+    v->steering_lost = lost;
     v->n_records = recs;
     if (v->state == JOB_QUEUED)
         v->phase = PH_PRECHECK;

@@ -9,11 +9,15 @@
 #include <time.h>
 
 #include "ferry/flightlog.h"
+#include "ferry/flogread.h"
 #include "ferry/hints.h"
 #include "ferry/units.h"
 
 struct runner {
     struct runner_opts o;
+    enum steer_lost on_lost; /* what the fail-safe does if we die */
+    bool released;           /* handed to QEMU and the fail-safe */
+    bool watching;           /* another's migration: seen, not steered */
     struct hv *hv;
     struct hv *own_hv; /* runner_new_sim's wrapper */
     void *mig;
@@ -73,6 +77,12 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
     job_hints_apply(o->hints_dir, vm->name, &hp);
     memset(jp, 0, sizeof *jp);
     jp->kind = o->kind;
+    /* the policy says, else the source host, else abort */
+    jp->on_steering_lost = o->policy->on_steering_lost != STEER_LOST_UNSET
+                               ? o->policy->on_steering_lost
+                           : hp.on_steering_lost != STEER_LOST_UNSET
+                               ? hp.on_steering_lost
+                               : STEER_LOST_ABORT;
     jp->policy = o->policy;
     jp->memory_bytes = vm->memory_bytes;
     jp->memory_wire_bytes = hp.memory_wire_bytes ? hp.memory_wire_bytes
@@ -143,6 +153,8 @@ void
 runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp)
 {
     memset(mp, 0, sizeof *mp);
+    mp->budget_ms = o->budget_ms;
+    mp->log_path = o->log_path;
     mp->vm = o->vm;
     mp->dst_host = o->to;
     mp->dst_ds = o->datastore;
@@ -218,6 +230,9 @@ header(struct runner *r, const struct job_params *jp,
     json_object_object_add(h, "policy", pol);
     json_object_object_add(h, "budget_ms",
                            json_object_new_int64((int64_t)jp->budget_ms));
+    json_object_object_add(
+        h, "on_steering_lost",
+        json_object_new_string(steer_lost_name(jp->on_steering_lost)));
     json_object_object_add(h, "ceiling_ms",
                            json_object_new_int64((int64_t)jp->ceiling_ms));
     json_object_object_add(h, "bandwidth_cap_bps",
@@ -232,6 +247,8 @@ header(struct runner *r, const struct job_params *jp,
         json_object_object_add(h, "max_time_ms",
                                json_object_new_int64(
                                    (int64_t)r->o.max_time_ms));
+    if (r->watching)
+        json_object_object_add(h, "external", json_object_new_boolean(1));
     json_object_object_add(h, "prediction",
                            flog_prediction_json(&r->res.predicted));
     json_object_object_add(h, "checks", flog_checks_json(checks, n_checks));
@@ -275,6 +292,93 @@ flush_events(struct runner *r)
         emit(r, flog_decision_json(&d[r->dec_seen]));
 }
 
+/* An adopted migration: the engine goes through the log's samples again
+ * (the same engine on the same samples: the same estimates and the state
+ * its dead server had, without acting on them), then steers from now on;
+ * the gap without steering is a record of its own. */
+/* Feed a log's samples to an engine without acting on them; the last
+ * downtime limit it asked for goes to *limit (0: none). Returns the job
+ * time of the last sample. */
+static uint64_t
+replay_samples(struct engine_job *job, const struct flog_data *d,
+               uint64_t *limit, struct job_sample *last)
+{
+    struct engine_action acts[8];
+    struct ferry_err err;
+    uint64_t last_t = 0;
+    size_t n = engine_start(job, acts, ARRAY_SIZE(acts));
+    FILE *fp = d->path != NULL ? fopen(d->path, "r") : NULL;
+
+    for (size_t i = 0; i < n; i++)
+        if (acts[i].kind == ACT_SET_DOWNTIME)
+            *limit = acts[i].value;
+    for (size_t i = 0; i < d->n; i++) {
+        struct job_sample s;
+        struct estimate e;
+
+        if (flog_sample_read(d, fp, i, &s, &e, &err) < 0)
+            continue;
+        n = engine_step(job, &s, acts, ARRAY_SIZE(acts));
+        for (size_t k = 0; k < n; k++)
+            if (acts[k].kind == ACT_SET_DOWNTIME)
+                *limit = acts[k].value;
+        *last = s;
+        last_t = d->pt[i].t_ms;
+    }
+    if (fp != NULL)
+        fclose(fp);
+    return last_t;
+}
+
+static void
+resume(struct runner *r, const struct flog_data *d)
+{
+    struct engine_action a = {ACT_SET_DOWNTIME, 0};
+    uint64_t limit = 0, last_t;
+    json_object *o;
+    char msg[400];
+
+    last_t = replay_samples(r->job, d, &limit, &r->sample);
+    /* what the engine had decided is in the log already */
+    engine_decisions(r->job, &r->dec_seen);
+    {
+        const uint64_t *pt;
+        const enum job_phase *ph;
+
+        r->ph_seen = engine_phase_log(r->job, &pt, &ph);
+    }
+    r->hv->ops->mig_sample(r->mig, &r->sample);
+    r->t_ms = MAX(sample_get(&r->sample, SF_TIME_ELAPSED, 0), last_t);
+    snprintf(msg, sizeof msg,
+             "steering lost for %.1f s (job time %.1f s to %.1f s): adopted "
+             "by a new server, the engine resumes from this log (%zu samples)",
+             (double)(r->t_ms - MIN(last_t, r->t_ms)) / 1000.0,
+             (double)last_t / 1000.0, (double)r->t_ms / 1000.0, d->n);
+    o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("error"));
+    json_object_object_add(o, "t_ms", json_object_new_int64((int64_t)r->t_ms));
+    json_object_object_add(o, "message", json_object_new_string(msg));
+    json_object_object_add(o, "adopted", json_object_new_boolean(1));
+    json_object_object_add(o, "gap_from_ms",
+                           json_object_new_int64((int64_t)last_t));
+    emit(r, o);
+    /* its limit again: a budget the fail-safe gave QEMU is taken back */
+    a.value = limit > 0 ? limit : 1;
+    apply(r, &a);
+    o = json_object_new_object();
+    json_object_object_add(o, "type", json_object_new_string("decision"));
+    json_object_object_add(o, "t_ms", json_object_new_int64((int64_t)r->t_ms));
+    json_object_object_add(o, "action", json_object_new_string("downtime"));
+    json_object_object_add(o, "value",
+                           json_object_new_int64((int64_t)a.value));
+    snprintf(msg, sizeof msg,
+             "adopted: ferry steers again, the hypervisor limit is back at "
+             "%llu ms",
+             (unsigned long long)a.value);
+    json_object_object_add(o, "reason", json_object_new_string(msg));
+    emit(r, o);
+}
+
 struct runner *
 runner_new(struct hv *hv, const struct runner_opts *o,
            const struct check_result *checks, size_t n_checks,
@@ -310,6 +414,16 @@ runner_new(struct hv *hv, const struct runner_opts *o,
     r->o.datastore = r->ds;
 
     runner_mig_params(&r->o, &mp);
+    mp.on_steering_lost = r->on_lost = jp.on_steering_lost;
+    if (o->adopt != NULL) {
+        mp.adopt = true;
+        mp.t0_unix_ms = o->adopt_t0_unix_ms;
+    }
+    if (o->watch) {
+        mp.adopt = true; /* it runs already: from ferry's first sight */
+        mp.watch = true;
+        r->watching = true;
+    }
     r->mig = hv->ops->mig_new(hv, &mp, err);
     if (r->mig == NULL) {
         runner_free(r);
@@ -318,14 +432,26 @@ runner_new(struct hv *hv, const struct runner_opts *o,
     if (o->oracle)
         sim_mig_never_switch(r->mig);
     if (o->log_path != NULL) {
-        r->log = flog_open(o->log_path, err);
+        r->log = o->adopt != NULL ? flog_open_append(o->log_path, err)
+                                  : flog_open(o->log_path, err);
         if (r->log == NULL) {
             runner_free(r);
             return NULL;
         }
     }
     r->job = engine_job_new(&jp);
+    if (o->adopt != NULL) {
+        resume(r, o->adopt);
+        return r;
+    }
     header(r, &jp, checks, n_checks);
+    if (r->watching) {
+        /* the engine estimates and predicts for the dashboard; the
+         * migration's owner steers it */
+        engine_start(r->job, acts, ARRAY_SIZE(acts));
+        engine_decisions(r->job, &r->dec_seen);
+        return r;
+    }
     n = engine_start(r->job, acts, ARRAY_SIZE(acts));
     for (size_t i = 0; i < n; i++)
         apply(r, &acts[i]);
@@ -439,6 +565,8 @@ runner_step(struct runner *r)
 
     if (r->done)
         return false;
+    if (r->released)
+        return true; /* the fail-safe's now: nothing more to steer or log */
     r->t_ms += r->sample_ms;
     {
         uint64_t t = r->hv->ops->mig_advance(r->mig, r->t_ms);
@@ -466,8 +594,11 @@ runner_step(struct runner *r)
         }
     }
     n = engine_step(r->job, &r->sample, acts, ARRAY_SIZE(acts));
-    for (size_t i = 0; i < n; i++)
-        apply(r, &acts[i]);
+    if (r->watching)
+        engine_decisions(r->job, &r->dec_seen); /* not ours to decide */
+    else
+        for (size_t i = 0; i < n; i++)
+            apply(r, &acts[i]);
     if (r->log != NULL || r->o.on_event != NULL) /* a what-if: nobody */
         emit(r, flog_sample_json(&r->sample, engine_phase(r->job),
                                  engine_estimate(r->job),
@@ -519,6 +650,10 @@ runner_set_budget(struct runner *r, uint64_t budget_ms)
     if (r->done)
         return;
     engine_set_budget(r->job, budget_ms);
+    r->o.budget_ms = budget_ms;
+    /* the fail-safe hands QEMU the budget of now */
+    if (!r->watching && r->hv->ops->mig_take != NULL)
+        r->hv->ops->mig_take(r->mig, r->on_lost, budget_ms);
     flush_events(r);
 }
 
@@ -558,6 +693,121 @@ runner_oracle_ms(const struct runner *r, double *downtime_ms)
     if (downtime_ms != NULL)
         *downtime_ms = r->oracle_downtime;
     return r->oracle_ms;
+}
+
+bool
+runner_released(const struct runner *r)
+{
+    return r->released;
+}
+
+bool
+runner_watching(const struct runner *r)
+{
+    return r->watching;
+}
+
+int
+runner_take_over(struct runner *r, const struct policy *pol,
+                 uint64_t budget_ms, struct ferry_err *err)
+{
+    struct job_params jp;
+    struct prediction pred;
+    struct engine_action acts[4];
+    struct runner_opts o = r->o;
+    struct engine_job *job;
+    json_object *d;
+    char why[400];
+    size_t n;
+
+    if (r->done) {
+        err_set(err, "the migration has ended");
+        return -1;
+    }
+    if (!r->watching) {
+        err_set(err, "ferry steers this migration already");
+        return -1;
+    }
+    o.policy = pol;
+    o.budget_ms = budget_ms;
+    o.ceiling_ms = MAX(o.ceiling_ms, budget_ms);
+    if (runner_plan(r->hv, &o, &jp, &pred, err) < 0)
+        return -1;
+    /* a new engine under the chosen policy, fitted to what was seen
+     * (the samples in this job's log), unless going through them makes it
+     * decide a switch in the past: then from what it sees now */
+    job = engine_job_new(&jp);
+    n = engine_start(job, acts, ARRAY_SIZE(acts));
+    if (r->log != NULL) {
+        struct ferry_err lerr;
+        struct flog_data *d = flog_load(flog_path(r->log), &lerr);
+        struct engine_job *fit = engine_job_new(&jp);
+        struct job_sample last;
+        uint64_t limit = 0;
+
+        if (d != NULL && d->n > 0) {
+            replay_samples(fit, d, &limit, &last);
+            if (engine_phase(fit) <= PH_ITERATE) {
+                engine_job_free(job);
+                job = fit;
+                fit = NULL;
+                n = 1;
+                acts[0].kind = ACT_SET_DOWNTIME;
+                acts[0].value = limit > 0 ? limit : 1;
+            }
+        }
+        engine_job_free(fit);
+        flog_data_free(d);
+    }
+    engine_job_free(r->job);
+    r->job = job;
+    r->o.policy = pol;
+    r->o.budget_ms = budget_ms;
+    r->o.ceiling_ms = o.ceiling_ms;
+    r->watching = false;
+    r->on_lost = jp.on_steering_lost;
+    if (r->hv->ops->mig_take != NULL)
+        r->hv->ops->mig_take(r->mig, r->on_lost, budget_ms);
+    {
+        const uint64_t *pt;
+        const enum job_phase *ph;
+
+        r->ph_seen = engine_phase_log(r->job, &pt, &ph);
+    }
+    snprintf(why, sizeof why,
+             "taken over: ferry steers this migration from now on, under "
+             "policy %s with a %llu ms downtime budget",
+             pol->name, (unsigned long long)budget_ms);
+    d = json_object_new_object();
+    json_object_object_add(d, "type", json_object_new_string("decision"));
+    json_object_object_add(d, "t_ms", json_object_new_int64((int64_t)r->t_ms));
+    json_object_object_add(d, "action", json_object_new_string("none"));
+    json_object_object_add(d, "value", json_object_new_int64(0));
+    json_object_object_add(d, "reason", json_object_new_string(why));
+    emit(r, d);
+    /* the new engine's own decisions from now on (a fitted one's came
+     * from samples it did not act on) */
+    engine_decisions(r->job, &r->dec_seen);
+    for (size_t i = 0; i < n; i++)
+        apply(r, &acts[i]);
+    flush_events(r);
+    return 0;
+}
+
+bool
+runner_release(struct runner *r)
+{
+    if (r->done || r->watching || r->on_lost != STEER_LOST_BUDGET ||
+        r->hv->ops->mig_release == NULL || !r->hv->ops->mig_release(r->mig))
+        return false;
+    r->released = true;
+    return true;
+}
+
+enum steer_lost
+runner_on_steering_lost(const struct runner *r)
+{
+    return r->on_lost;
 }
 
 const char *

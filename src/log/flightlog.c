@@ -32,6 +32,29 @@ flog_open(const char *path, struct ferry_err *err)
     return f;
 }
 
+struct flog *
+flog_open_append(const char *path, struct ferry_err *err)
+{
+    struct flog *f;
+    FILE *fp = fopen(path, "a+");
+    long end;
+
+    if (fp == NULL) {
+        err_set(err, "%s: cannot append to the flight log: %s", path,
+                strerror(errno));
+        return NULL;
+    }
+    /* a line cut short by a writer that died is ended first */
+    end = fseek(fp, -1, SEEK_END) == 0 ? fgetc(fp) : '\n';
+    fseek(fp, 0, SEEK_END); /* between a read and a write */
+    if (end != EOF && end != '\n')
+        fputc('\n', fp);
+    f = xcalloc(1, sizeof *f);
+    f->fp = fp;
+    f->path = xstrdup(path);
+    return f;
+}
+
 int
 flog_write(struct flog *f, json_object *obj)
 {

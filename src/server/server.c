@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +64,7 @@ struct server {
     unsigned prompt_id;
     /* lifetime */
     uint64_t idle_since; /* 0: not idle */
+    uint64_t notices_due; /* the fail-safe's notices looked at again */
     bool stopping;
     uint64_t stop_until;
 };
@@ -88,6 +90,87 @@ server_log(struct server *s, const char *fmt, ...)
     va_end(ap);
     fputc('\n', s->o.log);
     fflush(s->o.log);
+}
+
+/* A move the fail-safe handed to QEMU (on_steering_lost = budget) that
+ * still runs: this server adopts it and steers it to the end. */
+static bool
+adopt_handed_over(struct server *s, json_object *notice)
+{
+    json_object *v;
+    const char *log;
+    const struct job *j;
+    struct ferry_err err;
+
+    if (notice == NULL ||
+        !json_object_is_type(notice, json_type_object) ||
+        !json_object_object_get_ex(notice, "outcome", &v) ||
+        !json_object_is_type(v, json_type_string) ||
+        strcmp(json_object_get_string(v), "handed-over") != 0 ||
+        !json_object_object_get_ex(notice, "log", &v) ||
+        !json_object_is_type(v, json_type_string) ||
+        (log = json_object_get_string(v)) == NULL)
+        return false;
+    j = jobs_adopt(s->jobs, log, &err);
+    if (j == NULL) {
+        server_log(s, "not adopted: %s", err.msg);
+        return false;
+    }
+    server_log(s, "job #%ld: %s adopted from %s (its server died)", job_id(j),
+               job_vm(j), log);
+    return true;
+}
+
+/* What an earlier server's fail-safe did: each becomes an ended job the
+ * clients see (marked steering_lost), and a line in this log. The file is
+ * taken whole (renamed) so that a guard still writing starts a new one. */
+static void
+import_notices(struct server *s)
+{
+    char *tmp;
+    FILE *f;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+
+    if (s->o.notices == NULL)
+        return;
+    tmp = xasprintf("%s.%ld", s->o.notices, (long)getpid());
+    if (rename(s->o.notices, tmp) < 0) {
+        if (errno != ENOENT)
+            server_log(s, "fail-safe notices %s: %s", s->o.notices,
+                       strerror(errno));
+        free(tmp);
+        return;
+    }
+    f = fopen(tmp, "r");
+    while (f != NULL && (len = getline(&line, &cap, f)) >= 0) {
+        json_object *o;
+        struct ferry_err err;
+        const struct job *j;
+
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        if (len == 0)
+            continue;
+        o = json_tokener_parse(line);
+        if (adopt_handed_over(s, o))
+            j = NULL;
+        else if ((j = jobs_add_lost(s->jobs, o, &err)) == NULL)
+            server_log(s, "%s:%zu: fail-safe notice skipped: %s",
+                       s->o.notices, lineno,
+                       o == NULL ? "not valid JSON" : err.msg);
+        else
+            server_log(s, "job #%ld: %s (fail-safe of an earlier server)",
+                       job_id(j), job_vm(j));
+        json_object_put(o);
+    }
+    free(line);
+    if (f != NULL)
+        fclose(f);
+    unlink(tmp);
+    free(tmp);
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -566,6 +649,25 @@ cmd_budget(struct req *r)
     return ok_job(r, j);
 }
 
+/* An external job (a migration ferry did not start): ferry steers it from
+ * now on, under a policy and a budget. */
+static json_object *
+cmd_take_over(struct req *r)
+{
+    struct ferry_err err;
+    const struct job *j = req_job(r, &err);
+    const char *policy = NULL;
+    uint64_t ms = 0;
+
+    if (j == NULL || jf_str(r->args, "policy", false, &policy, &err) < 0 ||
+        jf_u64(r->args, "budget_ms", false, &ms, &err) < 0 ||
+        jobs_take_over(r->s->jobs, job_id(j), policy, ms, &err) < 0)
+        return fail(r, &err);
+    server_log(r->s, "client #%lu (%s): took over job %ld (%s)", r->c->serial,
+               r->c->kind, job_id(j), job_vm(j));
+    return ok_job(r, j);
+}
+
 static json_object *
 cmd_queue_move(struct req *r)
 {
@@ -720,6 +822,7 @@ static const struct {
     {"migrate", cmd_migrate},
     {"act", cmd_act},
     {"budget", cmd_budget},
+    {"take_over", cmd_take_over},
     {"queue_move", cmd_queue_move},
     {"queue_preview", cmd_queue_preview},
     {"jobs", cmd_jobs},
@@ -804,6 +907,7 @@ handle_line(struct sclient *c, const char *line, size_t len)
                        c->kind, (int)c->pid);
             if (c->s->o.on_attach != NULL)
                 c->s->o.on_attach(c->s->o.ctx, c->s);
+            import_notices(c->s);
             welcome(c);
         }
         proto_msg_fini(&m);
@@ -1051,6 +1155,7 @@ server_new(const struct server_opts *o, struct ferry_err *err)
     }
     server_log(s, "server %s started (%s, %s backend)", o->name ? o->name : "",
                o->label ? o->label : "", o->hv->ops->name);
+    import_notices(s);
     return s;
 }
 
@@ -1202,6 +1307,14 @@ server_tick(struct server *s, uint64_t now_ms)
         }
         i++;
     }
+    /* a guard of a server that died a moment ago may still be writing */
+    if (s->o.notices != NULL && now_ms >= s->notices_due) {
+        struct stat st;
+
+        s->notices_due = now_ms + 2000;
+        if (stat(s->o.notices, &st) == 0)
+            import_notices(s);
+    }
     if (s->n_c == 0 && jobs_active(s->jobs) == 0) {
         if (s->idle_since == 0)
             s->idle_since = now_ms;
@@ -1249,7 +1362,9 @@ server_done(const struct server *s, uint64_t now_ms)
 
         for (size_t i = 0; i < s->n_c; i++)
             flushed &= s->c[i]->out_len == 0 || s->c[i]->dead;
-        return (jobs_active(s->jobs) == 0 && flushed) ||
+        /* moves handed over (budget) and others' (external) are not
+         * waited for: nothing of ours is left to end */
+        return (jobs_stoppable(s->jobs) == 0 && flushed) ||
                now_ms >= s->stop_until;
     }
     return s->idle_since != 0 && now_ms >= s->idle_since + s->o.linger_ms;

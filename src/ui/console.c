@@ -79,7 +79,7 @@ struct ask {
     char note[96];
 };
 
-enum confirm_what { C_ABORT, C_SWITCH, C_QUIT, C_START };
+enum confirm_what { C_ABORT, C_SWITCH, C_QUIT, C_START, C_TAKE };
 
 struct console {
     struct ui_term *t;
@@ -152,7 +152,7 @@ static const struct binding bindings[] = {
     {"M", "VMs", "migrate the selected VM (quick dialog)"},
     {"Enter", "VMs, jobs", "open the migration dashboard"},
     {"a", "dashboard", "abort the migration (asks first)"},
-    {"S", "dashboard", "force switchover now (asks first)"},
+    {"S T", "dashboard", "switch over now / take over another's (ask)"},
     {"+ -", "dashboard", "raise / lower the downtime budget by 50 ms"},
     {"p t", "dashboard", "start post-copy (if the policy enabled it); "
                          "throttle the guest 10% more"},
@@ -1205,7 +1205,14 @@ build_table(struct console *c, enum view_kind k)
                 cellf(r, 1, NAN, "%s->%s%s%s", j->src, j->dst,
                       j->ds ? " " : "", j->ds ? j->ds : "");
             cellf(r, 2, NAN, "%s", job_kind_name(j->kind));
-            cellf(r, 3, NAN, "%s", j->policy ? j->policy : "");
+            /* who steers it: a policy, or nobody of ferry's */
+            if (j->external && !j->taken_over)
+                cellf(r, 3, NAN, "%s", "EXTERNAL");
+            else if (j->steering_lost)
+                cellf(r, 3, NAN, "%s", "LOST");
+            else
+                cellf(r, 3, NAN, "%s%s", j->policy ? j->policy : "",
+                      j->external ? " (taken)" : "");
             if (j->state == JOB_QUEUED) {
                 cellf(r, 4, j->queue_pos, "QUEUED #%d", j->queue_pos);
                 cellf(r, 5, NAN, "-");
@@ -1891,7 +1898,8 @@ abort_all(struct console *c)
     for (size_t i = 0; i < n_jobs(c); i++) {
         const struct job_view *j = job_at(c, i);
 
-        if (!job_view_ended(j))
+        /* someone else's migration is theirs to end */
+        if (!job_view_ended(j) && !(j->external && !j->taken_over))
             c->o.ops->act(c->o.ops_ctx, j->id, ACT_ABORT, 0, &err);
     }
 }
@@ -1909,6 +1917,16 @@ confirm_yes(struct console *c)
         break;
     case C_START:
         start_job(c);
+        break;
+    case C_TAKE:
+        if (v->kind != V_DASH || (j = job_by_id(c, v->job)) == NULL)
+            break;
+        if (c->o.ops->take_over == NULL)
+            set_status(c, true, "%s: cannot be taken over here", j->vm);
+        else if (c->o.ops->take_over(c->o.ops_ctx, j->id, NULL, 0, &err) < 0)
+            set_status(c, true, "%s", err.msg);
+        else
+            set_status(c, false, "%s: taken over, ferry steers it", j->vm);
         break;
     case C_ABORT:
     case C_SWITCH:
@@ -2006,14 +2024,27 @@ dash_key(struct console *c, int key)
 
     if (j == NULL)
         return;
-    if (job_view_ended(j) && strchr("aSpt+-", key) != NULL) {
+    if (job_view_ended(j) && strchr("aSpt+-T", key) != NULL) {
         set_status(c, true, "%s: the migration has ended", j->vm);
+        return;
+    }
+    if (j->external && !j->taken_over && strchr("Sp+-t", key) != NULL) {
+        set_status(c, true, "%s: not ferry's migration (T takes it over)",
+                   j->vm);
         return;
     }
     switch (key) {
     case 'a':
         ask(c, C_ABORT, "abort this migration? the VM stays on its source "
                         "(y/n)");
+        break;
+    case 'T':
+        if (!j->external || j->taken_over) {
+            set_status(c, true, "%s: ferry steers this one already", j->vm);
+            break;
+        }
+        ask(c, C_TAKE, "take this migration over? ferry steers it from now "
+                       "on under the default policy and budget (y/n)");
         break;
     case 'S':
         ask(c, C_SWITCH, "switch over now, whatever the downtime? (y/n)");

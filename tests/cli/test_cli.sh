@@ -12,7 +12,8 @@ stop_servers() {
         i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     done
 }
-trap 'stop_servers; rm -rf "$TMP"' EXIT INT TERM
+trap 'stop_servers; rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
 pass=0 fail=0
 
 ok() { pass=$((pass + 1)); echo "ok - $1"; }

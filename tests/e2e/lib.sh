@@ -16,7 +16,8 @@ stop_servers() {
     done
 }
 cleanup() { tmux -L "$SOCK" kill-server 2>/dev/null; stop_servers; rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 printf 'set -g default-terminal tmux-256color\nset -g remain-on-exit on\n' >"$TMP/tmux.conf"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $1"; }

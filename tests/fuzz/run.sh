@@ -33,12 +33,13 @@ for f in "$src"/src/core/*.c "$src"/src/engine/*.c "$src"/src/log/*.c \
 done
 
 status=0
-for t in flightlog config theme protocol; do
+for t in flightlog config theme protocol notice; do
     case $t in
         flightlog) corpus=flightlog ;;
         config) corpus=ini ;;
         theme) corpus=theme ;;
         protocol) corpus=protocol ;;
+        notice) corpus=notice ;;
     esac
     "$cc" $flags -fsanitize=fuzzer "$src/tests/fuzz/fuzz_$t.c" $objs $libs \
         -o "$work/fuzz_$t"

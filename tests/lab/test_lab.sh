@@ -28,8 +28,8 @@ AGENT_PID=
 # directory and are stopped by the PIDs they wrote there.
 export XDG_RUNTIME_DIR="$OUT/run"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
-stop_servers() {
-    for f in "$XDG_RUNTIME_DIR"/ferry/*.pid; do
+stop_servers() { # servers first (their guards then end), then the guards
+    for f in "$XDG_RUNTIME_DIR"/ferry/*.pid "$XDG_RUNTIME_DIR"/ferry/*.guard; do
         [ -f "$f" ] || continue
         p=$(cat "$f"); kill "$p" 2>/dev/null
         i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -39,10 +39,12 @@ cleanup() {
     tmux -S "$TMUX_SOCK" kill-server 2>/dev/null
     stop_servers
     [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
+    [ -n "${VPID:-}" ] && kill "$VPID" 2>/dev/null
     $L down >/dev/null 2>&1
     rm -rf "$OUT"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 130" INT TERM
 
 ok() { checks=$((checks + 1)); echo "ok   $*"; }
 known=0
@@ -227,10 +229,222 @@ check "SIGTERM: the console exits within 2 s ($ms ms)" sh -c "! kill -0 $cpid 2>
 check "the server steers hot -> lab-b to the end" wait_job hot outcome completed 180
 guest_ok "the guest runs on lab-b, memory intact" b hot verify
 tmux -S "$TMUX_SOCK" kill-session -t term 2>/dev/null
+
+# ---- the fail-safe: the server dies mid-migration ---------------------------
+# SIGKILL, as the OOM killer does it: nothing steers any more. Within 30 s
+# the move is resolved per on_steering_lost (default: aborted, the VM stays
+# on its source), its flight log says what happened, the guard exits, and
+# the next ferry shows the job.
+server_of() { pgrep -f -- "-c $1 server" | head -n 1; }
+# A server is nobody's child: once it exits it waits, a zombie, for this
+# machine's init to reap it (here that takes up to a second or two).
+running() { [ -r "/proc/$1/status" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+gone_within() { # pid seconds
+    n=0; while running "$1" && [ $n -lt $(($2 * 4)) ]; do sleep 0.25; n=$((n + 1)); done
+    ! running "$1"
+}
+guard_of() { pgrep -P "$1" -f "ferry guard" | head -n 1; }
+no_job() { # host vm seconds: libvirt's job on the VM has ended
+    n=0
+    while [ $n -lt $(($3 * 4)) ]; do
+        $L virsh "$1" domjobinfo "$2" 2>/dev/null | grep -q "Job type: *None" && return 0
+        sleep 0.25; n=$((n + 1))
+    done
+    $L virsh "$1" domjobinfo "$2"; return 1
+}
+job_runs() { # host vm seconds: libvirt runs a migration job for it
+    n=0
+    while [ $n -lt $(($3 * 4)) ]; do
+        $L virsh "$1" domjobinfo "$2" 2>/dev/null | grep -q "Job type: *Unbounded" && return 0
+        sleep 0.25; n=$((n + 1))
+    done
+    return 1
+}
+log_says() { # log regex seconds: the log's last lines match
+    n=0
+    while [ $n -lt $(($3 * 2)) ]; do
+        tail -n 3 "$1" 2>/dev/null | grep -q -- "$2" && return 0
+        sleep 0.5; n=$((n + 1))
+    done
+    tail -n 3 "$1"; return 1
+}
+newest_log() { ls -t "$LAB"/logs/*-"$1"-*.jsonl | head -n 1; }
+samples() { # log count seconds: the log has that many samples
+    n=0
+    while [ $n -lt $(($3 * 4)) ]; do
+        [ "$(grep -c '"type":"sample"' "$1" 2>/dev/null)" -ge "$2" ] && return 0
+        sleep 0.25; n=$((n + 1))
+    done
+    return 1
+}
+ferry migrate hot --to lab-a --detach >"$OUT/fs1.txt" 2>&1
+check "a move of the 40 MiB/s writer runs in the server" job_runs b hot 60
+lg=$(newest_log hot)
+check "... for a few rounds" samples "$lg" 30 60
+spid=$(server_of "$CFG"); gpid=$(guard_of "$spid")
+check "the server has its fail-safe guard" sh -c "[ -n '$gpid' ]"
+t0=$(date +%s%N); kill -KILL "$spid"
+check "SIGKILL to the server: the migration is resolved" no_job b hot 45
+t1=$(date +%s%N); ms=$(((t1 - t0) / 1000000))
+check "... within 30 s ($ms ms)" sh -c "[ $ms -le 30000 ]"
+check "... aborted: hot still runs on lab-b, not on lab-a" sh -c \
+    "$L virsh b domstate hot | grep -q running && ! $L virsh a domstate hot 2>/dev/null | grep -q running"
+check "its flight log ends: steering lost, cancelled" log_says "$lg" '"type":"result","t_ms":[0-9]*,"outcome":"cancelled","reason":"steering lost' 30
+check "the guard is gone once it resolved it" gone_within "$gpid" 30
+check "the next ferry shows the job and what happened" wait_job hot steering_lost True 30
+check "... cancelled, saying why" python3 -c "
+import json; j = [x for x in json.load(open('$OUT/jobs.json')) if x['vm'] == 'hot'][-1]
+assert j['outcome'] == 'cancelled' and j['reason'].startswith('steering lost:'), j
+assert 'hot stays on lab-b' in j['reason'] or 'hot still runs on lab-b' in j['reason'], j
+assert j['log'] == '$lg', j"
+guest_ok "the guest runs on lab-b, memory intact" b hot verify
+
+# on_steering_lost = budget: QEMU is given the budget (a guest this hot
+# does not fit it), and a new server adopts the move, steering it to the
+# end in the same flight log
+ferry kill-server >/dev/null 2>&1 # one server at a time: each would watch
+                                  # the other's moves as external ones
+sed '/^\[host lab-[ab]\]/a on_steering_lost = budget' "$CFG" >"$OUT/budget.ini"
+bf() { "$FERRY" -c "$OUT/budget.ini" "$@"; }
+bf migrate hot --to lab-a --detach >"$OUT/fs2.txt" 2>&1
+check "a move under on_steering_lost = budget runs" job_runs b hot 60
+lg=$(newest_log hot)
+check "... for a few rounds" samples "$lg" 30 60
+spid=$(server_of "$OUT/budget.ini"); gpid=$(guard_of "$spid")
+kill -KILL "$spid"
+check "SIGKILL: its flight log says QEMU has the budget" log_says "$lg" '"action":"downtime","value":300,"reason":"steering lost' 30
+check "... and the migration runs on (peer-to-peer)" job_runs b hot 5
+adopted() { # a new server (started by `ferry jobs`) adopts the move
+    n=0
+    while [ $n -lt 120 ]; do
+        bf jobs --json 2>/dev/null | grep -q '"owner": *"adopted"' && return 0
+        sleep 0.5; n=$((n + 1))
+    done
+    bf jobs --json; return 1
+}
+runs_on() { # host vm seconds, asking the server meanwhile (it adopts)
+    n=0
+    while [ $n -lt $(($3 * 2)) ]; do
+        bf jobs >/dev/null 2>&1
+        o=a; [ "$1" = a ] && o=b
+        $L virsh "$1" domstate "$2" 2>/dev/null | grep -q running &&
+            ! $L virsh $o domstate "$2" 2>/dev/null | grep -q running && return 0
+        sleep 0.5; n=$((n + 1))
+    done
+    return 1
+}
+check "a new server adopts it" adopted
+check "... and steers it to the end: hot runs on lab-a" runs_on a hot 180
+check "... the adopted job ends completed" log_says "$lg" '"type":"result","outcome":"completed"' 60
+check "the same flight log: one header, the gap, the end" python3 -c "
+import json
+recs = [json.loads(l) for l in open('$lg') if l.strip()]
+assert sum(r['type'] == 'header' for r in recs) == 1, recs[0]
+assert any(r['type'] == 'error' and r.get('adopted') for r in recs), 'no gap record'
+assert any(r['type'] == 'decision' and 'ferry steers again' in r['reason'] for r in recs)
+assert recs[-1]['type'] == 'result' and recs[-1]['outcome'] == 'completed', recs[-1]"
+guest_ok "the guest runs on lab-a, memory intact" a hot verify
+# vm_on VM HOST SECONDS [f]: the inventory shows it there and settled
+vm_on() {
+    n=0
+    while [ $n -lt $(($3 * 2)) ]; do
+        ${4:-ferry} list vms --json 2>/dev/null | python3 -c "
+import json, sys; v = {x['name']: x for x in json.load(sys.stdin)}['$1']
+assert v['host'] == '$2' and v['state'] == 'running', v" 2>/dev/null && return 0
+        sleep 0.5; n=$((n + 1))
+    done
+    return 1
+}
+check "the inventory has hot on lab-a" vm_on hot lab-a 60 bf
+# SIGTERM under budget: handed over, the server gone within 2 s
+bf migrate hot --to lab-b --detach >"$OUT/fs4.txt" 2>&1
+check "another move under budget runs" job_runs a hot 60
+lg=$(newest_log hot)
+check "... for a few rounds" samples "$lg" 30 60
+spid=$(server_of "$OUT/budget.ini")
+t0=$(date +%s%N); kill -TERM "$spid"
+n=0; while running "$spid" && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
+t1=$(date +%s%N); ms=$(((t1 - t0) / 1000000))
+st=0; running "$spid" && st=1
+check "SIGTERM: the server exits within 2 s ($ms ms)" sh -c "[ $st = 0 ] && [ $ms -lt 2000 ]"
+check "... handing the move to QEMU with the budget" log_says "$lg" '"action":"downtime","value":300,"reason":"steering lost' 30
+check "... which a new server adopts and completes" runs_on b hot 180
+check "... in the same flight log" log_says "$lg" '"type":"result","outcome":"completed"' 60
+guest_ok "the guest runs on lab-b, memory intact" b hot verify
+bf kill-server >/dev/null 2>&1
+
+# ---- migrations ferry did not start: virsh migrate ---------------------------
+# virsh_mig SRC VM DST: virsh migrate --live --p2p in the background,
+# capped below the link (QEMU would otherwise switch by itself)
+mig_addr() { sed -n "/^\[host lab-$1\]/,/^\$/s/^migration_address = //p" "$CFG"; }
+virsh_mig() {
+    $L virsh "$1" migrate --live --p2p --postcopy --unsafe "$2" \
+        "qemu+tcp://$(mig_addr "$3")/system" --migrateuri "tcp://$(mig_addr "$3")" \
+        --bandwidth 11 >"$OUT/virsh-$2.out" 2>&1 &
+    VPID=$!
+}
+# a guest of its own, fresh: one that crashed after an earlier move
+# (QEMU TCG, see guest_ok) writes nothing and would converge by itself
 $L virsh b destroy hot >/dev/null 2>&1
+$L virsh a destroy hot >/dev/null 2>&1
+$L vm ext b shared 64 40 0 || exit 1
+check "the inventory has the 40 MiB/s writer ext on lab-b" vm_on ext lab-b 60
+virsh_mig b ext a
+check "virsh migrate --live --p2p shows in the jobs, marked external" wait_job ext external True 60
+check "... with a dashboard from its job stats" sh -c "n=0; until '$FERRY' -c '$CFG' jobs --json | python3 -c \"
+import json, sys; j = [x for x in json.load(sys.stdin) if x['vm'] == 'ext'][-1]
+assert j['owner'] == 'external' and not j['taken_over'] and j['records'] > 20 and j['progress'] > 0, j\"; do [ \$n -lt 120 ] || exit 1; sleep 0.5; n=\$((n + 1)); done"
+lg=$(newest_log ext)
+stats_in() { # log seconds: samples with the job's stats from round two on
+    n=0
+    while [ $n -lt $(($2 * 2)) ]; do
+        python3 -c "
+import json; s = [json.loads(l) for l in open('$1') if '\"type\":\"sample\"' in l]
+assert any(x.get('memory_dirty_rate', 0) > 0 and all(k in x for k in ('memory_remaining', 'memory_iteration', 'downtime')) for x in s)
+h = json.loads(open('$1').readline()); assert h['external'], h" 2>/dev/null && return 0
+        sleep 0.5; n=$((n + 1))
+    done
+    tail -n 1 "$1"; return 1
+}
+check "... its samples: dirty rate, remaining, iteration, expected downtime" stats_in "$lg" 90
+ferry abort ext >"$OUT/xabort.txt" 2>&1
+wait $VPID; vrc=$?
+check "ferry aborts it: virsh migrate fails, ext stays on lab-b" sh -c \
+    "[ $vrc -ne 0 ] && $L virsh b domstate ext | grep -q running"
+check "... the job ends cancelled" wait_job ext outcome cancelled 60
+check "the inventory has ext on lab-b, settled" vm_on ext lab-b 60
+virsh_mig b ext a
+check "another virsh migrate is seen" wait_job ext state running 60
+ferry take-over ext --policy ferry --downtime 300 >"$OUT/xtake.txt" 2>&1
+check "ferry takes it over and steers it to the end" wait_job ext outcome completed 180
+wait $VPID; vrc=$?
+check "... virsh migrate reports success, ext runs on lab-a" sh -c \
+    "[ $vrc -eq 0 ] && $L virsh a domstate ext | grep -q running"
+check "... taken over, within its budget" python3 -c "
+import json; j = [x for x in json.load(open('$OUT/jobs.json')) if x['vm'] == 'ext'][-1]
+assert j['taken_over'] and j['downtime_ms'] <= 300, j"
+guest_ok "the guest runs on lab-a, memory intact" a ext verify
+$L virsh a destroy ext >/dev/null 2>&1
 
 # ---- storage: block copy between pools, pivot -------------------------------
 $L vm s1 a local 32 2 256 || exit 1
+# the server killed mid-copy: cancelled without a pivot, the source kept
+ferry migrate s1 --datastore fast@lab-a --bandwidth 1MiB/s --detach >"$OUT/fs3.txt" 2>&1
+mirroring() { $L virsh a dumpxml s1 2>/dev/null | grep -q '<mirror'; }
+check "a block copy runs in the server" sh -c \
+    "n=0; until $L virsh a dumpxml s1 | grep -q '<mirror'; do [ \$n -lt 240 ] || exit 1; sleep 0.25; n=\$((n + 1)); done"
+sleep 1
+mirroring; was=$?
+kill -KILL "$(server_of "$CFG")"
+check "SIGKILL to the server mid-copy: the copy is cancelled within 30 s" sh -c \
+    "[ $was = 0 ] || exit 1; n=0; while $L virsh a dumpxml s1 | grep -q '<mirror'; do [ \$n -lt 120 ] || exit 1; sleep 0.25; n=\$((n + 1)); done"
+lg=$(newest_log s1)
+check "... its flight log says so" log_says "$lg" '"outcome":"cancelled".*steering lost.*without a pivot' 30
+check "no half-pivoted disk: s1 still uses its source volume" sh -c \
+    "$L virsh a domblklist s1 | grep -q '/var/lib/libvirt/images/s1.img'"
+check "the source volume is kept, the new one deleted" sh -c \
+    "$L virsh a vol-list local | grep -q s1.img && ! $L virsh a vol-list fast | grep -q s1.img"
+guest_ok "the guest writes on: it answers" a s1 ping
 ferry migrate s1 --datastore fast@lab-a --json >"$OUT/s1.json" 2>&1
 check "live storage migration local -> fast pivots, verified" python3 -c "
 import json; r = json.loads(open('$OUT/s1.json').read().strip().splitlines()[-1])

@@ -803,10 +803,16 @@ lv_free(struct hv *hv)
 {
     struct lv *lv = (struct lv *)hv;
 
+    /* what is still armed is the guard's now (never waited on) */
+    lv_guard_stop(lv);
     for (size_t i = 0; i < lv->n_hosts; i++) {
         struct lv_host *h = &lv->hosts[i];
 
-        host_disconnect(h); /* before its relay goes */
+        /* a worker let go may still block in a call on it: closing the
+         * connection would wait on that call, which may never end; the
+         * process is about to exit and the sockets go with it */
+        if (lv->orphans == 0)
+            host_disconnect(h); /* before its relay goes */
         lv_ssh_stop(h);
         host_clear_inventory(h);
         free(h->name);
@@ -843,6 +849,9 @@ const struct hv_ops lv_ops = {
     .mig_sample = lv_mig_sample,
     .mig_act = lv_mig_act,
     .mig_finished = lv_mig_finished,
+    .mig_release = lv_mig_release,
+    .mig_take = lv_mig_take,
+    .external = lv_external,
     .header = lv_header,
     .checks = lv_checks,
     .measure_start = lv_measure_start,
@@ -896,6 +905,7 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
     model_init(&lv->model);
     lv->how = *how;
     lv->loop = loop;
+    lv->guard_fd = lv->guard_watch = -1;
     for (size_t i = 0; i < cfg->n_shared; i++)
         lv_strv_push(&lv->cfg_shared, &lv->n_cfg_shared, cfg->shared[i]);
     lv->hosts = xcalloc(cfg->n_hosts + 1, sizeof *lv->hosts);

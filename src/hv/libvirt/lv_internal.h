@@ -103,6 +103,15 @@ struct lv {
     size_t n_measured;
     struct lv_open how;
     struct loop *loop;
+    /* the fail-safe (lv_guard.c): -1 without one */
+    int guard_fd, guard_watch;
+    int guard_pid;
+    char *guard_exe, *guard_notices, *guard_log;
+    unsigned guard_seq;
+    uint64_t guard_started_ms;
+    /* workers let go still blocked in libvirt (their connections must not
+     * be closed under them: the process exits instead) */
+    unsigned orphans;
 };
 
 struct lv_xml_h {
@@ -163,7 +172,21 @@ void lv_mig_sample(void *mig, struct job_sample *s);
 int lv_mig_act(void *mig, const struct engine_action *a,
                struct ferry_err *err);
 bool lv_mig_finished(void *mig, struct hv_result *r);
+bool lv_mig_release(void *mig);
+void lv_mig_take(void *mig, enum steer_lost mode, uint64_t budget_ms);
+bool lv_external(struct hv *hv, const char *vm, char *dst, size_t n);
 void lv_header(struct hv *hv, const char *vm, json_object *h);
+
+/* lv_guard.c: the server's side of the fail-safe */
+/* Tell the guard about a move (msg is put here); respawns a guard that
+ * died. */
+void lv_guard_send(struct lv *lv, json_object *msg);
+void lv_guard_stop(struct lv *lv);
+/* How the guard reaches a host without the server (libvirt's own
+ * transports: over SSH, OpenSSH with the user's keys). */
+const char *lv_guard_uri(const struct lv_host *h);
+/* lv_mig.c: arm every move again (a new guard). */
+void lv_mig_arm_all(struct lv *lv);
 
 /* lv_check.c */
 void lv_checks(struct hv *hv, const struct mig_request *req,

@@ -16,6 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "ferry/jsonf.h"
 
 
 #define MAX_DISKS 16
@@ -74,6 +77,14 @@ struct lv_mig {
     struct job_sample latest;              /* under lock */
     double disk_bps;
     char lost[400];
+    /* the destination's connection, referenced for a client-managed
+     * migration: the loop may close the host's (lost) meanwhile */
+    virConnectPtr dconn;
+    /* the fail-safe */
+    char *guard_id, *log_path;
+    bool armed, released;
+    bool watch; /* another's: hands off until taken */
+    bool copying; /* block copy: every mirror was started */
     /* outcome */
     bool finished;
     struct hv_result res;
@@ -127,6 +138,36 @@ on_iteration(virConnectPtr c, virDomainPtr d, int iteration, void *opaque)
     (void)c;
     if (m != NULL && iteration > 0)
         m->iteration_event = (uint64_t)iteration;
+    if (m == NULL) {
+        /* someone else's migration: the inventory shows it once read */
+        struct lv_dom *dm = lv_dom_by_name(opaque, virDomainGetName(d));
+
+        if (dm == NULL || !dm->migrating)
+            lv_mark_dirty(opaque);
+    }
+}
+
+bool
+lv_external(struct hv *hv, const char *vm, char *dst, size_t n)
+{
+    struct lv *lv = (struct lv *)hv;
+    const struct model_vm *v = model_vm(hv->model, vm);
+    struct lv_host *src = v != NULL ? lv_host_by_name(lv, v->host) : NULL;
+    struct lv_dom *d = src != NULL ? lv_dom_by_name(src, vm) : NULL;
+
+    if (d == NULL || !d->migrating || find_mig(src, vm) != NULL)
+        return false;
+    dst[0] = '\0';
+    for (size_t i = 0; i < lv->n_hosts; i++) {
+        struct lv_host *h = &lv->hosts[i];
+
+        if (h == src)
+            continue;
+        for (size_t k = 0; k < h->n_doms; k++)
+            if (h->doms[k].incoming && strcmp(h->doms[k].name, vm) == 0)
+                snprintf(dst, n, "%s", h->name);
+    }
+    return true;
 }
 
 static void
@@ -178,6 +219,13 @@ lv_mig_host_lost(struct lv *lv, struct lv_host *h)
         if (m->src == h || m->dst == h)
             snprintf(m->lost, sizeof m->lost, "host %s was lost (%.300s)",
                      h->name, h->err);
+        /* a client-managed migration has no daemon of its own watching
+         * the destination (peer-to-peer's gives up when it goes): the
+         * move cannot be finished there, so it ends now */
+        if (m->dst == h && m->src != h && m->mode == MODE_LIVE &&
+            m->dconn != NULL && !m->finished && !m->aborted &&
+            !m->postcopy_started)
+            virDomainAbortJob(m->dom);
     }
 }
 
@@ -220,6 +268,7 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     /* what earlier moves of this VM measured refines this (the job
      * layer reads their flight logs); a measurement just made beats it */
     out->learn_from_logs = true;
+    out->on_steering_lost = (enum steer_lost)src->cfg.on_steering_lost;
     {
         uint64_t bps;
 
@@ -449,6 +498,14 @@ uses_new_paths(struct lv_mig *m, virDomainPtr d, unsigned flags)
     return ok;
 }
 
+static void
+nap_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
 static uint64_t
 now_rel(const struct lv_mig *m)
 {
@@ -556,7 +613,22 @@ live_worker(void *arg)
     /* Disks on a directory both hosts see are not "shared" to libvirt. */
     if (unsafe)
         flags |= VIR_MIGRATE_UNSAFE;
-    rc = virDomainMigrateToURI3(m->dom, dconn, par, (unsigned)np, flags);
+    if (m->dconn == NULL) {
+        /* peer-to-peer: it lives on in the source daemon if ferry's server
+         * dies, for the fail-safe to hand to QEMU with the budget */
+        rc = virDomainMigrateToURI3(m->dom, dconn, par, (unsigned)np, flags);
+    } else {
+        /* client-managed, over ferry's own connections to both hosts:
+         * libvirt cancels it when its client goes away, so a server that
+         * dies leaves the VM on its source whatever else happens */
+        virDomainPtr nd = virDomainMigrate3(m->dom, m->dconn, par,
+                                            (unsigned)np,
+                                            flags & ~VIR_MIGRATE_PEER2PEER);
+
+        rc = nd != NULL ? 0 : -1;
+        if (nd != NULL)
+            virDomainFree(nd);
+    }
     worker_done(m, rc, rc < 0 ? lv_errmsg() : NULL);
     virTypedParamsFree(par, np);
     free(dconn);
@@ -569,6 +641,43 @@ struct sparse_ctx {
     virStreamPtr out;
     uint64_t pos;
 };
+
+/* A migration that runs already (adopted): nothing to start, only its end
+ * to wait for. It ended well when the VM runs on the destination. */
+static void *
+adopt_worker(void *arg)
+{
+    struct lv_mig *m = arg;
+    int st = 0, rs = 0;
+    bool stopped = false;
+
+    for (unsigned tick = 0;; tick++) {
+        virDomainJobInfo ji;
+
+        pthread_mutex_lock(&m->lock);
+        stopped = m->cold_cancel; /* let go */
+        pthread_mutex_unlock(&m->lock);
+        if (stopped)
+            break;
+        if (tick % 5 == 0 && (virDomainGetJobInfo(m->dom, &ji) < 0 ||
+                              ji.type == VIR_DOMAIN_JOB_NONE))
+            break;
+        nap_ms(50);
+    }
+    if (stopped) {
+        worker_done(m, -1, "let go");
+        return NULL;
+    }
+    /* only the source's domain here (its own reference): the loop checks
+     * the destination in finish_live. A source still running did not
+     * switch; one shut off or gone did. */
+    if (virDomainGetState(m->dom, &st, &rs, 0) == 0 &&
+        (st == VIR_DOMAIN_RUNNING || st == VIR_DOMAIN_PAUSED))
+        worker_done(m, -1, "the migration ended without switching over");
+    else
+        worker_done(m, 0, NULL);
+    return NULL;
+}
 
 static void
 cold_progress(struct lv_mig *m, uint64_t add)
@@ -722,9 +831,118 @@ cold_worker(void *arg)
 
 /* ---- the job ------------------------------------------------------------- */
 
+/* ---- the fail-safe ------------------------------------------------------- */
+
+static json_object *
+arm_msg(const struct lv_mig *m)
+{
+    json_object *o = json_object_new_object(), *a = json_object_new_object();
+    json_object *disks = json_object_new_array();
+    json_object *vols = json_object_new_array();
+    enum steer_lost mode = m->p.on_steering_lost == STEER_LOST_BUDGET
+                               ? STEER_LOST_BUDGET
+                               : STEER_LOST_ABORT;
+    struct timespec ts;
+    int64_t now_unix;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now_unix = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    jf_add_str(a, "id", m->guard_id);
+    jf_add_str(a, "kind", m->mode == MODE_LIVE        ? "live"
+                          : m->mode == MODE_BLOCKCOPY ? "blockcopy"
+                                                      : "cold");
+    jf_add_str(a, "mode", steer_lost_name(mode));
+    jf_add_u64(a, "budget_ms", m->p.budget_ms);
+    jf_add_str(a, "vm", m->vm);
+    jf_add_str(a, "src", m->src->name);
+    jf_add_str(a, "dst", m->dst->name);
+    jf_add_str(a, "src_uri", lv_guard_uri(m->src));
+    jf_add_str(a, "dst_uri", lv_guard_uri(m->dst));
+    jf_add_str(a, "log", m->log_path);
+    json_object_object_add(
+        a, "t0_unix_ms",
+        json_object_new_int64(now_unix - (int64_t)now_rel(m)));
+    for (size_t i = 0; i < m->n_disks; i++)
+        if (m->disks[i].moving) {
+            json_object_array_add(disks,
+                                  json_object_new_string(m->disks[i].target));
+            if (m->disks[i].new_path != NULL)
+                json_object_array_add(
+                    vols, json_object_new_string(m->disks[i].new_path));
+        }
+    json_object_object_add(a, "disks", disks);
+    json_object_object_add(a, "new_volumes", vols);
+    json_object_object_add(o, "arm", a);
+    return o;
+}
+
+static void
+arm(struct lv_mig *m)
+{
+    if (m->lv->guard_fd < 0)
+        return;
+    if (m->guard_id == NULL)
+        m->guard_id = xasprintf("%ld-%u", (long)getpid(), ++m->lv->guard_seq);
+    lv_guard_send(m->lv, arm_msg(m));
+    m->armed = true;
+}
+
+static void
+disarm(struct lv_mig *m)
+{
+    json_object *o;
+
+    if (!m->armed)
+        return;
+    m->armed = false;
+    o = json_object_new_object();
+    jf_add_str(o, "disarm", m->guard_id);
+    lv_guard_send(m->lv, o);
+}
+
+void
+lv_mig_arm_all(struct lv *lv)
+{
+    for (size_t i = 0; i < lv->n_migs; i++)
+        if (!lv->migs[i]->watch &&
+            (lv->migs[i]->armed || !lv->migs[i]->finished))
+            arm(lv->migs[i]);
+}
+
 static void *sampler(void *arg);
 static bool stop_sampler(struct lv_mig *m);
+static void finish_cold(struct lv_mig *m, int rc, const char *msg);
 static bool join_within(pthread_t th, unsigned ms);
+
+/* Any disk of the domain on a new volume already (a pivot half done):
+ * its <source>, not a mirror's. */
+static bool
+uses_any_new_path(struct lv_mig *m)
+{
+    char *xml = virDomainGetXMLDesc(m->dom, 0);
+    struct lv_xml_h x;
+    void **nodes = NULL;
+    size_t n;
+    bool yes = false;
+
+    if (xml == NULL || lv_xml_open(&x, xml) < 0) {
+        free(xml);
+        return true; /* cannot tell: keep them */
+    }
+    n = lv_xml_nodes(&x, "/domain/devices/disk/source", &nodes);
+    for (size_t i = 0; i < n && !yes; i++) {
+        char *f = lv_xml_str(&x, nodes[i], "string(@file)");
+
+        for (size_t k = 0; f != NULL && k < m->n_disks && !yes; k++)
+            yes = m->disks[k].moving && m->disks[k].new_path != NULL &&
+                  strcmp(f, m->disks[k].new_path) == 0;
+        free(f);
+    }
+    free(nodes);
+    lv_xml_close(&x);
+    free(xml);
+    return yes;
+}
 
 static void
 unregister_mig(struct lv_mig *m)
@@ -762,9 +980,21 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
     m->p = *p;
     m->p.vm = m->vm = xstrdup(p->vm);
     m->p.dst_host = m->p.dst_ds = NULL;
+    m->log_path = p->log_path != NULL ? xstrdup(p->log_path) : NULL;
+    m->p.log_path = NULL;
     m->src = lv_host_by_name(lv, v->host);
     m->dst = lv_host_by_name(lv, p->dst_host ? p->dst_host : v->host);
     m->t0_ms = loop_now_ms();
+    if (p->adopt && p->t0_unix_ms > 0) {
+        struct timespec ts;
+        int64_t now_unix, ago;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now_unix = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        ago = now_unix - p->t0_unix_ms;
+        if (ago > 0 && (uint64_t)ago < m->t0_ms)
+            m->t0_ms -= (uint64_t)ago; /* job time goes on from the log's */
+    }
     m->limit_ms = p->downtime_limit_ms;
     if (m->src == NULL || m->src->conn == NULL || m->dst == NULL ||
         m->dst->conn == NULL) {
@@ -829,6 +1059,43 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
     } else {
         m->mode = MODE_LIVE;
     }
+    if (p->adopt) {
+        virDomainJobInfo ji;
+
+        if (m->mode != MODE_LIVE || p->kind != KIND_COMPUTE) {
+            err_set(err, "%s: only a live compute migration can be adopted",
+                    p->vm);
+            goto bad;
+        }
+        if (virDomainGetJobInfo(m->dom, &ji) < 0 ||
+            ji.type == VIR_DOMAIN_JOB_NONE) {
+            err_set(err, "no migration of %s runs on %s to adopt", p->vm,
+                    m->src->name);
+            goto bad;
+        }
+        m->persistent = d->persistent;
+        m->watch = p->watch;
+        {
+            /* its limit is whoever started it's: the samples say so */
+            unsigned long long ms = 0;
+
+            if (virDomainMigrateGetMaxDowntime(m->dom, &ms, 0) == 0)
+                m->limit_ms = ms;
+        }
+        lv->migs[lv->n_migs++] = m;
+        if (!m->watch)
+            arm(m); /* this server's guard has it now */
+        if (pthread_create(&m->th, NULL, adopt_worker, m) != 0) {
+            err_set(err, "cannot start a worker thread");
+            disarm(m);
+            unregister_mig(m);
+            goto bad;
+        }
+        m->th_started = true;
+        if (pthread_create(&m->sth, NULL, sampler, m) == 0)
+            m->sth_started = true;
+        return m;
+    }
     {
         bool any = false;
 
@@ -879,12 +1146,19 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
                 goto bad;
             }
         }
+        m->copying = true;
+        arm(m);
         return m;
     }
+    if (m->mode == MODE_LIVE && p->on_steering_lost != STEER_LOST_BUDGET &&
+        virConnectRef(m->dst->conn) == 0)
+        m->dconn = m->dst->conn; /* client-managed: see live_worker */
+    arm(m); /* before anything can run unsteered */
     if (pthread_create(&m->th, NULL,
                        m->mode == MODE_COLD ? cold_worker : live_worker,
                        m) != 0) {
         err_set(err, "cannot start a worker thread");
+        disarm(m);
         delete_new_volumes(m, m->dst);
         unregister_mig(m);
         goto bad;
@@ -918,20 +1192,52 @@ lv_mig_free(void *mig)
          * it for long. virDomainMigrateToURI3 returns once the abort
          * takes; a worker that still blocks after that is let go with
          * its migration, which it alone touches (the process exits). */
-        if (!done && !m->finished && m->mode == MODE_LIVE && !m->aborted)
+        if (!done && !m->finished && m->mode == MODE_LIVE && !m->aborted &&
+            !m->released && !m->watch)
             virDomainAbortJob(m->dom);
-        if (!join_within(m->th, 300)) {
+        if (!join_within(m->th, m->released ? 50 : 300)) {
+            /* still running: armed, it is the fail-safe's */
             pthread_detach(m->th);
+            m->lv->orphans++;
             stop_sampler(m);
             unregister_mig(m);
             return;
         }
+    } else if (m->mode == MODE_BLOCKCOPY && !m->finished && m->copying) {
+        /* a copy let go unfinished: cancelled, never half-pivoted; a
+         * volume the domain already uses (a pivot that went half way) is
+         * kept */
+        for (size_t i = 0; i < m->n_disks; i++)
+            if (m->disks[i].moving)
+                virDomainBlockJobAbort(m->dom, m->disks[i].target, 0);
+        if (!uses_any_new_path(m))
+            delete_new_volumes(m, m->src);
+        m->finished = true;
     }
+    if (m->th_started && m->mode == MODE_COLD && !m->finished) {
+        bool done;
+        int rc;
+
+        pthread_mutex_lock(&m->lock);
+        done = m->w_done;
+        rc = m->w_rc;
+        pthread_mutex_unlock(&m->lock);
+        if (done && rc == 0)
+            finish_cold(m, 0, NULL); /* it had finished: verify, clean up */
+        else
+            delete_new_volumes(m, m->dst); /* the source was never touched */
+        m->finished = true;
+    }
+    if (m->finished || (m->th_started && !m->released))
+        disarm(m); /* it ended (the worker returned): nothing to guard */
     if (!stop_sampler(m)) {
         unregister_mig(m);
+        m->lv->orphans++;
         return; /* its sampler still holds it: let it go */
     }
     unregister_mig(m);
+    if (m->dconn != NULL)
+        virConnectClose(m->dconn);
     if (m->dom != NULL)
         virDomainFree(m->dom);
     for (size_t i = 0; i < m->n_disks; i++) {
@@ -941,6 +1247,8 @@ lv_mig_free(void *mig)
     }
     free(m->dst_pool);
     free(m->vm);
+    free(m->guard_id);
+    free(m->log_path);
     pthread_mutex_destroy(&m->lock);
     free(m);
 }
@@ -987,8 +1295,10 @@ finish_live(struct lv_mig *m, int rc, const char *msg)
         }
         if (m->p.kind == KIND_BOTH)
             delete_new_volumes(m, m->dst);
+        /* a lost host first: it is why, and what a narrow status line
+         * keeps */
         fail(m, m->aborted ? HV_CANCELLED : HV_FAILED, "%s%s%s; %s %s on %s",
-             msg, m->lost[0] ? "; " : "", m->lost, m->vm,
+             m->lost, m->lost[0] ? ": " : "", msg, m->vm,
              running ? "is still running" : "is NOT running", m->src->name);
         lv_mark_dirty(m->src);
         lv_mark_dirty(m->dst);
@@ -1364,6 +1674,8 @@ lv_mig_act(void *mig, const struct engine_action *a, struct ferry_err *err)
         err_set(err, "the migration has ended");
         return -1;
     }
+    if (m->released)
+        return 0; /* handed over: QEMU and the fail-safe have it */
     if (m->mode == MODE_COLD) {
         if (a->kind == ACT_ABORT) {
             m->aborted = true;
@@ -1454,5 +1766,36 @@ lv_mig_finished(void *mig, struct hv_result *r)
 
     if (m->finished && r != NULL)
         *r = m->res;
+    if (m->finished)
+        disarm(m);
     return m->finished;
+}
+
+void
+lv_mig_take(void *mig, enum steer_lost mode, uint64_t budget_ms)
+{
+    struct lv_mig *m = mig;
+
+    if (m->finished)
+        return;
+    m->watch = false;
+    m->p.on_steering_lost = mode;
+    m->p.budget_ms = budget_ms;
+    arm(m); /* (again): the guard keeps the newest */
+}
+
+bool
+lv_mig_release(void *mig)
+{
+    struct lv_mig *m = mig;
+
+    if (m->finished || m->released || m->watch || m->mode != MODE_LIVE ||
+        m->postcopy_started)
+        return false;
+    m->released = true;
+    /* QEMU may finish it by itself within the budget */
+    m->limit_ms = m->p.budget_ms;
+    m->limit_pending = true;
+    apply_limit(m);
+    return true;
 }

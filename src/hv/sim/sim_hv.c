@@ -1,5 +1,7 @@
 /* The simulated datacenter behind the hv ops table. */
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +14,47 @@ struct sim_hv {
     struct sim_dc *dc;
     bool owns;
     unsigned measure_s;
+    /* migrations "another tool" started (hv_sim_external): vm, dst */
+    char **ext;
+    size_t n_ext; /* pairs */
 };
+
+static ptrdiff_t
+ext_find(const struct sim_hv *s, const char *vm)
+{
+    for (size_t i = 0; i < s->n_ext; i++)
+        if (strcmp(s->ext[2 * i], vm) == 0)
+            return (ptrdiff_t)i;
+    return -1;
+}
+
+void
+hv_sim_external(struct hv *hv, const char *vm, const char *dst)
+{
+    struct sim_hv *s = (struct sim_hv *)hv;
+    struct model_vm *v = model_vm(hv->model, vm);
+
+    if (v == NULL || ext_find(s, vm) >= 0)
+        return;
+    s->ext = xrealloc(s->ext, (s->n_ext + 1) * 2 * sizeof *s->ext);
+    s->ext[2 * s->n_ext] = xstrdup(vm);
+    s->ext[2 * s->n_ext + 1] = xstrdup(dst);
+    s->n_ext++;
+    v->migrating = true;
+    hv->generation++;
+}
+
+static bool
+sim_external(struct hv *hv, const char *vm, char *dst, size_t n)
+{
+    struct sim_hv *s = (struct sim_hv *)hv;
+    ptrdiff_t i = ext_find(s, vm);
+
+    if (i < 0)
+        return false;
+    snprintf(dst, n, "%s", s->ext[2 * i + 1]);
+    return true;
+}
 
 static int
 sim_plan(struct hv *hv, const struct model_vm *vm,
@@ -55,10 +97,27 @@ sim_plan(struct hv *hv, const struct model_vm *vm,
 static void *
 sim_new(struct hv *hv, const struct hv_mig_params *p, struct ferry_err *err)
 {
+    struct sim_hv *s = (struct sim_hv *)hv;
     struct hv_mig_params mp = *p;
 
-    mp.seed = sim_dc_seed(((struct sim_hv *)hv)->dc);
-    return sim_mig_new(((struct sim_hv *)hv)->dc, &mp, err);
+    mp.seed = sim_dc_seed(s->dc);
+    if (p->adopt) {
+        /* "another tool's" migration: from here on it is this one */
+        ptrdiff_t i = ext_find(s, p->vm);
+        struct model_vm *v = model_vm(hv->model, p->vm);
+
+        if (i < 0 || v == NULL) {
+            err_set(err, "no migration of %s runs to adopt", p->vm);
+            return NULL;
+        }
+        free(s->ext[2 * i]);
+        free(s->ext[2 * i + 1]);
+        s->n_ext--;
+        s->ext[2 * i] = s->ext[2 * s->n_ext];
+        s->ext[2 * i + 1] = s->ext[2 * s->n_ext + 1];
+        v->migrating = false;
+    }
+    return sim_mig_new(s->dc, &mp, err);
 }
 
 static void
@@ -170,8 +229,13 @@ sim_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,
 static void
 sim_hv_free(struct hv *hv)
 {
-    if (((struct sim_hv *)hv)->owns)
-        sim_dc_free(((struct sim_hv *)hv)->dc);
+    struct sim_hv *s = (struct sim_hv *)hv;
+
+    for (size_t i = 0; i < 2 * s->n_ext; i++)
+        free(s->ext[i]);
+    free(s->ext);
+    if (s->owns)
+        sim_dc_free(s->dc);
     free(hv);
 }
 
@@ -189,6 +253,7 @@ static const struct hv_ops sim_ops = {
     .workload = sim_workload,
     .measure_start = sim_measure_start,
     .measure_poll = sim_measure_poll,
+    .external = sim_external,
     .free = sim_hv_free,
 };
 
