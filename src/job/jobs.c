@@ -716,6 +716,40 @@ jobs_add_lost(struct jobs *js, json_object *notice, struct ferry_err *err)
     return j;
 }
 
+/* A running job for a compute move already under way (adopted from a
+ * log, or someone else's, watched): its runner made from the job's request
+ * with o's mode (adopt or watch) and added to the table. NULL with err
+ * (j is freed). */
+static const struct job *
+add_running(struct jobs *js, struct job *j, struct runner_opts *o,
+            struct ferry_err *err)
+{
+    o->vm = j->rq.vm;
+    o->kind = KIND_COMPUTE;
+    o->to = j->rq.host;
+    o->policy = &j->pol;
+    o->budget_ms = j->rq.budget_ms;
+    o->ceiling_ms = j->rq.ceiling_ms;
+    o->bw_cap_bps = j->rq.bw_cap_bps;
+    o->sample_ms = REAL_SAMPLE_MS;
+    o->log_path = j->log_path;
+    o->on_event = on_event;
+    o->ctx = j;
+    j->state = JOB_RUNNING;
+    j->start_ms = js->now_ms;
+    j->created = time(NULL);
+    j->r = runner_new(js->cfg.hv, o, NULL, 0, err);
+    if (j->r == NULL) {
+        job_free(j);
+        return NULL;
+    }
+    j->started = true;
+    js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
+    js->v[js->n++] = j;
+    changed(js, j);
+    return j;
+}
+
 /* Every whole line of a log file, as the job's records (a client
  * attaching sees the move from its start). */
 static void
@@ -824,37 +858,16 @@ jobs_adopt(struct jobs *js, const char *log_path, struct ferry_err *err)
     j->has_pol = true;
     j->src = xstrdup(vm->host);
     j->dst = xstrdup(d->h.destination);
-    j->created = time(NULL);
     j->log_path = xstrdup(log_path);
     preload_records(j, log_path);
-    o.vm = j->rq.vm;
-    o.kind = KIND_COMPUTE;
-    o.to = j->rq.host;
-    o.policy = &j->pol;
-    o.budget_ms = j->rq.budget_ms;
-    o.ceiling_ms = j->rq.ceiling_ms;
-    o.bw_cap_bps = j->rq.bw_cap_bps;
-    o.sample_ms = REAL_SAMPLE_MS;
-    o.log_path = j->log_path;
-    o.on_event = on_event;
-    o.ctx = j;
     o.adopt = d;
     o.adopt_t0_unix_ms =
         stat(log_path, &st) == 0
             ? (int64_t)st.st_mtim.tv_sec * 1000 +
                   st.st_mtim.tv_nsec / 1000000 - (int64_t)last_t
             : 0;
-    j->state = JOB_RUNNING;
-    j->start_ms = js->now_ms;
-    j->r = runner_new(js->cfg.hv, &o, NULL, 0, err);
-    if (j->r == NULL) {
-        job_free(j);
+    if (add_running(js, j, &o, err) == NULL)
         goto bad;
-    }
-    j->started = true;
-    js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
-    js->v[js->n++] = j;
-    changed(js, j);
     flog_data_free(d);
     return j;
 bad:
@@ -926,32 +939,10 @@ jobs_watch(struct jobs *js, const char *vm_name, const char *dst,
     j->has_pol = true;
     j->src = xstrdup(vm->host);
     j->dst = xstrdup(dst);
-    j->created = time(NULL);
     if (!js->cfg.no_log)
         j->log_path = job_log_path(js->log_dir, vm_name, j->id);
-    o.vm = j->rq.vm;
-    o.kind = KIND_COMPUTE;
-    o.to = j->rq.host;
-    o.policy = &j->pol;
-    o.budget_ms = j->rq.budget_ms;
-    o.ceiling_ms = j->rq.ceiling_ms;
-    o.sample_ms = REAL_SAMPLE_MS;
-    o.log_path = j->log_path;
-    o.on_event = on_event;
-    o.ctx = j;
     o.watch = true;
-    j->state = JOB_RUNNING;
-    j->start_ms = js->now_ms;
-    j->r = runner_new(js->cfg.hv, &o, NULL, 0, err);
-    if (j->r == NULL) {
-        job_free(j);
-        return NULL;
-    }
-    j->started = true;
-    js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
-    js->v[js->n++] = j;
-    changed(js, j);
-    return j;
+    return add_running(js, j, &o, err);
 }
 
 /* The hosts' migrations that no job here stands for: each is watched as

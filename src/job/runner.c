@@ -365,18 +365,16 @@ resume(struct runner *r, const struct flog_data *d)
     /* its limit again: a budget the fail-safe gave QEMU is taken back */
     a.value = limit > 0 ? limit : 1;
     apply(r, &a);
-    o = json_object_new_object();
-    json_object_object_add(o, "type", json_object_new_string("decision"));
-    json_object_object_add(o, "t_ms", json_object_new_int64((int64_t)r->t_ms));
-    json_object_object_add(o, "action", json_object_new_string("downtime"));
-    json_object_object_add(o, "value",
-                           json_object_new_int64((int64_t)a.value));
-    snprintf(msg, sizeof msg,
-             "adopted: ferry steers again, the hypervisor limit is back at "
-             "%llu ms",
-             (unsigned long long)a.value);
-    json_object_object_add(o, "reason", json_object_new_string(msg));
-    emit(r, o);
+    {
+        struct decision dc = {.t_ms = r->t_ms, .action = ACT_SET_DOWNTIME,
+                              .value = a.value};
+
+        snprintf(dc.reason, sizeof dc.reason,
+                 "adopted: ferry steers again, the hypervisor limit is back "
+                 "at %llu ms",
+                 (unsigned long long)a.value);
+        emit(r, flog_decision_json(&dc));
+    }
 }
 
 struct runner *
@@ -716,8 +714,6 @@ runner_take_over(struct runner *r, const struct policy *pol,
     struct engine_action acts[4];
     struct runner_opts o = r->o;
     struct engine_job *job;
-    json_object *d;
-    char why[400];
     size_t n;
 
     if (r->done) {
@@ -774,17 +770,15 @@ runner_take_over(struct runner *r, const struct policy *pol,
 
         r->ph_seen = engine_phase_log(r->job, &pt, &ph);
     }
-    snprintf(why, sizeof why,
-             "taken over: ferry steers this migration from now on, under "
-             "policy %s with a %llu ms downtime budget",
-             pol->name, (unsigned long long)budget_ms);
-    d = json_object_new_object();
-    json_object_object_add(d, "type", json_object_new_string("decision"));
-    json_object_object_add(d, "t_ms", json_object_new_int64((int64_t)r->t_ms));
-    json_object_object_add(d, "action", json_object_new_string("none"));
-    json_object_object_add(d, "value", json_object_new_int64(0));
-    json_object_object_add(d, "reason", json_object_new_string(why));
-    emit(r, d);
+    {
+        struct decision dc = {.t_ms = r->t_ms, .action = ACT_NONE};
+
+        snprintf(dc.reason, sizeof dc.reason,
+                 "taken over: ferry steers this migration from now on, "
+                 "under policy %s with a %llu ms downtime budget",
+                 pol->name, (unsigned long long)budget_ms);
+        emit(r, flog_decision_json(&dc));
+    }
     /* the new engine's own decisions from now on (a fitted one's came
      * from samples it did not act on) */
     engine_decisions(r->job, &r->dec_seen);
