@@ -11,37 +11,133 @@
 
 #include "ferry/units.h"
 
-/* inih reads lines through this; counting them gives each entry its line. */
+/* inih reads lines through this; counting them gives each entry its line.
+ *
+ * inih parses into fixed buffers: a line of at most INI_MAX_LINE bytes (200
+ * in Debian's build) and section names of at most 49. So a line that does
+ * not fit, or a section header with a long name, is parsed here and handed
+ * to inih as a short stand-in ("key = \x1fN" or "[\x1fN]") whose value or
+ * section on_entry looks up again: no length limit, and inih still does
+ * the rest (comments, continuation lines, the BOM, syntax errors). */
+#define LONG_MARK '\x1f'
+#define SHORT_SECTION 40
+
 struct reader {
     const char *p;
     int line;
-    int long_line; /* first line that did not fit inih's buffer */
+    char **longs; /* the long values and section names, by stand-in */
+    size_t n_longs, cap_longs;
 };
+
+static bool
+is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' ||
+           ch == '\f' || ch == '\v';
+}
+
+/* [s, e) without surrounding white space, as inih strips it. */
+static void
+strip(const char **s, const char **e)
+{
+    while (*s < *e && is_space(**s))
+        (*s)++;
+    while (*e > *s && is_space((*e)[-1]))
+        (*e)--;
+}
+
+static size_t
+keep_long(struct reader *r, const char *s, const char *e)
+{
+    r->longs = xgrow(r->longs, &r->cap_longs, r->n_longs + 1,
+                     sizeof *r->longs);
+    r->longs[r->n_longs] = xstrndup(s, (size_t)(e - s));
+    return r->n_longs++;
+}
+
+/* An inline comment starts at ';' after white space, as in inih. */
+static const char *
+comment_or_end(const char *s, const char *e)
+{
+    for (const char *q = s; q < e; q++)
+        if (*q == ';' && (q == s || is_space(q[-1])))
+            return q;
+    return e;
+}
+
+/* Write the stand-in for the line [s, e) into str when it needs one.
+ * Returns false when inih can take the line as it is. */
+static bool
+stand_in(struct reader *r, const char *s, const char *e, char *str, int num)
+{
+    const char *b = s, *x = e, *sep;
+    bool fits = e - s <= num - 2;
+
+    strip(&b, &x);
+    if (b == x || *b == ';' || *b == '#')
+        return false; /* blank or a comment: inih drops it whatever size */
+    if (*b == '[') {
+        const char *close = memchr(b, ']', (size_t)(x - b));
+        const char *ns = b + 1, *ne = close ? close : x;
+
+        strip(&ns, &ne);
+        if (close == NULL || (fits && ne - ns <= SHORT_SECTION))
+            return false; /* inih reports what is wrong, or takes it */
+        snprintf(str, (size_t)num, "[%c%zu]\n", LONG_MARK,
+                 keep_long(r, ns, ne));
+        return true;
+    }
+    if (fits)
+        return false;
+    sep = b;
+    while (sep < x && *sep != '=' && *sep != ':')
+        sep++;
+    if (sep == x || sep - b > num / 2) {
+        /* no key = value, or a key no setting has: inih's error */
+        snprintf(str, (size_t)num, "%c\n", LONG_MARK);
+        return true;
+    }
+    {
+        const char *vs = sep + 1, *ve = comment_or_end(sep + 1, x);
+
+        strip(&vs, &ve);
+        snprintf(str, (size_t)num, "%.*s= %c%zu\n", (int)(sep - b), b,
+                 LONG_MARK, keep_long(r, vs, ve));
+    }
+    return true;
+}
 
 static char *
 reader_next(char *str, int num, void *stream)
 {
     struct reader *r = stream;
     const char *nl;
-    size_t len, copy;
+    size_t len;
 
     if (*r->p == '\0')
         return NULL;
     nl = strchr(r->p, '\n');
     len = nl ? (size_t)(nl - r->p) + 1 : strlen(r->p);
     r->line++;
-    copy = len;
-    if (copy > (size_t)num - 1) {
-        copy = (size_t)num - 2;
-        if (r->long_line == 0)
-            r->long_line = r->line;
+    if (!stand_in(r, r->p, r->p + len, str, num)) {
+        memcpy(str, r->p, len);
+        str[len] = '\0';
     }
-    memcpy(str, r->p, copy);
-    if (copy < len && str[copy - 1] != '\n')
-        str[copy++] = '\n';
-    str[copy] = '\0';
     r->p += len;
     return str;
+}
+
+/* The text a stand-in stands for, or s itself. */
+static const char *
+resolve(const struct reader *r, const char *s)
+{
+    char *end;
+    unsigned long long i;
+
+    if (s == NULL || s[0] != LONG_MARK)
+        return s;
+    i = strtoull(s + 1, &end, 10);
+    return *end == '\0' && i < r->n_longs ? r->longs[i] : s;
 }
 
 struct load_ctx {
@@ -58,9 +154,9 @@ on_entry(void *user, const char *section, const char *name, const char *value)
 
     d->v = xgrow(d->v, &d->cap, d->n + 1, sizeof *d->v);
     e = &d->v[d->n++];
-    e->section = xstrdup(section);
+    e->section = xstrdup(resolve(c->rd, section));
     e->key = xstrdup(name);
-    e->value = xstrdup(value ? value : "");
+    e->value = xstrdup(value ? resolve(c->rd, value) : "");
     e->line = c->rd->line;
     return 1;
 }
@@ -76,12 +172,9 @@ ini_load_string(const char *name, const char *text, struct ferry_err *err)
 
     doc->name = xstrdup(name);
     rc = ini_parse_stream(reader_next, &rd, on_entry, &c);
-    if (rd.long_line != 0 && (rc == 0 || rd.long_line < rc)) {
-        err_set(err, "%s:%d: line too long (at most %d characters)", name,
-                rd.long_line, INI_MAX_LINE - 2);
-        ini_free(doc);
-        return NULL;
-    }
+    for (size_t i = 0; i < rd.n_longs; i++)
+        free(rd.longs[i]);
+    free(rd.longs);
     if (rc != 0) {
         err_set(err,
                 "%s:%d: syntax error: expected '[section]' or 'key = value'",
