@@ -20,15 +20,22 @@ static const struct unit byte_units[] = {
     {"m", 1048576.0}, {"mib", 1048576.0}, {"mb", 1e6},
     {"g", 1073741824.0}, {"gib", 1073741824.0}, {"gb", 1e9},
     {"t", 1099511627776.0}, {"tib", 1099511627776.0}, {"tb", 1e12},
+    {"p", 1125899906842624.0}, {"pib", 1125899906842624.0}, {"pb", 1e15},
+    {"e", 1152921504606846976.0}, {"eib", 1152921504606846976.0},
+    {"eb", 1e18},
 };
 
 static const struct unit rate_units[] = {
     {"", 1048576.0}, /* bare number: MiB/s */
     {"b/s", 1},      {"kib/s", 1024.0}, {"mib/s", 1048576.0},
-    {"gib/s", 1073741824.0}, {"kb/s", 1e3}, {"mb/s", 1e6}, {"gb/s", 1e9},
+    {"gib/s", 1073741824.0}, {"tib/s", 1099511627776.0},
+    {"kb/s", 1e3}, {"mb/s", 1e6}, {"gb/s", 1e9}, {"tb/s", 1e12},
     {"kbit", 1e3 / 8}, {"mbit", 1e6 / 8}, {"gbit", 1e9 / 8},
+    {"tbit", 1e12 / 8},
     {"kbit/s", 1e3 / 8}, {"mbit/s", 1e6 / 8}, {"gbit/s", 1e9 / 8},
+    {"tbit/s", 1e12 / 8},
     {"kbps", 1e3 / 8}, {"mbps", 1e6 / 8}, {"gbps", 1e9 / 8},
+    {"tbps", 1e12 / 8},
     {"gbe", 1e9 / 8},
 };
 
@@ -92,10 +99,10 @@ units_parse_bytes(const char *s, uint64_t *bytes, struct ferry_err *err)
                          err) < 0)
         return -1;
     if (v >= 18446744073709551615.0) {
-        err_set(err, "'%s' is too large", s);
+        err_set(err, "'%s' is too large (at most 15 EiB)", s);
         return -1;
     }
-    *bytes = (uint64_t)llround(v);
+    *bytes = (uint64_t)(v + 0.5);
     return 0;
 }
 
@@ -180,8 +187,8 @@ fmt_scaled(char *buf, size_t n, double v, const char *const *names)
 char *
 units_fmt_bytes(char *buf, size_t n, uint64_t bytes)
 {
-    static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB",
-                                        NULL};
+    static const char *const names[] = {"B",   "KiB", "MiB", "GiB",
+                                        "TiB", "PiB", "EiB", NULL};
 
     fmt_scaled(buf, n, (double)bytes, names);
     return buf;
@@ -191,7 +198,7 @@ char *
 units_fmt_rate(char *buf, size_t n, double bps)
 {
     static const char *const names[] = {"B/s", "KiB/s", "MiB/s", "GiB/s",
-                                        "TiB/s", NULL};
+                                        "TiB/s", "PiB/s", NULL};
 
     fmt_scaled(buf, n, bps < 0 ? 0 : bps, names);
     return buf;

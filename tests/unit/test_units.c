@@ -26,6 +26,32 @@ bytes_accept_binary_and_decimal_units(void **state)
     assert_int_equal(v, 4096);
 }
 
+/* A datacenter's storage is counted in PiB and its spine in Tbit/s. */
+static void
+sizes_reach_pib_and_rates_tbit(void **state)
+{
+    uint64_t v;
+    char b[32];
+    struct ferry_err err;
+
+    (void)state;
+    assert_int_equal(units_parse_bytes("1PiB", &v, NULL), 0);
+    assert_true(v == 1024ULL * 1024 * GiB);
+    assert_int_equal(units_parse_bytes("2.5 PB", &v, NULL), 0);
+    assert_true(v == 2500000000000000ULL);
+    assert_int_equal(units_parse_bytes("8EiB", &v, NULL), 0);
+    assert_true(v == 8ULL << 60);
+    assert_int_equal(units_parse_bytes("16EiB", &v, &err), -1);
+    assert_non_null(strstr(err.msg, "too large"));
+    assert_string_equal(units_fmt_bytes(b, sizeof b, 3ULL << 50), "3.00 PiB");
+    assert_int_equal(units_parse_rate("1.6Tbit/s", &v, NULL), 0);
+    assert_true(v == 200000000000ULL);
+    assert_int_equal(units_parse_rate("1 Tbps", &v, NULL), 0);
+    assert_true(v == 125000000000ULL);
+    assert_int_equal(units_parse_rate("2TiB/s", &v, NULL), 0);
+    assert_true(v == 2ULL << 40);
+}
+
 static void
 bytes_reject_garbage_with_a_message(void **state)
 {
@@ -104,6 +130,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bytes_accept_binary_and_decimal_units),
+        cmocka_unit_test(sizes_reach_pib_and_rates_tbit),
         cmocka_unit_test(bytes_reject_garbage_with_a_message),
         cmocka_unit_test(rates_take_bytes_and_bits),
         cmocka_unit_test(durations_default_to_milliseconds),
