@@ -62,7 +62,8 @@ struct model_vm {
     char *host;
     enum vm_state state;
     unsigned vcpus;
-    uint64_t memory_bytes;
+    uint64_t memory_bytes;     /* what it has now (current memory) */
+    uint64_t memory_max_bytes; /* what it may grow to (0: the same) */
     char *cpu_model;
     char **cpu_flags; /* flags the guest CPU definition needs */
     size_t n_cpu_flags;
@@ -73,6 +74,14 @@ struct model_vm {
     bool migrating;
     bool live_migratable; /* false with host devices or local-only state */
     char *not_migratable_reason;
+};
+
+/* Names to positions, for look-ups that stay fast at tens of thousands of
+ * VMs: open addressing, a slot holds position + 1 (0: empty). Kept up to
+ * date by the _add functions; the first of two equal names wins. */
+struct model_names {
+    size_t *slot;
+    size_t cap, n;
 };
 
 struct model {
@@ -86,6 +95,7 @@ struct model {
     size_t n_vms, cap_vms;
     uint64_t default_link_bps;
     uint32_t default_link_latency_us;
+    struct model_names host_names, ds_names, vm_names;
 };
 
 void model_init(struct model *m);
@@ -114,16 +124,22 @@ uint32_t model_link_latency_us(const struct model *m, const char *a,
                                const char *b);
 
 bool model_ds_seen_by(const struct model_datastore *ds, const char *host);
-/* Memory the VMs on a host are given. */
+/* Memory the VMs on a host use now (shut-off VMs count nothing). */
 uint64_t model_host_mem_used(const struct model *m, const char *host);
 unsigned model_host_vm_count(const struct model *m, const char *host);
+/* The same for every host in one pass over the VMs: used[i] and count[i]
+ * for m->hosts[i] (either may be NULL). */
+void model_host_totals(const struct model *m, uint64_t *used,
+                       unsigned *count);
+/* Position of a host, VM or datastore in its array, or -1. */
+long model_host_pos(const struct model *m, const char *name);
 uint64_t model_vm_disk_bytes(const struct model_vm *vm);
 /* The distinct datastores a VM's disks are on, in disk order; returns the
  * count (at most max written). Borrowed pointers. */
 size_t model_vm_datastores(const struct model_vm *vm, const char **out,
                            size_t max);
-/* The same joined with commas into buf. */
-char *model_vm_datastores_str(const struct model_vm *vm, char *buf, size_t n);
+/* The same joined with commas; caller frees. */
+char *model_vm_datastores_str(const struct model_vm *vm);
 
 const char *vm_state_name(enum vm_state s);
 

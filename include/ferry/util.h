@@ -54,8 +54,12 @@ char *xasprintf(const char *fmt, ...) FERRY_PRINTF(1, 2);
 /* Split s at commas, trimming blanks; empty items are dropped. Caller frees
  * each item and the array (strv_free). */
 char **strv_split(const char *s, size_t *n);
+/* Words separated by blanks, same ownership. */
+char **str_words(const char *s, size_t *n);
 void strv_free(char **v, size_t n);
 bool strv_contains(char *const *v, size_t n, const char *s);
+/* The items joined with sep between them; caller frees. */
+char *strv_join(char *const *v, size_t n, const char *sep);
 
 /* Trim blanks at both ends, in place. */
 char *str_trim(char *s);

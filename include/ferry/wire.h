@@ -20,7 +20,7 @@ json_object *wire_model(const struct hv *hv);
 int wire_model_read(json_object *o, struct model *m, struct ferry_err *err);
 /* The workload word and dirty rate wire_model recorded for a VM (NULL
  * when none). */
-const char *wire_model_workload(json_object *model, const char *vm,
+const char *wire_model_workload(json_object *model, long hint, const char *vm,
                                 uint64_t *dirty_bps);
 
 /* Pre-flight results (the flight log's form). */

@@ -988,13 +988,13 @@ cmd_list(struct cli *c, struct hv *hv)
                                  : NULL;
             json_object *o = json_object_new_object(),
                         *ds = json_object_new_array();
-            const char *names[16];
-            size_t nds = model_vm_datastores(v, names, ARRAY_SIZE(names));
-            char dss[128];
+            const char **names = xcalloc(v->n_disks + 1, sizeof *names);
+            size_t nds = model_vm_datastores(v, names, v->n_disks);
+            char *dss = model_vm_datastores_str(v);
 
             for (size_t k = 0; k < nds; k++)
                 json_object_array_add(ds, json_object_new_string(names[k]));
-            model_vm_datastores_str(v, dss, sizeof dss);
+            free(names);
             json_object_object_add(o, "name", json_object_new_string(v->name));
             json_object_object_add(o, "host", json_object_new_string(v->host));
             json_object_object_add(o, "state", json_object_new_string(
@@ -1003,6 +1003,10 @@ cmd_list(struct cli *c, struct hv *hv)
                                                    (int)v->vcpus));
             json_object_object_add(o, "memory_bytes", json_object_new_int64(
                                                           (int64_t)v->memory_bytes));
+            json_object_object_add(o, "memory_max_bytes",
+                                   json_object_new_int64((int64_t)(
+                                       v->memory_max_bytes ? v->memory_max_bytes
+                                                           : v->memory_bytes)));
             json_object_object_add(o, "datastores", ds);
             if (wl != NULL) {
                 json_object_object_add(o, "workload",
@@ -1016,6 +1020,7 @@ cmd_list(struct cli *c, struct hv *hv)
                        vm_state_name(v->state), v->vcpus,
                        units_fmt_bytes(a, sizeof a, v->memory_bytes),
                        wl ? wl : "-", dss);
+            free(dss);
         }
     } else {
         if (!c->json)

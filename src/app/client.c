@@ -1036,9 +1036,13 @@ static const char *
 r_workload(struct hv *hv, const char *vm, uint64_t *dirty_bps)
 {
     struct client *cl = of(hv);
+    const struct model_vm *v = hv->model ? model_vm(hv->model, vm) : NULL;
 
-    return cl->model_json ? wire_model_workload(cl->model_json, vm, dirty_bps)
-                          : NULL;
+    return cl->model_json
+               ? wire_model_workload(cl->model_json,
+                                     v ? (long)(v - hv->model->vms) : -1, vm,
+                                     dirty_bps)
+               : NULL;
 }
 
 static void

@@ -59,7 +59,74 @@ model_fini(struct model *m)
     free(m->links);
     free(m->datastores);
     free(m->vms);
+    free(m->host_names.slot);
+    free(m->ds_names.slot);
+    free(m->vm_names.slot);
     memset(m, 0, sizeof *m);
+}
+
+/* ---- the name index ---------------------------------------------------- */
+
+static size_t
+name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The name of item i: items are laid out size bytes apart, name first. */
+static const char *
+item_name(const void *items, size_t size, size_t i)
+{
+    return *(char *const *)((const char *)items + i * size);
+}
+
+static long
+names_find(const struct model_names *x, const void *items, size_t size,
+           const char *name)
+{
+    if (x->cap == 0)
+        return -1;
+    for (size_t k = name_hash(name) & (x->cap - 1);; k = (k + 1) & (x->cap - 1)) {
+        size_t s = x->slot[k];
+
+        if (s == 0)
+            return -1;
+        if (strcmp(item_name(items, size, s - 1), name) == 0)
+            return (long)(s - 1);
+    }
+}
+
+static void
+names_put(struct model_names *x, const void *items, size_t size, size_t pos)
+{
+    const char *name = item_name(items, size, pos);
+    size_t k;
+
+    for (k = name_hash(name) & (x->cap - 1); x->slot[k] != 0;
+         k = (k + 1) & (x->cap - 1))
+        if (strcmp(item_name(items, size, x->slot[k] - 1), name) == 0)
+            return; /* the first of equal names wins */
+    x->slot[k] = pos + 1;
+    x->n++;
+}
+
+/* Index item pos (all of 0..pos-1 are indexed already). */
+static void
+names_add(struct model_names *x, const void *items, size_t size, size_t pos)
+{
+    if ((x->n + 1) * 2 > x->cap) {
+        free(x->slot);
+        x->cap = x->cap ? x->cap * 2 : 64;
+        x->slot = xcalloc(x->cap, sizeof *x->slot);
+        x->n = 0;
+        for (size_t i = 0; i < pos; i++)
+            names_put(x, items, size, i);
+    }
+    names_put(x, items, size, pos);
 }
 
 struct model_host *
@@ -73,6 +140,7 @@ model_host_add(struct model *m, const char *name)
     h->name = xstrdup(name);
     h->cpu_model = xstrdup("unknown");
     h->up = true;
+    names_add(&m->host_names, m->hosts, sizeof *h, m->n_hosts - 1);
     return h;
 }
 
@@ -104,6 +172,7 @@ model_ds_add(struct model *m, const char *name)
     d->name = xstrdup(name);
     d->type = xstrdup("local");
     d->throughput_bps = 500 * 1048576ULL;
+    names_add(&m->ds_names, m->datastores, sizeof *d, m->n_datastores - 1);
     return d;
 }
 
@@ -119,6 +188,7 @@ model_vm_add(struct model *m, const char *name)
     v->vcpus = 1;
     v->state = VM_RUNNING;
     v->live_migratable = true;
+    names_add(&m->vm_names, m->vms, sizeof *v, m->n_vms - 1);
     return v;
 }
 
@@ -136,31 +206,38 @@ model_vm_disk_add(struct model_vm *vm, const char *target,
     return d;
 }
 
+long
+model_host_pos(const struct model *m, const char *name)
+{
+    return name ? names_find(&m->host_names, m->hosts, sizeof *m->hosts, name)
+                : -1;
+}
+
 struct model_host *
 model_host(const struct model *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_hosts; i++)
-        if (strcmp(m->hosts[i].name, name) == 0)
-            return &m->hosts[i];
-    return NULL;
+    long i = model_host_pos(m, name);
+
+    return i < 0 ? NULL : &m->hosts[i];
 }
 
 struct model_datastore *
 model_ds(const struct model *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_datastores; i++)
-        if (strcmp(m->datastores[i].name, name) == 0)
-            return &m->datastores[i];
-    return NULL;
+    long i = name ? names_find(&m->ds_names, m->datastores,
+                               sizeof *m->datastores, name)
+                  : -1;
+
+    return i < 0 ? NULL : &m->datastores[i];
 }
 
 struct model_vm *
 model_vm(const struct model *m, const char *name)
 {
-    for (size_t i = 0; i < m->n_vms; i++)
-        if (strcmp(m->vms[i].name, name) == 0)
-            return &m->vms[i];
-    return NULL;
+    long i = name ? names_find(&m->vm_names, m->vms, sizeof *m->vms, name)
+                  : -1;
+
+    return i < 0 ? NULL : &m->vms[i];
 }
 
 const struct model_link *
@@ -214,6 +291,26 @@ model_host_mem_used(const struct model *m, const char *host)
     return used;
 }
 
+void
+model_host_totals(const struct model *m, uint64_t *used, unsigned *count)
+{
+    if (used)
+        memset(used, 0, m->n_hosts * sizeof *used);
+    if (count)
+        memset(count, 0, m->n_hosts * sizeof *count);
+    for (size_t i = 0; i < m->n_vms; i++) {
+        const struct model_vm *v = &m->vms[i];
+        long h = model_host_pos(m, v->host);
+
+        if (h < 0)
+            continue;
+        if (count)
+            count[h]++;
+        if (used && v->state != VM_SHUTOFF)
+            used[h] += v->memory_bytes;
+    }
+}
+
 unsigned
 model_host_vm_count(const struct model *m, const char *host)
 {
@@ -252,15 +349,22 @@ model_vm_datastores(const struct model_vm *vm, const char **out, size_t max)
 }
 
 char *
-model_vm_datastores_str(const struct model_vm *vm, char *buf, size_t n)
+model_vm_datastores_str(const struct model_vm *vm)
 {
-    const char *ds[16];
-    size_t k = model_vm_datastores(vm, ds, ARRAY_SIZE(ds)), off = 0;
+    const char **ds = xcalloc(vm->n_disks + 1, sizeof *ds);
+    size_t k = model_vm_datastores(vm, ds, vm->n_disks), len = 1;
+    char *buf;
 
+    for (size_t i = 0; i < k; i++)
+        len += strlen(ds[i]) + 1;
+    buf = xmalloc(len);
     buf[0] = '\0';
-    for (size_t i = 0; i < k && off < n; i++)
-        off += (size_t)snprintf(buf + off, n - off, "%s%s", i ? "," : "",
-                                ds[i]);
+    for (size_t i = 0; i < k; i++) {
+        if (i)
+            strcat(buf, ",");
+        strcat(buf, ds[i]);
+    }
+    free(ds);
     return buf;
 }
 

@@ -199,6 +199,23 @@ strv_split(const char *s, size_t *n)
     return v;
 }
 
+char **
+str_words(const char *s, size_t *n)
+{
+    char *copy = xstrdup(s), *save = NULL, *tok;
+    char **v = NULL;
+    size_t cap = 0;
+
+    *n = 0;
+    for (tok = strtok_r(copy, " \t", &save); tok != NULL;
+         tok = strtok_r(NULL, " \t", &save)) {
+        v = xgrow(v, &cap, *n + 1, sizeof *v);
+        v[(*n)++] = xstrdup(tok);
+    }
+    free(copy);
+    return v;
+}
+
 void
 strv_free(char **v, size_t n)
 {
@@ -216,6 +233,27 @@ strv_contains(char *const *v, size_t n, const char *s)
         if (strcmp(v[i], s) == 0)
             return true;
     return false;
+}
+
+char *
+strv_join(char *const *v, size_t n, const char *sep)
+{
+    size_t len = 1, k = strlen(sep);
+    char *out, *p;
+
+    for (size_t i = 0; i < n; i++)
+        len += strlen(v[i]) + (i ? k : 0);
+    p = out = xmalloc(len);
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            memcpy(p, sep, k);
+            p += k;
+        }
+        memcpy(p, v[i], strlen(v[i]));
+        p += strlen(v[i]);
+    }
+    *p = '\0';
+    return out;
 }
 
 /* Caller frees. */

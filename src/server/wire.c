@@ -123,6 +123,8 @@ wire_model(const struct hv *hv)
         jf_add_str(x, "state", vm_state_name(v->state));
         add_i(x, "vcpus", v->vcpus);
         add_i(x, "memory_bytes", v->memory_bytes);
+        if (v->memory_max_bytes)
+            add_i(x, "memory_max_bytes", v->memory_max_bytes);
         jf_add_str(x, "cpu_model", v->cpu_model);
         json_object_object_add(x, "cpu_flags",
                                strv_json(v->cpu_flags, v->n_cpu_flags));
@@ -288,6 +290,7 @@ read_vm(json_object *x, struct model *m, struct ferry_err *err)
         jf_str(x, "state", false, &state, err) < 0 ||
         u32_field(x, "vcpus", &vcpus, false, err) < 0 ||
         jf_u64(x, "memory_bytes", false, &v->memory_bytes, err) < 0 ||
+        jf_u64(x, "memory_max_bytes", false, &v->memory_max_bytes, err) < 0 ||
         opt_str(x, "cpu_model", &v->cpu_model, err) < 0 ||
         strv_read(x, "cpu_flags", &v->cpu_flags, &v->n_cpu_flags, err) < 0 ||
         strv_read(x, "networks", &v->networks, &v->n_networks, err) < 0 ||
@@ -342,27 +345,44 @@ wire_model_read(json_object *o, struct model *m, struct ferry_err *err)
     return 0;
 }
 
-const char *
-wire_model_workload(json_object *model, const char *vm, uint64_t *dirty_bps)
+static const char *
+vm_workload(json_object *x, const char *vm, uint64_t *dirty_bps)
 {
-    json_object *vms, *x, *w, *d;
+    json_object *w, *d;
+
+    if (!json_object_object_get_ex(x, "name", &w) ||
+        strcmp(json_object_get_string(w), vm) != 0)
+        return NULL;
+    if (!json_object_object_get_ex(x, "workload", &w))
+        return "";
+    if (dirty_bps != NULL)
+        *dirty_bps = json_object_object_get_ex(x, "dirty_bps", &d)
+                         ? json_object_get_uint64(d)
+                         : 0;
+    return json_object_get_string(w);
+}
+
+const char *
+wire_model_workload(json_object *model, long hint, const char *vm,
+                    uint64_t *dirty_bps)
+{
+    json_object *vms;
+    const char *w;
+    size_t n;
 
     if (!json_object_object_get_ex(model, "vms", &vms) ||
         !json_object_is_type(vms, json_type_array))
         return NULL;
-    for (size_t i = 0; i < json_object_array_length(vms); i++) {
-        x = json_object_array_get_idx(vms, i);
-        if (!json_object_object_get_ex(x, "name", &w) ||
-            strcmp(json_object_get_string(w), vm) != 0)
-            continue;
-        if (!json_object_object_get_ex(x, "workload", &w))
-            return NULL;
-        if (dirty_bps != NULL)
-            *dirty_bps = json_object_object_get_ex(x, "dirty_bps", &d)
-                             ? json_object_get_uint64(d)
-                             : 0;
-        return json_object_get_string(w);
-    }
+    n = json_object_array_length(vms);
+    /* the model read from this inventory keeps its order: try there first */
+    if (hint >= 0 && (size_t)hint < n &&
+        (w = vm_workload(json_object_array_get_idx(vms, (size_t)hint), vm,
+                         dirty_bps)) != NULL)
+        return w[0] ? w : NULL;
+    for (size_t i = 0; i < n; i++)
+        if ((w = vm_workload(json_object_array_get_idx(vms, i), vm,
+                             dirty_bps)) != NULL)
+            return w[0] ? w : NULL;
     return NULL;
 }
 

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ferry/checks.h"
@@ -351,6 +352,68 @@ ferry_meets_the_budget_on_every_converging_demo_vm(void **state)
     }
 }
 
+/* A datacenter of 300 hosts and 20,000 VMs: hosts = * for a datastore
+ * every host sees, a link between hosts with long names, look-ups by name
+ * that stay right (and fast) at that size. */
+static void
+large_datacenter_loads_with_every_host_and_long_names(void **state)
+{
+    const char *lh = "kvm-node-017-rack-42-row-7-hall-b.dc2.example.net.x01";
+    size_t cap = 4 << 20, off = 0;
+    char *t = malloc(cap);
+    struct ferry_err err;
+    struct sim_dc *dc;
+    const struct model *m;
+    uint64_t *used;
+    unsigned *count;
+
+    (void)state;
+    off += (size_t)snprintf(t + off, cap - off, "[sim]\nseed = 1\n"
+                            "[datastore nfs]\ncapacity = 2PiB\nhosts = *\n");
+    for (int h = 0; h < 300; h++)
+        off += (size_t)snprintf(t + off, cap - off,
+                                "[host %s%03d]\nmemory = 4TiB\ncores = 64\n"
+                                "networks = prod\n",
+                                h == 7 ? lh : "h", h);
+    off += (size_t)snprintf(t + off, cap - off,
+                            "[link %s007 h008]\nbandwidth = 1.6Tbit/s\n", lh);
+    for (int v = 0; v < 20000; v++)
+        off += (size_t)snprintf(t + off, cap - off,
+                                "[vm vm-%05d]\nhost = h%03d\nmemory = 4GiB\n"
+                                "disks = vda:nfs:10GiB:1GiB\nnetworks = prod\n",
+                                v, v % 300 == 7 ? 8 : v % 300);
+    dc = sim_dc_load_string("big.ini", t, &err);
+    if (dc == NULL)
+        fail_msg("%s", err.msg);
+    m = sim_dc_model(dc);
+    assert_int_equal(m->n_hosts, 300);
+    assert_int_equal(m->n_vms, 20000);
+    assert_int_equal(m->datastores[0].n_hosts, 300);
+    assert_true(model_ds_seen_by(&m->datastores[0], "h299"));
+    {
+        char name[80];
+
+        snprintf(name, sizeof name, "%s007", lh);
+        assert_non_null(model_host(m, name));
+        assert_true(model_link_bps(m, name, "h008") == 200000000000ULL);
+    }
+    assert_string_equal(model_vm(m, "vm-19999")->name, "vm-19999");
+    assert_null(model_vm(m, "vm-20000"));
+    assert_int_equal(model_host_pos(m, "h299"), 299);
+    used = calloc(m->n_hosts, sizeof *used);
+    count = calloc(m->n_hosts, sizeof *count);
+    model_host_totals(m, used, count);
+    assert_int_equal(count[0], 67);
+    assert_int_equal(count[7], 0);
+    assert_int_equal(count[8], 134);
+    assert_true(used[8] == 134ULL * 4 * 1024 * 1024 * 1024);
+    assert_int_equal(model_host_vm_count(m, "h008"), 134);
+    free(used);
+    free(count);
+    sim_dc_free(dc);
+    free(t);
+}
+
 int
 main(void)
 {
@@ -364,6 +427,7 @@ main(void)
         cmocka_unit_test(compute_and_storage_together),
         cmocka_unit_test(postcopy_counts_faults_and_verifies),
         cmocka_unit_test(abort_leaves_the_vm_on_its_source),
+        cmocka_unit_test(large_datacenter_loads_with_every_host_and_long_names),
         cmocka_unit_test(every_demo_vm_with_every_policy),
         cmocka_unit_test(ferry_meets_the_budget_on_every_converging_demo_vm),
     };

@@ -395,7 +395,9 @@ read_domains(struct lv_host *h)
         d->name = xstrdup(virDomainGetName(doms[i]));
         d->state = state;
         d->vcpus = info.nrVirtCpu;
-        d->memory = (uint64_t)info.maxMem * 1024;
+        /* what the guest has now (below the maximum when ballooned) */
+        d->memory = (uint64_t)info.memory * 1024;
+        d->memory_max = (uint64_t)info.maxMem * 1024;
         pers = virDomainIsPersistent(doms[i]);
         d->persistent = pers == 1;
         /* the destination's half of a migration in flight */
@@ -554,6 +556,7 @@ lv_rebuild_model(struct lv *lv)
                 v->state = VM_MIGRATING;
             v->vcpus = d->vcpus;
             v->memory_bytes = d->memory;
+            v->memory_max_bytes = d->memory_max;
             free(v->cpu_model);
             v->cpu_model = xstrdup(d->cpu_model ? d->cpu_model : "default");
             for (size_t n = 0; n < d->n_nets; n++)

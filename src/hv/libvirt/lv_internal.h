@@ -23,7 +23,7 @@ struct lv_dom {
     char *name;
     int state;
     unsigned vcpus;
-    uint64_t memory;
+    uint64_t memory, memory_max; /* now (the balloon's), and at most */
     char *cpu_model;
     char **nets;
     size_t n_nets;

@@ -79,6 +79,8 @@ struct loader {
     size_t n_over, cap_over;
     struct ref *refs;
     size_t n_refs, cap_refs;
+    size_t *every; /* datastores with hosts = *: every host sees them */
+    size_t n_every, cap_every;
 };
 
 static void
@@ -188,6 +190,14 @@ ds_key(struct loader *l, struct model_datastore *d, const struct ini_entry *e,
         return ini_get_rate(l->doc, e, &d->throughput_bps, err);
     } else if (strcmp(e->key, "hosts") == 0) {
         strv_free(d->hosts, d->n_hosts);
+        d->hosts = NULL;
+        d->n_hosts = 0;
+        if (strcmp(e->value, "*") == 0) { /* filled in once all are read */
+            l->every = xgrow(l->every, &l->cap_every, l->n_every + 1,
+                             sizeof *l->every);
+            l->every[l->n_every++] = (size_t)(d - l->dc->model.datastores);
+            return 0;
+        }
         d->hosts = strv_split(e->value, &d->n_hosts);
         for (size_t i = 0; i < d->n_hosts; i++)
             ref_add(l, e, "host", d->hosts[i]);
@@ -426,6 +436,15 @@ validate(struct loader *l, struct ferry_err *err)
 {
     struct model *m = &l->dc->model;
 
+    for (size_t i = 0; i < l->n_every; i++) {
+        struct model_datastore *d = &m->datastores[l->every[i]];
+
+        strv_free(d->hosts, d->n_hosts);
+        d->hosts = xcalloc(m->n_hosts + 1, sizeof *d->hosts);
+        for (size_t h = 0; h < m->n_hosts; h++)
+            d->hosts[h] = xstrdup(m->hosts[h].name);
+        d->n_hosts = m->n_hosts;
+    }
     for (size_t i = 0; i < l->n_refs; i++) {
         const struct ref *r = &l->refs[i];
         bool ok = strcmp(r->what, "host") == 0 ? model_host(m, r->name) != NULL
@@ -501,14 +520,18 @@ load_doc(struct loader *l, struct ferry_err *err)
                 obj = model_host_add(m, name);
                 kind = S_HOST;
             } else if ((name = ini_section_name(e->section, "link"))) {
-                char a[128], b[128];
+                size_t nw;
+                char **ab = str_words(name, &nw);
 
-                if (sscanf(name, "%127s %127s", a, b) != 2)
+                if (nw != 2) {
+                    strv_free(ab, nw);
                     return ini_error(l->doc, e, err,
                                      "a link section is [link HOST HOST]");
-                obj = model_link_add(m, a, b);
-                ref_add(l, e, "host", a);
-                ref_add(l, e, "host", b);
+                }
+                obj = model_link_add(m, ab[0], ab[1]);
+                ref_add(l, e, "host", ab[0]);
+                ref_add(l, e, "host", ab[1]);
+                strv_free(ab, nw);
                 kind = S_LINK;
             } else if ((name = ini_section_name(e->section, "datastore"))) {
                 if (model_ds(m, name))
@@ -611,6 +634,7 @@ dc_from_doc(const struct ini_doc *doc, struct ferry_err *err)
         free(l.refs[i].name);
     }
     free(l.refs);
+    free(l.every);
     free(l.over);
     if (rc < 0) {
         sim_dc_free(dc);
