@@ -37,6 +37,12 @@ ui_attr(const struct ui_term *t, enum role r)
 int ui_put(WINDOW *w, int y, int x, int n, const char *s);
 /* Same, padding with blanks to exactly n columns. */
 void ui_put_pad(WINDOW *w, int y, int x, int n, const char *s);
+/* Like ui_put, but a text wider than n ends in an ellipsis ("~" without
+ * UTF-8) so that nothing is cut silently. */
+int ui_put_cut(const struct ui_term *t, WINDOW *w, int y, int x, int n,
+               const char *s);
+/* Terminal columns s takes. */
+int ui_width(const char *s);
 void ui_fill(WINDOW *w, int y, int x, int n, chtype ch);
 /* Word-wrap s (lines split at '\n') into at most max_lines rows of n
  * columns, each padded; returns the rows used. */

@@ -1,6 +1,7 @@
 /* The console: a stack of views, one key table, a status line. Drawing
  * happens only when something changed; ncurses sends only the difference. */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +16,12 @@
 #include "ferry/jobview.h"
 #include "ferry/queue.h"
 #include "ferry/runner.h"
+#include "ferry/table.h"
 #include "ferry/units.h"
 #include "dash.h"
 #include "replay.h"
 #include "wizard.h"
 
-#define MAX_ROWS 256
-#define MAX_COLS 10
 #define DASH_REFRESH_MS 1000 /* graphs redraw once a second */
 #define MIN_W 64
 #define MIN_H 18
@@ -50,9 +50,10 @@ struct view {
     int sel, top;
     int sort_col;
     bool sort_desc;
-    char filter[64];
-    long job; /* V_DASH: the job's id */
-    char sel_id[64];
+    char *filter;   /* never NULL */
+    long job;       /* V_DASH: the job's id */
+    char *sel_id;   /* the selected row's id, "" for none; never NULL */
+    struct table tbl; /* table views: their rows */
 };
 
 struct dialog {
@@ -87,7 +88,8 @@ struct console {
     struct view stack[8];
     int depth;
     enum mode mode;
-    char input[128];
+    char *input; /* the filter or command being typed; never NULL */
+    size_t cap_input;
     enum confirm_what confirm;
     char confirm_text[160];
     char status[256];
@@ -145,7 +147,7 @@ static const struct binding bindings[] = {
     {"?", "any", "this help"},
     {"Esc", "any", "back"},
     {"1 2 3 4", "any", "hosts, VMs, datastores, jobs"},
-    {"Up Down PgUp PgDn", "lists", "move"},
+    {"Up Down PgUp PgDn", "lists", "move; Home End (g G): first, last"},
     {"< >", "lists", "sort by the previous / next column"},
     {"r", "lists", "reverse the sort"},
     {"m", "VMs", "migrate the selected VM, guided step by step"},
@@ -187,16 +189,48 @@ set_status(struct console *c, bool error, const char *fmt, ...)
 }
 
 static void
+view_fini(struct view *v)
+{
+    free(v->filter);
+    free(v->sel_id);
+    table_fini(&v->tbl);
+    memset(v, 0, sizeof *v);
+}
+
+static void
+set_sel(struct view *v, const char *id)
+{
+    if (v->sel_id != id) {
+        free(v->sel_id);
+        v->sel_id = xstrdup(id);
+    }
+}
+
+static void
+set_filter(struct view *v, const char *f)
+{
+    free(v->filter);
+    v->filter = xstrdup(f);
+}
+
+static void
 push(struct console *c, enum view_kind k)
 {
+    struct view *v;
+
     if (c->depth > 0 && top(c)->kind == k && k != V_DASH)
         return;
     if (c->depth == (int)ARRAY_SIZE(c->stack)) {
+        view_fini(&c->stack[0]);
         memmove(c->stack, c->stack + 1, sizeof c->stack - sizeof c->stack[0]);
+        memset(&c->stack[c->depth - 1], 0, sizeof c->stack[0]);
         c->depth--;
     }
-    memset(&c->stack[c->depth], 0, sizeof c->stack[0]);
-    c->stack[c->depth].kind = k;
+    v = &c->stack[c->depth];
+    view_fini(v);
+    v->kind = k;
+    v->filter = xstrdup("");
+    v->sel_id = xstrdup("");
     c->depth++;
     c->dirty = true;
 }
@@ -232,6 +266,8 @@ console_new(struct ui_term *t, const struct console_opts *o)
 
     c->t = t;
     c->o = *o;
+    c->input = xgrow(NULL, &c->cap_input, 64, 1);
+    c->input[0] = '\0';
     if (c->o.default_budget_ms == 0)
         c->o.default_budget_ms = 300;
     push(c, V_VMS);
@@ -246,6 +282,9 @@ console_free(struct console *c)
         return;
     wizard_free(c->wz);
     replay_free(c->rp);
+    for (size_t i = 0; i < ARRAY_SIZE(c->stack); i++)
+        view_fini(&c->stack[i]);
+    free(c->input);
     free(c->logs);
     free(c->busy);
     free(c->seen);
@@ -664,7 +703,12 @@ job_enqueue(struct console *c, const struct mig_choice *ch)
     j = job_by_id(c, id);
     if (j != NULL && j->state == JOB_QUEUED) {
         go_list(c, V_JOBS);
-        snprintf(top(c)->sel_id, sizeof top(c)->sel_id, "%ld", id);
+        {
+            char b[24];
+
+            snprintf(b, sizeof b, "%ld", id);
+            set_sel(top(c), b);
+        }
         set_status(c, false, "%s: queued (#%d), waits for %s", ch->vm,
                    j->queue_pos, j->waits_for ? j->waits_for : "its turn");
         return;
@@ -917,114 +961,62 @@ dialog_key(struct console *c, int key)
 
 /* ---- tables ------------------------------------------------------------ */
 
-struct col {
-    const char *title;
-    int width; /* 0: takes what is left */
-    bool right;
+/* Columns: min, max (0: none), give (short of room, the highest gives way
+ * first; 0 never hides), right-aligned, flex (takes the room left). */
+static const struct table_col host_cols[] = {
+    {"NAME", 8, 40, 0, false, false},   {"STATE", 5, 0, 0, false, false},
+    {"CPU", 6, 0, 4, false, true},      {"CORES", 5, 0, 5, true, false},
+    {"MEM USED", 8, 0, 1, true, false}, {"MEM TOTAL", 9, 0, 1, true, false},
+    {"VMS", 4, 0, 2, true, false},      {"IN", 3, 0, 3, true, false},
+    {"OUT", 3, 0, 3, true, false},
 };
-
-struct row {
-    char id[64];
-    char cell[MAX_COLS][64];
-    double key[MAX_COLS]; /* NAN: sort by text */
-    enum role role;
-    const struct job_view *spark; /* the job's dirty rate in the last col */
+static const struct table_col vm_cols[] = {
+    {"NAME", 10, 40, 0, false, false},   {"HOST", 6, 32, 0, false, false},
+    {"STATE", 7, 0, 2, false, false},    {"VCPU", 4, 0, 4, true, false},
+    {"MEMORY", 8, 0, 1, true, false},    {"DATASTORES", 6, 0, 5, false, true},
+    {"MIGRATION", 9, 0, 0, false, false}, {"DIRTY", 8, 16, 6, false, false},
 };
-
-struct table {
-    const struct col *cols;
-    int n_cols;
-    struct row rows[MAX_ROWS];
-    int n;
-    int sort_col;
-    bool sort_desc;
+#define VM_COL_DIRTY 7 /* a sparkline of the VM's job */
+static const struct table_col ds_cols[] = {
+    {"NAME", 10, 40, 0, false, false},  {"TYPE", 4, 0, 3, false, false},
+    {"HOSTS", 5, 0, 4, false, true},    {"CAPACITY", 8, 0, 2, true, false},
+    {"USED", 8, 0, 2, true, false},     {"FREE", 8, 0, 1, true, false},
+    {"SHARING", 6, 0, 5, false, false},
 };
-
-static struct table tbl; /* one table is on screen at a time */
-
-static int
-row_cmp(const void *a, const void *b)
-{
-    const struct row *x = a, *y = b;
-    int col = tbl.sort_col, r;
-
-    if (!isnan(x->key[col]) && !isnan(y->key[col]))
-        r = x->key[col] < y->key[col] ? -1 : x->key[col] > y->key[col];
-    else
-        r = strcasecmp(x->cell[col], y->cell[col]);
-    if (r == 0)
-        r = strcmp(x->id, y->id);
-    return tbl.sort_desc ? -r : r;
-}
-
-static bool
-row_matches(const struct row *r, int n_cols, const char *filter)
-{
-    if (filter[0] == '\0')
-        return true;
-    for (int i = 0; i < n_cols; i++)
-        if (strcasestr(r->cell[i], filter) != NULL)
-            return true;
-    return strcasestr(r->id, filter) != NULL;
-}
-
-static struct row *
-row_add(struct table *t, const char *id)
-{
-    struct row *r;
-
-    if (t->n == MAX_ROWS)
-        return NULL;
-    r = &t->rows[t->n++];
-    memset(r, 0, sizeof *r);
-    snprintf(r->id, sizeof r->id, "%s", id);
-    for (int i = 0; i < MAX_COLS; i++)
-        r->key[i] = NAN;
-    r->role = ROLE_NORMAL;
-    return r;
-}
+static const struct table_col job_cols[] = {
+    {"VM", 9, 40, 0, false, false},       {"ROUTE", 10, 0, 0, false, true},
+    {"KIND", 7, 0, 4, false, false},      {"POLICY", 8, 0, 3, false, false},
+    {"PHASE", 9, 0, 0, false, false},     {"PROGRESS", 8, 0, 1, true, false},
+    {"ELAPSED", 7, 0, 2, true, false},    {"DOWNTIME", 8, 0, 2, true, false},
+};
+static const struct table_col log_cols[] = {
+    {"STARTED", 16, 0, 2, false, false}, {"VM", 10, 40, 0, false, false},
+    {"ROUTE", 10, 0, 3, false, true},    {"KIND", 7, 0, 4, false, false},
+    {"OUTCOME", 9, 0, 0, false, false},  {"TIME", 7, 0, 1, true, false},
+    {"DOWNTIME", 8, 0, 1, true, false},
+};
 
 static void
-cellf(struct row *r, int col, double key, const char *fmt, ...)
-    FERRY_PRINTF(4, 5);
-
-static void
-cellf(struct row *r, int col, double key, const char *fmt, ...)
+view_columns(enum view_kind k, const struct table_col **cols, int *n)
 {
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(r->cell[col], sizeof r->cell[col], fmt, ap);
-    va_end(ap);
-    r->key[col] = key;
+    switch (k) {
+    case V_HOSTS:
+        *cols = host_cols, *n = (int)ARRAY_SIZE(host_cols);
+        break;
+    case V_VMS:
+        *cols = vm_cols, *n = (int)ARRAY_SIZE(vm_cols);
+        break;
+    case V_DS:
+        *cols = ds_cols, *n = (int)ARRAY_SIZE(ds_cols);
+        break;
+    case V_JOBS:
+        *cols = job_cols, *n = (int)ARRAY_SIZE(job_cols);
+        break;
+    default:
+        *cols = log_cols, *n = (int)ARRAY_SIZE(log_cols);
+        break;
+    }
 }
-
-static const struct col host_cols[] = {
-    {"NAME", 8, false},      {"STATE", 6, false},    {"CPU", 0, false},
-    {"CORES", 5, true},      {"MEM USED", 9, true},  {"MEM TOTAL", 9, true},
-    {"VMS", 4, true},        {"IN", 3, true},        {"OUT", 3, true},
-};
-static const struct col vm_cols[] = {
-    {"NAME", 10, false},     {"HOST", 6, false},     {"STATE", 9, false},
-    {"VCPU", 4, true},       {"MEMORY", 9, true},    {"DATASTORES", 0, false},
-    {"MIGRATION", 13, false}, {"DIRTY", 8, false},
-};
-static const struct col ds_cols[] = {
-    {"NAME", 10, false},     {"TYPE", 5, false},     {"HOSTS", 0, false},
-    {"CAPACITY", 9, true},   {"USED", 9, true},      {"FREE", 9, true},
-    {"SHARING", 7, false},
-};
-static const struct col job_cols[] = {
-    {"VM", 9, false},        {"ROUTE", 0, false},    {"KIND", 7, false},
-    {"POLICY", 8, false},    {"PHASE", 11, false},   {"PROGRESS", 8, true},
-    {"ELAPSED", 7, true},    {"DOWNTIME", 8, true},
-};
-
-static const struct col log_cols[] = {
-    {"STARTED", 16, false},  {"VM", 10, false},     {"ROUTE", 0, false},
-    {"KIND", 7, false},      {"OUTCOME", 9, false}, {"TIME", 7, true},
-    {"DOWNTIME", 8, true},
-};
 
 static double
 job_progress(const struct job_view *j)
@@ -1044,204 +1036,223 @@ job_outcome(const struct job_view *j)
 }
 
 static void
-build_table(struct console *c, enum view_kind k)
+build_table(struct console *c, struct view *v)
 {
     const struct model *m = c->o.hv->model;
+    struct table *t = &v->tbl;
     char a[32], b[32], d[32];
 
-    memset(&tbl, 0, sizeof tbl);
-    switch (k) {
-    case V_HOSTS:
-        tbl.cols = host_cols;
-        tbl.n_cols = (int)ARRAY_SIZE(host_cols);
+    if (t->cols == NULL) {
+        const struct table_col *cols;
+        int n;
+
+        view_columns(v->kind, &cols, &n);
+        table_init(t, cols, n);
+    }
+    table_clear(t);
+    switch (v->kind) {
+    case V_HOSTS: {
+        uint64_t *used = xcalloc(m->n_hosts + 1, sizeof *used);
+        unsigned *count = xcalloc(m->n_hosts + 1, sizeof *count);
+        int *in = xcalloc(m->n_hosts + 1, sizeof *in),
+            *out = xcalloc(m->n_hosts + 1, sizeof *out);
+
+        model_host_totals(m, used, count);
+        for (size_t q = 0; q < n_jobs(c); q++) {
+            const struct job_view *j = job_at(c, q);
+            long x;
+
+            if (j->state != JOB_RUNNING || j->kind == KIND_STORAGE)
+                continue;
+            if ((x = model_host_pos(m, j->dst)) >= 0)
+                in[x]++;
+            if ((x = model_host_pos(m, j->src)) >= 0)
+                out[x]++;
+        }
         for (size_t i = 0; i < m->n_hosts; i++) {
             const struct model_host *h = &m->hosts[i];
-            uint64_t used = model_host_mem_used(m, h->name);
-            struct row *r = row_add(&tbl, h->name);
-            int in = 0, out = 0;
+            size_t r = table_add(t, h->name, h->up ? ROLE_NORMAL : ROLE_ERROR);
 
-            for (size_t q = 0; q < n_jobs(c); q++) {
-                const struct job_view *j = job_at(c, q);
-
-                if (j->state != JOB_RUNNING || j->kind == KIND_STORAGE)
-                    continue;
-                in += str_eq(j->dst, h->name);
-                out += str_eq(j->src, h->name);
-            }
-            cellf(r, 0, NAN, "%s", h->name);
-            cellf(r, 1, NAN, "%s", h->up ? "up" : "LOST");
-            cellf(r, 2, NAN, "%s", h->cpu_model);
-            cellf(r, 3, h->cores, "%u", h->cores);
-            cellf(r, 4, (double)used, "%s", units_fmt_bytes(a, sizeof a, used));
-            cellf(r, 5, (double)h->memory_bytes, "%s",
-                  units_fmt_bytes(b, sizeof b, h->memory_bytes));
-            cellf(r, 6, model_host_vm_count(m, h->name), "%u",
-                  model_host_vm_count(m, h->name));
-            cellf(r, 7, in, "%d", in);
-            cellf(r, 8, out, "%d", out);
-            if (!h->up)
-                r->role = ROLE_ERROR;
+            table_set(t, r, 0, NAN, "%s", h->name);
+            table_set(t, r, 1, NAN, "%s", h->up ? "up" : "LOST");
+            table_set(t, r, 2, NAN, "%s", h->cpu_model);
+            table_set(t, r, 3, h->cores, "%u", h->cores);
+            table_set(t, r, 4, (double)used[i], "%s",
+                      units_fmt_bytes(a, sizeof a, used[i]));
+            table_set(t, r, 5, (double)h->memory_bytes, "%s",
+                      units_fmt_bytes(b, sizeof b, h->memory_bytes));
+            table_set(t, r, 6, count[i], "%u", count[i]);
+            table_set(t, r, 7, in[i], "%d", in[i]);
+            table_set(t, r, 8, out[i], "%d", out[i]);
         }
+        free(used);
+        free(count);
+        free(in);
+        free(out);
         break;
-    case V_VMS:
-        tbl.cols = vm_cols;
-        tbl.n_cols = (int)ARRAY_SIZE(vm_cols);
-        for (size_t i = 0; i < m->n_vms; i++) {
-            const struct model_vm *v = &m->vms[i];
-            struct row *r = row_add(&tbl, v->name);
-            const struct job_view *j = job_of_vm(c, v->name);
-            char dss[64];
+    }
+    case V_VMS: {
+        /* each VM's job (the running one over an ended one), in one pass */
+        const struct job_view **job = xcalloc(m->n_vms + 1, sizeof *job);
 
-            model_vm_datastores_str(v, dss, sizeof dss);
-            cellf(r, 0, NAN, "%s", v->name);
-            cellf(r, 1, NAN, "%s", v->host);
-            cellf(r, 2, NAN, "%s", vm_state_name(v->state));
-            cellf(r, 3, v->vcpus, "%u", v->vcpus);
-            cellf(r, 4, (double)v->memory_bytes, "%s",
-                  units_fmt_bytes(a, sizeof a, v->memory_bytes));
-            cellf(r, 5, NAN, "%s", dss);
+        for (size_t q = 0; q < n_jobs(c); q++) {
+            const struct job_view *j = job_at(c, q);
+            const struct model_vm *vm = model_vm(m, j->vm);
+
+            if (vm != NULL &&
+                (job[vm - m->vms] == NULL || !job_view_ended(j) ||
+                 job_view_ended(job[vm - m->vms])))
+                job[vm - m->vms] = j;
+        }
+        for (size_t i = 0; i < m->n_vms; i++) {
+            const struct model_vm *vm = &m->vms[i];
+            size_t r = table_add(t, vm->name, ROLE_NORMAL);
+            const struct job_view *j = job[i];
+            char *dss = model_vm_datastores_str(vm);
+
+            table_set(t, r, 0, NAN, "%s", vm->name);
+            table_set(t, r, 1, NAN, "%s", vm->host);
+            table_set(t, r, 2, NAN, "%s", vm_state_name(vm->state));
+            table_set(t, r, 3, vm->vcpus, "%u", vm->vcpus);
+            table_set(t, r, 4, (double)vm->memory_bytes, "%s",
+                      units_fmt_bytes(a, sizeof a, vm->memory_bytes));
+            table_set(t, r, 5, NAN, "%s", dss);
+            free(dss);
             if (j != NULL && j->state == JOB_QUEUED) {
-                cellf(r, 6, -1, "queued #%d", j->queue_pos);
-                r->role = ROLE_TITLE;
+                table_set(t, r, 6, -1, "queued #%d", j->queue_pos);
+                t->rows[r].role = ROLE_TITLE;
             } else if (j != NULL && !job_view_ended(j)) {
-                cellf(r, 6, job_progress(j), "%s %3.0f%%",
-                      job_phase_name(j->phase), job_progress(j));
-                r->role = ROLE_TITLE;
+                table_set(t, r, 6, job_progress(j), "%s %3.0f%%",
+                          job_phase_name(j->phase), job_progress(j));
+                t->rows[r].role = ROLE_TITLE;
             } else if (j != NULL) {
-                cellf(r, 6, NAN, "%s",
-                      strcmp(job_outcome(j), "completed") == 0
-                          ? "done"
-                          : job_outcome(j));
+                table_set(t, r, 6, NAN, "%s",
+                          strcmp(job_outcome(j), "completed") == 0
+                              ? "done"
+                              : job_outcome(j));
             }
             if (j != NULL && job_view_data(j) && job_view_data(j)->n > 0)
-                r->spark = j;
-            if (v->state == VM_SHUTOFF)
-                r->role = ROLE_DIM;
+                t->rows[r].tag = j;
+            if (vm->state == VM_SHUTOFF)
+                t->rows[r].role = ROLE_DIM;
         }
+        free(job);
         break;
+    }
     case V_DS:
-        tbl.cols = ds_cols;
-        tbl.n_cols = (int)ARRAY_SIZE(ds_cols);
         for (size_t i = 0; i < m->n_datastores; i++) {
             const struct model_datastore *s = &m->datastores[i];
-            struct row *r = row_add(&tbl, s->name);
+            size_t r = table_add(t, s->name, ROLE_NORMAL);
             uint64_t free_b =
                 s->capacity_bytes - MIN(s->used_bytes, s->capacity_bytes);
-            char hosts[64] = "";
-            size_t off = 0;
+            char *hosts = s->n_hosts == m->n_hosts && m->n_hosts > 1
+                              ? xasprintf("all %zu hosts", m->n_hosts)
+                              : strv_join(s->hosts, s->n_hosts, ",");
 
-            for (size_t q = 0; q < s->n_hosts && off < sizeof hosts; q++)
-                off += (size_t)snprintf(hosts + off, sizeof hosts - off,
-                                        "%s%s", q ? "," : "", s->hosts[q]);
-            cellf(r, 0, NAN, "%s", s->name);
-            cellf(r, 1, NAN, "%s", s->type);
-            cellf(r, 2, NAN, "%s", hosts);
-            cellf(r, 3, (double)s->capacity_bytes, "%s",
+            table_set(t, r, 0, NAN, "%s", s->name);
+            table_set(t, r, 1, NAN, "%s", s->type);
+            table_set(t, r, 2, NAN, "%s", hosts);
+            free(hosts);
+            table_set(t, r, 3, (double)s->capacity_bytes, "%s",
                   units_fmt_bytes(a, sizeof a, s->capacity_bytes));
-            cellf(r, 4, (double)s->used_bytes, "%s",
+            table_set(t, r, 4, (double)s->used_bytes, "%s",
                   units_fmt_bytes(b, sizeof b, s->used_bytes));
-            cellf(r, 5, (double)free_b, "%s",
+            table_set(t, r, 5, (double)free_b, "%s",
                   units_fmt_bytes(d, sizeof d, free_b));
-            cellf(r, 6, NAN, "%s", s->shared ? "shared" : "local");
+            table_set(t, r, 6, NAN, "%s", s->shared ? "shared" : "local");
         }
         break;
     case V_LOGS:
-        tbl.cols = log_cols;
-        tbl.n_cols = (int)ARRAY_SIZE(log_cols);
         for (size_t i = 0; i < c->n_logs; i++) {
             const struct flog_brief *b = &c->logs[i];
             char id[24];
-            struct row *r;
+            size_t r;
 
             snprintf(id, sizeof id, "%zu", i);
-            if ((r = row_add(&tbl, id)) == NULL)
-                break;
+            r = table_add(t, id, ROLE_NORMAL);
             /* 2026-11-22T09:22:16Z -> 2026-11-22 09:22 */
-            cellf(r, 0, (double)(c->n_logs - i), "%.10s %.5s", b->created,
+            table_set(t, r, 0, (double)(c->n_logs - i), "%.10s %.5s", b->created,
                   strlen(b->created) > 11 ? b->created + 11 : "");
             if (!b->ok) {
                 const char *base = strrchr(b->path, '/');
 
-                cellf(r, 1, NAN, "%s", base ? base + 1 : b->path);
-                cellf(r, 2, NAN, "%s", b->error);
-                r->role = ROLE_DIM;
+                table_set(t, r, 1, NAN, "%s", base ? base + 1 : b->path);
+                table_set(t, r, 2, NAN, "%s", b->error);
+                t->rows[r].role = ROLE_DIM;
                 continue;
             }
-            cellf(r, 1, NAN, "%s", b->vm);
+            table_set(t, r, 1, NAN, "%s", b->vm);
             if (strcmp(b->kind, "storage") == 0)
-                cellf(r, 2, NAN, "%s: disks -> %s", b->source, b->datastore);
+                table_set(t, r, 2, NAN, "%s: disks -> %s", b->source, b->datastore);
             else
-                cellf(r, 2, NAN, "%s -> %s%s%s", b->source, b->destination,
+                table_set(t, r, 2, NAN, "%s -> %s%s%s", b->source, b->destination,
                       b->datastore[0] ? " + " : "", b->datastore);
-            cellf(r, 3, NAN, "%s", b->kind);
-            cellf(r, 4, NAN, "%s", b->outcome);
-            cellf(r, 5, isnan(b->total_ms) ? -1 : b->total_ms, "%s",
+            table_set(t, r, 3, NAN, "%s", b->kind);
+            table_set(t, r, 4, NAN, "%s", b->outcome);
+            table_set(t, r, 5, isnan(b->total_ms) ? -1 : b->total_ms, "%s",
                   isnan(b->total_ms) ? "-"
                                      : units_fmt_ms(a, sizeof a, b->total_ms));
-            cellf(r, 6, isnan(b->downtime_ms) ? -1 : b->downtime_ms, "%s",
+            table_set(t, r, 6, isnan(b->downtime_ms) ? -1 : b->downtime_ms, "%s",
                   isnan(b->downtime_ms)
                       ? "-"
                       : units_fmt_ms(a, sizeof a, b->downtime_ms));
             if (strcmp(b->outcome, "completed") != 0)
-                r->role = ROLE_WARNING;
+                t->rows[r].role = ROLE_WARNING;
         }
         break;
     case V_JOBS:
-        tbl.cols = job_cols;
-        tbl.n_cols = (int)ARRAY_SIZE(job_cols);
         for (size_t i = 0; i < n_jobs(c); i++) {
             const struct job_view *j = job_at(c, i);
             char id[24];
-            struct row *r;
+            size_t r;
             double el = j->elapsed_ms;
 
             snprintf(id, sizeof id, "%ld", j->id);
-            if ((r = row_add(&tbl, id)) == NULL)
-                break;
-            cellf(r, 0, NAN, "%s", j->vm);
+            r = table_add(t, id, ROLE_NORMAL);
+            table_set(t, r, 0, NAN, "%s", j->vm);
             if (j->kind == KIND_STORAGE)
-                cellf(r, 1, NAN, "%s: -> %s", j->src, j->ds ? j->ds : "");
+                table_set(t, r, 1, NAN, "%s: -> %s", j->src, j->ds ? j->ds : "");
             else
-                cellf(r, 1, NAN, "%s->%s%s%s", j->src, j->dst,
+                table_set(t, r, 1, NAN, "%s->%s%s%s", j->src, j->dst,
                       j->ds ? " " : "", j->ds ? j->ds : "");
-            cellf(r, 2, NAN, "%s", job_kind_name(j->kind));
+            table_set(t, r, 2, NAN, "%s", job_kind_name(j->kind));
             /* who steers it: a policy, or nobody of ferry's */
             if (j->external && !j->taken_over)
-                cellf(r, 3, NAN, "%s", "EXTERNAL");
+                table_set(t, r, 3, NAN, "%s", "EXTERNAL");
             else if (j->steering_lost)
-                cellf(r, 3, NAN, "%s", "LOST");
+                table_set(t, r, 3, NAN, "%s", "LOST");
             else
-                cellf(r, 3, NAN, "%s%s", j->policy ? j->policy : "",
+                table_set(t, r, 3, NAN, "%s%s", j->policy ? j->policy : "",
                       j->external ? " (taken)" : "");
             if (j->state == JOB_QUEUED) {
-                cellf(r, 4, j->queue_pos, "QUEUED #%d", j->queue_pos);
-                cellf(r, 5, NAN, "-");
-                cellf(r, 6, NAN, "-");
-                cellf(r, 7, NAN, "-");
-                r->role = ROLE_DIM;
+                table_set(t, r, 4, j->queue_pos, "QUEUED #%d", j->queue_pos);
+                table_set(t, r, 5, NAN, "-");
+                table_set(t, r, 6, NAN, "-");
+                table_set(t, r, 7, NAN, "-");
+                t->rows[r].role = ROLE_DIM;
                 continue;
             }
             if (!j->started) { /* never ran */
-                cellf(r, 4, NAN, "%s",
+                table_set(t, r, 4, NAN, "%s",
                       strcmp(job_outcome(j), "cancelled") == 0
                           ? "CANCELLED"
                           : "NOT STARTED");
-                cellf(r, 5, NAN, "-");
-                cellf(r, 6, NAN, "-");
-                cellf(r, 7, NAN, "-");
-                r->role = ROLE_WARNING;
+                table_set(t, r, 5, NAN, "-");
+                table_set(t, r, 6, NAN, "-");
+                table_set(t, r, 7, NAN, "-");
+                t->rows[r].role = ROLE_WARNING;
                 continue;
             }
-            cellf(r, 4, NAN, "%s", job_phase_name(j->phase));
-            cellf(r, 5, job_progress(j), "%.0f%%",
+            table_set(t, r, 4, NAN, "%s", job_phase_name(j->phase));
+            table_set(t, r, 5, job_progress(j), "%.0f%%",
                   isnan(job_progress(j)) ? 0 : job_progress(j));
-            cellf(r, 6, el, "%s", units_fmt_ms(a, sizeof a, el));
+            table_set(t, r, 6, el, "%s", units_fmt_ms(a, sizeof a, el));
             if (job_view_ended(j) && strcmp(job_outcome(j), "completed") == 0)
-                cellf(r, 7, (double)j->downtime_ms, "%llu ms",
+                table_set(t, r, 7, (double)j->downtime_ms, "%llu ms",
                       (unsigned long long)j->downtime_ms);
             else
-                cellf(r, 7, NAN, "%s", "-");
-            r->role = !job_view_ended(j) ? ROLE_TITLE
+                table_set(t, r, 7, NAN, "%s", "-");
+            t->rows[r].role = !job_view_ended(j) ? ROLE_TITLE
                       : strcmp(job_outcome(j), "completed") == 0
                           ? ROLE_OK
                           : ROLE_WARNING;
@@ -1256,57 +1267,57 @@ build_table(struct console *c, enum view_kind k)
 static void
 arrange_table(struct view *v)
 {
-    int n = 0;
+    struct table *t = &v->tbl;
+    long at;
 
-    for (int i = 0; i < tbl.n; i++)
-        if (row_matches(&tbl.rows[i], tbl.n_cols, v->filter))
-            tbl.rows[n++] = tbl.rows[i];
-    tbl.n = n;
-    if (v->sort_col >= tbl.n_cols)
+    if (v->sort_col >= t->n_cols)
         v->sort_col = 0;
-    tbl.sort_col = v->sort_col;
-    tbl.sort_desc = v->sort_desc;
-    qsort(tbl.rows, (size_t)tbl.n, sizeof tbl.rows[0], row_cmp);
-    if (v->sel_id[0] != '\0')
-        for (int i = 0; i < tbl.n; i++)
-            if (strcmp(tbl.rows[i].id, v->sel_id) == 0)
-                v->sel = i;
-    if (v->sel >= tbl.n)
-        v->sel = tbl.n - 1;
+    table_arrange(t, v->filter, v->sort_col, v->sort_desc);
+    if (v->sel_id[0] != '\0' && (at = table_find(t, v->sel_id)) >= 0)
+        v->sel = (int)at;
+    if (v->sel >= (int)t->n_shown)
+        v->sel = (int)t->n_shown - 1;
     if (v->sel < 0)
         v->sel = 0;
-    if (tbl.n > 0)
-        snprintf(v->sel_id, sizeof v->sel_id, "%s", tbl.rows[v->sel].id);
+    if (t->n_shown > 0)
+        set_sel(v, table_id(t, table_shown(t, (size_t)v->sel)));
+}
+
+/* The view's table from its data, filtered and sorted. */
+static void
+ready_table(struct console *c, struct view *v)
+{
+    build_table(c, v);
+    arrange_table(v);
 }
 
 static void
 draw_table(struct console *c, struct view *v, int y, int h)
 {
     struct ui_term *t = c->t;
-    int w = COLS, fixed = 0, flex = 0, widths[MAX_COLS], x;
+    struct table *tb = &v->tbl;
+    int w = COLS, x, *widths = xcalloc((size_t)tb->n_cols, sizeof *widths);
 
-    for (int i = 0; i < tbl.n_cols; i++) {
-        fixed += tbl.cols[i].width + 1;
-        flex += tbl.cols[i].width == 0;
-    }
-    for (int i = 0; i < tbl.n_cols; i++)
-        widths[i] = tbl.cols[i].width
-                        ? tbl.cols[i].width
-                        : MAX(4, (w - fixed - 1) / MAX(flex, 1));
+    table_widths(tb, v->sort_col, w, widths);
     /* Header */
     wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
     ui_fill(stdscr, y, 0, w, ' ');
     x = 1;
-    for (int i = 0; i < tbl.n_cols && x < w; i++) {
-        char title[32];
+    for (int i = 0; i < tb->n_cols && x < w; i++) {
+        char *title;
 
-        snprintf(title, sizeof title, "%s%s", tbl.cols[i].title,
-                 i == v->sort_col ? (v->sort_desc ? "\u2193" : "\u2191")
-                                  : "");
-        if (!t->utf8 && i == v->sort_col)
-            snprintf(title, sizeof title, "%s%s", tbl.cols[i].title,
-                     v->sort_desc ? "v" : "^");
-        ui_put(stdscr, y, x, MIN(widths[i], w - x), title);
+        if (widths[i] == 0)
+            continue;
+        title = xasprintf("%s%s", tb->cols[i].title,
+                          i != v->sort_col ? ""
+                          : t->utf8        ? (v->sort_desc ? "\u2193" : "\u2191")
+                                           : (v->sort_desc ? "v" : "^"));
+        if (tb->cols[i].right)
+            ui_put(stdscr, y, x + MAX(0, widths[i] - text_width(title)),
+                   MIN(widths[i], w - x), title);
+        else
+            ui_put(stdscr, y, x, MIN(widths[i], w - x), title);
+        free(title);
         x += widths[i] + 1;
     }
     /* Rows */
@@ -1318,40 +1329,42 @@ draw_table(struct console *c, struct view *v, int y, int h)
         v->top = 0;
     for (int r = 0; r < h - 1; r++) {
         int i = v->top + r, row = y + 1 + r;
+        size_t k;
+        int role;
 
         wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
         ui_fill(stdscr, row, 0, w, ' ');
-        if (i >= tbl.n)
+        if (i >= (int)tb->n_shown)
             continue;
-        wattrset(stdscr, ui_attr(t, i == v->sel ? ROLE_SELECTION
-                                                 : tbl.rows[i].role));
+        k = table_shown(tb, (size_t)i);
+        role = i == v->sel ? ROLE_SELECTION : tb->rows[k].role;
+        wattrset(stdscr, ui_attr(t, role));
         if (i == v->sel)
             ui_fill(stdscr, row, 0, w, ' ');
         x = 1;
-        for (int k = 0; k < tbl.n_cols && x < w; k++) {
-            const char *s = tbl.rows[i].cell[k];
-            int cw = MIN(widths[k], w - x);
+        for (int col = 0; col < tb->n_cols && x < w; col++) {
+            const char *s = table_cell(tb, k, col);
+            int cw = MIN(widths[col], w - x);
 
-            if (k == tbl.n_cols - 1 && tbl.rows[i].spark != NULL &&
-                tbl.cols == vm_cols) {
-                const struct flog_data *d =
-                    job_view_data(tbl.rows[i].spark);
+            if (widths[col] == 0)
+                continue;
+            if (tb->cols == vm_cols && col == VM_COL_DIRTY &&
+                tb->rows[k].tag != NULL) {
+                const struct flog_data *d = job_view_data(tb->rows[k].tag);
 
                 ui_sparkline(t, stdscr, row, x, cw, d->dirty, d->n,
                              ROLE_GRAPH_DIRTY);
-                wattrset(stdscr, ui_attr(t, i == v->sel ? ROLE_SELECTION
-                                                         : tbl.rows[i].role));
-            } else if (tbl.cols[k].right) {
-                int len = (int)strlen(s);
-
-                ui_put(stdscr, row, x + MAX(0, cw - len), cw, s);
+                wattrset(stdscr, ui_attr(t, role));
+            } else if (tb->cols[col].right) {
+                ui_put_cut(t, stdscr, row,
+                           x + MAX(0, cw - text_width(s)), cw, s);
             } else {
-                ui_put(stdscr, row, x, cw, s);
+                ui_put_cut(t, stdscr, row, x, cw, s);
             }
-            x += widths[k] + 1;
+            x += widths[col] + 1;
         }
     }
-    if (tbl.n == 0) {
+    if (tb->n_shown == 0) {
         wattrset(stdscr, ui_attr(t, ROLE_DIM));
         ui_put(stdscr, y + 1, 2, w - 2,
                v->filter[0] ? "no rows match the filter (Esc clears it)"
@@ -1359,6 +1372,7 @@ draw_table(struct console *c, struct view *v, int y, int h)
                    ? "no migrations yet: select a VM and press m"
                    : "nothing here");
     }
+    free(widths);
 }
 
 /* ---- dashboard --------------------------------------------------------- */
@@ -1542,6 +1556,36 @@ draw_host_lines(struct console *c, const struct view *v, int y)
     ui_put_pad(stdscr, y + 1, 0, COLS, line);
 }
 
+/* The selected VM, its names whole: where it runs, what it has. */
+static void
+draw_vm_line(struct console *c, const struct view *v, int y)
+{
+    const struct model_vm *vm = model_vm(c->o.hv->model, v->sel_id);
+    char a[32], b[32], mx[48] = "", *dss, *line;
+
+    wattrset(stdscr, ui_attr(c->t, ROLE_DIM));
+    if (vm == NULL) {
+        ui_put_pad(stdscr, y, 0, COLS, "");
+        return;
+    }
+    dss = model_vm_datastores_str(vm);
+    if (vm->memory_max_bytes > vm->memory_bytes)
+        snprintf(mx, sizeof mx, " (at most %s)",
+                 units_fmt_bytes(b, sizeof b, vm->memory_max_bytes));
+    line = xasprintf(" %s on %s: %s, %u vCPU, %s%s, disks on %s%s%s",
+                     vm->name, vm->host, vm_state_name(vm->state), vm->vcpus,
+                     units_fmt_bytes(a, sizeof a, vm->memory_bytes), mx,
+                     dss[0] ? dss : "no datastore",
+                     vm->live_migratable ? "" : "; not live: ",
+                     vm->live_migratable ? ""
+                     : vm->not_migratable_reason ? vm->not_migratable_reason
+                                                 : "?");
+    ui_fill(stdscr, y, 0, COLS, ' ');
+    ui_put_cut(c->t, stdscr, y, 0, COLS, line);
+    free(line);
+    free(dss);
+}
+
 /* ---- help -------------------------------------------------------------- */
 
 static void
@@ -1612,13 +1656,15 @@ draw_status(struct console *c)
 
     switch (c->mode) {
     case M_FILTER:
+    case M_COMMAND: {
+        /* the end of what is typed stays in sight */
+        size_t n = strlen(c->input), room = (size_t)MAX(COLS - 2, 1);
+
         wattrset(stdscr, ui_attr(t, ROLE_STATUS));
-        snprintf(line, sizeof line, "/%s", c->input);
+        snprintf(line, sizeof line, "%c%s", c->mode == M_FILTER ? '/' : ':',
+                 n > room ? c->input + n - room : c->input);
         break;
-    case M_COMMAND:
-        wattrset(stdscr, ui_attr(t, ROLE_STATUS));
-        snprintf(line, sizeof line, ":%s", c->input);
-        break;
+    }
     case M_CONFIRM:
         wattrset(stdscr, ui_attr(t, ROLE_STATUS_ERROR));
         snprintf(line, sizeof line, " %s", c->confirm_text);
@@ -1704,8 +1750,7 @@ console_draw(struct console *c, bool force)
     switch (v->kind) {
     case V_JOBS:
         if (jobs_in(c, JOB_QUEUED) > 0) {
-            build_table(c, v->kind);
-            arrange_table(v);
+            ready_table(c, v);
             draw_table(c, v, 1, body - 1);
             draw_wait_line(c, v, body);
             break;
@@ -1713,18 +1758,20 @@ console_draw(struct console *c, bool force)
         /* fall through */
     case V_HOSTS:
         if (v->kind == V_HOSTS) {
-            build_table(c, v->kind);
-            arrange_table(v);
+            ready_table(c, v);
             draw_table(c, v, 1, body - 2);
             draw_host_lines(c, v, body - 1);
             break;
         }
         /* fall through */
     case V_VMS:
+        ready_table(c, v);
+        draw_table(c, v, 1, body - 1);
+        draw_vm_line(c, v, body);
+        break;
     case V_DS:
     case V_LOGS:
-        build_table(c, v->kind);
-        arrange_table(v);
+        ready_table(c, v);
         draw_table(c, v, 1, body);
         break;
     case V_REPLAY:
@@ -1743,9 +1790,10 @@ console_draw(struct console *c, bool force)
         draw_help(c, 1, body);
         break;
     case V_DIALOG:
-        build_table(c, V_VMS);
-        arrange_table(&c->stack[MAX(c->depth - 2, 0)]);
-        draw_table(c, &c->stack[MAX(c->depth - 2, 0)], 1, body);
+        if (c->depth >= 2 && is_table(c->stack[c->depth - 2].kind)) {
+            ready_table(c, &c->stack[c->depth - 2]);
+            draw_table(c, &c->stack[c->depth - 2], 1, body);
+        }
         draw_dialog(c, 2, MIN(body - 1, 20));
         break;
     }
@@ -1959,7 +2007,7 @@ line_edit(struct console *c, int key)
 
     if (key == 27) {
         if (c->mode == M_FILTER)
-            top(c)->filter[0] = '\0';
+            set_filter(top(c), "");
         c->mode = M_NORMAL;
     } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
         enum mode m = c->mode;
@@ -1972,13 +2020,14 @@ line_edit(struct console *c, int key)
             c->input[n - 1] = '\0';
         else
             c->mode = M_NORMAL;
-    } else if (key >= 32 && key < 127 && n + 1 < sizeof c->input) {
+    } else if (key >= 32 && key < 127) {
+        c->input = xgrow(c->input, &c->cap_input, n + 2, 1);
         c->input[n] = (char)key;
         c->input[n + 1] = '\0';
     }
     /* The filter applies as it is typed. */
     if (c->mode == M_FILTER)
-        snprintf(top(c)->filter, sizeof top(c)->filter, "%s", c->input);
+        set_filter(top(c), c->input);
     c->dirty = true;
 }
 
@@ -2167,7 +2216,9 @@ console_key(struct console *c, int key)
     case '/':
         if (is_table(v->kind)) {
             c->mode = M_FILTER;
-            snprintf(c->input, sizeof c->input, "%s", v->filter);
+            c->input = xgrow(c->input, &c->cap_input, strlen(v->filter) + 1,
+                             1);
+            strcpy(c->input, v->filter);
         }
         return;
     case '?':
@@ -2175,7 +2226,7 @@ console_key(struct console *c, int key)
         return;
     case 27:
         if (v->filter[0] != '\0')
-            v->filter[0] = '\0';
+            set_filter(v, "");
         else
             pop(c);
         return;
@@ -2202,44 +2253,43 @@ console_key(struct console *c, int key)
     if (v->sel_id[0] == '\0' &&
         (key == '\r' || key == '\n' || key == KEY_ENTER ||
          strchr("mM[]x", key) != NULL)) {
-        build_table(c, v->kind);
-        arrange_table(v);
+        ready_table(c, v);
     }
     switch (key) {
     case KEY_UP:
     case 'k':
         v->sel--;
-        v->sel_id[0] = '\0';
+        set_sel(v, "");
         break;
     case KEY_DOWN:
     case 'j':
         v->sel++;
-        v->sel_id[0] = '\0';
+        set_sel(v, "");
         break;
     case KEY_PPAGE:
         v->sel -= LINES - 5;
-        v->sel_id[0] = '\0';
+        set_sel(v, "");
         break;
     case KEY_NPAGE:
         v->sel += LINES - 5;
-        v->sel_id[0] = '\0';
+        set_sel(v, "");
         break;
     case KEY_HOME:
     case 'g':
         v->sel = 0;
-        v->sel_id[0] = '\0';
+        set_sel(v, "");
         break;
     case KEY_END:
     case 'G':
-        v->sel = MAX_ROWS;
-        v->sel_id[0] = '\0';
+        v->sel = INT_MAX;
+        set_sel(v, "");
         break;
     case '<':
     case '>':
-        build_table(c, v->kind);
-        v->sort_col = (v->sort_col + tbl.n_cols + (key == '>' ? 1 : -1)) %
-                      tbl.n_cols;
-        set_status(c, false, "sorted by %s", tbl.cols[v->sort_col].title);
+        build_table(c, v);
+        v->sort_col = (v->sort_col + v->tbl.n_cols + (key == '>' ? 1 : -1)) %
+                      v->tbl.n_cols;
+        set_status(c, false, "sorted by %s", v->tbl.cols[v->sort_col].title);
         break;
     case 'r':
         v->sort_desc = !v->sort_desc;

@@ -74,18 +74,22 @@ dash_draw(const struct ui_term *t, int y, int h, const struct dash *j)
     enum job_phase ph = j->phase;
     wattrset(stdscr, ui_attr(t, ROLE_TITLE));
     ui_fill(stdscr, y, 0, w, ' ');
-    if (j->kind == KIND_STORAGE)
-        snprintf(line, sizeof line, " %s  %s: disks -> %s  storage  policy "
-                 "%s  budget %llu ms",
-                 j->vm, j->src, j->ds, j->policy,
-                 (unsigned long long)j->budget_ms);
-    else
-        snprintf(line, sizeof line, " %s  %s -> %s%s%s  %s  policy %s  "
-                 "budget %llu ms",
-                 j->vm, j->src, j->dst, j->ds[0] ? " + " : "", j->ds,
-                 job_kind_name(j->kind), j->policy,
-                 (unsigned long long)j->budget_ms);
-    ui_put(stdscr, y, 0, w, line);
+    {
+        /* names whole: the header is as long as they are, cut visibly */
+        char *head =
+            j->kind == KIND_STORAGE
+                ? xasprintf(" %s  %s: disks -> %s  storage  policy %s  "
+                            "budget %llu ms",
+                            j->vm, j->src, j->ds, j->policy,
+                            (unsigned long long)j->budget_ms)
+                : xasprintf(" %s  %s -> %s%s%s  %s  policy %s  budget %llu ms",
+                            j->vm, j->src, j->dst, j->ds[0] ? " + " : "",
+                            j->ds, job_kind_name(j->kind), j->policy,
+                            (unsigned long long)j->budget_ms);
+
+        ui_put_cut(t, stdscr, y, 0, w, head);
+        free(head);
+    }
 
     wattrset(stdscr, ui_attr(t, ph == PH_DONE      ? ROLE_OK
                                 : job_phase_final(ph) ? ROLE_WARNING

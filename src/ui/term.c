@@ -142,6 +142,51 @@ ui_put(WINDOW *w, int y, int x, int n, const char *s)
     return used;
 }
 
+int
+ui_width(const char *s)
+{
+    mbstate_t st;
+    int used = 0;
+
+    memset(&st, 0, sizeof st);
+    while (*s) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, MB_CUR_MAX, &st);
+        int cw;
+
+        if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+            memset(&st, 0, sizeof st);
+            k = 1;
+            cw = 1;
+        } else {
+            cw = wcwidth(wc);
+        }
+        used += cw < 0 ? 1 : cw;
+        s += k;
+    }
+    return used;
+}
+
+int
+ui_put_cut(const struct ui_term *t, WINDOW *w, int y, int x, int n,
+           const char *s)
+{
+    int used;
+
+    if (n <= 0)
+        return 0;
+    if (ui_width(s) <= n)
+        return ui_put(w, y, x, n, s);
+    used = ui_put(w, y, x, n - 1, s);
+    for (; used < n - 1; used++)
+        waddch(w, ' ');
+    if (t->utf8)
+        waddnwstr(w, L"\u2026", 1);
+    else
+        waddch(w, '~');
+    return n;
+}
+
 void
 ui_put_pad(WINDOW *w, int y, int x, int n, const char *s)
 {

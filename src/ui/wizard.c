@@ -1,6 +1,7 @@
 /* The guided migration wizard. Each step lists its choices with a verdict
  * and the reasons; choices are kept by name, so going back and forth (or
  * the inventory changing underneath) keeps them. */
+#include "ferry/table.h"
 #include "wizard.h"
 
 #include <ctype.h>
@@ -84,10 +85,9 @@ enum opt_field {
 
 enum prompt { P_NONE, P_DISCARD, P_WARNINGS };
 
-#define MAX_ITEMS 64
 
 struct item {
-    char name[96];
+    char name[256];
     enum check_status verdict;
     char why[320];  /* the first reason that is not ok */
     char cols[6][80];
@@ -106,7 +106,8 @@ struct wizard {
     bool help;
     enum prompt prompt;
     /* the list of the current step */
-    struct item items[MAX_ITEMS];
+    struct item *items; /* the step's choices, as many as there are */
+    size_t cap_items;
     int n_items;
     bool valid;
     /* pre-flight */
@@ -242,6 +243,14 @@ verdict_of(const struct check_result *r, size_t n,
 
 /* ---- the lists of each step ---------------------------------------------- */
 
+static struct item *
+new_item(struct wizard *w)
+{
+    w->items = xgrow(w->items, &w->cap_items, (size_t)w->n_items + 1,
+                     sizeof *w->items);
+    return &w->items[w->n_items++];
+}
+
 static void
 kind_items(struct wizard *w)
 {
@@ -264,7 +273,7 @@ kind_items(struct wizard *w)
             other_ds = true;
     }
     for (int k = 0; k < 3; k++) {
-        struct item *it = &w->items[w->n_items++];
+        struct item *it = new_item(w);
         const char *no = NULL;
 
         memset(it, 0, sizeof *it);
@@ -316,9 +325,9 @@ host_items(struct wizard *w)
     const struct model_vm *vm = model_vm(m, w->ch.vm);
     static const char *const names[] = {"destination", "cpu", "memory",
                                         "networks", "shared-storage"};
-    for (size_t i = 0; i < m->n_hosts && w->n_items < MAX_ITEMS; i++) {
+    for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
-        struct item *it = &w->items[w->n_items++];
+        struct item *it = new_item(w);
         struct check_result r[CHECKS_MAX + 2];
         struct mig_request req;
         uint64_t used = model_host_mem_used(m, h->name);
@@ -363,9 +372,9 @@ ds_items(struct wizard *w)
     static const char *const names[] = {"datastore", "datastore-space"};
     uint64_t need = model_vm_disk_bytes(vm);
 
-    for (size_t i = 0; i < m->n_datastores && w->n_items < MAX_ITEMS; i++) {
+    for (size_t i = 0; i < m->n_datastores; i++) {
         const struct model_datastore *d = &m->datastores[i];
-        struct item *it = &w->items[w->n_items++];
+        struct item *it = new_item(w);
         struct check_result r[CHECKS_MAX + 2];
         struct mig_request req;
         uint64_t free_b = d->capacity_bytes > d->used_bytes
@@ -622,6 +631,8 @@ wizard_new(const struct wizard_env *env, const char *vm)
 void
 wizard_free(struct wizard *w)
 {
+    if (w != NULL)
+        free(w->items);
     free(w);
 }
 
@@ -974,6 +985,21 @@ wizard_key(struct wizard *w, int key)
         }
         return WZR_CONTINUE;
     }
+    case KEY_PPAGE:
+    case KEY_NPAGE:
+    case KEY_HOME:
+    case KEY_END:
+        /* long lists: a page, or either end */
+        if (w->step != S_OPTIONS && w->n_items > 0) {
+            int s = w->sel[w->step], page = MAX(LINES - 8, 1);
+
+            s = key == KEY_HOME    ? 0
+                : key == KEY_END   ? w->n_items - 1
+                : key == KEY_PPAGE ? s - page
+                                   : s + page;
+            w->sel[w->step] = MAX(0, MIN(s, w->n_items - 1));
+        }
+        return WZR_CONTINUE;
     case 'd':
         if (w->step == S_PREFLIGHT) {
             struct ferry_err err;
@@ -1018,10 +1044,17 @@ draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
                  "AFTER     HOSTS",
     };
     int rows = h - 1, *top = &w->top[w->step], sel = w->sel[w->step];
-    char line[512];
+    int nw = w->step == S_DS ? 16 : 15; /* the name column: its content */
+    char line[1600], *name, *head;
 
+    for (int i = 0; i < w->n_items; i++)
+        nw = MAX(nw, text_width(w->items[i].name));
+    nw = MIN(nw, MAX(15, width / 3));
     wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
-    ui_put_pad(stdscr, y, 0, width, hdr[w->step]);
+    head = xasprintf(" %-*s%s", nw, w->step == S_HOST ? "HOST" : "DATASTORE",
+                     strchr(hdr[w->step], 'V') - 1);
+    ui_put_pad(stdscr, y, 0, width, w->step == S_KIND ? hdr[S_KIND] : head);
+    free(head);
     if (sel < *top)
         *top = sel;
     if (sel >= *top + rows)
@@ -1041,23 +1074,24 @@ draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
                  (w->step == S_DS && strcmp(it->name, w->ch.ds) == 0) ||
                  (w->step == S_KIND &&
                   strcmp(it->name, job_kind_name(w->ch.kind)) == 0);
+        name = text_fit(it->name, nw, t->utf8);
         if (w->step == S_KIND)
             snprintf(line, sizeof line, "%s%-9s %-8s %s%s%s",
                      chosen ? "*" : " ", it->name, verdict_tag[it->verdict],
                      it->cols[0], it->why[0] ? ": " : "", it->why);
         else if (w->step == S_HOST)
-            snprintf(line, sizeof line, "%s%-15.15s %-8s %9s %6s  %-9s %s",
-                     chosen ? "*" : " ", it->name,
+            snprintf(line, sizeof line, "%s%s %-8s %9s %6s  %-9s %s",
+                     chosen ? "*" : " ", name,
                      it->current ? "current" : verdict_tag[it->verdict],
                      it->cols[1], it->cols[2], it->cols[3],
                      it->cols[4][0] ? it->cols[4] : it->why);
         else
-            snprintf(line, sizeof line,
-                     "%s%-16.16s %-8s %-7s %-9s %-9s %-9s %s",
-                     chosen ? "*" : " ", it->name,
+            snprintf(line, sizeof line, "%s%s %-8s %-7s %-9s %-9s %-9s %s",
+                     chosen ? "*" : " ", name,
                      it->current ? "current" : verdict_tag[it->verdict],
                      it->cols[1], it->cols[2], it->cols[3], it->cols[4],
                      it->cols[5]);
+        free(name);
         wattrset(stdscr,
                  ui_attr(t, i == sel ? ROLE_SELECTION
                             : it->current ? ROLE_DIM
@@ -1070,7 +1104,7 @@ static void
 draw_details(struct wizard *w, struct ui_term *t, int y, int h, int width)
 {
     const struct item *it;
-    char line[512];
+    char line[1200];
 
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
     for (int r = 0; r < h; r++)
@@ -1237,18 +1271,18 @@ draw_review(struct wizard *w, struct ui_term *t, int y, int h, int width)
     const struct model *m = model(w);
     const struct model_vm *vm = model_vm(m, w->ch.vm);
     const struct policy *p = &w->env.policies->v[w->ch.policy];
-    char line[512], a[32], dss[96], q[200] = "";
+    char line[512], a[32], *dss, q[200] = "";
     int row = y, end = y + h;
     size_t nw = 0;
     struct {
         const char *k;
-        char v[300];
+        char v[1200]; /* three names of up to 256 and the words around them */
     } kv[10];
     int n = 0;
 
     for (size_t i = 0; i < w->n_checks; i++)
         nw += w->checks[i].status == CHECK_WARN;
-    model_vm_datastores_str(vm, dss, sizeof dss);
+    dss = model_vm_datastores_str(vm);
     kv[n].k = "VM";
     snprintf(kv[n++].v, sizeof kv[0].v, "%s (%s, %s memory)", vm->name,
              vm_state_name(vm->state),
@@ -1319,6 +1353,7 @@ draw_review(struct wizard *w, struct ui_term *t, int y, int h, int width)
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
     while (row < end)
         ui_fill(stdscr, row++, 0, width, ' ');
+    free(dss);
 }
 
 void

@@ -15,10 +15,10 @@
 
 /* What the operator chose: everything needed to start the move. */
 struct mig_choice {
-    char vm[64];
+    char vm[256];  /* names as long as libvirt and DNS allow */
     enum job_kind kind;
-    char host[64]; /* destination ("" for storage moves) */
-    char ds[96];   /* destination datastore ("" for compute moves) */
+    char host[256]; /* destination ("" for storage moves) */
+    char ds[256];   /* destination datastore ("" for compute moves) */
     int policy;    /* index into the policy set */
     uint64_t budget_ms;
     uint64_t bw_cap_bps; /* 0: the link's speed */

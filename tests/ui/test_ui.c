@@ -718,7 +718,7 @@ replay_positions_summary_and_whatif(void **state)
     console_tick(c, 0);
     console_command(c, "logs");
     console_draw(c, true);
-    assert_true(screen_has("cache-01   hv-02 -> hv-01  compute completed"));
+    assert_true(screen_has("cache-01   hv-02 -> hv-01   compute completed"));
     assert_true(screen_has("1 flight log in"));
     keys(c, "\n");
     console_draw(c, true);
