@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ferry/util.h"
 
@@ -79,6 +80,12 @@ int table_layout(const struct table_col *cols, int n, const int *want,
  * with room for its arrow. */
 int table_widths(const struct table *t, int sort_col, int width,
                  int *widths);
+
+/* The rows as text, in the order added: each column as wide as its widest
+ * cell or title (nothing cut), one blank apart, no trailing blanks. After
+ * row r, after(f, r, ctx) may print lines of its own. */
+void table_print(FILE *f, const struct table *t,
+                 void (*after)(FILE *f, size_t row, void *ctx), void *ctx);
 
 /* Terminal columns a UTF-8 string takes (one per character: ferry's own
  * texts and names are narrow). */

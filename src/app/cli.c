@@ -29,6 +29,7 @@
 #include "ferry/queue.h"
 #include "ferry/runner.h"
 #include "ferry/sim.h"
+#include "ferry/table.h"
 #include "ferry/units.h"
 #include "ferry/whatif.h"
 #include "../ui/replay.h"
@@ -907,6 +908,37 @@ json_print(json_object *o)
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+/* A host's SSH identity and probe under its row of 'list hosts'. */
+static void
+host_lines(FILE *f, size_t row, void *ctx)
+{
+    const struct model_host *h = &((const struct model *)ctx)->hosts[row];
+
+    if (h->ssh != NULL)
+        fprintf(f, "    ssh %s\n", h->ssh);
+    if (h->probe != NULL)
+        fprintf(f, "    %s\n", h->probe);
+}
+
+static const struct table_col list_host_cols[] = {
+    {"NAME", 0, 0, 0, false, false},      {"CPU", 0, 0, 0, false, false},
+    {"CORES", 0, 0, 0, true, false},      {"MEM USED", 0, 0, 0, true, false},
+    {"MEM TOTAL", 0, 0, 0, true, false},  {"VMS", 0, 0, 0, true, false},
+    {"STATE", 0, 0, 0, false, false},     {"URI", 0, 0, 0, false, false},
+};
+static const struct table_col list_vm_cols[] = {
+    {"NAME", 0, 0, 0, false, false},    {"HOST", 0, 0, 0, false, false},
+    {"STATE", 0, 0, 0, false, false},   {"VCPUS", 0, 0, 0, true, false},
+    {"MEMORY", 0, 0, 0, true, false},   {"WORKLOAD", 0, 0, 0, false, false},
+    {"DATASTORES", 0, 0, 0, false, false},
+};
+static const struct table_col list_ds_cols[] = {
+    {"NAME", 0, 0, 0, false, false},     {"TYPE", 0, 0, 0, false, false},
+    {"CAPACITY", 0, 0, 0, true, false},  {"USED", 0, 0, 0, true, false},
+    {"FREE", 0, 0, 0, true, false},      {"SHARED", 0, 0, 0, false, false},
+    {"HOSTS", 0, 0, 0, false, false},
+};
+
 static int
 cmd_list(struct cli *c, struct hv *hv)
 {
@@ -914,6 +946,7 @@ cmd_list(struct cli *c, struct hv *hv)
     const char *what = c->n_args > 0 ? c->args[0] : NULL;
     json_object *arr = json_object_new_array();
     char a[32], b[32], d[32];
+    struct table t = {0};
 
     if (what == NULL || (strcmp(what, "hosts") != 0 &&
                          strcmp(what, "vms") != 0 &&
@@ -923,13 +956,21 @@ cmd_list(struct cli *c, struct hv *hv)
         return bad("list what? hosts, vms or datastores");
     }
     if (strcmp(what, "hosts") == 0) {
-        if (!c->json)
-            printf("%-8s %-34s %5s %10s %10s %4s\n", "NAME", "CPU", "CORES",
-                   "MEM USED", "MEM TOTAL", "VMS");
+        uint64_t *usedv = xcalloc(m->n_hosts + 1, sizeof *usedv);
+        unsigned *count = xcalloc(m->n_hosts + 1, sizeof *count);
+        bool uris = false;
+
+        model_host_totals(m, usedv, count);
+        for (size_t i = 0; i < m->n_hosts; i++)
+            uris |= m->hosts[i].uri != NULL;
+        /* simulated hosts have no state or URI worth a column */
+        table_init(&t, list_host_cols,
+                   (int)ARRAY_SIZE(list_host_cols) - (uris ? 0 : 2));
         for (size_t i = 0; i < m->n_hosts; i++) {
             const struct model_host *h = &m->hosts[i];
-            uint64_t used = model_host_mem_used(m, h->name);
+            uint64_t used = usedv[i];
             json_object *o = json_object_new_object();
+            size_t r = table_add(&t, h->name, 0);
 
             json_object_object_add(o, "name", json_object_new_string(h->name));
             json_object_object_add(o, "cpu_model",
@@ -940,8 +981,7 @@ cmd_list(struct cli *c, struct hv *hv)
                                                           (int64_t)h->memory_bytes));
             json_object_object_add(o, "memory_used_bytes",
                                    json_object_new_int64((int64_t)used));
-            json_object_object_add(o, "vms", json_object_new_int(
-                                                 (int)model_host_vm_count(m, h->name)));
+            json_object_object_add(o, "vms", json_object_new_int((int)count[i]));
             json_object_object_add(o, "up", json_object_new_boolean(h->up));
             if (h->uri != NULL)
                 json_object_object_add(o, "uri", json_object_new_string(h->uri));
@@ -958,28 +998,24 @@ cmd_list(struct cli *c, struct hv *hv)
                 json_object_object_add(o, "probe",
                                        json_object_new_string(h->probe));
             json_object_array_add(arr, o);
-            if (!c->json && h->uri == NULL)
-                printf("%-8s %-34.34s %5u %10s %10s %4u\n", h->name,
-                       h->cpu_model, h->cores,
-                       units_fmt_bytes(a, sizeof a, used),
-                       units_fmt_bytes(b, sizeof b, h->memory_bytes),
-                       model_host_vm_count(m, h->name));
-            else if (!c->json)
-                printf("%-8s %-34.34s %5u %10s %10s %4u  %s %s\n", h->name,
-                       h->cpu_model, h->cores,
-                       units_fmt_bytes(a, sizeof a, used),
-                       units_fmt_bytes(b, sizeof b, h->memory_bytes),
-                       model_host_vm_count(m, h->name),
-                       h->up ? "up" : "LOST", h->uri);
-            if (!c->json && h->ssh != NULL)
-                printf("         ssh %s\n", h->ssh);
-            if (!c->json && h->probe != NULL)
-                printf("         %s\n", h->probe);
+            table_set(&t, r, 0, NAN, "%s", h->name);
+            table_set(&t, r, 1, NAN, "%s", h->cpu_model);
+            table_set(&t, r, 2, NAN, "%u", h->cores);
+            table_set(&t, r, 3, NAN, "%s", units_fmt_bytes(a, sizeof a, used));
+            table_set(&t, r, 4, NAN, "%s",
+                      units_fmt_bytes(b, sizeof b, h->memory_bytes));
+            table_set(&t, r, 5, NAN, "%u", count[i]);
+            if (uris) {
+                table_set(&t, r, 6, NAN, "%s", h->up ? "up" : "LOST");
+                table_set(&t, r, 7, NAN, "%s", h->uri ? h->uri : "-");
+            }
         }
-    } else if (strcmp(what, "vms") == 0) {
         if (!c->json)
-            printf("%-11s %-6s %-9s %5s %9s %-9s %s\n", "NAME", "HOST",
-                   "STATE", "VCPUS", "MEMORY", "WORKLOAD", "DATASTORES");
+            table_print(stdout, &t, host_lines, (void *)m);
+        free(usedv);
+        free(count);
+    } else if (strcmp(what, "vms") == 0) {
+        table_init(&t, list_vm_cols, (int)ARRAY_SIZE(list_vm_cols));
         for (size_t i = 0; i < m->n_vms; i++) {
             const struct model_vm *v = &m->vms[i];
             uint64_t dirty = 0;
@@ -1015,33 +1051,35 @@ cmd_list(struct cli *c, struct hv *hv)
                                        json_object_new_int64((int64_t)dirty));
             }
             json_object_array_add(arr, o);
-            if (!c->json)
-                printf("%-11s %-6s %-9s %5u %9s %-9s %s\n", v->name, v->host,
-                       vm_state_name(v->state), v->vcpus,
-                       units_fmt_bytes(a, sizeof a, v->memory_bytes),
-                       wl ? wl : "-", dss);
+            if (!c->json) {
+                size_t r = table_add(&t, v->name, 0);
+
+                table_set(&t, r, 0, NAN, "%s", v->name);
+                table_set(&t, r, 1, NAN, "%s", v->host);
+                table_set(&t, r, 2, NAN, "%s", vm_state_name(v->state));
+                table_set(&t, r, 3, NAN, "%u", v->vcpus);
+                table_set(&t, r, 4, NAN, "%s",
+                          units_fmt_bytes(a, sizeof a, v->memory_bytes));
+                table_set(&t, r, 5, NAN, "%s", wl ? wl : "-");
+                table_set(&t, r, 6, NAN, "%s", dss);
+            }
             free(dss);
         }
-    } else {
         if (!c->json)
-            printf("%-10s %-6s %10s %10s %10s %-6s %s\n", "NAME", "TYPE",
-                   "CAPACITY", "USED", "FREE", "SHARED", "HOSTS");
+            table_print(stdout, &t, NULL, NULL);
+    } else {
+        table_init(&t, list_ds_cols, (int)ARRAY_SIZE(list_ds_cols));
         for (size_t i = 0; i < m->n_datastores; i++) {
             const struct model_datastore *s = &m->datastores[i];
             uint64_t free_b = s->capacity_bytes - MIN(s->used_bytes,
                                                       s->capacity_bytes);
             json_object *o = json_object_new_object(),
                         *hs = json_object_new_array();
-            char hosts[128] = "";
-            size_t off = 0;
+            char *hosts = strv_join(s->hosts, s->n_hosts, ",");
+            size_t r = table_add(&t, s->name, 0);
 
-            for (size_t k = 0; k < s->n_hosts; k++) {
+            for (size_t k = 0; k < s->n_hosts; k++)
                 json_object_array_add(hs, json_object_new_string(s->hosts[k]));
-                if (off < sizeof hosts)
-                    off += (size_t)snprintf(hosts + off, sizeof hosts - off,
-                                            "%s%s", k ? "," : "",
-                                            s->hosts[k]);
-            }
             json_object_object_add(o, "name", json_object_new_string(s->name));
             json_object_object_add(o, "type", json_object_new_string(s->type));
             json_object_object_add(o, "capacity_bytes", json_object_new_int64(
@@ -1054,15 +1092,21 @@ cmd_list(struct cli *c, struct hv *hv)
                                    json_object_new_boolean(s->shared));
             json_object_object_add(o, "hosts", hs);
             json_object_array_add(arr, o);
-            if (!c->json)
-                printf("%-10s %-6s %10s %10s %10s %-6s %s\n", s->name,
-                       s->type,
-                       units_fmt_bytes(a, sizeof a, s->capacity_bytes),
-                       units_fmt_bytes(b, sizeof b, s->used_bytes),
-                       units_fmt_bytes(d, sizeof d, free_b),
-                       s->shared ? "shared" : "local", hosts);
+            table_set(&t, r, 0, NAN, "%s", s->name);
+            table_set(&t, r, 1, NAN, "%s", s->type);
+            table_set(&t, r, 2, NAN, "%s",
+                      units_fmt_bytes(a, sizeof a, s->capacity_bytes));
+            table_set(&t, r, 3, NAN, "%s",
+                      units_fmt_bytes(b, sizeof b, s->used_bytes));
+            table_set(&t, r, 4, NAN, "%s", units_fmt_bytes(d, sizeof d, free_b));
+            table_set(&t, r, 5, NAN, "%s", s->shared ? "shared" : "local");
+            table_set(&t, r, 6, NAN, "%s", hosts);
+            free(hosts);
         }
+        if (!c->json)
+            table_print(stdout, &t, NULL, NULL);
     }
+    table_fini(&t);
     return json_finish(c, arr);
 }
 

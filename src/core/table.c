@@ -324,3 +324,41 @@ text_fit(const char *s, int w, bool utf8)
     strcpy(out + cut, utf8 ? "\u2026" : "~");
     return out;
 }
+
+static void
+print_cell(FILE *f, const struct table *t, int c, const char *s, int w,
+           bool last)
+{
+    int pad = MAX(0, w - text_width(s));
+
+    if (c > 0)
+        fputc(' ', f);
+    if (t->cols[c].right)
+        fprintf(f, "%*s%s", pad, "", s);
+    else if (last)
+        fputs(s, f);
+    else
+        fprintf(f, "%s%*s", s, pad, "");
+}
+
+void
+table_print(FILE *f, const struct table *t,
+            void (*after)(FILE *f, size_t row, void *ctx), void *ctx)
+{
+    for (int c = 0; c < t->n_cols; c++) {
+        t->want[c] = text_width(t->cols[c].title);
+        for (size_t r = 0; r < t->n_rows; r++)
+            t->want[c] = MAX(t->want[c], text_width(table_cell(t, r, c)));
+    }
+    for (int c = 0; c < t->n_cols; c++)
+        print_cell(f, t, c, t->cols[c].title, t->want[c], c == t->n_cols - 1);
+    fputc('\n', f);
+    for (size_t r = 0; r < t->n_rows; r++) {
+        for (int c = 0; c < t->n_cols; c++)
+            print_cell(f, t, c, table_cell(t, r, c), t->want[c],
+                       c == t->n_cols - 1);
+        fputc('\n', f);
+        if (after != NULL)
+            after(f, r, ctx);
+    }
+}
