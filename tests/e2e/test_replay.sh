@@ -74,7 +74,7 @@ keys q
 start console "$FERRY --demo" LANG=C.UTF-8
 wait_for "demo datacenter" 10 "the console starts"
 keys : l o g s Enter; wait_for "2 flight logs in" 5 ":logs lists the flight logs"
-wait_for "web-01     hv-01 -> hv-02  compute completed" 5 "a log's VM, route, kind and outcome"
+wait_for "web-01     hv-01 -> hv-02   compute completed" 5 "a log's VM, route, kind and outcome"
 wait_for "29 ms" 5 "and its downtime"
 keys Down Enter; wait_for "Replay cache-01" 5 "Enter replays the selected log"
 keys G; wait_for "downtime 29 ms (real)" 5 "the replay in the console"

@@ -701,10 +701,9 @@ sim_dc_model(struct sim_dc *dc)
 const struct sim_workload *
 sim_dc_workload(const struct sim_dc *dc, const char *vm)
 {
-    for (size_t i = 0; i < dc->model.n_vms; i++)
-        if (strcmp(dc->model.vms[i].name, vm) == 0)
-            return &dc->wl[i];
-    return NULL;
+    const struct model_vm *v = model_vm(&dc->model, vm);
+
+    return v ? &dc->wl[v - dc->model.vms] : NULL;
 }
 
 uint64_t
