@@ -74,13 +74,21 @@ stand_in(struct reader *r, const char *s, const char *e, char *str, int num)
     bool fits = e - s <= num - 2;
 
     strip(&b, &x);
-    if (b == x || *b == ';' || *b == '#')
-        return false; /* blank or a comment: inih drops it whatever size */
+    if (b == x || *b == ';' || *b == '#') {
+        if (fits)
+            return false;
+        snprintf(str, (size_t)num, "\n"); /* inih would drop it anyway */
+        return true;
+    }
     if (*b == '[') {
         const char *close = memchr(b, ']', (size_t)(x - b));
         const char *ns = b + 1, *ne = close ? close : x;
 
         strip(&ns, &ne);
+        if (close == NULL && !fits) {
+            snprintf(str, (size_t)num, "[\n"); /* inih's "no ]" error */
+            return true;
+        }
         if (close == NULL || (fits && ne - ns <= SHORT_SECTION))
             return false; /* inih reports what is wrong, or takes it */
         snprintf(str, (size_t)num, "[%c%zu]\n", LONG_MARK,

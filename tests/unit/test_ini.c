@@ -118,6 +118,19 @@ long_junk_is_a_syntax_error_with_its_line(void **state)
     text[400] = '=';
     assert_null(ini_load_string("long.ini", text, &err));
     assert_non_null(strstr(err.msg, "long.ini:3: syntax error"));
+    /* a long comment is dropped; a long unclosed section is an error */
+    text[400] = 'x';
+    text[10] = ';';
+    {
+        struct ini_doc *d = ini_load_string("long.ini", text, &err);
+
+        assert_non_null(d);
+        assert_int_equal(d->n, 1);
+        ini_free(d);
+    }
+    text[10] = '[';
+    assert_null(ini_load_string("long.ini", text, &err));
+    assert_non_null(strstr(err.msg, "long.ini:3: syntax error"));
 }
 
 static void
