@@ -3,17 +3,13 @@
  * time from start to the first complete frame; htop in the same harness
  * for comparison. Prints a table; never fails on numbers.
  * Usage: bench_console FERRY [--seconds N] */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "pty.h"
 
 struct result {
     double first_frame_ms;
@@ -25,66 +21,13 @@ struct result {
 static double
 now_s(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* utime + stime of a process in seconds. */
-static double
-cpu_s(pid_t pid)
-{
-    char path[64], buf[1024], *p;
-    unsigned long ut = 0, st = 0;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fgets(buf, sizeof buf, f) == NULL) {
-        fclose(f);
-        return 0;
-    }
-    fclose(f);
-    p = strrchr(buf, ')');
-    if (p == NULL ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-               &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* Read what is there within timeout_ms; returns bytes read. */
-static long
-drain(int fd, int timeout_ms, char *seen, size_t seen_n, size_t *seen_len)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    char buf[65536];
-    long total = 0;
-
-    while (poll(&p, 1, timeout_ms) > 0) {
-        ssize_t n = read(fd, buf, sizeof buf);
-
-        if (n <= 0)
-            break;
-        total += n;
-        if (seen != NULL && *seen_len + (size_t)n < seen_n) {
-            memcpy(seen + *seen_len, buf, (size_t)n);
-            *seen_len += (size_t)n;
-            seen[*seen_len] = '\0';
-        }
-        timeout_ms = 0;
-    }
-    return total;
+    return pty_now_ms() / 1e3;
 }
 
 static int
 run(char *const argv[], const char *ready, const char *const *keys,
     int seconds, struct result *r)
 {
-    struct winsize ws = {.ws_row = 24, .ws_col = 80};
     int fd;
     pid_t pid;
     double t0 = now_s(), c0, tm;
@@ -93,18 +36,12 @@ run(char *const argv[], const char *ready, const char *const *keys,
     long bytes = 0;
 
     memset(r, 0, sizeof *r);
-    pid = forkpty(&fd, NULL, NULL, &ws);
+    pid = pty_spawn(argv, NULL, &fd);
     if (pid < 0)
         return -1;
-    if (pid == 0) {
-        setenv("TERM", "xterm-256color", 1);
-        setenv("LANG", "C.UTF-8", 1);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
     seen[0] = '\0';
     while (now_s() - t0 < 10) {
-        drain(fd, 10, seen, sizeof seen, &seen_len);
+        pty_drain(fd, 10, seen, sizeof seen, &seen_len);
         if (strstr(seen, ready) != NULL)
             break;
     }
@@ -114,23 +51,19 @@ run(char *const argv[], const char *ready, const char *const *keys,
     for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
         if (write(fd, keys[i], strlen(keys[i])) < 0)
             break;
-        drain(fd, 50, NULL, 0, NULL);
+        pty_drain(fd, 50, NULL, 0, NULL);
     }
-    drain(fd, 500, NULL, 0, NULL);
+    pty_drain(fd, 500, NULL, 0, NULL);
     /* Measure. */
-    drain(fd, 200, NULL, 0, NULL);
-    c0 = cpu_s(pid);
+    pty_drain(fd, 200, NULL, 0, NULL);
+    c0 = pty_cpu_s(pid);
     tm = now_s();
     while (now_s() - tm < seconds)
-        bytes += drain(fd, 200, NULL, 0, NULL);
-    r->cpu_pct = (cpu_s(pid) - c0) / (now_s() - tm) * 100;
+        bytes += pty_drain(fd, 200, NULL, 0, NULL);
+    r->cpu_pct = (pty_cpu_s(pid) - c0) / (now_s() - tm) * 100;
     r->bytes_per_s = (double)bytes / (now_s() - tm);
     r->total_bytes = bytes;
-    kill(pid, SIGTERM);
-    drain(fd, 300, NULL, 0, NULL);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    close(fd);
+    pty_stop(pid, fd, 300);
     return 0;
 }
 

@@ -9,29 +9,19 @@
  * Prints a table; never fails on numbers.
  * Usage: bench_scale FERRY GEN_DC [HOSTSxVMS ...] */
 #include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "pty.h"
+
 #define QUIET_MS 400 /* no output this long: the frame is complete */
-
-static double
-now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Read until quiet; returns the time of the last byte (or since when
  * nothing came). Appends what came to seen, if given. */
@@ -40,7 +30,7 @@ settle(int fd, double since, char *seen, size_t cap, size_t *len,
        const char *until)
 {
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    double last = since, give_up = now_ms() + 120000;
+    double last = since, give_up = pty_now_ms() + 120000;
     char buf[65536];
 
     for (;;) {
@@ -48,14 +38,14 @@ settle(int fd, double since, char *seen, size_t cap, size_t *len,
         ssize_t n;
 
         if (poll(&p, 1, wait) <= 0) {
-            if (until == NULL || now_ms() > give_up)
+            if (until == NULL || pty_now_ms() > give_up)
                 return last;
             continue;
         }
         n = read(fd, buf, sizeof buf);
         if (n <= 0)
             return last;
-        last = now_ms();
+        last = pty_now_ms();
         if (seen != NULL && *len + (size_t)n < cap) {
             memcpy(seen + *len, buf, (size_t)n);
             *len += (size_t)n;
@@ -70,28 +60,11 @@ settle(int fd, double since, char *seen, size_t cap, size_t *len,
 static double
 answer(int fd, const char *key)
 {
-    double t0 = now_ms();
+    double t0 = pty_now_ms();
 
     if (write(fd, key, strlen(key)) < 0)
         return -1;
     return settle(fd, t0, NULL, 0, NULL, NULL) - t0;
-}
-
-static long
-hwm_kib(pid_t pid)
-{
-    char path[64], line[256];
-    long v = -1;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    if ((f = fopen(path, "r")) == NULL)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld", &v) == 1)
-            break;
-    fclose(f);
-    return v;
 }
 
 static pid_t
@@ -129,7 +102,7 @@ static double
 list_json_ms(char *const argv[], const char *home, const char *run,
              const char *state)
 {
-    double t0 = now_ms();
+    double t0 = pty_now_ms();
     pid_t pid = fork();
     int st;
 
@@ -146,7 +119,7 @@ list_json_ms(char *const argv[], const char *home, const char *run,
         _exit(127);
     }
     waitpid(pid, &st, 0);
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? now_ms() - t0 : -1;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? pty_now_ms() - t0 : -1;
 }
 
 struct row {
@@ -159,11 +132,11 @@ static int
 bench(const char *ferry, const char *file, const char *first_vm,
       const char *label, struct row *r)
 {
-    struct winsize ws = {.ws_row = 24, .ws_col = 80};
     char tmp[] = "/tmp/ferry-bench-XXXXXX", run[600], state[600];
     static char seen[1 << 22];
     size_t len = 0;
-    char *argv_c[5], *argv_l[8];
+    char *argv_c[5], *argv_l[8], env[3][700];
+    char *envv[] = {env[0], env[1], env[2], NULL};
     int fd, k = 0;
     pid_t pid, srv;
     double t0;
@@ -183,19 +156,13 @@ bench(const char *ferry, const char *file, const char *first_vm,
         argv_c[k++] = "--demo";
     }
     argv_c[k] = NULL; /* no --no-log: list must reach the same server */
-    t0 = now_ms();
-    pid = forkpty(&fd, NULL, NULL, &ws);
+    t0 = pty_now_ms();
+    snprintf(env[0], sizeof env[0], "XDG_RUNTIME_DIR=%s", run);
+    snprintf(env[1], sizeof env[1], "XDG_STATE_HOME=%s", state);
+    snprintf(env[2], sizeof env[2], "HOME=%s", tmp);
+    pid = pty_spawn(argv_c, envv, &fd);
     if (pid < 0)
         return -1;
-    if (pid == 0) {
-        setenv("TERM", "xterm-256color", 1);
-        setenv("LANG", "C.UTF-8", 1);
-        setenv("XDG_RUNTIME_DIR", run, 1);
-        setenv("XDG_STATE_HOME", state, 1);
-        setenv("HOME", tmp, 1);
-        execvp(argv_c[0], argv_c);
-        _exit(127);
-    }
     seen[0] = '\0';
     r->first = settle(fd, t0, seen, sizeof seen, &len, first_vm) - t0;
     answer(fd, "/");
@@ -205,8 +172,8 @@ bench(const char *ferry, const char *file, const char *first_vm,
     answer(fd, "<");
     r->wizard = (answer(fd, "m"), answer(fd, "\r")); /* kind -> host step */
     srv = server_pid(run);
-    r->rss_console = hwm_kib(pid);
-    r->rss_server = srv > 0 ? hwm_kib(srv) : -1;
+    r->rss_console = pty_hwm_kib(pid);
+    r->rss_server = srv > 0 ? pty_hwm_kib(srv) : -1;
     k = 0;
     argv_l[k++] = (char *)ferry;
     argv_l[k++] = file ? "--sim" : "--demo";
@@ -217,11 +184,7 @@ bench(const char *ferry, const char *file, const char *first_vm,
     argv_l[k++] = "--json";
     argv_l[k] = NULL;
     r->list = list_json_ms(argv_l, tmp, run, state);
-    kill(pid, SIGTERM);
-    settle(fd, now_ms(), NULL, 0, NULL, NULL);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    close(fd);
+    pty_stop(pid, fd, QUIET_MS);
     if (srv > 0) {
         int i = 0;
 
