@@ -51,10 +51,12 @@ size_t count_le_u64(const void *base, size_t n, size_t size, size_t off,
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) FERRY_PRINTF(1, 2);
 
-/* Split s at commas, trimming blanks; empty items are dropped. Caller frees
- * each item and the array (strv_free). */
+/* Split s at any byte of seps, trimming blanks; empty items are dropped.
+ * Caller frees each item and the array (strv_free). */
+char **strv_split_by(const char *s, const char *seps, size_t *n);
+/* The same at commas. */
 char **strv_split(const char *s, size_t *n);
-/* Words separated by blanks, same ownership. */
+/* Words separated by blanks (strv_split_by with " \t"). */
 char **str_words(const char *s, size_t *n);
 void strv_free(char **v, size_t n);
 bool strv_contains(char *const *v, size_t n, const char *s);

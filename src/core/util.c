@@ -177,17 +177,18 @@ str_starts(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Caller frees with strv_free. */
+/* Split s at any of the bytes in seps, trimming blanks; empty items are
+ * dropped. Caller frees with strv_free. */
 char **
-strv_split(const char *s, size_t *n)
+strv_split_by(const char *s, const char *seps, size_t *n)
 {
     char *copy = xstrdup(s), *save = NULL, *tok;
     char **v = NULL;
     size_t cap = 0;
 
     *n = 0;
-    for (tok = strtok_r(copy, ",", &save); tok != NULL;
-         tok = strtok_r(NULL, ",", &save)) {
+    for (tok = strtok_r(copy, seps, &save); tok != NULL;
+         tok = strtok_r(NULL, seps, &save)) {
         char *t = str_trim(tok);
 
         if (*t == '\0')
@@ -199,21 +200,18 @@ strv_split(const char *s, size_t *n)
     return v;
 }
 
+/* Caller frees with strv_free. */
+char **
+strv_split(const char *s, size_t *n)
+{
+    return strv_split_by(s, ",", n);
+}
+
+/* Caller frees with strv_free. */
 char **
 str_words(const char *s, size_t *n)
 {
-    char *copy = xstrdup(s), *save = NULL, *tok;
-    char **v = NULL;
-    size_t cap = 0;
-
-    *n = 0;
-    for (tok = strtok_r(copy, " \t", &save); tok != NULL;
-         tok = strtok_r(NULL, " \t", &save)) {
-        v = xgrow(v, &cap, *n + 1, sizeof *v);
-        v[(*n)++] = xstrdup(tok);
-    }
-    free(copy);
-    return v;
+    return strv_split_by(s, " \t", n);
 }
 
 void
