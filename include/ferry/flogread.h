@@ -168,23 +168,28 @@ bool flog_next_event(const struct flog_data *d, uint64_t t_ms, int dir,
 uint64_t flog_start_ms(const struct flog_data *d);
 uint64_t flog_end_ms(const struct flog_data *d);
 
-/* A log's first and last lines only: for lists of many logs. */
+/* A log's first and last lines only: for lists of many logs. Every
+ * string is set (empty when it does not apply), whole whatever its
+ * length. */
 struct flog_brief {
-    char path[512];
-    char vm[64], source[64], destination[64], datastore[64], kind[12];
-    char created[32], outcome[16];
+    char *path;
+    char *vm, *source, *destination, *datastore, *kind;
+    char *created, *outcome;
     double total_ms, downtime_ms; /* NAN: unknown */
     bool ok;                      /* a flight log this ferry reads */
-    char error[200];              /* why not */
+    char *error;                  /* why not ("" when ok) */
 };
 
 /* The last line of a log, parsed (the result, when it ended), read from
  * the file's tail whatever its length. NULL when unreadable or not JSON. */
 json_object *flog_last_line(const char *path);
 /* Fill b from the file at path; b->ok false (with b->error) when it is not
- * a readable flight log. */
+ * a readable flight log. Release b's strings with flog_brief_fini. */
 void flog_peek(const char *path, struct flog_brief *b);
-/* Every *.jsonl in dir, newest first by name. Caller frees *out. */
+void flog_brief_fini(struct flog_brief *b);
+/* Every *.jsonl in dir, newest first by name. The briefs and their
+ * strings are one block: caller frees *out with free() alone (never
+ * flog_brief_fini on its items). */
 size_t flog_list(const char *dir, struct flog_brief **out,
                  struct ferry_err *err);
 

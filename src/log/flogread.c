@@ -367,28 +367,39 @@ jobj(json_object *o, const char *key)
     return v;
 }
 
-/* Line 1 as a flight log header this ferry reads; err says why not. */
-static bool
-header_ok(json_object *o, const char *path, struct ferry_err *err)
+/* Why line 1 is not a flight log header this ferry reads, or NULL when
+ * it is. Caller frees. */
+static char *
+header_why(json_object *o)
 {
     json_object *v = NULL;
 
     if (o == NULL || !json_object_is_type(o, json_type_object) ||
         strcmp(jstr(o, "format", ""), FLOG_FORMAT) != 0 ||
-        strcmp(jstr(o, "type", ""), "header") != 0) {
-        err_set(err, "%s: not a ferry flight log (line 1 is not a "
-                "\"%s\" header)", path, FLOG_FORMAT);
-        return false;
-    }
+        strcmp(jstr(o, "type", ""), "header") != 0)
+        return xasprintf("not a ferry flight log (line 1 is not a \"%s\" "
+                         "header)", FLOG_FORMAT);
     if (!json_object_object_get_ex(o, "version", &v) ||
         !json_object_is_type(v, json_type_int) ||
-        json_object_get_int(v) != FLOG_VERSION) {
-        err_set(err, "%s: flight log format version %s; this ferry reads "
-                "version %d (a newer ferry wrote it?)", path,
-                v ? json_object_to_json_string(v) : "missing", FLOG_VERSION);
-        return false;
-    }
-    return true;
+        json_object_get_int(v) != FLOG_VERSION)
+        return xasprintf("flight log format version %s; this ferry reads "
+                         "version %d (a newer ferry wrote it?)",
+                         v ? json_object_to_json_string(v) : "missing",
+                         FLOG_VERSION);
+    return NULL;
+}
+
+/* Line 1 as a flight log header this ferry reads; err says why not. */
+static bool
+header_ok(json_object *o, const char *path, struct ferry_err *err)
+{
+    char *why = header_why(o);
+
+    if (why == NULL)
+        return true;
+    err_set(err, "%s: %s", path, why);
+    free(why);
+    return false;
 }
 
 static int
@@ -1002,80 +1013,113 @@ json_object *
 flog_last_line(const char *path)
 {
     FILE *f = fopen(path, "r");
-    char tail[16384], *last;
-    size_t n;
+    size_t want = 16384;
+    char *buf = NULL, *last = NULL;
+    json_object *o;
     off_t size;
 
     if (f == NULL)
         return NULL;
-    fseeko(f, 0, SEEK_END);
-    size = ftello(f);
-    fseeko(f, size > (off_t)sizeof tail - 1 ? size - (off_t)sizeof tail + 1
-                                            : 0,
-           SEEK_SET);
-    n = fread(tail, 1, sizeof tail - 1, f);
+    if (fseeko(f, 0, SEEK_END) != 0 || (size = ftello(f)) < 0) {
+        fclose(f);
+        return NULL;
+    }
+    /* a tail that holds the whole last line: twice as much until it does */
+    for (;;) {
+        off_t from = size > (off_t)want ? size - (off_t)want : 0;
+        size_t got = 0, n;
+
+        buf = xrealloc(buf, (size_t)(size - from) + 1);
+        if (fseeko(f, from, SEEK_SET) == 0)
+            got = fread(buf, 1, (size_t)(size - from), f);
+        buf[n = got] = '\0';
+        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+            buf[--n] = '\0';
+        last = strrchr(buf, '\n');
+        if (last != NULL || from == 0 || got < (size_t)(size - from))
+            break;
+        want *= 2;
+    }
     fclose(f);
-    tail[n] = '\0';
-    while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r'))
-        tail[--n] = '\0';
-    last = strrchr(tail, '\n');
-    return json_tokener_parse(last ? last + 1 : tail);
+    o = json_tokener_parse(last ? last + 1 : buf);
+    free(buf);
+    return o;
+}
+
+/* The strings of a brief, for copying and freeing them alike. */
+static const size_t brief_strs[] = {
+    offsetof(struct flog_brief, path),        offsetof(struct flog_brief, vm),
+    offsetof(struct flog_brief, source),
+    offsetof(struct flog_brief, destination),
+    offsetof(struct flog_brief, datastore),   offsetof(struct flog_brief, kind),
+    offsetof(struct flog_brief, created),
+    offsetof(struct flog_brief, outcome),     offsetof(struct flog_brief, error),
+};
+
+static char **
+brief_str(struct flog_brief *b, size_t k)
+{
+    return (char **)(void *)((char *)b + brief_strs[k]);
+}
+
+void
+flog_brief_fini(struct flog_brief *b)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(brief_strs); k++) {
+        free(*brief_str(b, k));
+        *brief_str(b, k) = NULL;
+    }
 }
 
 void
 flog_peek(const char *path, struct flog_brief *b)
 {
     FILE *f = fopen(path, "r");
-    char *line = NULL;
+    char *line = NULL, *why = NULL;
     size_t cap = 0;
     ssize_t len;
     json_object *h = NULL, *r = NULL, *job;
-    struct ferry_err err;
 
     memset(b, 0, sizeof *b);
-    snprintf(b->path, sizeof b->path, "%s", path);
+    b->path = xstrdup(path);
     b->total_ms = b->downtime_ms = NAN;
     if (f == NULL) {
-        snprintf(b->error, sizeof b->error, "cannot read: %s",
-                 strerror(errno));
-        return;
+        b->error = xasprintf("cannot read: %s", strerror(errno));
+        goto out;
     }
     len = getline(&line, &cap, f);
     if (len > 0)
         h = json_tokener_parse(line);
     free(line);
     fclose(f);
-    if (!header_ok(h, path, &err)) {
-        /* the list shows the file's name already: the reason alone */
-        const char *why = strncmp(err.msg, path, strlen(path)) == 0
-                              ? err.msg + strlen(path) + 2
-                              : err.msg;
-
-        snprintf(b->error, sizeof b->error, "%.199s", why);
+    /* the list shows the file's name already: the reason alone */
+    if ((why = header_why(h)) != NULL) {
+        b->error = why;
         goto out;
     }
     b->ok = true;
     job = jobj(h, "job");
-    snprintf(b->vm, sizeof b->vm, "%s", jstr(job, "vm", "?"));
-    snprintf(b->source, sizeof b->source, "%s", jstr(job, "source", "?"));
-    snprintf(b->destination, sizeof b->destination, "%s",
-             jstr(job, "destination", "?"));
-    snprintf(b->datastore, sizeof b->datastore, "%s",
-             jstr(job, "datastore", ""));
-    snprintf(b->kind, sizeof b->kind, "%s", jstr(job, "kind", "?"));
-    snprintf(b->created, sizeof b->created, "%s", jstr(h, "created", ""));
+    b->vm = xstrdup(jstr(job, "vm", "?"));
+    b->source = xstrdup(jstr(job, "source", "?"));
+    b->destination = xstrdup(jstr(job, "destination", "?"));
+    b->datastore = xstrdup(jstr(job, "datastore", ""));
+    b->kind = xstrdup(jstr(job, "kind", "?"));
+    b->created = xstrdup(jstr(h, "created", ""));
     /* the result is the last line: read the tail, not an hour of samples */
     r = flog_last_line(path);
     if (r != NULL && strcmp(jstr(r, "type", ""), "result") == 0) {
-        snprintf(b->outcome, sizeof b->outcome, "%s",
-                 jstr(r, "outcome", "?"));
+        b->outcome = xstrdup(jstr(r, "outcome", "?"));
         b->total_ms = jnum(r, "total_ms");
         if (strcmp(b->outcome, "completed") == 0)
             b->downtime_ms = jnum(r, "downtime_ms");
     } else {
-        snprintf(b->outcome, sizeof b->outcome, "cut short");
+        b->outcome = xstrdup("cut short");
     }
 out:
+    /* every string is there, empty when it does not apply */
+    for (size_t k = 0; k < ARRAY_SIZE(brief_strs); k++)
+        if (*brief_str(b, k) == NULL)
+            *brief_str(b, k) = xstrdup("");
     json_object_put(h);
     json_object_put(r);
 }
@@ -1088,11 +1132,40 @@ brief_cmp(const void *a, const void *b)
     return strcmp(y->path, x->path);
 }
 
+/* The briefs and their strings in one block, so that one free() frees
+ * the list (the console frees it so). The briefs in v are emptied. */
+static struct flog_brief *
+brief_pack(struct flog_brief *v, size_t n)
+{
+    size_t size = n * sizeof *v;
+    struct flog_brief *out;
+    char *s;
+
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < ARRAY_SIZE(brief_strs); k++)
+            size += strlen(*brief_str(&v[i], k)) + 1;
+    out = xmalloc(size);
+    s = (char *)(out + n);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = v[i];
+        for (size_t k = 0; k < ARRAY_SIZE(brief_strs); k++) {
+            size_t len = strlen(*brief_str(&v[i], k)) + 1;
+
+            memcpy(s, *brief_str(&v[i], k), len);
+            *brief_str(&out[i], k) = s;
+            s += len;
+        }
+        flog_brief_fini(&v[i]);
+    }
+    return out;
+}
+
 size_t
 flog_list(const char *dir, struct flog_brief **out, struct ferry_err *err)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
+    struct flog_brief *v = NULL;
     size_t n = 0, cap = 0;
 
     *out = NULL;
@@ -1106,13 +1179,16 @@ flog_list(const char *dir, struct flog_brief **out, struct ferry_err *err)
 
         if (len < 6 || strcmp(e->d_name + len - 6, ".jsonl") != 0)
             continue;
-        *out = xgrow(*out, &cap, n + 1, sizeof **out);
+        v = xgrow(v, &cap, n + 1, sizeof *v);
         path = xasprintf("%s/%s", dir, e->d_name);
-        flog_peek(path, &(*out)[n++]);
+        flog_peek(path, &v[n++]);
         free(path);
     }
     closedir(d);
     if (n > 1)
-        qsort(*out, n, sizeof **out, brief_cmp);
+        qsort(v, n, sizeof *v, brief_cmp);
+    if (n > 0)
+        *out = brief_pack(v, n);
+    free(v);
     return n;
 }

@@ -537,6 +537,154 @@ policies_survive_their_ini_round_trip(void **state)
     }
 }
 
+/* A name of n characters: prefix, then a letter repeated. Caller frees. */
+static char *
+long_name(const char *prefix, char fill, size_t n)
+{
+    char *s = malloc(n + 1);
+    size_t k = strlen(prefix);
+
+    memcpy(s, prefix, k);
+    memset(s + k, fill, n - k);
+    s[n] = '\0';
+    return s;
+}
+
+/* Names as long as libvirt allows (255 characters and more) go into the
+ * log whole and come back whole: the header, the brief of a list of
+ * logs, the summary. */
+static void
+long_names_survive_the_log_its_brief_and_its_summary(void **state)
+{
+    struct fixture *f = *state;
+    char *vm = long_name("vm-", 'v', 300), *src = long_name("src-", 's', 260),
+         *dst = long_name("dst-", 'd', 255), *ds = long_name("ds-", 'x', 280);
+    char *ini, *path, *sum;
+    struct ferry_err err;
+    struct sim_dc *dc;
+    struct runner *r;
+    struct flog_data *d;
+    struct flog_brief b, *list;
+    size_t n;
+
+    (void)state;
+    if (asprintf(&ini,
+                 "[sim]\nseed = 3\nlink_bandwidth = 10Gbit\n"
+                 "[host %s]\nmemory = 64GiB\n[host %s]\nmemory = 64GiB\n"
+                 "[datastore %s]\nhosts = *\ncapacity = 1TiB\n"
+                 "[vm %s]\nhost = %s\nmemory = 1GiB\ndisks = vda:%s:10GiB\n"
+                 "workload = web\n",
+                 src, dst, ds, vm, src, ds) < 0 ||
+        asprintf(&path, "%s/long.jsonl", f->dir) < 0)
+        fail();
+    dc = sim_dc_load_string("long.ini", ini, &err);
+    if (dc == NULL)
+        fail_msg("%s", err.msg);
+    {
+        struct runner_opts o = {.vm = vm, .to = dst, .kind = KIND_COMPUTE,
+                                .budget_ms = 300, .max_time_ms = 600000,
+                                .policy = policy_find(&f->set, "ferry"),
+                                .log_path = path};
+
+        r = runner_new_sim(dc, &o, NULL, 0, &err);
+        if (r == NULL)
+            fail_msg("%s", err.msg);
+        while (runner_step(r))
+            ;
+        runner_free(r);
+    }
+    d = flog_load(path, &err);
+    assert_non_null(d);
+    assert_string_equal(d->h.vm, vm);
+    assert_string_equal(d->h.source, src);
+    assert_string_equal(d->h.destination, dst);
+    assert_true(d->res.present);
+    sum = flog_summary(d);
+    assert_non_null(strstr(sum, vm));
+    assert_non_null(strstr(sum, src));
+    assert_non_null(strstr(sum, dst));
+    free(sum);
+    flog_data_free(d);
+
+    flog_peek(path, &b);
+    assert_true(b.ok);
+    assert_string_equal(b.path, path);
+    assert_string_equal(b.vm, vm);
+    assert_string_equal(b.source, src);
+    assert_string_equal(b.destination, dst);
+    assert_string_equal(b.outcome, "completed");
+    assert_string_equal(b.error, "");
+    flog_brief_fini(&b);
+    flog_brief_fini(&b); /* fini twice is harmless */
+
+    n = flog_list(f->dir, &list, &err);
+    assert_true(n >= 1);
+    {
+        bool seen = false;
+
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(list[i].path, path) == 0) {
+                seen = true;
+                assert_string_equal(list[i].vm, vm);
+                assert_string_equal(list[i].source, src);
+                assert_string_equal(list[i].destination, dst);
+                assert_string_equal(list[i].kind, "compute");
+            }
+        assert_true(seen);
+    }
+    free(list); /* one block: the briefs and their strings */
+    unlink(path);
+    sim_dc_free(dc);
+    free(ini);
+    free(path);
+    free(vm);
+    free(src);
+    free(dst);
+    free(ds);
+}
+
+/* A result line longer than any tail read at once is still found. */
+static void
+the_last_line_is_read_whatever_its_length(void **state)
+{
+    struct fixture *f = *state;
+    char *path, *big = long_name("", 'r', 100000);
+    struct flog_brief b;
+    json_object *o;
+    FILE *fp;
+
+    if (asprintf(&path, "%s/bigtail.jsonl", f->dir) < 0)
+        fail();
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fprintf(fp, "{\"type\":\"header\",\"format\":\"ferry-flightlog\","
+                "\"version\":1,\"job\":{\"vm\":\"v\"}}\n"
+                "{\"type\":\"result\",\"outcome\":\"failed\","
+                "\"reason\":\"%s\",\"total_ms\":5}\n", big);
+    fclose(fp);
+    o = flog_last_line(path);
+    assert_non_null(o);
+    json_object_put(o);
+    flog_peek(path, &b);
+    assert_true(b.ok);
+    assert_string_equal(b.outcome, "failed");
+    assert_true(b.total_ms == 5);
+    flog_brief_fini(&b);
+    /* a file that is not a log: the reason, without the path */
+    fp = fopen(path, "w");
+    fputs("hello\n", fp);
+    fclose(fp);
+    flog_peek(path, &b);
+    assert_false(b.ok);
+    assert_non_null(strstr(b.error, "not a ferry flight log"));
+    assert_null(strstr(b.error, path));
+    assert_string_equal(b.vm, "");
+    flog_brief_fini(&b);
+    unlink(path);
+    free(path);
+    free(big);
+}
+
 int
 main(void)
 {
@@ -552,6 +700,8 @@ main(void)
         cmocka_unit_test(whatif_with_its_own_policy_reproduces_the_outcome),
         cmocka_unit_test(whatif_compares_policies_and_runs_real_host_logs),
         cmocka_unit_test(policies_survive_their_ini_round_trip),
+        cmocka_unit_test(long_names_survive_the_log_its_brief_and_its_summary),
+        cmocka_unit_test(the_last_line_is_read_whatever_its_length),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
