@@ -4,6 +4,7 @@
  * Playing advances job time by speed x wall time and redraws at most five
  * times a second; paused, nothing runs. */
 #include "replay.h"
+#include "keymap.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -393,6 +394,43 @@ choose_key(struct replay *r, int key)
     return true;
 }
 
+/* The replay's keys (while it plays; the summary, the what-if and the
+ * chooser take Up/Down, Enter and Esc). */
+enum {
+    RK_NONE, RK_PLAY, RK_STEP, RK_STEP_BACK, RK_FASTER, RK_SLOWER, RK_START,
+    RK_END, RK_EVENT, RK_EVENT_BACK, RK_SEEK, RK_SEEK_BACK, RK_SEEK_FAR,
+    RK_SEEK_FAR_BACK, RK_SUMMARY, RK_WHATIF, RK_CLOSE,
+};
+
+static const struct keymap keys[] = {
+    {{' ', 'p'}, "Space p", RK_PLAY, "play / pause (again from the start at "
+                                     "the end)"},
+    {{'.'}, ".", RK_STEP, "one sample forward"},
+    {{','}, ",", RK_STEP_BACK, "one sample back"},
+    {{'+', '>'}, "+ >", RK_FASTER, "play faster"},
+    {{'-', '<'}, "- <", RK_SLOWER, "play slower"},
+    {{KEY_HOME, 'g'}, "Home g", RK_START, "to the start"},
+    {{KEY_END, 'G'}, "End G", RK_END, "to the end"},
+    {{'n', ']'}, "n ]", RK_EVENT, "to the next event (phase, decision)"},
+    {{'N', '['}, "N [", RK_EVENT_BACK, "to the previous event"},
+    {{KEY_RIGHT}, "Right", RK_SEEK, "forward a fiftieth of the migration"},
+    {{KEY_LEFT}, "Left", RK_SEEK_BACK, "back a fiftieth"},
+    {{KEY_NPAGE, KEY_SRIGHT}, "PgDn S-Right", RK_SEEK_FAR,
+     "forward a tenth"},
+    {{KEY_PPAGE, KEY_SLEFT}, "PgUp S-Left", RK_SEEK_FAR_BACK, "back a tenth"},
+    {{'s'}, "s", RK_SUMMARY, "the summary of the migration"},
+    {{'w'}, "w", RK_WHATIF, "what-if: the same guest under another policy "
+                            "or budget (Esc stops one running)"},
+    {{'q', 27}, "q Esc", RK_CLOSE, "close the replay"},
+};
+
+const struct keymap *
+replay_keymap(size_t *n)
+{
+    *n = ARRAY_SIZE(keys);
+    return keys;
+}
+
 bool
 replay_key(struct replay *r, int key, uint64_t now_ms)
 {
@@ -409,65 +447,56 @@ replay_key(struct replay *r, int key, uint64_t now_ms)
         r->msg_error = false;
         r->msg_new = true;
     }
-    switch (key) {
-    case ' ':
-    case 'p':
+    switch (keymap_action(keys, ARRAY_SIZE(keys), key, RK_NONE)) {
+    case RK_PLAY:
         if (!r->playing && r->k + 1 >= r->d->n)
             replay_seek(r, flog_start_ms(r->d)); /* again from the start */
         r->playing = !r->playing;
         r->wall_ms = now_ms;
         r->carry = 0;
         break;
-    case '.':
+    case RK_STEP:
         step(r, 1);
         break;
-    case ',':
+    case RK_STEP_BACK:
         step(r, -1);
         break;
-    case '+':
-    case '>':
+    case RK_FASTER:
         r->speed = MIN(r->speed + 1, (int)ARRAY_SIZE(speeds) - 1);
         say(r, false, "speed %gx", speeds[r->speed]);
         break;
-    case '-':
-    case '<':
+    case RK_SLOWER:
         r->speed = MAX(r->speed - 1, 0);
         say(r, false, "speed %gx", speeds[r->speed]);
         break;
-    case KEY_HOME:
-    case 'g':
+    case RK_START:
         pause_at(r, flog_start_ms(r->d));
         break;
-    case KEY_END:
-    case 'G':
+    case RK_END:
         pause_at(r, flog_end_ms(r->d));
         break;
-    case 'n':
-    case ']':
+    case RK_EVENT:
         event(r, 1);
         break;
-    case 'N':
-    case '[':
+    case RK_EVENT_BACK:
         event(r, -1);
         break;
-    case KEY_RIGHT:
+    case RK_SEEK:
         seek_by(r, 1, 50);
         break;
-    case KEY_LEFT:
+    case RK_SEEK_BACK:
         seek_by(r, -1, 50);
         break;
-    case KEY_NPAGE:
-    case KEY_SRIGHT:
+    case RK_SEEK_FAR:
         seek_by(r, 1, 10);
         break;
-    case KEY_PPAGE:
-    case KEY_SLEFT:
+    case RK_SEEK_FAR_BACK:
         seek_by(r, -1, 10);
         break;
-    case 's':
+    case RK_SUMMARY:
         replay_show_summary(r);
         break;
-    case 'w':
+    case RK_WHATIF:
         if (r->o.policies == NULL || r->o.policies->n == 0) {
             say(r, true, "what-if: no policies");
             break;
@@ -477,8 +506,7 @@ replay_key(struct replay *r, int key, uint64_t now_ms)
             if (strcmp(r->o.policies->v[i].name, r->d->h.policy) == 0)
                 r->choice = (int)i;
         break;
-    case 'q':
-    case 27:
+    case RK_CLOSE:
         r->closed = true;
         return false;
     default:

@@ -29,6 +29,9 @@ void replay_free(struct replay *r);
 /* A key; false when the replay does not take it (the caller's: q, Esc on
  * the dashboard close it). */
 bool replay_key(struct replay *r, int key, uint64_t now_ms);
+/* Its keys while it plays (the help shows them). */
+struct keymap;
+const struct keymap *replay_keymap(size_t *n);
 /* Advance playback to wall time now_ms; true when the screen changed. */
 bool replay_tick(struct replay *r, uint64_t now_ms);
 /* Milliseconds until replay_tick is needed; -1 when paused. */

@@ -3,6 +3,7 @@
  * the inventory changing underneath) keeps them. */
 #include "ferry/table.h"
 #include "wizard.h"
+#include "keymap.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -903,6 +904,38 @@ options_key(struct wizard *w, int key)
     }
 }
 
+/* The wizard's keys (the options step also takes digits and letters for
+ * its fields). */
+enum {
+    WK_NONE, WK_CANCEL, WK_HELP, WK_NEXT, WK_TAB, WK_BACK_TAB, WK_BACK,
+    WK_MOVE, WK_PAGE, WK_MEASURE,
+};
+
+static const struct keymap keys[] = {
+    {{'\r', '\n', KEY_ENTER}, "Enter", WK_NEXT,
+     "next step; on the review, start the migration"},
+    {{KEY_BACKSPACE, 127, 8}, "Bksp", WK_BACK, "previous step"},
+    {{'\t'}, "Tab", WK_TAB, "next field (options), else next step"},
+    {{KEY_BTAB}, "S-Tab", WK_BACK_TAB, "previous step"},
+    {{KEY_UP, KEY_DOWN}, "Up Down", WK_MOVE, "choose in the list; options: "
+                                             "the field"},
+    {{KEY_PPAGE, KEY_NPAGE}, "PgUp PgDn", WK_PAGE,
+     "a page up or down in a long list"},
+    {{KEY_HOME, KEY_END}, "Home End", WK_PAGE, "the first or last in the "
+                                               "list"},
+    {{'d'}, "d", WK_MEASURE, "pre-flight: measure the guest's dirty rate "
+                             "(page sampling, 3 s)"},
+    {{'?'}, "?", WK_HELP, "explain this step"},
+    {{27}, "Esc", WK_CANCEL, "leave the wizard (asks first)"},
+};
+
+const struct keymap *
+wizard_keymap(size_t *n)
+{
+    *n = ARRAY_SIZE(keys);
+    return keys;
+}
+
 enum wizard_result
 wizard_key(struct wizard *w, int key)
 {
@@ -930,16 +963,14 @@ wizard_key(struct wizard *w, int key)
         return WZR_CLOSE;
     }
     ensure(w);
-    switch (key) {
-    case 27:
+    switch (keymap_action(keys, ARRAY_SIZE(keys), key, WK_NONE)) {
+    case WK_CANCEL:
         w->prompt = P_DISCARD;
         return WZR_CONTINUE;
-    case '?':
+    case WK_HELP:
         w->help = true;
         return WZR_CONTINUE;
-    case '\r':
-    case '\n':
-    case KEY_ENTER:
+    case WK_NEXT:
         if (w->step == S_REVIEW) {
             ensure(w);
             if (checks_worst(w->checks, w->n_checks) == CHECK_ERROR) {
@@ -951,19 +982,17 @@ wizard_key(struct wizard *w, int key)
         }
         next(w);
         return WZR_CONTINUE;
-    case '\t':
+    case WK_TAB:
         if (w->step == S_OPTIONS) {
             w->field = (enum opt_field)((w->field + 1) % O_COUNT);
             return WZR_CONTINUE;
         }
         next(w);
         return WZR_CONTINUE;
-    case KEY_BTAB:
+    case WK_BACK_TAB:
         back(w);
         return WZR_CONTINUE;
-    case KEY_BACKSPACE:
-    case 127:
-    case 8:
+    case WK_BACK:
         if (w->step == S_OPTIONS &&
             (w->field == O_BUDGET || w->field == O_BW)) {
             options_key(w, key);
@@ -971,8 +1000,7 @@ wizard_key(struct wizard *w, int key)
         }
         back(w);
         return WZR_CONTINUE;
-    case KEY_UP:
-    case KEY_DOWN: {
+    case WK_MOVE: {
         int d = key == KEY_UP ? -1 : 1;
 
         if (w->step == S_OPTIONS) {
@@ -985,10 +1013,7 @@ wizard_key(struct wizard *w, int key)
         }
         return WZR_CONTINUE;
     }
-    case KEY_PPAGE:
-    case KEY_NPAGE:
-    case KEY_HOME:
-    case KEY_END:
+    case WK_PAGE:
         /* long lists: a page, or either end */
         if (w->step != S_OPTIONS && w->n_items > 0) {
             int s = w->sel[w->step], page = MAX(LINES - 8, 1);
@@ -1000,7 +1025,7 @@ wizard_key(struct wizard *w, int key)
             w->sel[w->step] = MAX(0, MIN(s, w->n_items - 1));
         }
         return WZR_CONTINUE;
-    case 'd':
+    case WK_MEASURE:
         if (w->step == S_PREFLIGHT) {
             struct ferry_err err;
 

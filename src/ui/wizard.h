@@ -49,6 +49,9 @@ struct wizard;
 struct wizard *wizard_new(const struct wizard_env *env, const char *vm);
 void wizard_free(struct wizard *w);
 enum wizard_result wizard_key(struct wizard *w, int key);
+/* Its keys (the help shows them). */
+struct keymap;
+const struct keymap *wizard_keymap(size_t *n);
 /* The inventory changed: recompute verdicts. */
 void wizard_refresh(struct wizard *w);
 /* A measurement in flight: poll it; true when something changed. */

@@ -467,6 +467,85 @@ table_filters_and_sorts(void **state)
     console_free(c);
 }
 
+static bool screen_has(const char *what);
+
+/* Keys and ':' commands come from one table: the same command by key
+ * and by name does the same, commands say where they work, and the help
+ * lists every key and command with what it does. */
+static void
+commands_and_keys_share_one_table(void **state)
+{
+    struct console *c = console();
+    char *s;
+
+    (void)state;
+    console_tick(c, 0);
+    console_command(c, "sort mem"); /* a column by the start of its name */
+    console_draw(c, true);
+    assert_true(screen_has("MEMORY\u2191"));
+    assert_true(screen_has("sorted by MEMORY"));
+    console_command(c, "reverse");
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "MEMORY\u2193"));
+    assert_true(strstr(s, "db-02") < strstr(s, "web-01"));
+    free(s);
+    console_command(c, "sort nosuch");
+    console_draw(c, true);
+    assert_true(screen_has("no column nosuch here: sort by one of NAME"));
+    console_command(c, "filter web-0");
+    console_draw(c, true);
+    assert_true(screen_has("web-01"));
+    assert_false(screen_has("db-01"));
+    console_key(c, 27); /* Esc clears the filter first */
+    console_draw(c, true);
+    assert_true(screen_has("db-01"));
+    /* a command for one view, elsewhere: says where it works */
+    console_command(c, "hosts");
+    console_command(c, "open");
+    console_draw(c, true);
+    assert_true(screen_has("nothing to open in the hosts"));
+    console_command(c, "replay");
+    console_draw(c, true);
+    assert_true(screen_has(":replay needs a flight log file"));
+    console_command(c, "frobnicate");
+    console_draw(c, true);
+    assert_true(screen_has("unknown command :frobnicate (:help lists"));
+    /* the dashboard's commands by VM name from a list */
+    console_command(c, "vms");
+    console_command(c, "abort web-01");
+    console_draw(c, true);
+    assert_true(screen_has(":abort: web-01 has no migration"));
+    console_command(c, "budget +50");
+    console_draw(c, true);
+    assert_true(screen_has(":budget: which migration?"));
+    console_command(c, "quick db-01");
+    keys(c, "\ny");
+    for (uint64_t t = 0; t <= 1000; t += 100)
+        tick(c, t);
+    console_command(c, "vms");
+    console_command(c, "budget 450 db-01");
+    console_draw(c, true);
+    assert_true(screen_has("db-01: downtime budget 450 ms"));
+    console_command(c, "abort db-01");
+    console_draw(c, true);
+    assert_true(screen_has("abort this migration of db-01?"));
+    keys(c, "n");
+    /* the help: every binding with its command, every command */
+    console_command(c, "help");
+    console_command(c, "filter :abort");
+    console_draw(c, true);
+    s = screen_text();
+    assert_non_null(strstr(s, "dashboard a"));
+    assert_non_null(strstr(s, ":abort [VM]"));
+    assert_null(strstr(s, " ? \n")); /* no key without words */
+    free(s);
+    console_command(c, "help replay");
+    console_draw(c, true);
+    assert_true(screen_has("Space p"));
+    console_free(c);
+}
+
 static void
 dialog_and_dashboard(void **state)
 {
@@ -861,6 +940,7 @@ main(void)
         cmocka_unit_test(colors_degrade_to_eight),
         cmocka_unit_test(views_at_80x24),
         cmocka_unit_test(table_filters_and_sorts),
+        cmocka_unit_test(commands_and_keys_share_one_table),
         cmocka_unit_test(dialog_and_dashboard),
         cmocka_unit_test(wizard_steps),
         cmocka_unit_test(queue_starts_when_a_slot_frees),
