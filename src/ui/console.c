@@ -779,17 +779,16 @@ start_job(struct console *c, struct dialog *d)
     struct mig_choice ch;
 
     memset(&ch, 0, sizeof ch);
-    snprintf(ch.vm, sizeof ch.vm, "%s", d->vm);
+    ch.vm = xstrdup(d->vm);
     ch.kind = d->kind;
-    if (d->kind != KIND_STORAGE)
-        snprintf(ch.host, sizeof ch.host, "%s", m->hosts[d->host].name);
-    if (d->kind != KIND_COMPUTE)
-        snprintf(ch.ds, sizeof ch.ds, "%s", m->datastores[d->ds].name);
+    ch.host = xstrdup(d->kind != KIND_STORAGE ? m->hosts[d->host].name : "");
+    ch.ds = xstrdup(d->kind != KIND_COMPUTE ? m->datastores[d->ds].name : "");
     ch.policy = d->policy;
     ch.budget_ms = d->budget_ms;
     mig_choice_escalations(&ch, p);
     ch.prio = PRIO_NORMAL;
-    job_enqueue(c, &ch);
+    job_enqueue(c, &ch); /* closes the dialog */
+    mig_choice_fini(&ch);
 }
 
 /* ---- wizard ------------------------------------------------------------ */
@@ -837,9 +836,11 @@ wizard_view_key(struct console *c, struct view *v, int key)
     enum wizard_result r = wizard_key(v->wz, key);
 
     if (r == WZR_START) {
-        struct mig_choice ch = *wizard_choice(v->wz);
+        struct mig_choice ch;
 
+        mig_choice_copy(&ch, wizard_choice(v->wz));
         job_enqueue(c, &ch); /* closes the wizard */
+        mig_choice_fini(&ch);
     }
     return r == WZR_CLOSE ? VR_CLOSE : VR_DONE;
 }

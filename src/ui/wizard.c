@@ -6,6 +6,7 @@
 #include "keymap.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,11 +89,13 @@ enum prompt { P_NONE, P_DISCARD, P_WARNINGS };
 
 
 struct item {
-    char name[256];
+    char *name;     /* whole; every string here is never NULL */
     enum check_status verdict;
-    char why[320];  /* the first reason that is not ok */
-    char cols[6][80];
+    char *why;      /* the first reason that is not ok */
+    char *cols[6];
     bool current;   /* where the VM is now: not a destination */
+    bool pending;   /* the verdict is the inventory's; the backend's checks
+                     * are on their way */
 };
 
 struct wizard {
@@ -221,14 +224,31 @@ run_checks(struct wizard *w, const struct mig_request *req,
     return runner_checks(w->env.hv, req, busy, nb, out, max);
 }
 
+/* Set one of an item's strings. */
+static void item_printf(char **f, const char *fmt, ...) FERRY_PRINTF(2, 3);
+
+static void
+item_printf(char **f, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = xstrdup("");
+    va_end(ap);
+    free(*f);
+    *f = s;
+}
+
 /* Worst of the named results, and the first reason at that level. */
 static enum check_status
 verdict_of(const struct check_result *r, size_t n,
-           const char *const *names, size_t n_names, char *why, size_t wn)
+           const char *const *names, size_t n_names, char **why)
 {
     enum check_status v = CHECK_OK;
 
-    why[0] = '\0';
+    item_printf(why, "%s", "");
     for (size_t i = 0; i < n; i++) {
         bool mine = false;
 
@@ -237,7 +257,7 @@ verdict_of(const struct check_result *r, size_t n,
         if (!mine || r[i].status <= v)
             continue;
         v = r[i].status;
-        snprintf(why, wn, "%s", r[i].message);
+        item_printf(why, "%s", r[i].message);
     }
     return v;
 }
@@ -247,9 +267,31 @@ verdict_of(const struct check_result *r, size_t n,
 static struct item *
 new_item(struct wizard *w)
 {
+    struct item *it;
+
     w->items = xgrow(w->items, &w->cap_items, (size_t)w->n_items + 1,
                      sizeof *w->items);
-    return &w->items[w->n_items++];
+    it = &w->items[w->n_items++];
+    memset(it, 0, sizeof *it);
+    it->name = xstrdup("");
+    it->why = xstrdup("");
+    for (size_t i = 0; i < ARRAY_SIZE(it->cols); i++)
+        it->cols[i] = xstrdup("");
+    return it;
+}
+
+static void
+items_clear(struct wizard *w)
+{
+    for (int i = 0; i < w->n_items; i++) {
+        struct item *it = &w->items[i];
+
+        free(it->name);
+        free(it->why);
+        for (size_t k = 0; k < ARRAY_SIZE(it->cols); k++)
+            free(it->cols[k]);
+    }
+    w->n_items = 0;
 }
 
 static void
@@ -277,10 +319,9 @@ kind_items(struct wizard *w)
         struct item *it = new_item(w);
         const char *no = NULL;
 
-        memset(it, 0, sizeof *it);
-        snprintf(it->name, sizeof it->name, "%s",
+        item_printf(&it->name, "%s",
                  job_kind_name((enum job_kind)k));
-        snprintf(it->cols[0], sizeof it->cols[0], "%s", what[k]);
+        item_printf(&it->cols[0], "%s", what[k]);
         if (k != KIND_STORAGE && !other_host)
             no = "there is no other host";
         else if (k != KIND_COMPUTE && vm->n_disks == 0)
@@ -289,15 +330,14 @@ kind_items(struct wizard *w)
             no = "no other datastore";
         else if (k != KIND_STORAGE && !vm->live_migratable &&
                  vm->state != VM_SHUTOFF)
-            snprintf(it->why, sizeof it->why, "cannot migrate live: %s",
+            item_printf(&it->why, "cannot migrate live: %s",
                      vm->not_migratable_reason ? vm->not_migratable_reason
                                                : "host-local devices");
         if (no != NULL)
-            snprintf(it->why, sizeof it->why, "%s", no);
+            item_printf(&it->why, "%s", no);
         it->verdict = it->why[0] ? CHECK_ERROR : CHECK_OK;
         if (it->verdict == CHECK_OK && vm->state == VM_SHUTOFF)
-            snprintf(it->why, sizeof it->why,
-                     "the VM is shut off: a cold move");
+            item_printf(&it->why, "the VM is shut off: a cold move");
     }
 }
 
@@ -313,7 +353,7 @@ short_reason(const struct check_result *r, size_t n, struct item *it)
             continue;
         flags = strstr(r[i].message, "uses: ");
         if (flags != NULL)
-            snprintf(it->cols[4], sizeof it->cols[4], "CPU lacks %s",
+            item_printf(&it->cols[4], "CPU lacks %s",
                      flags + 6);
         return;
     }
@@ -326,43 +366,46 @@ host_items(struct wizard *w)
     const struct model_vm *vm = model_vm(m, w->ch.vm);
     static const char *const names[] = {"destination", "cpu", "memory",
                                         "networks", "shared-storage"};
+    /* every host's memory in use, in one pass over the VMs */
+    uint64_t *used = xcalloc(m->n_hosts + 1, sizeof *used);
+
+    model_host_totals(m, used, NULL);
     for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
         struct item *it = new_item(w);
         struct check_result r[CHECKS_MAX + 2];
         struct mig_request req;
-        uint64_t used = model_host_mem_used(m, h->name);
-        uint64_t free_b = h->memory_bytes > used ? h->memory_bytes - used : 0;
+        uint64_t free_b =
+            h->memory_bytes > used[i] ? h->memory_bytes - used[i] : 0;
         uint64_t link = model_link_bps(m, vm->host, h->name);
         char a[32];
         size_t n;
 
-        memset(it, 0, sizeof *it);
-        snprintf(it->name, sizeof it->name, "%s", h->name);
-        snprintf(it->cols[1], sizeof it->cols[1], "%s",
+        item_printf(&it->name, "%s", h->name);
+        item_printf(&it->cols[1], "%s",
                  units_fmt_bytes(a, sizeof a, free_b));
-        snprintf(it->cols[2], sizeof it->cols[2], "%u", h->cores);
+        item_printf(&it->cols[2], "%u", h->cores);
         if (strcmp(h->name, vm->host) == 0) {
             it->current = true;
             it->verdict = CHECK_ERROR;
-            snprintf(it->why, sizeof it->why, "the VM runs here now");
-            snprintf(it->cols[3], sizeof it->cols[3], "-");
+            item_printf(&it->why, "the VM runs here now");
+            item_printf(&it->cols[3], "-");
             continue;
         }
         if (link >= 125000000ULL)
-            snprintf(it->cols[3], sizeof it->cols[3], "%.0f Gbit",
+            item_printf(&it->cols[3], "%.0f Gbit",
                      (double)link * 8 / 1e9);
         else
-            snprintf(it->cols[3], sizeof it->cols[3], "%.0f Mbit",
+            item_printf(&it->cols[3], "%.0f Mbit",
                      (double)link * 8 / 1e6);
         req = mig_choice_request(&w->ch);
         req.dst_host = h->name;
         req.dst_ds = NULL;
         n = run_checks(w, &req, r, ARRAY_SIZE(r));
-        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), it->why,
-                                 sizeof it->why);
+        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), &it->why);
         short_reason(r, n, it);
     }
+    free(used);
 }
 
 static void
@@ -381,31 +424,27 @@ ds_items(struct wizard *w)
         uint64_t free_b = d->capacity_bytes > d->used_bytes
                               ? d->capacity_bytes - d->used_bytes
                               : 0;
-        char a[32], hosts[40] = "";
-        size_t n, off = 0;
+        char a[32], *hosts = strv_join(d->hosts, d->n_hosts, ",");
+        size_t n;
 
-        memset(it, 0, sizeof *it);
-        snprintf(it->name, sizeof it->name, "%s", d->name);
-        snprintf(it->cols[1], sizeof it->cols[1], "%s",
+        item_printf(&it->name, "%s", d->name);
+        item_printf(&it->cols[1], "%s",
                  d->shared ? "shared" : "local");
-        snprintf(it->cols[2], sizeof it->cols[2], "%s",
+        item_printf(&it->cols[2], "%s",
                  units_fmt_bytes(a, sizeof a, d->capacity_bytes));
-        snprintf(it->cols[3], sizeof it->cols[3], "%s",
+        item_printf(&it->cols[3], "%s",
                  units_fmt_bytes(a, sizeof a, free_b));
         if (free_b >= need)
-            snprintf(it->cols[4], sizeof it->cols[4], "%s",
+            item_printf(&it->cols[4], "%s",
                      units_fmt_bytes(a, sizeof a, free_b - need));
         else
-            snprintf(it->cols[4], sizeof it->cols[4], "-");
-        for (size_t k = 0; k < d->n_hosts && off < sizeof hosts; k++)
-            off += (size_t)snprintf(hosts + off, sizeof hosts - off, "%s%s",
-                                    k ? "," : "", d->hosts[k]);
-        snprintf(it->cols[5], sizeof it->cols[5], "%s", hosts);
+            item_printf(&it->cols[4], "-");
+        item_printf(&it->cols[5], "%s", hosts);
+        free(hosts);
         req = mig_choice_request(&w->ch);
         req.dst_ds = d->name;
         n = run_checks(w, &req, r, ARRAY_SIZE(r));
-        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), it->why,
-                                 sizeof it->why);
+        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), &it->why);
         it->current = it->verdict == CHECK_ERROR &&
                       strstr(it->why, "already on") != NULL;
     }
@@ -541,7 +580,7 @@ preflight(struct wizard *w)
 static void
 rebuild(struct wizard *w)
 {
-    w->n_items = 0;
+    items_clear(w);
     switch (w->step) {
     case S_KIND:
         kind_items(w);
@@ -610,7 +649,9 @@ wizard_new(const struct wizard_env *env, const char *vm)
     }
     w = xcalloc(1, sizeof *w);
     w->env = *env;
-    snprintf(w->ch.vm, sizeof w->ch.vm, "%s", vm);
+    w->ch.vm = xstrdup(vm);
+    w->ch.host = xstrdup("");
+    w->ch.ds = xstrdup("");
     w->ch.kind = KIND_COMPUTE;
     w->ch.budget_ms = env->default_budget_ms ? env->default_budget_ms : 300;
     w->ch.policy = env->default_policy;
@@ -632,9 +673,39 @@ wizard_new(const struct wizard_env *env, const char *vm)
 void
 wizard_free(struct wizard *w)
 {
-    if (w != NULL)
+    if (w != NULL) {
+        items_clear(w);
         free(w->items);
+        mig_choice_fini(&w->ch);
+    }
     free(w);
+}
+
+void
+mig_choice_set(char **field, const char *value)
+{
+    char *v = xstrdup(value ? value : "");
+
+    free(*field);
+    *field = v;
+}
+
+void
+mig_choice_copy(struct mig_choice *dst, const struct mig_choice *src)
+{
+    *dst = *src;
+    dst->vm = xstrdup(src->vm);
+    dst->host = xstrdup(src->host);
+    dst->ds = xstrdup(src->ds);
+}
+
+void
+mig_choice_fini(struct mig_choice *ch)
+{
+    free(ch->vm);
+    free(ch->host);
+    free(ch->ds);
+    ch->vm = ch->host = ch->ds = NULL;
 }
 
 const struct mig_choice *
@@ -725,12 +796,12 @@ take_item(struct wizard *w)
         status(w, false, "kind: %s", it->name);
         break;
     case S_HOST:
-        snprintf(w->ch.host, sizeof w->ch.host, "%s", it->name);
+        mig_choice_set(&w->ch.host, it->name);
         status(w, false, "destination host: %s%s", it->name,
                it->verdict == CHECK_WARN ? " (with a warning)" : "");
         break;
     case S_DS:
-        snprintf(w->ch.ds, sizeof w->ch.ds, "%s", it->name);
+        mig_choice_set(&w->ch.ds, it->name);
         status(w, false, "destination datastore: %s%s", it->name,
                it->verdict == CHECK_WARN ? " (with a warning)" : "");
         break;
@@ -1062,23 +1133,24 @@ static const enum role verdict_role[] = {ROLE_OK, ROLE_WARNING, ROLE_ERROR};
 static void
 draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
 {
-    static const char *const hdr[S_COUNT] = {
-        [S_KIND] = " KIND      VERDICT  WHAT",
-        [S_HOST] = " HOST            VERDICT  FREE MEM  CORES  LINK      WHY",
-        [S_DS] = " DATASTORE        VERDICT  SHARED  CAPACITY  FREE      "
-                 "AFTER     HOSTS",
-    };
     int rows = h - 1, *top = &w->top[w->step], sel = w->sel[w->step];
     int nw = w->step == S_DS ? 16 : 15; /* the name column: its content */
-    char line[1600], *name, *head;
+    char *line, *name, *head;
 
     for (int i = 0; i < w->n_items; i++)
         nw = MAX(nw, text_width(w->items[i].name));
     nw = MIN(nw, MAX(15, width / 3));
     wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
-    head = xasprintf(" %-*s%s", nw, w->step == S_HOST ? "HOST" : "DATASTORE",
-                     strchr(hdr[w->step], 'V') - 1);
-    ui_put_pad(stdscr, y, 0, width, w->step == S_KIND ? hdr[S_KIND] : head);
+    if (w->step == S_KIND)
+        head = xasprintf(" %-9s %-8s %s", "KIND", "VERDICT", "WHAT");
+    else if (w->step == S_HOST)
+        head = xasprintf(" %-*s %-8s %9s %6s  %-9s %s", nw, "HOST",
+                         "VERDICT", "FREE MEM", "CORES", "LINK", "WHY");
+    else
+        head = xasprintf(" %-*s %-8s %-7s %-9s %-9s %-9s %s", nw,
+                         "DATASTORE", "VERDICT", "SHARED", "CAPACITY",
+                         "FREE", "AFTER", "HOSTS");
+    ui_put_pad(stdscr, y, 0, width, head);
     free(head);
     if (sel < *top)
         *top = sel;
@@ -1087,6 +1159,7 @@ draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
     for (int r = 0; r < rows; r++) {
         int i = *top + r;
         const struct item *it;
+        const char *verdict;
         bool chosen;
 
         wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
@@ -1099,29 +1172,34 @@ draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
                  (w->step == S_DS && strcmp(it->name, w->ch.ds) == 0) ||
                  (w->step == S_KIND &&
                   strcmp(it->name, job_kind_name(w->ch.kind)) == 0);
+        verdict = it->current   ? "current"
+                  : it->pending && it->verdict != CHECK_ERROR ? "checking"
+                                                              : verdict_tag[it->verdict];
         name = text_fit(it->name, nw, t->utf8);
         if (w->step == S_KIND)
-            snprintf(line, sizeof line, "%s%-9s %-8s %s%s%s",
-                     chosen ? "*" : " ", it->name, verdict_tag[it->verdict],
-                     it->cols[0], it->why[0] ? ": " : "", it->why);
+            line = xasprintf("%s%-9s %-8s %s%s%s", chosen ? "*" : " ",
+                             it->name, verdict_tag[it->verdict], it->cols[0],
+                             it->why[0] ? ": " : "", it->why);
         else if (w->step == S_HOST)
-            snprintf(line, sizeof line, "%s%s %-8s %9s %6s  %-9s %s",
-                     chosen ? "*" : " ", name,
-                     it->current ? "current" : verdict_tag[it->verdict],
-                     it->cols[1], it->cols[2], it->cols[3],
-                     it->cols[4][0] ? it->cols[4] : it->why);
+            line = xasprintf("%s%s %-8s %9s %6s  %-9s %s", chosen ? "*" : " ",
+                             name, verdict, it->cols[1], it->cols[2],
+                             it->cols[3],
+                             it->cols[4][0] ? it->cols[4] : it->why);
         else
-            snprintf(line, sizeof line, "%s%s %-8s %-7s %-9s %-9s %-9s %s",
-                     chosen ? "*" : " ", name,
-                     it->current ? "current" : verdict_tag[it->verdict],
-                     it->cols[1], it->cols[2], it->cols[3], it->cols[4],
-                     it->cols[5]);
+            line = xasprintf("%s%s %-8s %-7s %-9s %-9s %-9s %s",
+                             chosen ? "*" : " ", name, verdict, it->cols[1],
+                             it->cols[2], it->cols[3], it->cols[4],
+                             it->cols[5]);
         free(name);
         wattrset(stdscr,
                  ui_attr(t, i == sel ? ROLE_SELECTION
                             : it->current ? ROLE_DIM
-                                          : verdict_role[it->verdict]));
-        ui_put_pad(stdscr, y + 1 + r, 0, width, line);
+                            : it->pending && it->verdict != CHECK_ERROR
+                                ? ROLE_DIM
+                                : verdict_role[it->verdict]));
+        ui_fill(stdscr, y + 1 + r, 0, width, ' ');
+        ui_put_cut(t, stdscr, y + 1 + r, 0, width, line);
+        free(line);
     }
 }
 
@@ -1129,7 +1207,7 @@ static void
 draw_details(struct wizard *w, struct ui_term *t, int y, int h, int width)
 {
     const struct item *it;
-    char line[1200];
+    char *line;
 
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
     for (int r = 0; r < h; r++)
@@ -1139,14 +1217,18 @@ draw_details(struct wizard *w, struct ui_term *t, int y, int h, int width)
     it = &w->items[w->sel[w->step]];
     wattrset(stdscr, ui_attr(t, verdict_role[it->verdict]));
     if (it->verdict == CHECK_OK && it->why[0] == '\0')
-        snprintf(line, sizeof line, " %s: every check passes", it->name);
+        line = xasprintf(" %s: %s", it->name,
+                         it->pending ? "the inventory's checks pass; the "
+                                       "host's own are on their way"
+                                     : "every check passes");
     else
-        snprintf(line, sizeof line, " %s: %s%s", it->name,
-                 it->verdict == CHECK_ERROR && !it->current
-                     ? "cannot be chosen: "
-                     : "",
-                 it->why);
+        line = xasprintf(" %s: %s%s", it->name,
+                         it->verdict == CHECK_ERROR && !it->current
+                             ? "cannot be chosen: "
+                             : "",
+                         it->why);
     ui_put_wrapped(stdscr, y, 0, width, h, line);
+    free(line);
 }
 
 static void

@@ -15,10 +15,10 @@
 
 /* What the operator chose: everything needed to start the move. */
 struct mig_choice {
-    char vm[256];  /* names as long as libvirt and DNS allow */
+    char *vm;      /* whole names, however long; never NULL */
     enum job_kind kind;
-    char host[256]; /* destination ("" for storage moves) */
-    char ds[256];   /* destination datastore ("" for compute moves) */
+    char *host;    /* destination ("" for storage moves) */
+    char *ds;      /* destination datastore ("" for compute moves) */
     int policy;    /* index into the policy set */
     uint64_t budget_ms;
     uint64_t bw_cap_bps; /* 0: the link's speed */
@@ -60,6 +60,10 @@ bool wizard_measuring(const struct wizard *w);
 void wizard_draw(struct wizard *w, struct ui_term *t, int y, int h);
 const char *wizard_hints(const struct wizard *w);
 const struct mig_choice *wizard_choice(const struct wizard *w);
+/* A choice's names: set one (a copy), copy a whole choice, free them. */
+void mig_choice_set(char **field, const char *value);
+void mig_choice_copy(struct mig_choice *dst, const struct mig_choice *src);
+void mig_choice_fini(struct mig_choice *ch);
 /* The escalations a policy uses, as the choice's defaults. */
 void mig_choice_escalations(struct mig_choice *ch, const struct policy *p);
 /* The request the checks and the queue see. */
