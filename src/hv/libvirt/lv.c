@@ -185,20 +185,49 @@ lv_xml_nodes(struct lv_xml_h *x, const char *expr, void ***out)
 
 /* ---- inventory --------------------------------------------------------- */
 
+/* One refresh costs a constant number of calls to the host, whatever the
+ * number of domains: virConnectGetAllDomainStats (state, memory, vCPUs,
+ * disk sizes of every domain in one reply), virConnectListAllDomains for
+ * the transient ones, virConnectListAllStoragePools and one GetInfo per
+ * pool. A domain's XML (CPU model, disks, networks, host devices) is read
+ * when it is first seen, when an event says its definition changed
+ * (lv_mark_stale) or when it was started or stopped since (its id
+ * changed); its job, only while it may have one. */
+
+static void
+disks_free(struct lv_disk *k, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(k[i].target);
+        free(k[i].path);
+        free(k[i].pool);
+        free(k[i].format);
+    }
+    free(k);
+}
+
+/* What the XML gave; the bulk stats stay. */
+static void
+dom_clear_xml(struct lv_dom *d)
+{
+    free(d->cpu_model);
+    d->cpu_model = NULL;
+    strv_free(d->nets, d->n_nets);
+    d->nets = NULL;
+    d->n_nets = 0;
+    disks_free(d->disks, d->n_disks);
+    d->disks = NULL;
+    d->n_disks = 0;
+    free(d->not_migratable);
+    d->not_migratable = NULL;
+    d->have_xml = false;
+}
+
 static void
 dom_clear(struct lv_dom *d)
 {
+    dom_clear_xml(d);
     free(d->name);
-    free(d->cpu_model);
-    strv_free(d->nets, d->n_nets);
-    for (size_t i = 0; i < d->n_disks; i++) {
-        free(d->disks[i].target);
-        free(d->disks[i].path);
-        free(d->disks[i].pool);
-        free(d->disks[i].format);
-    }
-    free(d->disks);
-    free(d->not_migratable);
     memset(d, 0, sizeof *d);
 }
 
@@ -255,38 +284,68 @@ lv_ds_name(const struct lv *lv, const struct lv_host *h,
                                  : xasprintf("%s@%s", p->name, h->name);
 }
 
+static int
+uuid_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, VIR_UUID_BUFLEN);
+}
+
+/* Pools: their list and sizes each time (one GetInfo each: libvirt has no
+ * bulk call for pools), their type and path from the XML once. */
 static void
-read_pools(struct lv_host *h)
+read_pools(struct lv_host *h, bool stale)
 {
     virStoragePoolPtr *pools = NULL;
     int n = virConnectListAllStoragePools(h->conn, &pools,
                                           VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+    struct lv_pool *np;
+    size_t k = 0;
 
+    if (n < 0)
+        return; /* keep what was read; the host's loss is noticed apart */
+    np = xcalloc((size_t)n + 1, sizeof *np);
     for (int i = 0; i < n; i++) {
         virStoragePoolInfo info;
-        char *xml = virStoragePoolGetXMLDesc(pools[i], 0);
-        struct lv_pool *p;
-        struct lv_xml_h x;
+        struct lv_pool *p = &np[k++];
+        const char *name = virStoragePoolGetName(pools[i]);
 
-        h->pools = xrealloc(h->pools, (h->n_pools + 1) * sizeof *h->pools);
-        p = &h->pools[h->n_pools++];
-        memset(p, 0, sizeof *p);
-        p->name = xstrdup(virStoragePoolGetName(pools[i]));
+        virStoragePoolGetUUID(pools[i], p->uuid);
+        for (size_t o = 0; o < h->n_pools && !stale; o++)
+            if (memcmp(h->pools[o].uuid, p->uuid, VIR_UUID_BUFLEN) == 0 &&
+                h->pools[o].name != NULL) {
+                *p = h->pools[o];
+                memset(&h->pools[o], 0, sizeof h->pools[o]);
+                break;
+            }
+        if (p->name == NULL || strcmp(p->name, name) != 0) {
+            char *xml = virStoragePoolGetXMLDesc(pools[i], 0);
+            struct lv_xml_h x;
+
+            free(p->name);
+            free(p->type);
+            free(p->path);
+            p->name = xstrdup(name);
+            p->type = p->path = NULL;
+            if (xml != NULL && lv_xml_open(&x, xml) == 0) {
+                p->type = lv_xml_str(&x, NULL, "string(/pool/@type)");
+                p->path = lv_xml_str(&x, NULL, "string(/pool/target/path)");
+                lv_xml_close(&x);
+            }
+            free(xml);
+        }
         if (virStoragePoolGetInfo(pools[i], &info) == 0) {
             p->capacity = info.capacity;
             p->allocation = info.allocation;
             p->available = info.available;
         }
-        p->n_volumes = (unsigned)MAX(virStoragePoolNumOfVolumes(pools[i]), 0);
-        if (xml != NULL && lv_xml_open(&x, xml) == 0) {
-            p->type = lv_xml_str(&x, NULL, "string(/pool/@type)");
-            p->path = lv_xml_str(&x, NULL, "string(/pool/target/path)");
-            lv_xml_close(&x);
-        }
-        free(xml);
         virStoragePoolFree(pools[i]);
     }
     free(pools);
+    for (size_t o = 0; o < h->n_pools; o++)
+        pool_clear(&h->pools[o]);
+    free(h->pools);
+    h->pools = np;
+    h->n_pools = k;
 }
 
 /* The pool a file lives in: the pool whose target directory holds it. */
@@ -309,8 +368,9 @@ pool_of_path(const struct lv_host *h, const char *path)
     return r;
 }
 
-void
-lv_parse_domain(struct lv_host *h, struct lv_dom *d, const char *xml)
+/* What the model needs from a domain's XML. */
+static void
+parse_domain(struct lv_dom *d, const char *xml)
 {
     struct lv_xml_h x;
     void **nodes;
@@ -325,33 +385,17 @@ lv_parse_domain(struct lv_host *h, struct lv_dom *d, const char *xml)
         d->cpu_model = s ? s : xstrdup("default");
     }
     n = lv_xml_nodes(&x, "/domain/devices/disk[@device='disk']", &nodes);
+    d->disks = xcalloc(n + 1, sizeof *d->disks);
     for (size_t i = 0; i < n; i++) {
-        struct lv_disk *k;
-        char *path = lv_xml_str(&x, nodes[i], "string(source/@file)");
+        struct lv_disk *k = &d->disks[d->n_disks++];
 
-        if (path == NULL)
-            path = lv_xml_str(&x, nodes[i], "string(source/@dev)");
-        d->disks = xrealloc(d->disks, (d->n_disks + 1) * sizeof *d->disks);
-        k = &d->disks[d->n_disks++];
-        memset(k, 0, sizeof *k);
+        k->path = lv_xml_str(&x, nodes[i], "string(source/@file)");
+        if (k->path == NULL)
+            k->path = lv_xml_str(&x, nodes[i], "string(source/@dev)");
         k->target = lv_xml_str(&x, nodes[i], "string(target/@dev)");
         k->format = lv_xml_str(&x, nodes[i], "string(driver/@type)");
-        k->path = path;
         if (k->target == NULL)
             k->target = xstrdup("?");
-        if (path != NULL) {
-            const struct lv_pool *p = pool_of_path(h, path);
-            virStorageVolPtr v = virStorageVolLookupByPath(h->conn, path);
-            virStorageVolInfo vi;
-
-            k->pool = p ? xstrdup(p->name) : NULL;
-            if (v != NULL && virStorageVolGetInfo(v, &vi) == 0) {
-                k->capacity = vi.capacity;
-                k->allocation = vi.allocation;
-            }
-            if (v != NULL)
-                virStorageVolFree(v);
-        }
     }
     free(nodes);
     n = lv_xml_nodes(&x, "/domain/devices/interface", &nodes);
@@ -369,59 +413,187 @@ lv_parse_domain(struct lv_host *h, struct lv_dom *d, const char *xml)
     if (n > 0)
         d->not_migratable =
             xasprintf("%zu host device%s passed through", n, n > 1 ? "s" : "");
+    d->have_xml = true;
     lv_xml_close(&x);
+}
+
+/* Read d's XML again, keeping the sizes its disks had (the stats may
+ * leave them out this time). */
+static void
+reread_xml(struct lv_dom *d, virDomainPtr dom)
+{
+    struct lv_disk *old = d->disks;
+    size_t n_old = d->n_disks;
+    char *xml = virDomainGetXMLDesc(dom, 0);
+
+    d->disks = NULL;
+    d->n_disks = 0;
+    dom_clear_xml(d);
+    if (xml != NULL)
+        parse_domain(d, xml);
+    free(xml);
+    for (size_t i = 0; i < d->n_disks; i++)
+        for (size_t o = 0; o < n_old; o++)
+            if (strcmp(d->disks[i].target, old[o].target) == 0) {
+                d->disks[i].capacity = old[o].capacity;
+                d->disks[i].allocation = old[o].allocation;
+            }
+    disks_free(old, n_old);
+}
+
+/* The stats of one domain into d; a field the host left out keeps its
+ * last value. */
+static void
+apply_stats(struct lv_dom *d, const virDomainStatsRecord *r)
+{
+    virTypedParameterPtr p = r->params;
+    int np = r->nparams;
+    int iv;
+    unsigned uv, nb = 0;
+    unsigned long long lv;
+
+    if (virTypedParamsGetInt(p, np, "state.state", &iv) == 1)
+        d->state = iv;
+    if (virTypedParamsGetInt(p, np, "state.reason", &iv) == 1)
+        d->reason = iv;
+    /* what the guest has now (below the maximum when ballooned) */
+    if (virTypedParamsGetULLong(p, np, "balloon.current", &lv) == 1)
+        d->memory = (uint64_t)lv * 1024;
+    if (virTypedParamsGetULLong(p, np, "balloon.maximum", &lv) == 1)
+        d->memory_max = (uint64_t)lv * 1024;
+    if (virTypedParamsGetUInt(p, np, "vcpu.current", &uv) == 1)
+        d->vcpus = uv;
+    virTypedParamsGetUInt(p, np, "block.count", &nb);
+    for (unsigned i = 0; i < nb; i++) {
+        char key[64];
+        const char *name = NULL;
+        struct lv_disk *k = NULL;
+
+        snprintf(key, sizeof key, "block.%u.name", i);
+        if (virTypedParamsGetString(p, np, key, &name) != 1)
+            continue;
+        for (size_t j = 0; j < d->n_disks && k == NULL; j++)
+            if (strcmp(d->disks[j].target, name) == 0)
+                k = &d->disks[j];
+        if (k == NULL)
+            continue; /* a CD-ROM, or a backing image */
+        snprintf(key, sizeof key, "block.%u.capacity", i);
+        if (virTypedParamsGetULLong(p, np, key, &lv) == 1)
+            k->capacity = lv;
+        snprintf(key, sizeof key, "block.%u.allocation", i);
+        if (virTypedParamsGetULLong(p, np, key, &lv) == 1)
+            k->allocation = lv;
+    }
+}
+
+/* Whether uuid is in a sorted set. */
+static bool
+uuid_in(const unsigned char (*set)[VIR_UUID_BUFLEN], size_t n,
+        const unsigned char *uuid)
+{
+    return n > 0 && bsearch(uuid, set, n, VIR_UUID_BUFLEN, uuid_cmp) != NULL;
 }
 
 static void
 read_domains(struct lv_host *h)
 {
-    virDomainPtr *doms = NULL;
-    int n = virConnectListAllDomains(h->conn, &doms, 0);
+    struct lv *lv = h->lv;
+    virDomainStatsRecordPtr *recs = NULL;
+    virDomainPtr *trans = NULL;
+    unsigned char(*stale)[VIR_UUID_BUFLEN], (*tr)[VIR_UUID_BUFLEN];
+    size_t n_stale, n_tr = 0, k = 0;
+    bool all_stale;
+    struct lv_dom *nd;
+    int n, nt;
 
+    n = virConnectGetAllDomainStats(
+        h->conn,
+        VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_BALLOON |
+            VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_BLOCK,
+        &recs, VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT);
+    if (n < 0)
+        return; /* keep what was read; the host's loss is noticed apart */
+    nt = virConnectListAllDomains(h->conn, &trans,
+                                  VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+    tr = xcalloc((size_t)MAX(nt, 0) + 1, sizeof *tr);
+    for (int i = 0; i < nt; i++) {
+        virDomainGetUUID(trans[i], tr[n_tr++]);
+        virDomainFree(trans[i]);
+    }
+    free(trans);
+    qsort(tr, n_tr, sizeof *tr, uuid_cmp);
+    pthread_mutex_lock(&lv->lock);
+    stale = h->stale;
+    n_stale = h->n_stale;
+    all_stale = h->all_stale;
+    h->stale = NULL;
+    h->n_stale = h->cap_stale = 0;
+    h->all_stale = false;
+    pthread_mutex_unlock(&lv->lock);
+    qsort(stale, n_stale, sizeof *stale, uuid_cmp);
+    /* last time's domains by UUID (sorted; a taken one's name is NULL) */
+    qsort(h->doms, h->n_doms, sizeof *h->doms, uuid_cmp);
+    nd = xcalloc((size_t)n + 1, sizeof *nd);
     for (int i = 0; i < n; i++) {
-        virDomainInfo info;
-        int state = 0, reason = 0, pers;
-        char *xml;
-        struct lv_dom *d;
+        virDomainPtr dom = recs[i]->dom;
+        struct lv_dom *d = &nd[k++], *old;
+        unsigned id = virDomainGetID(dom);
 
-        if (virDomainGetInfo(doms[i], &info) < 0 ||
-            virDomainGetState(doms[i], &state, &reason, 0) < 0) {
-            virDomainFree(doms[i]);
-            continue;
+        virDomainGetUUID(dom, d->uuid);
+        old = h->n_doms ? bsearch(d->uuid, h->doms, h->n_doms,
+                                  sizeof *h->doms, uuid_cmp)
+                        : NULL;
+        if (old != NULL && old->name != NULL) {
+            *d = *old;
+            memset(old, 0, sizeof *old);
+            memcpy(old->uuid, d->uuid, VIR_UUID_BUFLEN); /* stays sorted */
         }
-        h->doms = xrealloc(h->doms, (h->n_doms + 1) * sizeof *h->doms);
-        d = &h->doms[h->n_doms++];
-        memset(d, 0, sizeof *d);
-        d->name = xstrdup(virDomainGetName(doms[i]));
-        d->state = state;
-        d->vcpus = info.nrVirtCpu;
-        /* what the guest has now (below the maximum when ballooned) */
-        d->memory = (uint64_t)info.memory * 1024;
-        d->memory_max = (uint64_t)info.maxMem * 1024;
-        pers = virDomainIsPersistent(doms[i]);
-        d->persistent = pers == 1;
+        free(d->name);
+        d->name = xstrdup(virDomainGetName(dom));
+        if (!d->have_xml || all_stale || d->id != id ||
+            uuid_in((const unsigned char(*)[VIR_UUID_BUFLEN])stale, n_stale,
+                    d->uuid)) {
+            reread_xml(d, dom);
+            d->migrating = id != (unsigned)-1; /* ask below */
+        }
+        d->id = id;
+        d->persistent = !uuid_in(
+            (const unsigned char(*)[VIR_UUID_BUFLEN])tr, n_tr, d->uuid);
+        apply_stats(d, recs[i]);
         /* the destination's half of a migration in flight */
-        d->incoming = state == VIR_DOMAIN_PAUSED &&
-                      (reason == VIR_DOMAIN_PAUSED_MIGRATION ||
-                       reason == VIR_DOMAIN_PAUSED_STARTING_UP ||
-                       reason == VIR_DOMAIN_PAUSED_POSTCOPY);
-        {
+        d->incoming = d->state == VIR_DOMAIN_PAUSED &&
+                      (d->reason == VIR_DOMAIN_PAUSED_MIGRATION ||
+                       d->reason == VIR_DOMAIN_PAUSED_STARTING_UP ||
+                       d->reason == VIR_DOMAIN_PAUSED_POSTCOPY);
+        /* a job is asked of a domain just (re)read and of one that had
+         * one; another's migration starting is an iteration event */
+        if (d->migrating) {
             virDomainJobInfo ji;
 
-            d->migrating = virDomainGetJobInfo(doms[i], &ji) == 0 &&
+            d->migrating = d->state != VIR_DOMAIN_SHUTOFF &&
+                           virDomainGetJobInfo(dom, &ji) == 0 &&
                            ji.type != VIR_DOMAIN_JOB_NONE;
         }
-        xml = virDomainGetXMLDesc(doms[i], 0);
-        if (xml != NULL)
-            lv_parse_domain(h, d, xml);
-        free(xml);
-        virDomainFree(doms[i]);
+        for (size_t j = 0; j < d->n_disks; j++) {
+            const struct lv_pool *p =
+                d->disks[j].path ? pool_of_path(h, d->disks[j].path) : NULL;
+
+            free(d->disks[j].pool);
+            d->disks[j].pool = p ? xstrdup(p->name) : NULL;
+        }
     }
-    free(doms);
+    virDomainStatsRecordListFree(recs);
+    for (size_t o = 0; o < h->n_doms; o++)
+        dom_clear(&h->doms[o]);
+    free(h->doms);
+    h->doms = nd;
+    h->n_doms = k;
+    free(stale);
+    free(tr);
 }
 
 static void
-read_host(struct lv_host *h)
+read_node(struct lv_host *h)
 {
     virNodeInfo ni;
     char *caps, *hn;
@@ -466,21 +638,29 @@ read_host(struct lv_host *h)
     free(caps);
     if (h->cpu_model == NULL)
         h->cpu_model = xstrdup("unknown");
+    h->node_read = true;
 }
 
-/* Re-read one host: node, pools, domains. */
+/* Re-read one host: the node once per connection, then pools and
+ * domains. */
 void
 lv_host_refresh(struct lv_host *h)
 {
+    struct lv *lv = h->lv;
+    bool pools_stale;
+
     if (h->conn == NULL)
         return;
-    host_clear_inventory(h);
-    read_host(h);
-    read_pools(h);
+    if (!h->node_read)
+        read_node(h);
+    pthread_mutex_lock(&lv->lock);
+    pools_stale = h->pools_stale;
+    h->pools_stale = false;
+    pthread_mutex_unlock(&lv->lock);
+    read_pools(h, pools_stale);
     read_domains(h);
     h->dirty = false;
 }
-
 /* Build the model from every host's inventory. */
 void
 lv_rebuild_model(struct lv *lv)
@@ -503,7 +683,7 @@ lv_rebuild_model(struct lv *lv)
         mh->up = h->conn != NULL;
         mh->uri = xstrdup(h->over_ssh ? h->base_uri : h->uri);
         mh->versions = h->versions ? xstrdup(h->versions) : NULL;
-        mh->state_note = h->conn == NULL && h->err[0] ? xstrdup(h->err) : NULL;
+        mh->state_note = h->conn == NULL && h->err ? xstrdup(h->err) : NULL;
         lv_host_ssh_model(h, mh);
         for (size_t k = 0; k < h->n_pools; k++) {
             const struct lv_pool *p = &h->pools[k];
@@ -600,29 +780,73 @@ lv_status(struct lv *lv, bool error, const char *fmt, ...)
     lv->base.status_gen++;
 }
 
+char *
+lv_vfmt(const char *fmt, va_list ap)
+{
+    va_list aq;
+    int n;
+    char *s;
+
+    va_copy(aq, ap);
+    n = vsnprintf(NULL, 0, fmt, aq);
+    va_end(aq);
+    if (n < 0)
+        return xstrdup(fmt);
+    s = xmalloc((size_t)n + 1);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+void
+lv_host_err(struct lv_host *h, const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = lv_vfmt(fmt, ap);
+    va_end(ap);
+    free(h->err);
+    h->err = s;
+}
+
+/* Started, stopped, defined, undefined, suspended, resumed, migrated:
+ * whatever it was, only this domain's XML is read again. */
 static int
 on_lifecycle(virConnectPtr c, virDomainPtr d, int event, int detail,
              void *opaque)
 {
-    struct lv_host *h = opaque;
-
     (void)c;
-    (void)d;
     (void)event;
     (void)detail;
-    lv_mark_dirty(h);
+    lv_mark_stale(opaque, d);
     return 0;
+}
+
+/* A device plugged in or out changes the XML (disks, NICs, host
+ * devices). */
+static void
+on_device(virConnectPtr c, virDomainPtr d, const char *alias, void *opaque)
+{
+    (void)c;
+    (void)alias;
+    lv_mark_stale(opaque, d);
 }
 
 static void
 on_pool_event(virConnectPtr c, virStoragePoolPtr p, int event, int detail,
               void *opaque)
 {
+    struct lv_host *h = opaque;
+
     (void)c;
     (void)p;
     (void)event;
     (void)detail;
-    lv_mark_dirty(opaque);
+    pthread_mutex_lock(&h->lv->lock);
+    h->pools_stale = true; /* defined again: its path may have changed */
+    pthread_mutex_unlock(&h->lv->lock);
+    lv_mark_dirty(h);
 }
 
 static void
@@ -667,13 +891,13 @@ lv_host_connect(struct lv_host *h)
     virConnectPtr c = virConnectOpenAuth(h->uri, virConnectAuthPtrDefault, 0);
 
     if (c == NULL) {
-        snprintf(h->err, sizeof h->err, "cannot connect to %s: %s", h->uri,
-                 lv_errmsg());
+        lv_host_err(h, "cannot connect to %s: %s", h->uri, lv_errmsg());
         return -1;
     }
     h->conn = c;
     h->closed = false;
-    h->err[0] = '\0';
+    free(h->err);
+    h->err = NULL;
     if (virConnectSetKeepAlive(c, 2, 2) < 0) {
         /* a local driver has no keepalive; the close callback remains */
     }
@@ -681,6 +905,12 @@ lv_host_connect(struct lv_host *h)
     h->dom_cb[h->n_dom_cb++] = virConnectDomainEventRegisterAny(
         c, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
         VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), h, NULL);
+    h->dom_cb[h->n_dom_cb++] = virConnectDomainEventRegisterAny(
+        c, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_ADDED,
+        VIR_DOMAIN_EVENT_CALLBACK(on_device), h, NULL);
+    h->dom_cb[h->n_dom_cb++] = virConnectDomainEventRegisterAny(
+        c, NULL, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+        VIR_DOMAIN_EVENT_CALLBACK(on_device), h, NULL);
     lv_mig_register_events(h);
     h->pool_cb[h->n_pool_cb++] = virConnectStoragePoolEventRegisterAny(
         c, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
@@ -703,6 +933,13 @@ host_disconnect(struct lv_host *h)
     deregister(h);
     virConnectClose(h->conn);
     h->conn = NULL;
+    h->node_read = false; /* it may come back upgraded */
+    pthread_mutex_lock(&h->lv->lock);
+    free(h->stale);
+    h->stale = NULL;
+    h->n_stale = h->cap_stale = 0;
+    h->all_stale = h->pools_stale = false;
+    pthread_mutex_unlock(&h->lv->lock);
 }
 
 void
@@ -710,7 +947,7 @@ lv_host_lost(struct lv_host *h, const char *why)
 {
     struct lv *lv = h->lv;
 
-    snprintf(h->err, sizeof h->err, "%s", why);
+    lv_host_err(h, "%s", why);
     host_disconnect(h);
     host_clear_inventory(h);
     h->backoff_ms = 1000;
@@ -725,6 +962,27 @@ lv_backoff(struct lv_host *h, uint64_t now)
 {
     h->backoff_ms = h->backoff_ms ? MIN(h->backoff_ms * 2, 30000) : 1000;
     h->retry_at = now + (uint64_t)h->backoff_ms;
+}
+
+void
+lv_mark_stale(struct lv_host *h, virDomainPtr d)
+{
+    struct lv *lv = h->lv;
+
+    pthread_mutex_lock(&lv->lock);
+    if (d == NULL) {
+        h->all_stale = true;
+    } else {
+        if (h->n_stale == h->cap_stale) {
+            h->cap_stale = h->cap_stale ? 2 * h->cap_stale : 16;
+            h->stale = xrealloc(h->stale, h->cap_stale * sizeof *h->stale);
+        }
+        if (virDomainGetUUID(d, h->stale[h->n_stale]) == 0)
+            h->n_stale++;
+    }
+    h->dirty = true;
+    pthread_mutex_unlock(&lv->lock);
+    loop_update_timer(g_loop, lv->tick_timer, 0);
 }
 
 void
@@ -826,10 +1084,17 @@ lv_free(struct hv *hv)
         strv_free(h->cpu_flags, h->n_cpu_flags);
         free(h->cfg.migration_address);
         free(h->cfg.migration_uri);
+        free(h->err);
+        free(h->probe_err);
+        free(h->stale);
     }
     loop_remove_timer(g_loop, lv->tick_timer);
     loop_run_once(g_loop, 0); /* let libvirt's removals and frees run */
     free(lv->hosts);
+    free(lv->migs);
+    for (size_t i = 0; i < lv->n_measured; i++)
+        free(lv->measured[i].vm);
+    free(lv->measured);
     strv_free(lv->cfg_shared, lv->n_cfg_shared);
     model_fini(&lv->model);
     pthread_mutex_destroy(&lv->lock);
@@ -942,7 +1207,8 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
             up++;
         } else if (h->name == NULL) {
             /* a --connect URI that does not answer has no name to keep */
-            err_set(err, "%s", h->err);
+            err_set(err, "%s", h->err ? h->err : "cannot connect");
+            free(h->err);
             free(h->uri);
             free(h->base_uri);
             lv_free(&lv->base);
@@ -966,7 +1232,9 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
     if (how->wait)
         up += settle(lv);
     if (up == 0 && how->fail_if_none) {
-        err_set(err, "%s", lv->n_hosts ? lv->hosts[0].err : "no hosts");
+        err_set(err, "%s", lv->n_hosts && lv->hosts[0].err
+                               ? lv->hosts[0].err
+                               : "no hosts");
         lv_free(&lv->base);
         return NULL;
     }

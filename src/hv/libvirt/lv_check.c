@@ -196,11 +196,13 @@ measured(struct lv *lv, const char *vm, bool add)
             return &lv->measured[i];
     if (!add)
         return NULL;
-    if (lv->n_measured == ARRAY_SIZE(lv->measured))
-        lv->n_measured--; /* forget the newest-but-one; rare */
+    if (lv->n_measured == lv->cap_measured) {
+        lv->cap_measured = lv->cap_measured ? 2 * lv->cap_measured : 16;
+        lv->measured = xrealloc(lv->measured,
+                                lv->cap_measured * sizeof *lv->measured);
+    }
     memset(&lv->measured[lv->n_measured], 0, sizeof lv->measured[0]);
-    snprintf(lv->measured[lv->n_measured].vm, sizeof lv->measured[0].vm,
-             "%s", vm);
+    lv->measured[lv->n_measured].vm = xstrdup(vm);
     return &lv->measured[lv->n_measured++];
 }
 

@@ -5,6 +5,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -19,9 +20,14 @@ struct lv_disk {
     uint64_t capacity, allocation;
 };
 
+/* One domain as last read. Kept across refreshes by UUID: the bulk stats
+ * (state, memory, vCPUs, disk sizes) are read for every domain at once,
+ * the XML only when the domain is new or an event says it changed. */
 struct lv_dom {
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    unsigned id; /* libvirt's (a new one at each start): -1u shut off */
     char *name;
-    int state;
+    int state, reason;
     unsigned vcpus;
     uint64_t memory, memory_max; /* now (the balloon's), and at most */
     char *cpu_model;
@@ -30,13 +36,14 @@ struct lv_dom {
     struct lv_disk *disks;
     size_t n_disks;
     bool persistent, incoming, migrating;
+    bool have_xml; /* what the XML says is current */
     char *not_migratable;
 };
 
 struct lv_pool {
-    char *name, *type, *path;
+    unsigned char uuid[VIR_UUID_BUFLEN];
+    char *name, *type, *path; /* type and path: from its XML, read once */
     uint64_t capacity, allocation, available;
-    unsigned n_volumes;
 };
 
 struct lv;
@@ -53,18 +60,24 @@ struct lv_host {
     struct host_probe probe;
     bool probing;
     uint64_t next_probe, skew_at;
-    char probe_err[256];
+    char *probe_err; /* NULL: none */
     struct lv_host_cfg cfg; /* copies of the limits and addresses */
     virConnectPtr conn;
-    char err[1024];
+    char *err; /* why it is down (lv_host_err); NULL: nothing */
     int dom_cb[8], n_dom_cb;
     int pool_cb[4], n_pool_cb;
     /* set from any thread under lv->lock */
     bool closed, dirty;
+    /* domains whose XML to read again at the next refresh (an event said
+     * they changed), under lv->lock; all_stale: every one of them */
+    unsigned char (*stale)[VIR_UUID_BUFLEN];
+    size_t n_stale, cap_stale;
+    bool all_stale, pools_stale;
     int close_reason;
     int backoff_ms;
     uint64_t retry_at;
-    /* inventory */
+    /* inventory; the node's part is read once per connection */
+    bool node_read;
     char *hostname, *versions, *cpu_model;
     char **cpu_flags;
     size_t n_cpu_flags;
@@ -80,7 +93,7 @@ struct lv_mig;
 
 /* A dirty rate measured before a move (page sampling). */
 struct lv_measured {
-    char vm[64];
+    char *vm;
     uint64_t bps;
     uint64_t started_ms;
     unsigned seconds;
@@ -97,10 +110,10 @@ struct lv {
     size_t n_cfg_shared;
     int tick_timer;
     bool need_rebuild;
-    struct lv_mig *migs[32];
-    size_t n_migs;
-    struct lv_measured measured[32];
-    size_t n_measured;
+    struct lv_mig **migs;
+    size_t n_migs, cap_migs;
+    struct lv_measured *measured;
+    size_t n_measured, cap_measured;
     struct lv_open how;
     struct loop *loop;
     /* the fail-safe (lv_guard.c): -1 without one */
@@ -132,6 +145,13 @@ void lv_host_refresh(struct lv_host *h);
 void lv_rebuild_model(struct lv *lv);
 int lv_host_connect(struct lv_host *h);
 void lv_mark_dirty(struct lv_host *h);
+/* An event says d's definition changed: read its XML at the next refresh
+ * (and refresh). d NULL: every domain of the host. */
+void lv_mark_stale(struct lv_host *h, virDomainPtr d);
+/* Set h->err (printf-style). */
+void lv_host_err(struct lv_host *h, const char *fmt, ...) FERRY_PRINTF(2, 3);
+/* vasprintf that cannot fail. Caller frees. */
+char *lv_vfmt(const char *fmt, va_list ap) FERRY_PRINTF(1, 0);
 /* A failed connect: retry after 1 s, doubling up to 30 s. */
 void lv_backoff(struct lv_host *h, uint64_t now);
 void lv_status(struct lv *lv, bool error, const char *fmt, ...)

@@ -21,8 +21,6 @@
 #include "ferry/jsonf.h"
 
 
-#define MAX_DISKS 16
-
 enum mode { MODE_LIVE, MODE_BLOCKCOPY, MODE_COLD };
 
 struct mdisk {
@@ -42,7 +40,7 @@ struct lv_mig {
     enum mode mode;
     virDomainPtr dom;
     bool persistent;
-    struct mdisk disks[MAX_DISKS];
+    struct mdisk *disks;
     size_t n_disks;
     char *dst_pool;
     uint64_t t0_ms;
@@ -59,7 +57,7 @@ struct lv_mig {
     pthread_mutex_t lock;
     bool w_done;           /* under lock */
     int w_rc;
-    char w_err[256];
+    char *w_err; /* NULL: none */
     uint64_t w_done_ms;
     uint64_t cold_done, cold_total; /* under lock */
     bool cold_cancel;
@@ -76,7 +74,7 @@ struct lv_mig {
     bool sth_started, s_stop, have_latest; /* under lock */
     struct job_sample latest;              /* under lock */
     double disk_bps;
-    char lost[400];
+    char *lost; /* "host ... was lost (why)", or NULL */
     /* the destination's connection, referenced for a client-managed
      * migration: the loop may close the host's (lost) meanwhile */
     virConnectPtr dconn;
@@ -139,11 +137,12 @@ on_iteration(virConnectPtr c, virDomainPtr d, int iteration, void *opaque)
     if (m != NULL && iteration > 0)
         m->iteration_event = (uint64_t)iteration;
     if (m == NULL) {
-        /* someone else's migration: the inventory shows it once read */
+        /* someone else's migration: the inventory shows it once read
+         * (its job is asked of a stale domain) */
         struct lv_dom *dm = lv_dom_by_name(opaque, virDomainGetName(d));
 
         if (dm == NULL || !dm->migrating)
-            lv_mark_dirty(opaque);
+            lv_mark_stale(opaque, d);
     }
 }
 
@@ -178,6 +177,9 @@ on_block_job(virConnectPtr c, virDomainPtr d, const char *disk, int type,
 
     (void)c;
     (void)type;
+    /* a pivot changes where a disk is: anyone's, read the XML again */
+    if (status == VIR_DOMAIN_BLOCK_JOB_COMPLETED)
+        lv_mark_stale(opaque, d);
     if (m == NULL)
         return;
     for (size_t i = 0; i < m->n_disks; i++) {
@@ -216,9 +218,11 @@ lv_mig_host_lost(struct lv *lv, struct lv_host *h)
     for (size_t i = 0; i < lv->n_migs; i++) {
         struct lv_mig *m = lv->migs[i];
 
-        if (m->src == h || m->dst == h)
-            snprintf(m->lost, sizeof m->lost, "host %s was lost (%.300s)",
-                     h->name, h->err);
+        if (m->src == h || m->dst == h) {
+            free(m->lost);
+            m->lost = xasprintf("host %s was lost (%s)", h->name,
+                                h->err ? h->err : "no reason given");
+        }
         /* a client-managed migration has no daemon of its own watching
          * the destination (peer-to-peer's gives up when it goes): the
          * move cannot be finished there, so it ends now */
@@ -520,7 +524,8 @@ worker_done(struct lv_mig *m, int rc, const char *msg)
     pthread_mutex_lock(&m->lock);
     m->w_done = true;
     m->w_rc = rc;
-    snprintf(m->w_err, sizeof m->w_err, "%s", msg ? msg : "");
+    free(m->w_err);
+    m->w_err = xstrdup(msg ? msg : "");
     m->w_done_ms = loop_now_ms();
     pthread_mutex_unlock(&m->lock);
 }
@@ -700,7 +705,7 @@ cold_cancelled(struct lv_mig *m)
 
 /* Copy one volume with sparse streams: data as data, holes as holes. */
 static int
-copy_volume(struct lv_mig *m, const struct mdisk *k, char *msg, size_t n)
+copy_volume(struct lv_mig *m, const struct mdisk *k, char **msg)
 {
     virStorageVolPtr sv = virStorageVolLookupByPath(m->src->conn, k->old_path);
     virStorageVolPtr dv = virStorageVolLookupByPath(m->dst->conn, k->new_path);
@@ -709,7 +714,7 @@ copy_volume(struct lv_mig *m, const struct mdisk *k, char *msg, size_t n)
     int rc = -1;
 
     if (sv == NULL || dv == NULL) {
-        snprintf(msg, n, "volume lookup failed: %s", lv_errmsg());
+        *msg = xasprintf("volume lookup failed: %s", lv_errmsg());
         goto done;
     }
     in = virStreamNew(m->src->conn, 0);
@@ -718,14 +723,14 @@ copy_volume(struct lv_mig *m, const struct mdisk *k, char *msg, size_t n)
                               VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) < 0 ||
         virStorageVolUpload(dv, out, 0, 0,
                             VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM) < 0) {
-        snprintf(msg, n, "cannot open the volume streams: %s", lv_errmsg());
+        *msg = xasprintf("cannot open the volume streams: %s", lv_errmsg());
         goto done;
     }
     for (;;) {
         int got;
 
         if (cold_cancelled(m)) {
-            snprintf(msg, n, "cancelled by the operator");
+            *msg = xasprintf("cancelled by the operator");
             virStreamAbort(in);
             virStreamAbort(out);
             in = out = NULL;
@@ -738,14 +743,14 @@ copy_volume(struct lv_mig *m, const struct mdisk *k, char *msg, size_t n)
 
             if (virStreamRecvHole(in, &hole, 0) < 0 ||
                 virStreamSendHole(out, hole, 0) < 0) {
-                snprintf(msg, n, "hole transfer failed: %s", lv_errmsg());
+                *msg = xasprintf("hole transfer failed: %s", lv_errmsg());
                 goto done;
             }
             cold_progress(m, (uint64_t)hole);
             continue;
         }
         if (got < 0) {
-            snprintf(msg, n, "read from %s failed: %s", m->src->name,
+            *msg = xasprintf("read from %s failed: %s", m->src->name,
                      lv_errmsg());
             goto done;
         }
@@ -755,7 +760,7 @@ copy_volume(struct lv_mig *m, const struct mdisk *k, char *msg, size_t n)
             int w = virStreamSend(out, buf + off, (size_t)(got - off));
 
             if (w < 0) {
-                snprintf(msg, n, "write to %s failed: %s", m->dst->name,
+                *msg = xasprintf("write to %s failed: %s", m->dst->name,
                          lv_errmsg());
                 goto done;
             }
@@ -764,7 +769,7 @@ copy_volume(struct lv_mig *m, const struct mdisk *k, char *msg, size_t n)
         cold_progress(m, (uint64_t)got);
     }
     if (virStreamFinish(in) < 0 || virStreamFinish(out) < 0) {
-        snprintf(msg, n, "finishing the copy failed: %s", lv_errmsg());
+        *msg = xasprintf("finishing the copy failed: %s", lv_errmsg());
         goto done;
     }
     rc = 0;
@@ -791,14 +796,14 @@ static void *
 cold_worker(void *arg)
 {
     struct lv_mig *m = arg;
-    char msg[256] = "";
+    char *msg = NULL;
     char *xml, *nxml;
     virDomainPtr nd;
 
     for (size_t i = 0; i < m->n_disks; i++)
-        if (m->disks[i].moving &&
-            copy_volume(m, &m->disks[i], msg, sizeof msg) < 0) {
+        if (m->disks[i].moving && copy_volume(m, &m->disks[i], &msg) < 0) {
             worker_done(m, -1, msg);
+            free(msg);
             return NULL;
         }
     xml = virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_INACTIVE |
@@ -812,17 +817,19 @@ cold_worker(void *arg)
     nd = virDomainDefineXML(m->dst->conn, nxml);
     free(nxml);
     if (nd == NULL) {
-        snprintf(msg, sizeof msg, "cannot define %s on %s: %s", m->vm,
-                 m->dst->name, lv_errmsg());
+        msg = xasprintf("cannot define %s on %s: %s", m->vm, m->dst->name,
+                        lv_errmsg());
         worker_done(m, -1, msg);
+        free(msg);
         return NULL;
     }
     virDomainFree(nd);
     if (m->dst != m->src && virDomainUndefine(m->dom) < 0) {
-        snprintf(msg, sizeof msg, "defined on %s, but %s could not be "
-                 "undefined on %s: %s", m->dst->name, m->vm, m->src->name,
-                 lv_errmsg());
+        msg = xasprintf("defined on %s, but %s could not be undefined on "
+                        "%s: %s", m->dst->name, m->vm, m->src->name,
+                        lv_errmsg());
         worker_done(m, -1, msg);
+        free(msg);
         return NULL;
     }
     worker_done(m, 0, NULL);
@@ -945,6 +952,18 @@ uses_any_new_path(struct lv_mig *m)
 }
 
 static void
+register_mig(struct lv_mig *m)
+{
+    struct lv *lv = m->lv;
+
+    if (lv->n_migs == lv->cap_migs) {
+        lv->cap_migs = lv->cap_migs ? 2 * lv->cap_migs : 16;
+        lv->migs = xrealloc(lv->migs, lv->cap_migs * sizeof *lv->migs);
+    }
+    lv->migs[lv->n_migs++] = m;
+}
+
+static void
 unregister_mig(struct lv_mig *m)
 {
     struct lv *lv = m->lv;
@@ -968,10 +987,6 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
 
     if (v == NULL) {
         err_set(err, "no VM named %s", p->vm);
-        return NULL;
-    }
-    if (lv->n_migs >= ARRAY_SIZE(lv->migs)) {
-        err_set(err, "too many migrations at once");
         return NULL;
     }
     m = xcalloc(1, sizeof *m);
@@ -1022,7 +1037,8 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
             goto bad;
         }
     }
-    for (size_t i = 0; i < d->n_disks && m->n_disks < MAX_DISKS; i++) {
+    m->disks = xcalloc(d->n_disks + 1, sizeof *m->disks);
+    for (size_t i = 0; i < d->n_disks; i++) {
         struct mdisk *k = &m->disks[m->n_disks++];
 
         k->target = xstrdup(d->disks[i].target);
@@ -1082,7 +1098,7 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
             if (virDomainMigrateGetMaxDowntime(m->dom, &ms, 0) == 0)
                 m->limit_ms = ms;
         }
-        lv->migs[lv->n_migs++] = m;
+        register_mig(m);
         if (!m->watch)
             arm(m); /* this server's guard has it now */
         if (pthread_create(&m->th, NULL, adopt_worker, m) != 0) {
@@ -1111,7 +1127,7 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
             goto bad;
         }
     }
-    lv->migs[lv->n_migs++] = m;
+    register_mig(m);
     if (m->mode == MODE_BLOCKCOPY) {
         for (size_t i = 0; i < m->n_disks; i++) {
             struct mdisk *k = &m->disks[i];
@@ -1245,6 +1261,9 @@ lv_mig_free(void *mig)
         free(m->disks[i].old_path);
         free(m->disks[i].new_path);
     }
+    free(m->disks);
+    free(m->w_err);
+    free(m->lost);
     free(m->dst_pool);
     free(m->vm);
     free(m->guard_id);
@@ -1298,7 +1317,7 @@ finish_live(struct lv_mig *m, int rc, const char *msg)
         /* a lost host first: it is why, and what a narrow status line
          * keeps */
         fail(m, m->aborted ? HV_CANCELLED : HV_FAILED, "%s%s%s; %s %s on %s",
-             m->lost, m->lost[0] ? ": " : "", msg, m->vm,
+             m->lost ? m->lost : "", m->lost ? ": " : "", msg, m->vm,
              running ? "is still running" : "is NOT running", m->src->name);
         lv_mark_dirty(m->src);
         lv_mark_dirty(m->dst);
@@ -1546,7 +1565,7 @@ lv_mig_sample(void *mig, struct job_sample *s)
     struct lv_mig *m = mig;
     bool done;
     int rc;
-    char msg[256];
+    char *msg;
     uint64_t cold_done, done_ms;
 
     memset(s, 0, sizeof *s);
@@ -1558,7 +1577,7 @@ lv_mig_sample(void *mig, struct job_sample *s)
     pthread_mutex_lock(&m->lock);
     done = m->w_done;
     rc = m->w_rc;
-    snprintf(msg, sizeof msg, "%s", m->w_err);
+    msg = xstrdup(m->w_err ? m->w_err : "");
     cold_done = m->cold_done;
     done_ms = m->w_done_ms;
     pthread_mutex_unlock(&m->lock);
@@ -1608,6 +1627,7 @@ lv_mig_sample(void *mig, struct job_sample *s)
         sample_blockcopy(m, s);
         break;
     }
+    free(msg);
     if (m->finished)
         s->status = m->res.status;
 }

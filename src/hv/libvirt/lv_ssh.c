@@ -60,7 +60,7 @@ lv_ssh_start(struct lv_host *h, const struct lv_host_cfg *hc,
     free(u);
     free(hh);
     h->ssh = sshc_new(h->lv->loop, &o, on_ssh_change, h);
-    snprintf(h->err, sizeof h->err, "%s", sshc_error(h->ssh));
+    lv_host_err(h, "%s", sshc_error(h->ssh));
 }
 
 void
@@ -99,11 +99,13 @@ probe_done(void *opaque, int status, const char *out, const char *err,
     h->probing = false;
     h->next_probe = loop_now_ms() + PROBE_EVERY_MS;
     if (status < 0) {
-        snprintf(h->probe_err, sizeof h->probe_err, "probe failed: %.200s",
-                 err);
+        free(h->probe_err);
+        h->probe_err = xasprintf("probe failed: %.200s", err);
     } else if (probe_parse(out, &p, &e) < 0) {
-        snprintf(h->probe_err, sizeof h->probe_err, "probe: %.150s%s%.80s",
-                 e.msg, err[0] ? "; the host said: " : "", err);
+        /* the host's own words shortened: it may say a lot */
+        free(h->probe_err);
+        h->probe_err = xasprintf("probe: %s%s%.200s", e.msg,
+                                 err[0] ? "; the host said: " : "", err);
         probe_fini(&p);
     } else {
         if (t_first != 0)
@@ -121,7 +123,8 @@ probe_done(void *opaque, int status, const char *out, const char *err,
         }
         probe_fini(&h->probe);
         h->probe = p;
-        h->probe_err[0] = '\0';
+        free(h->probe_err);
+        h->probe_err = NULL;
     }
     if (h->ssh != NULL) /* not while the session is being freed */
         host_changed(h);
@@ -177,7 +180,7 @@ lv_host_ssh_model(const struct lv_host *h, struct model_host *mh)
                             sshc_error(h->ssh));
     if (h->probe.valid)
         mh->probe = xstrdup(probe_summary(&h->probe, buf, sizeof buf));
-    else if (h->probe_err[0])
+    else if (h->probe_err != NULL)
         mh->probe = xstrdup(h->probe_err);
 }
 
@@ -200,7 +203,7 @@ connect_libvirt(struct lv_host *h, uint64_t now)
                       : NULL;
     if (h->uri == NULL) {
         h->uri = xstrdup(h->base_uri);
-        snprintf(h->err, sizeof h->err, "%s: %s", h->name, why);
+        lv_host_err(h, "%s: %s", h->name, why);
     } else if (lv_host_connect(h) == 0) {
         lv_status(lv, false, "host %s is up over SSH (%s@%s)", h->name,
                   i.user, i.host);
@@ -208,7 +211,7 @@ connect_libvirt(struct lv_host *h, uint64_t now)
     } else {
         sshc_relay_status(h->relay, why, sizeof why);
         if (why[0] != '\0')
-            snprintf(h->err, sizeof h->err, "%s: %s", h->name, why);
+            lv_host_err(h, "%s: %s", h->name, why);
     }
     if (h->conn == NULL)
         lv_backoff(h, now);
@@ -232,7 +235,7 @@ lv_ssh_tick(struct lv_host *h, uint64_t now)
         if (h->over_ssh && h->conn != NULL)
             lv_host_lost(h, sshc_error(h->ssh));
         if (h->over_ssh)
-            snprintf(h->err, sizeof h->err, "%s", sshc_error(h->ssh));
+            lv_host_err(h, "%s", sshc_error(h->ssh));
         return -1; /* the session's own changes wake the tick */
     }
     if (h->over_ssh && h->conn == NULL && now >= h->retry_at)
@@ -260,7 +263,7 @@ lv_ssh_settling(const struct lv *lv)
             h->backoff_ms == 0)
             return true; /* libvirt's connection not tried yet */
         if (st == SSHC_READY && (h->conn || !h->over_ssh) &&
-            (h->probing || (!h->probe.valid && !h->probe_err[0])))
+            (h->probing || (!h->probe.valid && h->probe_err == NULL)))
             return true;
     }
     return false;
