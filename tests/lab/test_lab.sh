@@ -128,6 +128,110 @@ check "the inventory shows the guest, its pool and state" python3 -c "
 import json; v = {x['name']: x for x in json.load(open('$OUT/vms.json'))}
 assert v['m1']['host'] == 'lab-a' and v['m1']['state'] == 'running', v
 assert v['m1']['datastores'] == ['shared'] and v['m1']['memory_bytes'] == 256 << 20, v"
+
+# ---- inventory at scale: a refresh costs the same at 60 more domains -------
+# Many shut-off definitions on lab-a (cheap: no QEMU), listed whole with
+# their states and memory; libvirt's own client log in a server of their
+# own counts the calls one refresh makes, before and after 50 more domains.
+# A refresh reads every domain's state, memory, vCPUs and disk sizes in one
+# call; a domain's XML only when it is new or an event says it changed.
+BULK=$OUT/bulk
+mkdir -p "$BULK"
+LONG=$(python3 -c "print('long-' + 'n' * 235)") # libvirt keeps NAME.xml: 255 bytes
+bulk_xml() { # name, index, pool directory
+    cat <<X
+<domain type='qemu'><name>$1</name>
+<memory unit='MiB'>$((64 + $2))</memory><currentMemory unit='MiB'>$((32 + $2))</currentMemory>
+<vcpu current='$((1 + $2 % 2))'>4</vcpu>
+<os><type arch='x86_64' machine='pc'>hvm</type></os>
+<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>
+<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='$3/$1.img'/><target dev='vda' bus='virtio'/></disk>
+</devices></domain>
+X
+}
+bulk_define() { # from to: bulk-FROM .. bulk-TO on lab-a, in one virsh
+    c="" i=$1
+    while [ "$i" -le "$2" ]; do
+        bulk_xml "bulk-$i" "$i" /var/lib/libvirt/images >"$BULK/bulk-$i.xml"
+        c="$c define $BULK/bulk-$i.xml;"; i=$((i + 1))
+    done
+    $L virsh a "$c" >/dev/null
+}
+bulk_undefine_all() {
+    c=""
+    for d in $($L virsh a list --all --name | grep -E '^(bulk-|probe-|long-)'); do
+        c="$c undefine $d;"
+    done
+    [ -z "$c" ] || $L virsh a "$c" >/dev/null 2>&1
+}
+cp "$CFG" "$OUT/rpc.ini"
+RPCLOG=$OUT/rpc.log
+rf() { LIBVIRT_LOG_FILTERS="1:rpc.netclient" LIBVIRT_LOG_OUTPUTS="1:file:$RPCLOG" \
+        "$FERRY" -c "$OUT/rpc.ini" "$@"; }
+# calls of libvirt's remote program (not keepalives) the server sent
+rpcs() { grep -c 'RPC_CLIENT_MSG_TX_QUEUE.*prog=536903814 ' "$RPCLOG" 2>/dev/null || echo 0; }
+listed() { # names...: wait until ferry lists them all
+    n=0
+    while [ $n -lt 100 ]; do
+        rf list vms --json 2>/dev/null | python3 -c "
+import json, sys; v = {x['name'] for x in json.load(sys.stdin)}
+sys.exit(0 if set(sys.argv[1:]) <= v else 1)" "$@" && return 0
+        sleep 0.2; n=$((n + 1))
+    done
+    return 1
+}
+refresh_cost() { # name: define one more domain, print the calls it cost
+    sleep 1; b=$(rpcs)
+    bulk_xml "$1" 1 /var/lib/libvirt/images >"$BULK/$1.xml"
+    $L virsh a define "$BULK/$1.xml" >/dev/null
+    listed "$1" || { echo "$1 never listed"; return 1; }
+    sleep 1; echo $(($(rpcs) - b))
+}
+bulk_define 1 10
+bulk_xml "$LONG" 7 /var/lib/libvirt/fast >"$BULK/long.xml"
+$L virsh a define "$BULK/long.xml" >/dev/null
+rf list vms --json >"$OUT/bulk0.json"
+c1=$(refresh_cost probe-1)
+n1=$($L virsh a list --all --name | grep -c .)
+bulk_define 11 60
+check "60 more domains on lab-a are listed" listed bulk-11 bulk-60
+c2=$(refresh_cost probe-2)
+n2=$($L virsh a list --all --name | grep -c .)
+echo "     | one refresh of lab-a: $c1 calls at $n1 domains, $c2 at $n2"
+check "a refresh costs the same calls at $n1 and $n2 domains ($c1, $c2)" \
+    sh -c "[ $c1 -gt 0 ] && [ $c1 -le 12 ] && [ $c2 -ge $((c1 - 1)) ] && [ $c2 -le $((c1 + 1)) ]"
+rf list vms --json >"$OUT/bulk.json"
+check "every bulk domain with its state, current and maximum memory, vCPUs, pool" python3 -c "
+import json; v = {x['name']: x for x in json.load(open('$OUT/bulk.json'))}
+for i in range(1, 61):
+    d = v['bulk-%d' % i]
+    assert d['host'] == 'lab-a' and d['state'] == 'shut off', d
+    assert d['memory_bytes'] == (32 + i) << 20, d
+    assert d['memory_max_bytes'] == (64 + i) << 20, d
+    assert d['vcpus'] == 1 + i % 2 and d['datastores'] == ['local@lab-a'], d
+assert v['m1']['state'] == 'running' and v['m1']['memory_bytes'] == 256 << 20, v['m1']
+assert v['$LONG']['datastores'] == ['fast@lab-a'], v['$LONG']"
+# a changed definition is read again (the event names the domain)
+$L virsh a dumpxml bulk-5 | sed 's|/images/bulk-5|/fast/bulk-5|' |
+    $L virsh a define /dev/stdin >/dev/null
+$L virsh a undefine bulk-6 >/dev/null
+wait_bulk() {
+    n=0
+    while [ $n -lt 50 ]; do
+        rf list vms --json >"$OUT/bulk2.json" 2>/dev/null && python3 -c "
+import json; v = {x['name']: x for x in json.load(open('$OUT/bulk2.json'))}
+assert v['bulk-5']['datastores'] == ['fast@lab-a'], v['bulk-5']
+assert 'bulk-6' not in v and 'bulk-7' in v" 2>/dev/null && return 0
+        sleep 0.2; n=$((n + 1))
+    done
+    cat "$OUT/bulk2.json"; return 1
+}
+check "a redefined domain shows its new disk; an undefined one is gone" wait_bulk
+rf kill-server >/dev/null 2>&1
+bulk_undefine_all
+check "the bulk domains are gone from lab-a" sh -c \
+    "! $L virsh a list --all --name | grep -qE '^(bulk-|probe-|long-)'"
+
 ferry migrate m1 --to lab-b --json >"$OUT/m1.json" 2>&1
 check "live migration lab-a -> lab-b completes, verified, within the budget" python3 -c "
 import json; r = json.loads(open('$OUT/m1.json').read().strip().splitlines()[-1])
