@@ -237,7 +237,7 @@ wizard_view_timeout(const struct console *c, const struct view *v,
 {
     (void)c;
     (void)now_ms;
-    return wizard_measuring(v->wz) ? 250 : -1;
+    return wizard_timeout_ms(v->wz);
 }
 
 static void

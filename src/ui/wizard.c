@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ferry/checks.h"
+#include "ferry/loop.h"
 #include "ferry/runner.h"
 #include "ferry/units.h"
 
@@ -123,6 +124,21 @@ struct wizard {
     char advice[4][200];
     int n_advice;
     bool warnings_accepted;
+    /* the backend's own checks of every host (the host step): asked for
+     * off the key path and kept by host name */
+    struct host_verdict {
+        char *host;
+        bool known;           /* the backend has answered for it */
+        enum job_kind kind;   /* of the request it answered */
+        enum check_status verdict;
+        char *why, *short_why;
+    } *hosts_seen;
+    size_t n_hosts_seen, cap_hosts_seen;
+    char **round;        /* the hosts the round in flight asks about */
+    size_t n_round, round_next, round_left;
+    enum job_kind round_kind;
+    uint64_t round_gen, round_ms; /* the inventory and the time it began */
+    bool news;           /* answers arrived since the last tick */
     /* dirty-rate measurement */
     bool measuring, measured;
     uint64_t measured_bps;
@@ -341,22 +357,143 @@ kind_items(struct wizard *w)
     }
 }
 
-/* A row has little room: "CPU lacks avx512f" instead of the sentence
- * (the details line below the list keeps the sentence). */
-static void
-short_reason(const struct check_result *r, size_t n, struct item *it)
+/* ---- the backend's verdicts for every host ------------------------------ */
+
+#define ROUND_AGAIN_MS 5000 /* a changed inventory is checked again after */
+
+static const char *const host_check_names[] = {
+    "destination", "cpu", "memory", "networks", "shared-storage"};
+
+static struct host_verdict *
+host_seen(struct wizard *w, const char *host, bool add)
 {
+    struct host_verdict *hv;
+
+    for (size_t i = 0; i < w->n_hosts_seen; i++)
+        if (strcmp(w->hosts_seen[i].host, host) == 0)
+            return &w->hosts_seen[i];
+    if (!add)
+        return NULL;
+    w->hosts_seen = xgrow(w->hosts_seen, &w->cap_hosts_seen,
+                          w->n_hosts_seen + 1, sizeof *w->hosts_seen);
+    hv = &w->hosts_seen[w->n_hosts_seen++];
+    memset(hv, 0, sizeof *hv);
+    hv->host = xstrdup(host);
+    hv->why = xstrdup("");
+    hv->short_why = xstrdup("");
+    return hv;
+}
+
+/* "CPU lacks avx512f" for a row; "" when the sentence will do. */
+static void
+short_reason_of(const struct check_result *r, size_t n,
+                enum check_status verdict, char **out)
+{
+    item_printf(out, "%s", "");
     for (size_t i = 0; i < n; i++) {
         const char *flags;
 
-        if (r[i].status != it->verdict || strcmp(r[i].name, "cpu") != 0)
+        if (r[i].status != verdict || strcmp(r[i].name, "cpu") != 0)
             continue;
-        flags = strstr(r[i].message, "uses: ");
-        if (flags != NULL)
-            item_printf(&it->cols[4], "CPU lacks %s",
-                     flags + 6);
+        if ((flags = strstr(r[i].message, "uses: ")) != NULL)
+            item_printf(out, "CPU lacks %s", flags + 6);
         return;
     }
+}
+
+/* One host's answer (in any order): kept, and shown at the next tick. */
+static void
+round_answer(void *ctx, size_t i, const struct check_result *r, size_t n)
+{
+    struct wizard *w = ctx;
+    struct host_verdict *hv;
+
+    if (i >= w->n_round || w->round[i] == NULL)
+        return;
+    hv = host_seen(w, w->round[i], true);
+    hv->known = true;
+    hv->kind = w->round_kind;
+    hv->verdict = verdict_of(r, n, host_check_names,
+                             ARRAY_SIZE(host_check_names), &hv->why);
+    short_reason_of(r, n, hv->verdict, &hv->short_why);
+    /* the host step's row, if it shows: at once, not at a rebuild */
+    for (int k = 0; w->step == S_HOST && w->valid && k < w->n_items; k++) {
+        struct item *it = &w->items[k];
+
+        if (it->current || strcmp(it->name, hv->host) != 0 ||
+            hv->kind != w->ch.kind)
+            continue;
+        it->verdict = hv->verdict;
+        item_printf(&it->why, "%s", hv->why);
+        item_printf(&it->cols[4], "%s", hv->short_why);
+        it->pending = false;
+    }
+    free(w->round[i]);
+    w->round[i] = NULL;
+    if (w->round_left > 0)
+        w->round_left--;
+    w->news = true;
+}
+
+static void
+round_end(struct wizard *w)
+{
+    for (size_t i = 0; i < w->n_round; i++)
+        free(w->round[i]);
+    free(w->round);
+    w->round = NULL;
+    w->n_round = w->round_next = w->round_left = 0;
+}
+
+/* Ask the backend about every other host, unless a round runs or the
+ * answers kept are fresh enough. The backend answers host by host from
+ * the loop, one host each turn, so keys are answered in between and one
+ * slow host holds nobody else back. */
+static void
+round_start(struct wizard *w)
+{
+    const struct model *m = model(w);
+    const struct model_vm *vm = model_vm(m, w->ch.vm);
+    uint64_t now = loop_now_ms();
+    bool fresh = w->round_ms != 0 && w->round_kind == w->ch.kind &&
+                 (w->round_gen == w->env.hv->generation ||
+                  now < w->round_ms + ROUND_AGAIN_MS);
+
+    if (w->env.hv->ops->checks == NULL || w->round_left > 0 || fresh)
+        return;
+    round_end(w);
+    w->round = xcalloc(m->n_hosts + 1, sizeof *w->round);
+    for (size_t i = 0; i < m->n_hosts; i++)
+        if (strcmp(m->hosts[i].name, vm->host) != 0)
+            w->round[w->n_round++] = xstrdup(m->hosts[i].name);
+    w->round_left = w->n_round;
+    w->round_kind = w->ch.kind;
+    w->round_gen = w->env.hv->generation;
+    w->round_ms = now;
+}
+
+/* The next host of the round, if any; true when one was asked. */
+static bool
+round_step(struct wizard *w)
+{
+    struct check_result r[CHECKS_MAX + 2];
+    struct mig_request req;
+    size_t n;
+
+    while (w->round_next < w->n_round && w->round[w->round_next] == NULL)
+        w->round_next++;
+    if (w->round_next >= w->n_round) {
+        if (w->round != NULL && w->round_left == 0)
+            round_end(w);
+        return false;
+    }
+    req = mig_choice_request(&w->ch);
+    req.kind = w->round_kind;
+    req.dst_host = w->round[w->round_next];
+    req.dst_ds = NULL;
+    n = run_checks(w, &req, r, ARRAY_SIZE(r));
+    round_answer(w, w->round_next++, r, n);
+    return true;
 }
 
 static void
@@ -364,12 +501,14 @@ host_items(struct wizard *w)
 {
     const struct model *m = model(w);
     const struct model_vm *vm = model_vm(m, w->ch.vm);
-    static const char *const names[] = {"destination", "cpu", "memory",
-                                        "networks", "shared-storage"};
+    const char *const *names = host_check_names;
+    size_t nb = 0;
+    const char **busy = w->env.busy ? w->env.busy(w->env.ctx, &nb) : NULL;
     /* every host's memory in use, in one pass over the VMs */
     uint64_t *used = xcalloc(m->n_hosts + 1, sizeof *used);
 
     model_host_totals(m, used, NULL);
+    round_start(w);
     for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
         struct item *it = new_item(w);
@@ -378,6 +517,7 @@ host_items(struct wizard *w)
         uint64_t free_b =
             h->memory_bytes > used[i] ? h->memory_bytes - used[i] : 0;
         uint64_t link = model_link_bps(m, vm->host, h->name);
+        const struct host_verdict *seen;
         char a[32];
         size_t n;
 
@@ -401,9 +541,20 @@ host_items(struct wizard *w)
         req = mig_choice_request(&w->ch);
         req.dst_host = h->name;
         req.dst_ds = NULL;
-        n = run_checks(w, &req, r, ARRAY_SIZE(r));
-        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), &it->why);
-        short_reason(r, n, it);
+        seen = host_seen(w, h->name, false);
+        if (seen != NULL && seen->known && seen->kind == w->ch.kind) {
+            /* the backend's answer, first-hand */
+            it->verdict = seen->verdict;
+            item_printf(&it->why, "%s", seen->why);
+            item_printf(&it->cols[4], "%s", seen->short_why);
+            continue;
+        }
+        /* the inventory's answer now; the backend's is on its way */
+        n = checks_run(m, &req, busy, nb, r, ARRAY_SIZE(r));
+        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(host_check_names),
+                                 &it->why);
+        short_reason_of(r, n, it->verdict, &it->cols[4]);
+        it->pending = w->env.hv->ops->checks != NULL;
     }
     free(used);
 }
@@ -676,6 +827,13 @@ wizard_free(struct wizard *w)
     if (w != NULL) {
         items_clear(w);
         free(w->items);
+        round_end(w);
+        for (size_t i = 0; i < w->n_hosts_seen; i++) {
+            free(w->hosts_seen[i].host);
+            free(w->hosts_seen[i].why);
+            free(w->hosts_seen[i].short_why);
+        }
+        free(w->hosts_seen);
         mig_choice_fini(&w->ch);
     }
     free(w);
@@ -720,18 +878,30 @@ wizard_measuring(const struct wizard *w)
     return w->measuring;
 }
 
+int
+wizard_timeout_ms(const struct wizard *w)
+{
+    if (w->round_next < w->n_round)
+        return 0; /* the next host's checks, after the keys waiting */
+    return w->measuring ? 250 : -1;
+}
+
 bool
 wizard_tick(struct wizard *w)
 {
     struct ferry_err err;
     uint64_t bps = 0;
+    bool news;
     int r;
 
+    round_step(w);
+    news = w->news;
+    w->news = false;
     if (!w->measuring)
-        return false;
+        return news;
     r = w->env.hv->ops->measure_poll(w->env.hv, w->ch.vm, &bps, &err);
     if (r == 0)
-        return false;
+        return news;
     w->measuring = false;
     if (r < 0) {
         snprintf(w->measure_err, sizeof w->measure_err, "%.190s", err.msg);

@@ -57,6 +57,9 @@ void wizard_refresh(struct wizard *w);
 /* A measurement in flight: poll it; true when something changed. */
 bool wizard_tick(struct wizard *w);
 bool wizard_measuring(const struct wizard *w);
+/* When wizard_tick is next wanted, ms (0: at the loop's next turn, the
+ * host step's checks going on); -1: not. */
+int wizard_timeout_ms(const struct wizard *w);
 void wizard_draw(struct wizard *w, struct ui_term *t, int y, int h);
 const char *wizard_hints(const struct wizard *w);
 const struct mig_choice *wizard_choice(const struct wizard *w);
