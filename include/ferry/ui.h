@@ -39,6 +39,10 @@ int ui_put(WINDOW *w, int y, int x, int n, const char *s);
 void ui_put_pad(WINDOW *w, int y, int x, int n, const char *s);
 /* Like ui_put, but a text wider than n ends in an ellipsis ("~" without
  * UTF-8) so that nothing is cut silently. */
+/* A formatted line in exactly n columns: padded with blanks, or cut with
+ * an ellipsis (what it formats may be any length). */
+void ui_line(const struct ui_term *t, WINDOW *w, int y, int x, int n,
+             const char *fmt, ...) FERRY_PRINTF(6, 7);
 int ui_put_cut(const struct ui_term *t, WINDOW *w, int y, int x, int n,
                const char *s);
 /* Terminal columns s takes. */

@@ -896,21 +896,19 @@ draw_dashboard(struct console *c, const struct job_view *j, int y, int h)
     if (d == NULL) {
         /* its header is on the way, or it never started */
         struct ui_term *t = c->t;
-        char line[400];
 
         for (int r = 0; r < h; r++) {
             wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
             ui_fill(stdscr, y + r, 0, COLS, ' ');
         }
         wattrset(stdscr, ui_attr(t, ROLE_TITLE));
-        snprintf(line, sizeof line, " %s  %s -> %s", j->vm, j->src, j->dst);
-        ui_put(stdscr, y, 0, COLS, line);
+        ui_line(t, stdscr, y, 0, COLS, " %s  %s -> %s", j->vm, j->src,
+                j->dst);
         wattrset(stdscr, ui_attr(t, ROLE_DIM));
-        snprintf(line, sizeof line, " %s",
-                 j->state == JOB_QUEUED  ? "queued: waiting for its turn"
-                 : !j->started           ? (j->reason ? j->reason : "")
-                                         : "starting...");
-        ui_put(stdscr, y + 1, 0, COLS, line);
+        ui_line(t, stdscr, y + 1, 0, COLS, " %s",
+                j->state == JOB_QUEUED ? "queued: waiting for its turn"
+                : !j->started          ? (j->reason ? j->reason : "")
+                                       : "starting...");
         return;
     }
     dash_fill(&ds, d, d->n ? d->n - 1 : 0, UINT64_MAX);
@@ -1019,19 +1017,16 @@ static void
 draw_wait_line(struct console *c, const struct view *v, int y)
 {
     struct ui_term *t = c->t;
-    char line[400];
     const struct job_view *j =
         v->sel_id[0] ? con_job_by_id(c, atol(v->sel_id)) : NULL;
 
     wattrset(stdscr, ui_attr(t, ROLE_DIM));
-    if (j != NULL && j->state == JOB_QUEUED) {
-        snprintf(line, sizeof line, " %s waits for %s  ([ ] reorder, x "
-                 "cancel)", j->vm, j->waits_for ? j->waits_for : "its turn");
-    } else {
-        snprintf(line, sizeof line, " %zu queued: select one to see what "
-                 "it waits for", con_jobs_in(c, JOB_QUEUED));
-    }
-    ui_put_pad(stdscr, y, 0, COLS, line);
+    if (j != NULL && j->state == JOB_QUEUED)
+        ui_line(t, stdscr, y, 0, COLS, " %s waits for %s  ([ ] reorder, x "
+                "cancel)", j->vm, j->waits_for ? j->waits_for : "its turn");
+    else
+        ui_line(t, stdscr, y, 0, COLS, " %zu queued: select one to see "
+                "what it waits for", con_jobs_in(c, JOB_QUEUED));
 }
 
 /* The selected host: how ferry reaches it and what the probes found. */
@@ -1040,7 +1035,6 @@ draw_host_lines(struct console *c, const struct view *v, int y)
 {
     struct ui_term *t = c->t;
     const struct model_host *h = model_host(c->o.hv->model, v->sel_id);
-    char line[600];
 
     wattrset(stdscr, ui_attr(t, ROLE_DIM));
     if (h == NULL) {
@@ -1049,20 +1043,19 @@ draw_host_lines(struct console *c, const struct view *v, int y)
         return;
     }
     if (h->ssh != NULL)
-        snprintf(line, sizeof line, " %s: ssh %s", h->name, h->ssh);
+        ui_line(t, stdscr, y, 0, COLS, " %s: ssh %s", h->name, h->ssh);
     else
-        snprintf(line, sizeof line, " %s: %s", h->name,
-                 h->uri ? h->uri : "simulated host");
-    ui_put_pad(stdscr, y, 0, COLS, line);
+        ui_line(t, stdscr, y, 0, COLS, " %s: %s", h->name,
+                h->uri ? h->uri : "simulated host");
     if (!h->up && h->state_note != NULL) {
         wattrset(stdscr, ui_attr(t, ROLE_ERROR));
-        snprintf(line, sizeof line, " %s", h->state_note);
-    } else if (h->probe != NULL) {
-        snprintf(line, sizeof line, " %s", h->probe);
+        ui_line(t, stdscr, y + 1, 0, COLS, " %s", h->state_note);
     } else {
-        snprintf(line, sizeof line, " %s", h->versions ? h->versions : "");
+        ui_line(t, stdscr, y + 1, 0, COLS, " %s",
+                h->probe      ? h->probe
+                : h->versions ? h->versions
+                              : "");
     }
-    ui_put_pad(stdscr, y + 1, 0, COLS, line);
 }
 
 /* The selected VM, its names whole: where it runs, what it has. */

@@ -1,5 +1,6 @@
 /* Terminal set-up and styles. */
 #include <langinfo.h>
+#include <stdarg.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +186,24 @@ ui_put_cut(const struct ui_term *t, WINDOW *w, int y, int x, int n,
     else
         waddch(w, '~');
     return n;
+}
+
+void
+ui_line(const struct ui_term *t, WINDOW *w, int y, int x, int n,
+        const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+    int used;
+
+    va_start(ap, fmt);
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    used = ui_put_cut(t, w, y, x, n, s ? s : "");
+    for (; used < n; used++)
+        waddch(w, ' ');
+    free(s);
 }
 
 void

@@ -153,14 +153,16 @@ status(struct wizard *w, bool error, const char *fmt, ...) FERRY_PRINTF(3, 4);
 static void
 status(struct wizard *w, bool error, const char *fmt, ...)
 {
-    char buf[400];
+    char *buf;
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (vasprintf(&buf, fmt, ap) < 0)
+        buf = NULL;
     va_end(ap);
-    if (w->env.status)
+    if (w->env.status && buf != NULL)
         w->env.status(w->env.ctx, error, buf);
+    free(buf);
 }
 
 static const struct model *
