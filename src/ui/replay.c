@@ -43,9 +43,9 @@ struct replay {
     int choice;           /* policy in the chooser */
     uint64_t budget_ms;   /* what-if budget */
     struct whatif_task *task; /* a what-if running on its worker */
-    char task_policy[64];
+    char *task_policy;
     uint64_t task_shown;  /* simulated ms last shown */
-    char msg[256];
+    char *msg; /* never NULL */
     bool msg_error, msg_new;
 };
 
@@ -54,9 +54,13 @@ say(struct replay *r, bool error, const char *fmt, ...)
 {
     va_list ap;
 
+    free(r->msg);
     va_start(ap, fmt);
-    vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+    if (vasprintf(&r->msg, fmt, ap) < 0)
+        r->msg = NULL;
     va_end(ap);
+    if (r->msg == NULL)
+        r->msg = xstrdup("");
     r->msg_error = error;
     r->msg_new = true;
     r->dirty = true;
@@ -90,6 +94,8 @@ replay_new(struct ui_term *t, struct flog_data *d,
     struct replay *r = xcalloc(1, sizeof *r);
 
     r->t = t;
+    r->msg = xstrdup("");
+    r->task_policy = xstrdup("");
     r->d = d;
     r->o = *o;
     r->speed = SPEED_1X;
@@ -120,6 +126,8 @@ replay_free(struct replay *r)
     whatif_task_free(r->task); /* before the log it reads */
     flog_data_free(r->d);
     free(r->text);
+    free(r->msg);
+    free(r->task_policy);
     free(r);
 }
 
@@ -215,7 +223,8 @@ replay_whatif_start(struct replay *r, const char *policy)
         say(r, true, "%s", err.msg);
         return false;
     }
-    snprintf(r->task_policy, sizeof r->task_policy, "%s", policy);
+    free(r->task_policy);
+    r->task_policy = xstrdup(policy);
     r->task_shown = 0;
     r->mode = R_DASH;
     say(r, false, "what-if: running %s with a %llu ms budget... (Esc "
@@ -781,7 +790,7 @@ replay_screen_draw(struct replay *r, bool force)
     wattrset(stdscr, ui_attr(t, r->msg_error ? ROLE_STATUS_ERROR
                                              : ROLE_STATUS));
     ui_fill(stdscr, LINES - 2, 0, COLS, ' ');
-    ui_put(stdscr, LINES - 2, 1, COLS - 1, r->msg);
+    ui_put_cut(r->t, stdscr, LINES - 2, 1, COLS - 1, r->msg);
     wattrset(stdscr, ui_attr(t, ROLE_HINT));
     ui_fill(stdscr, LINES - 1, 0, COLS, ' ');
     ui_put(stdscr, LINES - 1, 0, COLS, replay_hints(r));
