@@ -23,8 +23,14 @@
 struct client {
     struct hv base; /* first: client_hv hands out &base */
     struct model model;
-    json_object *model_json; /* the last inventory, for workload words */
+    struct wire_workload *wl; /* each VM's workload word, by position */
     bool have_model;
+    /* an inventory read straight from its line, until its message is
+     * applied (or its reply taken) */
+    bool staged;
+    struct model staged_m;
+    struct wire_workload *staged_wl;
+    struct wire_buf rest; /* that line without it */
     int fd, watch, apply_timer;
     struct loop *loop;
     struct proto_reader in;
@@ -132,6 +138,81 @@ send_obj(struct client *cl, json_object *o, struct ferry_err *err)
 
 static void apply(struct client *cl, json_object *o);
 
+static void
+unstage(struct client *cl)
+{
+    if (!cl->staged)
+        return;
+    wire_workloads_free(cl->staged_wl, cl->staged_m.n_vms);
+    model_fini(&cl->staged_m);
+    cl->staged_wl = NULL;
+    cl->staged = false;
+}
+
+/* The staged inventory becomes the copy. */
+static void
+install_staged(struct client *cl)
+{
+    wire_workloads_free(cl->wl, cl->model.n_vms);
+    model_fini(&cl->model);
+    cl->model = cl->staged_m;
+    cl->wl = cl->staged_wl;
+    cl->staged_wl = NULL;
+    cl->staged = false;
+    cl->have_model = true;
+    cl->base.generation++;
+}
+
+/* An inventory that came as objects (a line the fast reader declined):
+ * staged from their text. */
+static int
+stage_obj(struct client *cl, json_object *x, struct ferry_err *err)
+{
+    size_t n;
+    const char *s;
+    struct model m;
+    struct wire_workload *wl;
+
+    if (x == NULL || !json_object_is_type(x, json_type_object)) {
+        err_set(err, "the inventory is not an object");
+        return -1;
+    }
+    if (json_object_object_length(x) == 0 && cl->staged)
+        return 0; /* its place: read from the line already */
+    s = json_object_to_json_string_length(x, JSON_C_TO_STRING_PLAIN, &n);
+    if (wire_model_parse(s, n, &m, &wl, err) < 0)
+        return -1;
+    unstage(cl);
+    cl->staged_m = m;
+    cl->staged_wl = wl;
+    cl->staged = true;
+    return 0;
+}
+
+/* A line that carries an inventory ("model" news, the reply to "model")
+ * is read without building objects for it; the rest of the message goes
+ * on as usual, with the inventory staged. Returns the line to parse. */
+static char *
+take_model(struct client *cl, char *line, size_t *len)
+{
+    struct model m;
+    struct wire_workload *wl;
+    struct ferry_err err;
+
+    if (*len < 16 || (strncmp(line, "{\"type\":\"model\"", 15) != 0 &&
+                      (strncmp(line, "{\"type\":\"reply\"", 15) != 0 ||
+                       *len < 4096)))
+        return line;
+    if (wire_msg_take_model(line, *len, &cl->rest, &m, &wl, &err) != 1)
+        return line; /* proto_parse and apply say what is wrong */
+    unstage(cl);
+    cl->staged_m = m;
+    cl->staged_wl = wl;
+    cl->staged = true;
+    *len = cl->rest.len;
+    return cl->rest.p;
+}
+
 /* A message arrived: a reply we wait for is kept for the caller;
  * anything else is applied now, or on the loop's next turn when a
  * request is waiting. */
@@ -191,6 +272,7 @@ read_some(struct client *cl, bool waiting)
 
             if (overlong)
                 continue;
+            line = take_model(cl, line, &len);
             if (proto_parse(line, len, &m, &err) < 0) {
                 /* a newer server may say more than we know: say so */
                 snprintf(cl->base.status, sizeof cl->base.status,
@@ -399,16 +481,12 @@ apply(struct client *cl, json_object *o)
     json_object *x;
 
     if (strcmp(type, "model") == 0) {
-        struct model m;
-
-        if (json_object_object_get_ex(o, "model", &x) &&
-            wire_model_read(x, &m, &err) == 0) {
-            model_fini(&cl->model);
-            cl->model = m;
-            json_object_put(cl->model_json);
-            cl->model_json = json_object_get(x);
-            cl->have_model = true;
-            cl->base.generation++;
+        x = json_object_object_get(o, "model");
+        if (x != NULL && json_object_is_type(x, json_type_object) &&
+            json_object_object_length(x) == 0 && !cl->staged) {
+            /* read already: an earlier message took the newest */
+        } else if (stage_obj(cl, x, &err) == 0) {
+            install_staged(cl);
         } else {
             set_status(cl, true, "the server's inventory could not be read");
         }
@@ -734,8 +812,10 @@ client_free(struct client *cl)
     for (size_t i = 0; i < cl->n_jobs; i++)
         job_view_free(cl->jobs[i]);
     free(cl->jobs);
+    unstage(cl);
+    wire_buf_fini(&cl->rest);
+    wire_workloads_free(cl->wl, cl->model.n_vms);
     model_fini(&cl->model);
-    json_object_put(cl->model_json);
     policy_set_fini(&cl->policies);
     proto_reader_fini(&cl->in);
     free(cl->info.name);
@@ -827,21 +907,15 @@ client_fetch_model(struct client *cl, struct ferry_err *err)
     json_object *r = client_call(cl, proto_request(0, "model"),
                                  CLIENT_TIMEOUT_MS, err),
                 *x;
-    struct model m;
 
     if (r == NULL)
         return -1;
-    if (jf_obj(r, "model", true, &x, err) < 0 ||
-        wire_model_read(x, &m, err) < 0) {
+    /* read straight from the line (staged), or from its objects */
+    if (jf_obj(r, "model", true, &x, err) < 0 || stage_obj(cl, x, err) < 0) {
         json_object_put(r);
         return -1;
     }
-    model_fini(&cl->model);
-    cl->model = m;
-    json_object_put(cl->model_json);
-    cl->model_json = json_object_get(x);
-    cl->have_model = true;
-    cl->base.generation++;
+    install_staged(cl);
     json_object_put(r);
     return 0;
 }
@@ -1036,13 +1110,15 @@ static const char *
 r_workload(struct hv *hv, const char *vm, uint64_t *dirty_bps)
 {
     struct client *cl = of(hv);
-    const struct model_vm *v = hv->model ? model_vm(hv->model, vm) : NULL;
+    const struct model_vm *v = model_vm(&cl->model, vm);
+    const struct wire_workload *w =
+        v != NULL && cl->wl != NULL ? &cl->wl[v - cl->model.vms] : NULL;
 
-    return cl->model_json
-               ? wire_model_workload(cl->model_json,
-                                     v ? (long)(v - hv->model->vms) : -1, vm,
-                                     dirty_bps)
-               : NULL;
+    if (w == NULL || w->word == NULL)
+        return NULL;
+    if (dirty_bps != NULL)
+        *dirty_bps = w->dirty_bps;
+    return w->word;
 }
 
 static void

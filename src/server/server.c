@@ -62,6 +62,7 @@ struct server {
     uint64_t model_sent_ms;
     bool have_prompt;
     unsigned prompt_id;
+    struct wire_buf text; /* a large message being written */
     /* lifetime */
     uint64_t idle_since; /* 0: not idle */
     uint64_t notices_due; /* the fail-safe's notices looked at again */
@@ -302,14 +303,34 @@ send_history(struct sclient *c, const struct job *j)
 }
 
 static void
+put_s(struct wire_buf *b, const char *s)
+{
+    wire_buf_put(b, s, strlen(s));
+}
+
+/* The "model" message, written straight into s->text: tens of thousands
+ * of VMs are megabytes that json-c objects would take long to build,
+ * print and free. */
+static const struct wire_buf *
+model_msg(struct server *s)
+{
+    struct wire_buf *b = &s->text;
+
+    b->len = 0;
+    put_s(b, "{\"type\":\"model\",\"model\":");
+    wire_model_write(s->o.hv, b);
+    put_s(b, ",\"generation\":");
+    wire_buf_u64(b, s->o.hv->generation);
+    put_s(b, "}\n");
+    return b;
+}
+
+static void
 send_model(struct sclient *c)
 {
-    json_object *o = proto_new(PT_MODEL);
+    const struct wire_buf *b = model_msg(c->s);
 
-    json_object_object_add(o, "model", wire_model(c->s->o.hv));
-    json_object_object_add(o, "generation",
-                           json_object_new_uint64(c->s->o.hv->generation));
-    send_msg(c, o);
+    send_raw(c, b->p, b->len);
 }
 
 static void
@@ -457,10 +478,16 @@ cmd_subscribe(struct req *r)
 static json_object *
 cmd_model(struct req *r)
 {
-    json_object *o = ok(r);
+    struct wire_buf *b = &r->s->text;
 
-    json_object_object_add(o, "model", wire_model(r->s->o.hv));
-    return o;
+    b->len = 0;
+    put_s(b, "{\"type\":\"reply\",\"id\":");
+    wire_buf_u64(b, (uint64_t)r->id);
+    put_s(b, ",\"ok\":true,\"model\":");
+    wire_model_write(r->s->o.hv, b);
+    put_s(b, "}\n");
+    send_raw(r->c, b->p, b->len);
+    return NULL; /* replied already */
 }
 
 static int
@@ -1172,6 +1199,7 @@ server_free(struct server *s)
         close(s->o.listen_fd);
     loop_run_once(s->o.loop, 0); /* the clients' memory */
     jobs_free(s->jobs);
+    wire_buf_fini(&s->text);
     free(s->c);
     free(s->log_dir);
     free(s);
@@ -1191,9 +1219,13 @@ broadcast_news(struct server *s)
         s->sent_gen = hv->generation;
         s->model_dirty = false;
         s->model_sent_ms = s->now_ms;
-        for (size_t i = 0; i < s->n_c; i++)
-            if (s->c[i]->sub_model)
-                send_model(s->c[i]);
+        for (size_t i = 0, done = 0; i < s->n_c; i++)
+            if (s->c[i]->sub_model) {
+                /* written once for all of them */
+                const struct wire_buf *b = done++ ? &s->text : model_msg(s);
+
+                send_raw(s->c[i], b->p, b->len);
+            }
     }
     if (hv->status_gen != s->sent_status) {
         s->sent_status = hv->status_gen;

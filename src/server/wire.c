@@ -11,171 +11,248 @@
 /* ---- small pieces -----------------------------------------------------------
  */
 
-static json_object *
-strv_json(char *const *v, size_t n)
-{
-    json_object *a = json_object_new_array();
-
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, json_object_new_string(v[i]));
-    return a;
-}
-
-/* An array of strings into *v (appended). */
-static int
-strv_read(json_object *o, const char *key, char ***v, size_t *n,
-          struct ferry_err *err)
-{
-    json_object *a;
-    int r = jf_array(o, key, false, &a, err);
-
-    if (r <= 0)
-        return r;
-    for (size_t i = 0; i < json_object_array_length(a); i++) {
-        json_object *s = json_object_array_get_idx(a, i);
-
-        if (!json_object_is_type(s, json_type_string)) {
-            err_set(err, "\"%s\" must be an array of strings", key);
-            return -1;
-        }
-        *v = xrealloc(*v, (*n + 1) * sizeof **v);
-        (*v)[(*n)++] = xstrdup(json_object_get_string(s));
-    }
-    return 0;
-}
-
 static void
 add_i(json_object *o, const char *key, uint64_t v)
 {
     json_object_object_add(o, key, json_object_new_uint64(v));
 }
 
+/* ---- text written directly --------------------------------------------- */
+
+void
+wire_buf_fini(struct wire_buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+void
+wire_buf_put(struct wire_buf *b, const char *s, size_t n)
+{
+    b->p = xgrow(b->p, &b->cap, b->len + n + 1, 1);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void
+put_s(struct wire_buf *b, const char *s)
+{
+    wire_buf_put(b, s, strlen(s));
+}
+
+/* A JSON string; bytes from 0x80 up pass as they are (UTF-8). */
+void
+wire_buf_str(struct wire_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+
+    b->p = xgrow(b->p, &b->cap, b->len + strlen(s) + 3, 1);
+    b->p[b->len++] = '"';
+    for (;; s++) {
+        unsigned char ch = (unsigned char)*s;
+        char esc[7];
+        size_t n = 2;
+
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        wire_buf_put(b, run, (size_t)(s - run));
+        run = s + 1;
+        if (ch == '\0')
+            break;
+        esc[0] = '\\';
+        switch (ch) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\r': esc[1] = 'r'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[ch >> 4];
+            esc[5] = hex[ch & 15];
+            n = 6;
+        }
+        wire_buf_put(b, esc, n);
+    }
+    wire_buf_put(b, "\"", 1);
+}
+
+void
+wire_buf_u64(struct wire_buf *b, uint64_t v)
+{
+    char tmp[24];
+    size_t n = sizeof tmp;
+
+    do
+        tmp[--n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    wire_buf_put(b, tmp + n, sizeof tmp - n);
+}
+
+/* ,"key": */
+static void
+key(struct wire_buf *b, const char *k, bool first)
+{
+    b->p = xgrow(b->p, &b->cap, b->len + strlen(k) + 5, 1);
+    if (!first)
+        b->p[b->len++] = ',';
+    b->p[b->len++] = '"';
+    memcpy(b->p + b->len, k, strlen(k));
+    b->len += strlen(k);
+    b->p[b->len++] = '"';
+    b->p[b->len++] = ':';
+    b->p[b->len] = '\0';
+}
+
+static void
+kstr(struct wire_buf *b, const char *k, const char *v)
+{
+    if (v != NULL) {
+        key(b, k, false);
+        wire_buf_str(b, v);
+    }
+}
+
+static void
+ku64(struct wire_buf *b, const char *k, uint64_t v)
+{
+    key(b, k, false);
+    wire_buf_u64(b, v);
+}
+
+static void
+kbool(struct wire_buf *b, const char *k, bool v)
+{
+    key(b, k, false);
+    put_s(b, v ? "true" : "false");
+}
+
+static void
+kstrv(struct wire_buf *b, const char *k, char *const *v, size_t n)
+{
+    key(b, k, false);
+    put_s(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            put_s(b, ",");
+        wire_buf_str(b, v[i]);
+    }
+    put_s(b, "]");
+}
+
 /* ---- the inventory ------------------------------------------------------- */
 
-json_object *
-wire_model(const struct hv *hv)
+void
+wire_model_write(const struct hv *hv, struct wire_buf *b)
 {
     const struct model *m = hv->model;
-    json_object *o = json_object_new_object(), *a;
 
-    add_i(o, "default_link_bps", m->default_link_bps);
-    add_i(o, "default_link_latency_us", m->default_link_latency_us);
-    a = json_object_new_array();
+    put_s(b, "{");
+    key(b, "default_link_bps", true);
+    wire_buf_u64(b, m->default_link_bps);
+    ku64(b, "default_link_latency_us", m->default_link_latency_us);
+    put_s(b, ",\"hosts\":[");
     for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
-        json_object *x = json_object_new_object();
 
-        jf_add_str(x, "name", h->name);
-        jf_add_str(x, "cpu_model", h->cpu_model);
-        json_object_object_add(x, "cpu_flags",
-                               strv_json(h->cpu_flags, h->n_cpu_flags));
-        add_i(x, "cores", h->cores);
-        add_i(x, "memory_bytes", h->memory_bytes);
-        json_object_object_add(x, "networks",
-                               strv_json(h->networks, h->n_networks));
-        json_object_object_add(x, "up", json_object_new_boolean(h->up));
-        jf_add_str(x, "uri", h->uri);
-        jf_add_str(x, "versions", h->versions);
-        jf_add_str(x, "state_note", h->state_note);
-        jf_add_str(x, "ssh", h->ssh);
-        jf_add_str(x, "probe", h->probe);
-        json_object_array_add(a, x);
+        put_s(b, i ? ",{" : "{");
+        key(b, "name", true);
+        wire_buf_str(b, h->name);
+        kstr(b, "cpu_model", h->cpu_model);
+        kstrv(b, "cpu_flags", h->cpu_flags, h->n_cpu_flags);
+        ku64(b, "cores", h->cores);
+        ku64(b, "memory_bytes", h->memory_bytes);
+        kstrv(b, "networks", h->networks, h->n_networks);
+        kbool(b, "up", h->up);
+        kstr(b, "uri", h->uri);
+        kstr(b, "versions", h->versions);
+        kstr(b, "state_note", h->state_note);
+        kstr(b, "ssh", h->ssh);
+        kstr(b, "probe", h->probe);
+        put_s(b, "}");
     }
-    json_object_object_add(o, "hosts", a);
-    a = json_object_new_array();
+    put_s(b, "],\"links\":[");
     for (size_t i = 0; i < m->n_links; i++) {
         const struct model_link *l = &m->links[i];
-        json_object *x = json_object_new_object();
 
-        jf_add_str(x, "a", l->a);
-        jf_add_str(x, "b", l->b);
-        add_i(x, "bandwidth_bps", l->bandwidth_bps);
-        add_i(x, "latency_us", l->latency_us);
-        json_object_array_add(a, x);
+        put_s(b, i ? ",{" : "{");
+        key(b, "a", true);
+        wire_buf_str(b, l->a);
+        kstr(b, "b", l->b);
+        ku64(b, "bandwidth_bps", l->bandwidth_bps);
+        ku64(b, "latency_us", l->latency_us);
+        put_s(b, "}");
     }
-    json_object_object_add(o, "links", a);
-    a = json_object_new_array();
+    put_s(b, "],\"datastores\":[");
     for (size_t i = 0; i < m->n_datastores; i++) {
         const struct model_datastore *d = &m->datastores[i];
-        json_object *x = json_object_new_object();
 
-        jf_add_str(x, "name", d->name);
-        jf_add_str(x, "type", d->type);
-        add_i(x, "capacity_bytes", d->capacity_bytes);
-        add_i(x, "used_bytes", d->used_bytes);
-        add_i(x, "throughput_bps", d->throughput_bps);
-        json_object_object_add(x, "hosts", strv_json(d->hosts, d->n_hosts));
-        json_object_object_add(x, "shared", json_object_new_boolean(d->shared));
-        json_object_array_add(a, x);
+        put_s(b, i ? ",{" : "{");
+        key(b, "name", true);
+        wire_buf_str(b, d->name);
+        kstr(b, "type", d->type);
+        ku64(b, "capacity_bytes", d->capacity_bytes);
+        ku64(b, "used_bytes", d->used_bytes);
+        ku64(b, "throughput_bps", d->throughput_bps);
+        kstrv(b, "hosts", d->hosts, d->n_hosts);
+        kbool(b, "shared", d->shared);
+        put_s(b, "}");
     }
-    json_object_object_add(o, "datastores", a);
-    a = json_object_new_array();
+    put_s(b, "],\"vms\":[");
     for (size_t i = 0; i < m->n_vms; i++) {
         const struct model_vm *v = &m->vms[i];
-        json_object *x = json_object_new_object(), *disks;
         uint64_t dirty = 0;
         const char *wl = hv->ops->workload ? hv->ops->workload((struct hv *)hv,
                                                                v->name, &dirty)
                                            : NULL;
 
-        jf_add_str(x, "name", v->name);
-        jf_add_str(x, "host", v->host);
-        jf_add_str(x, "state", vm_state_name(v->state));
-        add_i(x, "vcpus", v->vcpus);
-        add_i(x, "memory_bytes", v->memory_bytes);
+        put_s(b, i ? ",{" : "{");
+        key(b, "name", true);
+        wire_buf_str(b, v->name);
+        kstr(b, "host", v->host);
+        kstr(b, "state", vm_state_name(v->state));
+        ku64(b, "vcpus", v->vcpus);
+        ku64(b, "memory_bytes", v->memory_bytes);
         if (v->memory_max_bytes)
-            add_i(x, "memory_max_bytes", v->memory_max_bytes);
-        jf_add_str(x, "cpu_model", v->cpu_model);
-        json_object_object_add(x, "cpu_flags",
-                               strv_json(v->cpu_flags, v->n_cpu_flags));
-        disks = json_object_new_array();
+            ku64(b, "memory_max_bytes", v->memory_max_bytes);
+        kstr(b, "cpu_model", v->cpu_model);
+        kstrv(b, "cpu_flags", v->cpu_flags, v->n_cpu_flags);
+        put_s(b, ",\"disks\":[");
         for (size_t k = 0; k < v->n_disks; k++) {
-            json_object *d = json_object_new_object();
-
-            jf_add_str(d, "target", v->disks[k].target);
-            jf_add_str(d, "datastore", v->disks[k].datastore);
-            add_i(d, "size_bytes", v->disks[k].size_bytes);
-            add_i(d, "allocated_bytes", v->disks[k].allocated_bytes);
-            json_object_array_add(disks, d);
+            put_s(b, k ? ",{" : "{");
+            key(b, "target", true);
+            wire_buf_str(b, v->disks[k].target);
+            kstr(b, "datastore", v->disks[k].datastore);
+            ku64(b, "size_bytes", v->disks[k].size_bytes);
+            ku64(b, "allocated_bytes", v->disks[k].allocated_bytes);
+            put_s(b, "}");
         }
-        json_object_object_add(x, "disks", disks);
-        json_object_object_add(x, "networks",
-                               strv_json(v->networks, v->n_networks));
-        json_object_object_add(x, "migrating",
-                               json_object_new_boolean(v->migrating));
-        json_object_object_add(x, "live_migratable",
-                               json_object_new_boolean(v->live_migratable));
-        jf_add_str(x, "not_migratable_reason", v->not_migratable_reason);
+        put_s(b, "]");
+        kstrv(b, "networks", v->networks, v->n_networks);
+        kbool(b, "migrating", v->migrating);
+        kbool(b, "live_migratable", v->live_migratable);
+        kstr(b, "not_migratable_reason", v->not_migratable_reason);
         if (wl != NULL) {
-            jf_add_str(x, "workload", wl);
-            add_i(x, "dirty_bps", dirty);
+            kstr(b, "workload", wl);
+            ku64(b, "dirty_bps", dirty);
         }
-        json_object_array_add(a, x);
+        put_s(b, "}");
     }
-    json_object_object_add(o, "vms", a);
+    put_s(b, "]}");
+}
+
+json_object *
+wire_model(const struct hv *hv)
+{
+    struct wire_buf b = {0};
+    json_object *o;
+
+    wire_model_write(hv, &b);
+    o = json_tokener_parse(b.p);
+    wire_buf_fini(&b);
     return o;
-}
-
-/* An optional string into a field the model owns. */
-static int
-opt_str(json_object *o, const char *key, char **field, struct ferry_err *err)
-{
-    return jf_strdup(o, key, false, field, err) < 0 ? -1 : 0;
-}
-
-static int
-u32_field(json_object *o, const char *key, uint32_t *out, bool required,
-          struct ferry_err *err)
-{
-    uint64_t v = *out;
-    int r = jf_u64(o, key, required, &v, err);
-
-    if (r == 1 && v > UINT32_MAX) {
-        err_set(err, "\"%s\" is too large", key);
-        return -1;
-    }
-    *out = (uint32_t)v;
-    return r < 0 ? -1 : 0;
 }
 
 static int
@@ -189,201 +266,813 @@ vm_state_lookup(const char *s, enum vm_state *out)
     return -1;
 }
 
-/* The array member key of o, each element an object, to fn. */
+/* ---- reading JSON text directly ------------------------------------------
+ *
+ * The inventory of tens of thousands of VMs is read straight from its text
+ * into the model: no tree of json-c objects to build and free. Strict
+ * JSON; members it does not know are skipped. */
+
+struct jr {
+    const char *p, *e;
+    struct ferry_err *err;
+    bool failed;
+    char *sbuf; /* a decoded string (escapes) */
+    size_t scap;
+};
+
 static int
-each(json_object *o, const char *key, struct model *m,
-     int (*fn)(json_object *x, struct model *m, struct ferry_err *err),
-     struct ferry_err *err)
+jr_fail(struct jr *r, const char *what)
 {
-    json_object *a;
+    if (!r->failed)
+        err_set(r->err, "%s (at byte %zu from the end)", what,
+                (size_t)(r->e - r->p));
+    r->failed = true;
+    return -1;
+}
 
-    if (jf_array(o, key, true, &a, err) < 0)
-        return -1;
-    for (size_t i = 0; i < json_object_array_length(a); i++) {
-        json_object *x = json_object_array_get_idx(a, i);
-        struct ferry_err why;
+static void
+jr_ws(struct jr *r)
+{
+    while (r->p < r->e &&
+           (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
 
-        if (!json_object_is_type(x, json_type_object)) {
-            err_set(err, "%s[%zu] is not an object", key, i);
-            return -1;
-        }
-        if (fn(x, m, &why) < 0) {
-            err_set(err, "%s[%zu]: %s", key, i, why.msg);
-            return -1;
-        }
+/* The next byte after blanks, not taken ('\0' at the end). */
+static char
+jr_peek(struct jr *r)
+{
+    jr_ws(r);
+    return r->p < r->e ? *r->p : '\0';
+}
+
+static int
+jr_expect(struct jr *r, char ch)
+{
+    if (jr_peek(r) != ch) {
+        char what[32];
+
+        snprintf(what, sizeof what, "expected '%c'", ch);
+        return jr_fail(r, what);
     }
+    r->p++;
     return 0;
 }
 
 static int
-read_host(json_object *x, struct model *m, struct ferry_err *err)
+jr_word(struct jr *r, const char *w)
 {
-    const char *name;
-    struct model_host *h;
-    uint32_t cores = 0;
+    size_t n = strlen(w);
 
-    if (jf_str(x, "name", true, &name, err) < 0)
+    jr_ws(r);
+    if ((size_t)(r->e - r->p) < n || memcmp(r->p, w, n) != 0)
+        return jr_fail(r, "not JSON");
+    r->p += n;
+    return 0;
+}
+
+static void
+jr_utf8(struct jr *r, size_t *n, unsigned cp)
+{
+    r->sbuf = xgrow(r->sbuf, &r->scap, *n + 5, 1);
+    if (cp < 0x80) {
+        r->sbuf[(*n)++] = (char)cp;
+    } else if (cp < 0x800) {
+        r->sbuf[(*n)++] = (char)(0xc0 | cp >> 6);
+        r->sbuf[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+        r->sbuf[(*n)++] = (char)(0xe0 | cp >> 12);
+        r->sbuf[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        r->sbuf[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    } else {
+        r->sbuf[(*n)++] = (char)(0xf0 | cp >> 18);
+        r->sbuf[(*n)++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        r->sbuf[(*n)++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        r->sbuf[(*n)++] = (char)(0x80 | (cp & 0x3f));
+    }
+}
+
+static int
+jr_hex4(struct jr *r, unsigned *cp)
+{
+    *cp = 0;
+    if (r->e - r->p < 4)
+        return jr_fail(r, "a \\u escape is cut short");
+    for (int i = 0; i < 4; i++) {
+        char ch = *r->p++;
+
+        *cp <<= 4;
+        if (ch >= '0' && ch <= '9')
+            *cp |= (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f')
+            *cp |= (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F')
+            *cp |= (unsigned)(ch - 'A' + 10);
+        else
+            return jr_fail(r, "a \\u escape that is not hexadecimal");
+    }
+    return 0;
+}
+
+/* A string, NUL-terminated in r->sbuf until the next string. */
+static int
+jr_str(struct jr *r, const char **out, size_t *len)
+{
+    size_t n = 0;
+
+    if (jr_expect(r, '"') < 0)
+        return -1;
+    for (;;) {
+        const char *q = r->p;
+
+        while (q < r->e && *q != '"' && *q != '\\' &&
+               (unsigned char)*q >= 0x20)
+            q++;
+        r->sbuf = xgrow(r->sbuf, &r->scap, n + (size_t)(q - r->p) + 1, 1);
+        memcpy(r->sbuf + n, r->p, (size_t)(q - r->p));
+        n += (size_t)(q - r->p);
+        r->p = q;
+        if (q >= r->e || (unsigned char)*q < 0x20)
+            return jr_fail(r, "a string is not closed");
+        r->p++;
+        if (*q == '"')
+            break;
+        if (r->p >= r->e)
+            return jr_fail(r, "a string is not closed");
+        switch (*r->p++) {
+        case '"': jr_utf8(r, &n, '"'); break;
+        case '\\': jr_utf8(r, &n, '\\'); break;
+        case '/': jr_utf8(r, &n, '/'); break;
+        case 'b': jr_utf8(r, &n, '\b'); break;
+        case 'f': jr_utf8(r, &n, '\f'); break;
+        case 'n': jr_utf8(r, &n, '\n'); break;
+        case 'r': jr_utf8(r, &n, '\r'); break;
+        case 't': jr_utf8(r, &n, '\t'); break;
+        case 'u': {
+            unsigned cp, lo;
+
+            if (jr_hex4(r, &cp) < 0)
+                return -1;
+            if (cp >= 0xd800 && cp < 0xdc00 && r->e - r->p >= 6 &&
+                r->p[0] == '\\' && r->p[1] == 'u') {
+                const char *back = r->p;
+
+                r->p += 2;
+                if (jr_hex4(r, &lo) < 0)
+                    return -1;
+                if (lo >= 0xdc00 && lo < 0xe000)
+                    cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                else
+                    r->p = back, cp = 0xfffd;
+            } else if (cp >= 0xd800 && cp < 0xe000) {
+                cp = 0xfffd; /* a lone surrogate */
+            }
+            if (cp == 0)
+                return jr_fail(r, "a string holds a NUL");
+            jr_utf8(r, &n, cp);
+            break;
+        }
+        default:
+            return jr_fail(r, "an unknown escape in a string");
+        }
+    }
+    r->sbuf = xgrow(r->sbuf, &r->scap, n + 1, 1);
+    r->sbuf[n] = '\0';
+    *out = r->sbuf;
+    if (len != NULL)
+        *len = n;
+    return 0;
+}
+
+static bool
+jr_null(struct jr *r)
+{
+    if (jr_peek(r) == 'n' && r->e - r->p >= 4 && memcmp(r->p, "null", 4) == 0) {
+        r->p += 4;
+        return true;
+    }
+    return false;
+}
+
+static int
+jr_skip(struct jr *r, int depth);
+
+/* Members of an object: 1 with the key (in r->sbuf) and its ':' taken,
+ * 0 at its end. first: right after the '{'. */
+static int
+jr_member(struct jr *r, bool *first, const char **k)
+{
+    char ch = jr_peek(r);
+
+    if (ch == '}') {
+        r->p++;
+        return 0;
+    }
+    if (!*first && jr_expect(r, ',') < 0)
+        return -1;
+    *first = false;
+    if (jr_str(r, k, NULL) < 0 || jr_expect(r, ':') < 0)
+        return -1;
+    return 1;
+}
+
+/* Elements of an array: 1 when one follows, 0 at its end. */
+static int
+jr_element(struct jr *r, bool *first)
+{
+    char ch = jr_peek(r);
+
+    if (ch == ']') {
+        r->p++;
+        return 0;
+    }
+    if (!*first && jr_expect(r, ',') < 0)
+        return -1;
+    *first = false;
+    return 1;
+}
+
+static int
+jr_skip(struct jr *r, int depth)
+{
+    char ch = jr_peek(r);
+    const char *k;
+    bool first = true;
+    int rc;
+
+    if (depth > 64)
+        return jr_fail(r, "nested too deep");
+    switch (ch) {
+    case '{':
+        r->p++;
+        while ((rc = jr_member(r, &first, &k)) == 1)
+            if (jr_skip(r, depth + 1) < 0)
+                return -1;
+        return rc;
+    case '[':
+        r->p++;
+        while ((rc = jr_element(r, &first)) == 1)
+            if (jr_skip(r, depth + 1) < 0)
+                return -1;
+        return rc;
+    case '"':
+        return jr_str(r, &k, NULL);
+    case 't':
+        return jr_word(r, "true");
+    case 'f':
+        return jr_word(r, "false");
+    case 'n':
+        return jr_word(r, "null");
+    default:
+        if (ch == '-' || (ch >= '0' && ch <= '9')) {
+            const char *q = r->p + 1;
+
+            while (q < r->e && strchr("0123456789+-.eE", *q) != NULL)
+                q++;
+            r->p = q;
+            return 0;
+        }
+        return jr_fail(r, "not JSON");
+    }
+}
+
+/* Typed members: the key is named in the message. */
+static int
+jr_bad(struct jr *r, const char *k, const char *what)
+{
+    char m[160];
+
+    snprintf(m, sizeof m, "\"%.60s\" must be %s", k, what);
+    return jr_fail(r, m);
+}
+
+static int
+jr_u64(struct jr *r, const char *k, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *q;
+
+    if (jr_null(r))
+        return 0;
+    q = r->p;
+    if (q >= r->e || *q < '0' || *q > '9')
+        return jr_bad(r, k, "a whole number, 0 or more");
+    for (; q < r->e && *q >= '0' && *q <= '9'; q++) {
+        if (v > (UINT64_MAX - (uint64_t)(*q - '0')) / 10)
+            return jr_bad(r, k, "a whole number that fits 64 bits");
+        v = v * 10 + (uint64_t)(*q - '0');
+    }
+    if (q < r->e && (*q == '.' || *q == 'e' || *q == 'E'))
+        return jr_bad(r, k, "a whole number, 0 or more");
+    r->p = q;
+    *out = v;
+    return 0;
+}
+
+static int
+jr_u32(struct jr *r, const char *k, uint32_t *out)
+{
+    uint64_t v = *out;
+
+    if (jr_u64(r, k, &v) < 0)
+        return -1;
+    if (v > UINT32_MAX)
+        return jr_bad(r, k, "smaller");
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int
+jr_unsigned(struct jr *r, const char *k, unsigned *out)
+{
+    uint32_t v = *out;
+
+    if (jr_u32(r, k, &v) < 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int
+jr_bool(struct jr *r, const char *k, bool *out)
+{
+    char ch = jr_peek(r);
+
+    if (jr_null(r))
+        return 0;
+    if (ch == 't' && jr_word(r, "true") == 0)
+        *out = true;
+    else if (ch == 'f' && jr_word(r, "false") == 0)
+        *out = false;
+    else
+        return jr_bad(r, k, "true or false");
+    return 0;
+}
+
+/* An optional string into a field the model owns. */
+static int
+jr_strdup(struct jr *r, const char *k, char **field)
+{
+    const char *s;
+
+    if (jr_null(r))
+        return 0;
+    if (jr_peek(r) != '"')
+        return jr_bad(r, k, "a string");
+    if (jr_str(r, &s, NULL) < 0)
+        return -1;
+    free(*field);
+    *field = xstrdup(s);
+    return 0;
+}
+
+static int
+jr_strv(struct jr *r, const char *k, char ***v, size_t *n)
+{
+    bool first = true;
+    size_t cap = *n;
+    int rc;
+
+    if (jr_null(r))
+        return 0;
+    if (jr_peek(r) != '[')
+        return jr_bad(r, k, "an array of strings");
+    r->p++;
+    while ((rc = jr_element(r, &first)) == 1) {
+        const char *s;
+
+        if (jr_peek(r) != '"')
+            return jr_bad(r, k, "an array of strings");
+        if (jr_str(r, &s, NULL) < 0)
+            return -1;
+        *v = xgrow(*v, &cap, *n + 1, sizeof **v);
+        (*v)[(*n)++] = xstrdup(s);
+    }
+    return rc;
+}
+
+/* An item whose name (key nk) comes first, as wire_model_write puts it:
+ * the item is made from it, the other members fill it as they come. */
+static int
+jr_first_name(struct jr *r, const char *nk, const char **name)
+{
+    const char *k;
+    bool first = true;
+
+    if (jr_expect(r, '{') < 0)
+        return -1;
+    if (jr_member(r, &first, &k) != 1 || strcmp(k, nk) != 0)
+        return jr_fail(r, "an item of the inventory must start with its name");
+    if (jr_peek(r) != '"' || jr_str(r, name, NULL) < 0)
+        return jr_bad(r, nk, "a string");
+    if ((*name)[0] == '\0')
+        return jr_bad(r, nk, "a non-empty string");
+    return 0;
+}
+
+static int
+jr_host(struct jr *r, struct model *m)
+{
+    const char *name, *k;
+    bool first = false;
+    struct model_host *h;
+    int rc;
+
+    if (jr_first_name(r, "name", &name) < 0)
         return -1;
     h = model_host_add(m, name);
-    if (opt_str(x, "cpu_model", &h->cpu_model, err) < 0 ||
-        strv_read(x, "cpu_flags", &h->cpu_flags, &h->n_cpu_flags, err) < 0 ||
-        u32_field(x, "cores", &cores, false, err) < 0 ||
-        jf_u64(x, "memory_bytes", false, &h->memory_bytes, err) < 0 ||
-        strv_read(x, "networks", &h->networks, &h->n_networks, err) < 0 ||
-        jf_bool(x, "up", false, &h->up, err) < 0 ||
-        opt_str(x, "uri", &h->uri, err) < 0 ||
-        opt_str(x, "versions", &h->versions, err) < 0 ||
-        opt_str(x, "state_note", &h->state_note, err) < 0 ||
-        opt_str(x, "ssh", &h->ssh, err) < 0 ||
-        opt_str(x, "probe", &h->probe, err) < 0)
-        return -1;
-    h->cores = cores;
-    return 0;
+    while ((rc = jr_member(r, &first, &k)) == 1) {
+        int e;
+
+        if (strcmp(k, "cpu_model") == 0)
+            e = jr_strdup(r, "cpu_model", &h->cpu_model);
+        else if (strcmp(k, "cpu_flags") == 0)
+            e = jr_strv(r, "cpu_flags", &h->cpu_flags, &h->n_cpu_flags);
+        else if (strcmp(k, "cores") == 0)
+            e = jr_unsigned(r, "cores", &h->cores);
+        else if (strcmp(k, "memory_bytes") == 0)
+            e = jr_u64(r, "memory_bytes", &h->memory_bytes);
+        else if (strcmp(k, "networks") == 0)
+            e = jr_strv(r, "networks", &h->networks, &h->n_networks);
+        else if (strcmp(k, "up") == 0)
+            e = jr_bool(r, "up", &h->up);
+        else if (strcmp(k, "uri") == 0)
+            e = jr_strdup(r, "uri", &h->uri);
+        else if (strcmp(k, "versions") == 0)
+            e = jr_strdup(r, "versions", &h->versions);
+        else if (strcmp(k, "state_note") == 0)
+            e = jr_strdup(r, "state_note", &h->state_note);
+        else if (strcmp(k, "ssh") == 0)
+            e = jr_strdup(r, "ssh", &h->ssh);
+        else if (strcmp(k, "probe") == 0)
+            e = jr_strdup(r, "probe", &h->probe);
+        else
+            e = jr_skip(r, 0);
+        if (e < 0)
+            return -1;
+    }
+    return rc;
 }
 
 static int
-read_link(json_object *x, struct model *m, struct ferry_err *err)
+jr_link(struct jr *r, struct model *m)
 {
-    const char *a, *b;
+    const char *a, *k;
+    char *b = NULL;
+    bool first = false;
     struct model_link *l;
+    uint64_t bps = m->default_link_bps;
+    uint32_t lat = m->default_link_latency_us;
+    int rc;
 
-    if (jf_str(x, "a", true, &a, err) < 0 || jf_str(x, "b", true, &b, err) < 0)
+    if (jr_first_name(r, "a", &a) < 0)
         return -1;
-    l = model_link_add(m, a, b);
-    if (jf_u64(x, "bandwidth_bps", false, &l->bandwidth_bps, err) < 0 ||
-        u32_field(x, "latency_us", &l->latency_us, false, err) < 0)
-        return -1;
-    return 0;
+    l = model_link_add(m, a, "");
+    while ((rc = jr_member(r, &first, &k)) == 1) {
+        int e;
+
+        if (strcmp(k, "b") == 0)
+            e = jr_strdup(r, "b", &b);
+        else if (strcmp(k, "bandwidth_bps") == 0)
+            e = jr_u64(r, "bandwidth_bps", &bps);
+        else if (strcmp(k, "latency_us") == 0)
+            e = jr_u32(r, "latency_us", &lat);
+        else
+            e = jr_skip(r, 0);
+        if (e < 0) {
+            free(b);
+            return -1;
+        }
+    }
+    l = &m->links[m->n_links - 1];
+    if (rc == 0 && (b == NULL || b[0] == '\0')) {
+        free(b);
+        return jr_bad(r, "b", "a non-empty string");
+    }
+    free(l->b);
+    l->b = b;
+    l->bandwidth_bps = bps;
+    l->latency_us = lat;
+    return rc;
 }
 
 static int
-read_ds(json_object *x, struct model *m, struct ferry_err *err)
+jr_ds(struct jr *r, struct model *m)
 {
-    const char *name;
+    const char *name, *k;
+    bool first = false;
     struct model_datastore *d;
+    int rc;
 
-    if (jf_str(x, "name", true, &name, err) < 0)
+    if (jr_first_name(r, "name", &name) < 0)
         return -1;
     d = model_ds_add(m, name);
-    if (opt_str(x, "type", &d->type, err) < 0 ||
-        jf_u64(x, "capacity_bytes", false, &d->capacity_bytes, err) < 0 ||
-        jf_u64(x, "used_bytes", false, &d->used_bytes, err) < 0 ||
-        jf_u64(x, "throughput_bps", false, &d->throughput_bps, err) < 0 ||
-        strv_read(x, "hosts", &d->hosts, &d->n_hosts, err) < 0 ||
-        jf_bool(x, "shared", false, &d->shared, err) < 0)
-        return -1;
-    return 0;
+    while ((rc = jr_member(r, &first, &k)) == 1) {
+        int e;
+
+        if (strcmp(k, "type") == 0)
+            e = jr_strdup(r, "type", &d->type);
+        else if (strcmp(k, "capacity_bytes") == 0)
+            e = jr_u64(r, "capacity_bytes", &d->capacity_bytes);
+        else if (strcmp(k, "used_bytes") == 0)
+            e = jr_u64(r, "used_bytes", &d->used_bytes);
+        else if (strcmp(k, "throughput_bps") == 0)
+            e = jr_u64(r, "throughput_bps", &d->throughput_bps);
+        else if (strcmp(k, "hosts") == 0)
+            e = jr_strv(r, "hosts", &d->hosts, &d->n_hosts);
+        else if (strcmp(k, "shared") == 0)
+            e = jr_bool(r, "shared", &d->shared);
+        else
+            e = jr_skip(r, 0);
+        if (e < 0)
+            return -1;
+    }
+    return rc;
 }
 
 static int
-read_vm(json_object *x, struct model *m, struct ferry_err *err)
+jr_disks(struct jr *r, struct model_vm *v)
 {
-    const char *name, *state = NULL;
-    struct model_vm *v;
-    json_object *disks;
-    uint32_t vcpus = 1;
+    bool first = true;
+    int rc;
 
-    if (jf_str(x, "name", true, &name, err) < 0)
+    if (jr_null(r))
+        return 0;
+    if (jr_peek(r) != '[')
+        return jr_bad(r, "disks", "an array");
+    r->p++;
+    while ((rc = jr_element(r, &first)) == 1) {
+        const char *target, *k;
+        char *ds = NULL;
+        bool f = false;
+        uint64_t size = 0, alloc = 0;
+        struct model_disk *d;
+        int e = 0;
+
+        if (jr_first_name(r, "target", &target) < 0)
+            return -1;
+        d = model_vm_disk_add(v, target, "");
+        while (e == 0 && (e = jr_member(r, &f, &k)) == 1) {
+            if (strcmp(k, "datastore") == 0)
+                e = jr_strdup(r, "datastore", &ds);
+            else if (strcmp(k, "size_bytes") == 0)
+                e = jr_u64(r, "size_bytes", &size);
+            else if (strcmp(k, "allocated_bytes") == 0)
+                e = jr_u64(r, "allocated_bytes", &alloc);
+            else
+                e = jr_skip(r, 0);
+        }
+        d = &v->disks[v->n_disks - 1];
+        if (e == 0 && (ds == NULL || ds[0] == '\0'))
+            e = jr_bad(r, "datastore", "a non-empty string");
+        if (e < 0) {
+            free(ds);
+            return -1;
+        }
+        free(d->datastore);
+        d->datastore = ds;
+        d->size_bytes = size;
+        d->allocated_bytes = alloc;
+    }
+    return rc;
+}
+
+static int
+jr_vm(struct jr *r, struct model *m, struct wire_workload *wl)
+{
+    const char *name, *k;
+    bool first = false;
+    struct model_vm *v;
+    int rc;
+
+    if (jr_first_name(r, "name", &name) < 0)
         return -1;
     v = model_vm_add(m, name);
-    if (opt_str(x, "host", &v->host, err) < 0 ||
-        jf_str(x, "state", false, &state, err) < 0 ||
-        u32_field(x, "vcpus", &vcpus, false, err) < 0 ||
-        jf_u64(x, "memory_bytes", false, &v->memory_bytes, err) < 0 ||
-        jf_u64(x, "memory_max_bytes", false, &v->memory_max_bytes, err) < 0 ||
-        opt_str(x, "cpu_model", &v->cpu_model, err) < 0 ||
-        strv_read(x, "cpu_flags", &v->cpu_flags, &v->n_cpu_flags, err) < 0 ||
-        strv_read(x, "networks", &v->networks, &v->n_networks, err) < 0 ||
-        jf_bool(x, "migrating", false, &v->migrating, err) < 0 ||
-        jf_bool(x, "live_migratable", false, &v->live_migratable, err) < 0 ||
-        opt_str(x, "not_migratable_reason", &v->not_migratable_reason, err) <
-            0 ||
-        jf_array(x, "disks", false, &disks, err) < 0)
-        return -1;
-    v->vcpus = vcpus;
+    while ((rc = jr_member(r, &first, &k)) == 1) {
+        int e;
+
+        if (strcmp(k, "host") == 0) {
+            e = jr_strdup(r, "host", &v->host);
+        } else if (strcmp(k, "state") == 0) {
+            const char *st;
+
+            if (jr_null(r))
+                continue;
+            if (jr_peek(r) != '"' || jr_str(r, &st, NULL) < 0)
+                return jr_bad(r, "state", "a string");
+            if (vm_state_lookup(st, &v->state) < 0) {
+                char why[200];
+
+                snprintf(why, sizeof why, "\"state\": '%.60s' is not a VM "
+                         "state", st);
+                return jr_fail(r, why);
+            }
+            e = 0;
+        } else if (strcmp(k, "vcpus") == 0) {
+            e = jr_unsigned(r, "vcpus", &v->vcpus);
+        } else if (strcmp(k, "memory_bytes") == 0) {
+            e = jr_u64(r, "memory_bytes", &v->memory_bytes);
+        } else if (strcmp(k, "memory_max_bytes") == 0) {
+            e = jr_u64(r, "memory_max_bytes", &v->memory_max_bytes);
+        } else if (strcmp(k, "cpu_model") == 0) {
+            e = jr_strdup(r, "cpu_model", &v->cpu_model);
+        } else if (strcmp(k, "cpu_flags") == 0) {
+            e = jr_strv(r, "cpu_flags", &v->cpu_flags, &v->n_cpu_flags);
+        } else if (strcmp(k, "networks") == 0) {
+            e = jr_strv(r, "networks", &v->networks, &v->n_networks);
+        } else if (strcmp(k, "disks") == 0) {
+            e = jr_disks(r, v);
+        } else if (strcmp(k, "migrating") == 0) {
+            e = jr_bool(r, "migrating", &v->migrating);
+        } else if (strcmp(k, "live_migratable") == 0) {
+            e = jr_bool(r, "live_migratable", &v->live_migratable);
+        } else if (strcmp(k, "not_migratable_reason") == 0) {
+            e = jr_strdup(r, "not_migratable_reason",
+                          &v->not_migratable_reason);
+        } else if (wl != NULL && strcmp(k, "workload") == 0) {
+            e = jr_strdup(r, "workload", &wl->word);
+        } else if (wl != NULL && strcmp(k, "dirty_bps") == 0) {
+            e = jr_u64(r, "dirty_bps", &wl->dirty_bps);
+        } else {
+            e = jr_skip(r, 0);
+        }
+        if (e < 0)
+            return -1;
+    }
     if (v->host == NULL)
         v->host = xstrdup("");
-    if (state != NULL && vm_state_lookup(state, &v->state) < 0) {
-        err_set(err, "\"state\": '%s' is not a VM state", state);
+    return rc;
+}
+
+/* The inventory's object at r. */
+static int
+jr_model(struct jr *r, struct model *m, struct wire_workload **wl)
+{
+    const char *k;
+    bool first = true;
+    size_t cap_wl = 0;
+    int rc;
+
+    model_init(m);
+    if (wl != NULL)
+        *wl = NULL;
+    if (jr_expect(r, '{') < 0)
+        return -1;
+    while ((rc = jr_member(r, &first, &k)) == 1) {
+        int e = 0, el;
+        bool f = true;
+        enum { HOSTS, LINKS, DS, VMS, OTHER } what =
+            strcmp(k, "hosts") == 0        ? HOSTS
+            : strcmp(k, "links") == 0      ? LINKS
+            : strcmp(k, "datastores") == 0 ? DS
+            : strcmp(k, "vms") == 0        ? VMS
+                                           : OTHER;
+
+        if (what == OTHER) {
+            if (strcmp(k, "default_link_bps") == 0)
+                e = jr_u64(r, "default_link_bps", &m->default_link_bps);
+            else if (strcmp(k, "default_link_latency_us") == 0)
+                e = jr_u32(r, "default_link_latency_us",
+                           &m->default_link_latency_us);
+            else
+                e = jr_skip(r, 0);
+            if (e < 0)
+                return -1;
+            continue;
+        }
+        if (jr_peek(r) != '[')
+            return jr_fail(r, "the inventory's hosts, links, datastores "
+                              "and vms are arrays");
+        r->p++;
+        while ((el = jr_element(r, &f)) == 1) {
+            if (what == VMS && wl != NULL) {
+                *wl = xgrow(*wl, &cap_wl, m->n_vms + 1, sizeof **wl);
+                memset(&(*wl)[m->n_vms], 0, sizeof **wl);
+            }
+            e = what == HOSTS ? jr_host(r, m)
+                : what == LINKS ? jr_link(r, m)
+                : what == DS    ? jr_ds(r, m)
+                                : jr_vm(r, m, wl ? &(*wl)[m->n_vms] : NULL);
+            if (e < 0)
+                return -1;
+        }
+        if (el < 0)
+            return -1;
+    }
+    return rc;
+}
+
+void
+wire_workloads_free(struct wire_workload *wl, size_t n)
+{
+    for (size_t i = 0; wl != NULL && i < n; i++)
+        free(wl[i].word);
+    free(wl);
+}
+
+int
+wire_model_parse(const char *s, size_t n, struct model *m,
+                 struct wire_workload **wl, struct ferry_err *err)
+{
+    struct jr r = {.p = s, .e = s + n, .err = err};
+
+    if (jr_model(&r, m, wl) < 0 || (jr_ws(&r), r.p != r.e)) {
+        if (!r.failed)
+            err_set(err, "more after the inventory");
+        if (wl != NULL) {
+            wire_workloads_free(*wl, m->n_vms);
+            *wl = NULL;
+        }
+        model_fini(m);
+        model_init(m);
+        free(r.sbuf);
         return -1;
     }
-    for (size_t i = 0; disks && i < json_object_array_length(disks); i++) {
-        json_object *d = json_object_array_get_idx(disks, i);
-        const char *target, *ds;
-        struct model_disk *k;
-
-        if (jf_str(d, "target", true, &target, err) < 0 ||
-            jf_str(d, "datastore", true, &ds, err) < 0)
-            return -1;
-        k = model_vm_disk_add(v, target, ds);
-        if (jf_u64(d, "size_bytes", false, &k->size_bytes, err) < 0 ||
-            jf_u64(d, "allocated_bytes", false, &k->allocated_bytes, err) < 0)
-            return -1;
-    }
+    free(r.sbuf);
     return 0;
 }
 
 int
+wire_msg_take_model(const char *line, size_t len, struct wire_buf *rest,
+                    struct model *m, struct wire_workload **wl,
+                    struct ferry_err *err)
+{
+    struct jr r = {.p = line, .e = line + len, .err = err};
+    const char *k, *start;
+    bool first = true, found = false;
+    int rc;
+
+    if (jr_expect(&r, '{') < 0) {
+        free(r.sbuf);
+        return 0;
+    }
+    rest->len = 0;
+    wire_buf_put(rest, "{", 1);
+    for (;;) {
+        jr_ws(&r);
+        start = r.p;
+        if (!first && start < r.e && *start == ',')
+            start++;
+        if ((rc = jr_member(&r, &first, &k)) != 1)
+            break;
+        if (!found && strcmp(k, "model") == 0 && jr_peek(&r) == '{') {
+            if (jr_model(&r, m, wl) < 0) {
+                if (wl != NULL) {
+                    wire_workloads_free(*wl, m->n_vms);
+                    *wl = NULL;
+                }
+                model_fini(m);
+                model_init(m);
+                free(r.sbuf);
+                return -1;
+            }
+            found = true;
+            if (rest->len > 1)
+                wire_buf_put(rest, ",", 1);
+            put_s(rest, "\"model\":{}");
+            continue;
+        }
+        if (jr_skip(&r, 0) < 0)
+            break;
+        if (rest->len > 1)
+            wire_buf_put(rest, ",", 1);
+        while (*start == ' ' || *start == '\t' || *start == '\n' ||
+               *start == '\r')
+            start++;
+        wire_buf_put(rest, start, (size_t)(r.p - start));
+    }
+    free(r.sbuf);
+    if (rc == 0 && (jr_ws(&r), r.p != r.e))
+        rc = -1;
+    if (rc < 0 || r.failed) {
+        if (found) {
+            if (wl != NULL) {
+                wire_workloads_free(*wl, m->n_vms);
+                *wl = NULL;
+            }
+            model_fini(m);
+            model_init(m);
+        }
+        return found ? -1 : 0;
+    }
+    wire_buf_put(rest, "}", 1);
+    return found ? 1 : 0;
+}
+
+/* Read it from json-c's objects: the same reader, over their text. */
+int
 wire_model_read(json_object *o, struct model *m, struct ferry_err *err)
 {
+    size_t n;
+    const char *s;
+
     model_init(m);
     if (o == NULL || !json_object_is_type(o, json_type_object)) {
         err_set(err, "the inventory is not an object");
         return -1;
     }
-    if (jf_u64(o, "default_link_bps", false, &m->default_link_bps, err) < 0 ||
-        u32_field(o, "default_link_latency_us", &m->default_link_latency_us,
-                  false, err) < 0 ||
-        each(o, "hosts", m, read_host, err) < 0 ||
-        each(o, "links", m, read_link, err) < 0 ||
-        each(o, "datastores", m, read_ds, err) < 0 ||
-        each(o, "vms", m, read_vm, err) < 0) {
-        model_fini(m);
-        model_init(m);
-        return -1;
-    }
-    return 0;
-}
-
-static const char *
-vm_workload(json_object *x, const char *vm, uint64_t *dirty_bps)
-{
-    json_object *w, *d;
-
-    if (!json_object_object_get_ex(x, "name", &w) ||
-        strcmp(json_object_get_string(w), vm) != 0)
-        return NULL;
-    if (!json_object_object_get_ex(x, "workload", &w))
-        return "";
-    if (dirty_bps != NULL)
-        *dirty_bps = json_object_object_get_ex(x, "dirty_bps", &d)
-                         ? json_object_get_uint64(d)
-                         : 0;
-    return json_object_get_string(w);
-}
-
-const char *
-wire_model_workload(json_object *model, long hint, const char *vm,
-                    uint64_t *dirty_bps)
-{
-    json_object *vms;
-    const char *w;
-    size_t n;
-
-    if (!json_object_object_get_ex(model, "vms", &vms) ||
-        !json_object_is_type(vms, json_type_array))
-        return NULL;
-    n = json_object_array_length(vms);
-    /* the model read from this inventory keeps its order: try there first */
-    if (hint >= 0 && (size_t)hint < n &&
-        (w = vm_workload(json_object_array_get_idx(vms, (size_t)hint), vm,
-                         dirty_bps)) != NULL)
-        return w[0] ? w : NULL;
-    for (size_t i = 0; i < n; i++)
-        if ((w = vm_workload(json_object_array_get_idx(vms, i), vm,
-                             dirty_bps)) != NULL)
-            return w[0] ? w : NULL;
-    return NULL;
+    s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+    return wire_model_parse(s, n, m, NULL, err);
 }
 
 /* ---- checks ------------------------------------------------------------ */
