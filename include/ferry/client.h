@@ -72,6 +72,21 @@ json_object *client_call_live(struct client *cl, json_object *req,
 /* Send a request and do not wait (a failure comes back as a status). */
 void client_send(struct client *cl, json_object *req);
 
+/* The answer to client_call_async: reply (borrowed for the call) when the
+ * server said ok; else NULL, with err saying why (the server's error, the
+ * server gone, no answer in time). */
+typedef void (*client_reply_fn)(void *ctx, json_object *reply,
+                                const struct ferry_err *err);
+/* Send a request (taken; its id is set here) without waiting: fn gets its
+ * reply, or its failure after timeout_ms, exactly once, always from the
+ * loop (never inside this call, nor inside another request's wait).
+ * Returns the request's id (> 0). */
+long client_call_async(struct client *cl, json_object *req, int timeout_ms,
+                       client_reply_fn fn, void *ctx);
+/* fn is never called for id from now on (a reply that comes is dropped);
+ * an id already answered is nothing. */
+void client_cancel(struct client *cl, long id);
+
 /* Ask for the jobs (every one, with its history), the inventory, and the
  * questions for the operator; they arrive as the loop turns. */
 int client_subscribe(struct client *cl, bool jobs, bool model, bool prompts,
@@ -82,8 +97,10 @@ int client_watch(struct client *cl, const char *ref, long *id,
 /* Take the inventory once (commands), without subscribing. */
 int client_fetch_model(struct client *cl, struct ferry_err *err);
 
-/* The backend as the server has it: the inventory copy, plans, checks,
- * measurements, questions and answers. It runs no migration itself. */
+/* The backend as the server has it: the inventory copy, plans, checks
+ * (checks_start: every host's in one "checks_hosts" request, each host's
+ * results as the server computes them), measurements, questions and
+ * answers. It runs no migration itself. */
 struct hv *client_hv(struct client *cl);
 
 /* A job's state from a reply (a move just started), before its own

@@ -82,6 +82,12 @@ struct hv_prompt {
 };
 
 struct hv;
+struct loop;
+
+/* One destination host's pre-flight results of hv_checks_start (or the
+ * checks_start op): host_index into its hosts; r borrowed for the call. */
+typedef void (*hv_checks_fn)(void *ctx, size_t host_index,
+                             const struct check_result *r, size_t n);
 
 struct hv_ops {
     const char *name; /* "sim", "libvirt" */
@@ -121,6 +127,18 @@ struct hv_ops {
      * (optional): replace results by name, add others. */
     void (*checks)(struct hv *hv, const struct mig_request *req,
                    struct check_result *out, size_t *n, size_t max);
+    /* Every pre-flight check of req_template (its dst_host ignored) for
+     * each of hosts, without blocking (optional: hv_checks_start does it
+     * host by host from the loop). done is called once per host as its
+     * results come, in any order, always from the loop, never inside
+     * checks_start. Returns a handle for checks_cancel, or NULL when it
+     * cannot start (done is then never called). */
+    void *(*checks_start)(struct hv *hv, const struct mig_request *req_template,
+                          const char *const *hosts, size_t n_hosts,
+                          hv_checks_fn done, void *ctx);
+    /* No more done calls from handle, and its memory goes: called once
+     * for every handle, whether its results are all in or not. */
+    void (*checks_cancel)(struct hv *hv, void *handle);
     /* Measure a VM's dirty rate before a move, never during one
      * (optional): start, then poll until it returns 1 (done, *bps set) or
      * -1 (err); 0 while measuring. Later plans of the VM use the rate. */
@@ -155,6 +173,19 @@ hv_free(struct hv *hv)
     if (hv != NULL)
         hv->ops->free(hv);
 }
+
+/* Checks of one VM against many hosts without blocking the loop for all
+ * of them: the backend's checks_start when it has one, else
+ * runner_checks host by host from loop callbacks (a few hosts a turn,
+ * one for real hosts), with busy the VMs that jobs hold (as
+ * runner_checks takes them). Everything is copied. Same contract as
+ * checks_start; free with hv_checks_cancel. (In server/server.c: it
+ * needs the runner.) */
+void *hv_checks_start(struct hv *hv, const struct mig_request *req_template,
+                      const char *const *hosts, size_t n_hosts,
+                      hv_checks_fn done, void *ctx, const char *const *busy,
+                      size_t n_busy, struct loop *loop);
+void hv_checks_cancel(struct hv *hv, void *handle);
 
 /* The simulator as a backend (owns: hv_free frees dc too). */
 struct sim_dc;

@@ -57,6 +57,9 @@ enum proto_type {
     PT_PROMPT_GONE, /* {"type":"prompt_gone","id":N} */
     PT_ERROR,       /* {"type":"error","error":S}: a line it could not use */
     PT_BYE,         /* {"type":"bye","reason":S}: the server is stopping */
+    /* one host's results of a "checks_hosts" request, before its reply:
+     * {"type":"checks","id":N,"index":I,"host":S,"checks":[...]} */
+    PT_CHECKS,
     PT_COUNT
 };
 

@@ -56,6 +56,21 @@ struct client {
     bool closed;
     char *why;
     volatile sig_atomic_t *stop; /* set by a signal: stop waiting */
+    /* requests whose answers go to a callback (client_call_async) */
+    struct acall *ac;
+    size_t n_ac, cap_ac;
+    int ac_timer;
+};
+
+struct acall {
+    long id;
+    uint64_t deadline_ms;
+    int timeout_ms;
+    client_reply_fn fn;
+    /* a message of the request's own before its reply ("checks") */
+    void (*part)(void *ctx, json_object *msg);
+    void *ctx;
+    char *failed; /* it could not be sent: why */
 };
 
 static const struct hv_ops remote_ops;
@@ -80,6 +95,8 @@ close_with(struct client *cl, const char *fmt, ...)
     va_end(ap);
     cl->closed = true;
     cl->why = xstrdup(buf);
+    if (cl->n_ac > 0) /* their failures, from the loop */
+        loop_update_timer(cl->loop, cl->ac_timer, 0);
     if (cl->watch > 0) {
         loop_remove_fd(cl->loop, cl->watch);
         cl->watch = 0;
@@ -416,6 +433,159 @@ client_send(struct client *cl, json_object *req)
     send_obj(cl, req, &err);
 }
 
+/* ---- requests answered through a callback -------------------------------- */
+
+static long
+ac_find(const struct client *cl, long id)
+{
+    for (size_t i = 0; i < cl->n_ac; i++)
+        if (cl->ac[i].id == id)
+            return (long)i;
+    return -1;
+}
+
+/* Take call i out, then tell its callback (which may call or cancel). */
+static void
+ac_deliver(struct client *cl, size_t i, json_object *reply, const char *why)
+{
+    struct acall a = cl->ac[i];
+    struct ferry_err err;
+
+    memmove(cl->ac + i, cl->ac + i + 1, (cl->n_ac - i - 1) * sizeof *cl->ac);
+    cl->n_ac--;
+    if (reply != NULL) {
+        a.fn(a.ctx, reply, NULL);
+    } else {
+        err_set(&err, "%s", why ? why : "the server refused");
+        a.fn(a.ctx, NULL, &err);
+    }
+    free(a.failed);
+}
+
+/* The next deadline of the calls, for their timer. */
+static void
+ac_arm(struct client *cl)
+{
+    uint64_t now = loop_now_ms(), first = UINT64_MAX;
+
+    for (size_t i = 0; i < cl->n_ac; i++)
+        first = MIN(first, cl->ac[i].failed || cl->closed
+                               ? now
+                               : cl->ac[i].deadline_ms);
+    loop_update_timer(cl->loop, cl->ac_timer,
+                      first == UINT64_MAX ? -1
+                      : first <= now      ? 0
+                                          : (int)MIN(first - now, INT32_MAX));
+}
+
+/* Calls that failed, were not answered in time, or lost their server. */
+static void
+on_ac_timer(int timer, void *opaque)
+{
+    struct client *cl = opaque;
+    bool again = true;
+
+    (void)timer;
+    while (again) {
+        uint64_t now = loop_now_ms();
+
+        again = false;
+        for (size_t i = 0; i < cl->n_ac; i++) {
+            struct acall *a = &cl->ac[i];
+            char why[600];
+
+            if (a->failed != NULL)
+                snprintf(why, sizeof why, "%s", a->failed);
+            else if (cl->closed)
+                snprintf(why, sizeof why, "%s", cl->why);
+            else if (now >= a->deadline_ms)
+                snprintf(why, sizeof why,
+                         "the ferry server did not answer within %d ms",
+                         a->timeout_ms);
+            else
+                continue;
+            ac_deliver(cl, i, NULL, why);
+            again = true; /* the array changed under us */
+            break;
+        }
+    }
+    ac_arm(cl);
+}
+
+static long
+call_async(struct client *cl, json_object *req, int timeout_ms,
+           client_reply_fn fn, void (*part)(void *ctx, json_object *msg),
+           void *ctx)
+{
+    struct acall *a;
+    struct ferry_err err;
+    long id = (long)++cl->next_id;
+
+    json_object_object_add(req, "id", json_object_new_int64(id));
+    cl->ac = xgrow(cl->ac, &cl->cap_ac, cl->n_ac + 1, sizeof *cl->ac);
+    a = &cl->ac[cl->n_ac++];
+    memset(a, 0, sizeof *a);
+    a->id = id;
+    a->timeout_ms = MAX(timeout_ms, 0);
+    a->deadline_ms = loop_now_ms() + (uint64_t)a->timeout_ms;
+    a->fn = fn;
+    a->part = part;
+    a->ctx = ctx;
+    if (send_obj(cl, req, &err) < 0)
+        cl->ac[cl->n_ac - 1].failed = xstrdup(err.msg);
+    ac_arm(cl);
+    return id;
+}
+
+long
+client_call_async(struct client *cl, json_object *req, int timeout_ms,
+                  client_reply_fn fn, void *ctx)
+{
+    return call_async(cl, req, timeout_ms, fn, NULL, ctx);
+}
+
+void
+client_cancel(struct client *cl, long id)
+{
+    long i = ac_find(cl, id);
+
+    if (i < 0)
+        return;
+    free(cl->ac[i].failed);
+    memmove(cl->ac + i, cl->ac + i + 1,
+            (cl->n_ac - (size_t)i - 1) * sizeof *cl->ac);
+    cl->n_ac--;
+    ac_arm(cl);
+}
+
+/* A reply or a request's own message for a call through a callback:
+ * true when it was one (and is handled). */
+static bool
+ac_take(struct client *cl, json_object *o, const char *type)
+{
+    int64_t id;
+    long i;
+    struct ferry_err err;
+    json_object *ok, *e;
+
+    if (jf_i64(o, "id", true, &id, &err) != 1 || (i = ac_find(cl, (long)id)) < 0)
+        return false;
+    if (strcmp(type, "checks") == 0) {
+        if (cl->ac[i].part != NULL)
+            cl->ac[i].part(cl->ac[i].ctx, o);
+        return true;
+    }
+    if (json_object_object_get_ex(o, "ok", &ok) && json_object_get_boolean(ok))
+        ac_deliver(cl, (size_t)i, o, NULL);
+    else
+        ac_deliver(cl, (size_t)i, NULL,
+                   json_object_object_get_ex(o, "error", &e)
+                       ? json_object_get_string(e)
+                       : "the server refused");
+    ac_arm(cl);
+    return true;
+}
+
 /* ---- what the server sends -------------------------------------------------
  */
 
@@ -542,11 +712,15 @@ apply(struct client *cl, json_object *o)
 
         jf_str(o, "error", false, &msg, &err);
         set_status(cl, true, msg);
+    } else if (strcmp(type, "checks") == 0) {
+        ac_take(cl, o, type); /* nobody asked any more: nothing */
     } else if (strcmp(type, "reply") == 0) {
         /* a reply nobody waits for (client_send): only failures matter */
         json_object *ok;
 
-        if (json_object_object_get_ex(o, "ok", &ok) &&
+        if (ac_take(cl, o, type))
+            ; /* client_call_async's */
+        else if (json_object_object_get_ex(o, "ok", &ok) &&
             !json_object_get_boolean(ok) &&
             json_object_object_get_ex(o, "error", &x))
             set_status(cl, true, json_object_get_string(x));
@@ -629,6 +803,7 @@ client_new_fd(int fd, const char *kind, struct loop *loop,
     }
     /* the welcome comes before anything else: wait for it as a reply */
     cl->apply_timer = loop_add_timer(loop, -1, on_apply, cl, NULL);
+    cl->ac_timer = loop_add_timer(loop, -1, on_ac_timer, cl, NULL);
     {
         uint64_t until = loop_now_ms() + CLIENT_TIMEOUT_MS;
 
@@ -803,6 +978,11 @@ client_free(struct client *cl)
         loop_remove_fd(cl->loop, cl->watch);
     if (cl->apply_timer > 0)
         loop_remove_timer(cl->loop, cl->apply_timer);
+    if (cl->ac_timer > 0)
+        loop_remove_timer(cl->loop, cl->ac_timer);
+    for (size_t i = 0; i < cl->n_ac; i++)
+        free(cl->ac[i].failed);
+    free(cl->ac);
     if (cl->fd >= 0)
         close(cl->fd);
     for (size_t i = 0; i < cl->n_pending; i++)
@@ -1047,6 +1227,126 @@ r_checks(struct hv *hv, const struct mig_request *req, struct check_result *out,
                err.msg);
 }
 
+/* checks_start: one "checks_hosts" request, each host's results as
+ * they come; hosts the server could not answer for get an error. */
+struct rchecks {
+    struct client *cl;
+    long id; /* 0 once answered */
+    hv_checks_fn done;
+    void *ctx;
+    size_t n_hosts;
+    bool *seen;
+    int in_cb;
+    bool cancelled;
+};
+
+static void
+rc_free(struct rchecks *h)
+{
+    free(h->seen);
+    free(h);
+}
+
+/* Host i's results to done, once; false when done cancelled meanwhile
+ * (h is then freed). */
+static bool
+rc_emit(struct rchecks *h, size_t i, const struct check_result *r, size_t n)
+{
+    if (i >= h->n_hosts || h->seen[i] || h->cancelled)
+        return !h->cancelled;
+    h->seen[i] = true;
+    h->in_cb++;
+    h->done(h->ctx, i, r, n);
+    h->in_cb--;
+    if (h->cancelled && h->in_cb == 0) {
+        rc_free(h);
+        return false;
+    }
+    return true;
+}
+
+static void
+rc_part(void *ctx, json_object *msg)
+{
+    struct rchecks *h = ctx;
+    struct check_result out[CHECKS_MAX];
+    struct ferry_err err;
+    json_object *a;
+    int64_t i;
+    int n;
+    size_t k = 0;
+
+    if (jf_i64(msg, "index", true, &i, &err) != 1 || i < 0)
+        return;
+    if (jf_array(msg, "checks", true, &a, &err) != 1 ||
+        (n = wire_checks_read(a, out, CHECKS_MAX, &err)) < 0)
+        checks_set(out, CHECKS_MAX, &k, "server", CHECK_ERROR,
+                   "the ferry server's results cannot be read: %s", err.msg);
+    else
+        k = (size_t)n;
+    rc_emit(h, (size_t)i, out, k);
+}
+
+static void
+rc_reply(void *ctx, json_object *reply, const struct ferry_err *err)
+{
+    struct rchecks *h = ctx;
+
+    h->id = 0;
+    for (size_t i = 0; i < h->n_hosts; i++) {
+        struct check_result out[1];
+        size_t n = 0;
+
+        if (h->seen[i])
+            continue;
+        checks_set(out, 1, &n, "server", CHECK_ERROR,
+                   "the ferry server could not check this move: %s",
+                   reply ? "no results for this host" : err->msg);
+        if (!rc_emit(h, i, out, n))
+            return;
+    }
+}
+
+static void *
+r_checks_start(struct hv *hv, const struct mig_request *req,
+               const char *const *hosts, size_t n_hosts, hv_checks_fn done,
+               void *ctx)
+{
+    struct rchecks *h = xcalloc(1, sizeof *h);
+    json_object *r = proto_request(0, "checks_hosts"),
+                *a = json_object_new_array();
+
+    h->cl = of(hv);
+    h->done = done;
+    h->ctx = ctx;
+    h->n_hosts = n_hosts;
+    h->seen = xcalloc(n_hosts + 1, sizeof *h->seen);
+    jf_add_str(r, "vm", req->vm);
+    jf_add_str(r, "datastore", req->dst_ds);
+    jf_add_str(r, "kind", job_kind_name(req->kind));
+    for (size_t i = 0; i < n_hosts; i++)
+        json_object_array_add(a, json_object_new_string(hosts[i]));
+    json_object_object_add(r, "hosts", a);
+    h->id = call_async(h->cl, r, CLIENT_TIMEOUT_MS, rc_reply, rc_part, h);
+    return h;
+}
+
+static void
+r_checks_cancel(struct hv *hv, void *handle)
+{
+    struct rchecks *h = handle;
+
+    (void)hv;
+    if (h == NULL || h->cancelled)
+        return;
+    if (h->id > 0)
+        client_cancel(h->cl, h->id);
+    h->id = 0;
+    h->cancelled = true;
+    if (h->in_cb == 0)
+        rc_free(h);
+}
+
 static int
 r_measure_start(struct hv *hv, const char *vm, unsigned seconds,
                 struct ferry_err *err)
@@ -1130,6 +1430,7 @@ r_free(struct hv *hv)
 #define REMOTE_OPS(rt)                                                         \
     {                                                                          \
         .name = "server", .realtime = rt, .plan = r_plan, .checks = r_checks,  \
+        .checks_start = r_checks_start, .checks_cancel = r_checks_cancel,      \
         .measure_start = r_measure_start, .measure_poll = r_measure_poll,      \
         .prompt = r_prompt, .answer = r_answer, .workload = r_workload,        \
         .free = r_free,                                                        \

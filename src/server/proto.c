@@ -91,6 +91,7 @@ static const char *const type_names[PT_COUNT] = {
     [PT_RECORD] = "record",   [PT_STATUS] = "status",
     [PT_PROMPT] = "prompt",   [PT_PROMPT_GONE] = "prompt_gone",
     [PT_ERROR] = "error",     [PT_BYE] = "bye",
+    [PT_CHECKS] = "checks",
 };
 
 const char *
@@ -161,6 +162,19 @@ check_fields(struct proto_msg *m, struct ferry_err *err)
         return jf_str(o, "message", true, &m->error, err) < 0 ? -1 : 0;
     case PT_BYE:
         return 0;
+    case PT_CHECKS: {
+        int64_t index;
+
+        if (jf_i64(o, "id", true, &m->id, err) < 0 ||
+            jf_i64(o, "index", true, &index, err) < 0 ||
+            jf_array(o, "checks", true, &v, err) < 0)
+            return -1;
+        if (index < 0) {
+            err_set(err, "\"index\" must be 0 or more");
+            return -1;
+        }
+        return 0;
+    }
     case PT_COUNT:
         break;
     }

@@ -45,6 +45,19 @@ struct sclient {
     uint64_t settle_until;
     bool settle_accept_new;
     json_object *settle_refused; /* host keys declined on its behalf */
+    /* "checks_hosts" requests still computing */
+    struct hostchecks **hc;
+    size_t n_hc, cap_hc;
+};
+
+/* One "checks_hosts" request: a message per host as its results come,
+ * then the reply. */
+struct hostchecks {
+    struct sclient *c;
+    int64_t id;
+    void *handle;
+    char **hosts;
+    size_t n_hosts, got;
 };
 
 struct server {
@@ -529,6 +542,98 @@ cmd_checks(struct req *r)
     return o;
 }
 
+static void
+hostchecks_end(struct hostchecks *h)
+{
+    struct sclient *c = h->c;
+
+    for (size_t i = 0; i < c->n_hc; i++)
+        if (c->hc[i] == h) {
+            memmove(c->hc + i, c->hc + i + 1,
+                    (c->n_hc - i - 1) * sizeof *c->hc);
+            c->n_hc--;
+            break;
+        }
+    hv_checks_cancel(c->s->o.hv, h->handle);
+    strv_free(h->hosts, h->n_hosts);
+    free(h);
+}
+
+static void
+hostchecks_done(void *ctx, size_t i, const struct check_result *r, size_t n)
+{
+    struct hostchecks *h = ctx;
+    json_object *o = proto_new(PT_CHECKS);
+
+    json_object_object_add(o, "id", json_object_new_int64(h->id));
+    json_object_object_add(o, "index", json_object_new_uint64(i));
+    jf_add_str(o, "host", i < h->n_hosts ? h->hosts[i] : NULL);
+    json_object_object_add(o, "checks", wire_checks(r, n));
+    send_msg(h->c, o);
+    if (++h->got < h->n_hosts)
+        return;
+    o = proto_reply(h->id, true, NULL);
+    json_object_object_add(o, "hosts", json_object_new_uint64(h->n_hosts));
+    send_msg(h->c, o);
+    hostchecks_end(h);
+}
+
+/* Checks of one VM against many hosts: each host's results go out as
+ * they are computed ("checks" messages), so that a slow host holds back
+ * only its own; the reply follows the last. */
+static json_object *
+cmd_checks_hosts(struct req *r)
+{
+    struct mig_request req;
+    struct ferry_err err;
+    struct hostchecks *h;
+    json_object *a;
+    const char **busy;
+    size_t nb;
+
+    if (req_mig_request(r, &req, &err) < 0 ||
+        jf_array(r->args, "hosts", true, &a, &err) < 0)
+        return fail(r, &err);
+    h = xcalloc(1, sizeof *h);
+    h->c = r->c;
+    h->id = r->id;
+    h->n_hosts = json_object_array_length(a);
+    h->hosts = h->n_hosts ? xcalloc(h->n_hosts, sizeof *h->hosts) : NULL;
+    for (size_t i = 0; i < h->n_hosts; i++) {
+        json_object *x = json_object_array_get_idx(a, i);
+
+        if (!json_object_is_type(x, json_type_string)) {
+            strv_free(h->hosts, i);
+            free(h);
+            err_set(&err, "\"hosts\" must be an array of host names");
+            return fail(r, &err);
+        }
+        h->hosts[i] = xstrdup(json_object_get_string(x));
+    }
+    if (h->n_hosts == 0) {
+        json_object *o = ok(r);
+
+        json_object_object_add(o, "hosts", json_object_new_uint64(0));
+        free(h);
+        return o;
+    }
+    busy = jobs_busy_vms(r->s->jobs, &nb);
+    h->handle = hv_checks_start(r->s->o.hv, &req,
+                                (const char *const *)h->hosts, h->n_hosts,
+                                hostchecks_done, h, busy, nb, r->s->o.loop);
+    free(busy);
+    if (h->handle == NULL) {
+        strv_free(h->hosts, h->n_hosts);
+        free(h);
+        err_set(&err, "the checks could not start");
+        return fail(r, &err);
+    }
+    r->c->hc = xgrow(r->c->hc, &r->c->cap_hc, r->c->n_hc + 1,
+                     sizeof *r->c->hc);
+    r->c->hc[r->c->n_hc++] = h;
+    return NULL; /* the reply follows the last host's results */
+}
+
 static json_object *
 cmd_hv_plan(struct req *r)
 {
@@ -843,6 +948,7 @@ static const struct {
     {"subscribe", cmd_subscribe},
     {"model", cmd_model},
     {"checks", cmd_checks},
+    {"checks_hosts", cmd_checks_hosts},
     {"hv_plan", cmd_hv_plan},
     {"measure", cmd_measure},
     {"measure_poll", cmd_measure_poll},
@@ -985,6 +1091,7 @@ client_free(void *opaque)
         close(c->fd);
     proto_reader_fini(&c->in);
     json_object_put(c->settle_refused);
+    free(c->hc);
     free(c->out);
     free(c->watching);
     free(c);
@@ -996,6 +1103,8 @@ client_remove(struct sclient *c)
 {
     struct server *s = c->s;
 
+    while (c->n_hc > 0) /* no one wants their results now */
+        hostchecks_end(c->hc[c->n_hc - 1]);
     for (size_t i = 0; i < s->n_c; i++)
         if (s->c[i] == c) {
             memmove(s->c + i, s->c + i + 1, (s->n_c - i - 1) * sizeof *s->c);
@@ -1468,4 +1577,123 @@ const struct jobs *
 server_jobs(const struct server *s)
 {
     return s->jobs;
+}
+
+/* ---- checks against many hosts ------------------------------------------- */
+
+/* hv_checks_start without the backend's op: runner_checks host by host
+ * from a loop timer, a few a turn. */
+struct hvc {
+    struct hv *hv;
+    struct loop *loop;
+    int timer;
+    struct mig_request req;
+    char *vm, *ds;
+    char **hosts, **busy;
+    size_t n_hosts, n_busy, next;
+    hv_checks_fn done;
+    void *ctx;
+    bool cancelled;
+};
+
+#define HVC_TURN_MS 4    /* at most this long per turn (simulator) */
+#define HVC_TURN_HOSTS 8 /* nor more hosts than this */
+
+static void
+hvc_free(void *opaque)
+{
+    struct hvc *h = opaque;
+
+    free(h->vm);
+    free(h->ds);
+    strv_free(h->hosts, h->n_hosts);
+    strv_free(h->busy, h->n_busy);
+    free(h);
+}
+
+static void
+hvc_turn(int timer, void *opaque)
+{
+    struct hvc *h = opaque;
+    uint64_t until = loop_now_ms() + HVC_TURN_MS;
+    /* a real host's checks are round trips: one a turn */
+    size_t most = h->hv->ops->realtime ? 1 : HVC_TURN_HOSTS;
+
+    for (size_t k = 0; k < most && h->next < h->n_hosts && !h->cancelled;
+         k++) {
+        struct check_result out[CHECKS_MAX];
+        struct mig_request req = h->req;
+        size_t i = h->next++, n;
+
+        req.dst_host = h->hosts[i];
+        n = runner_checks(h->hv, &req, (const char *const *)h->busy,
+                          h->n_busy, out, CHECKS_MAX);
+        h->done(h->ctx, i, out, n); /* it may cancel */
+        if (loop_now_ms() >= until)
+            break;
+    }
+    if (!h->cancelled && h->next >= h->n_hosts)
+        loop_update_timer(h->loop, timer, -1);
+}
+
+static char **
+strv_copy(const char *const *v, size_t n)
+{
+    char **c = n ? xcalloc(n, sizeof *c) : NULL;
+
+    for (size_t i = 0; i < n; i++)
+        c[i] = xstrdup(v[i]);
+    return c;
+}
+
+void *
+hv_checks_start(struct hv *hv, const struct mig_request *req_template,
+                const char *const *hosts, size_t n_hosts, hv_checks_fn done,
+                void *ctx, const char *const *busy, size_t n_busy,
+                struct loop *loop)
+{
+    struct hvc *h;
+
+    if (hv->ops->checks_start != NULL)
+        return hv->ops->checks_start(hv, req_template, hosts, n_hosts, done,
+                                     ctx);
+    h = xcalloc(1, sizeof *h);
+    h->hv = hv;
+    h->loop = loop;
+    h->req = *req_template;
+    h->vm = req_template->vm ? xstrdup(req_template->vm) : NULL;
+    h->ds = req_template->dst_ds ? xstrdup(req_template->dst_ds) : NULL;
+    h->req.vm = h->vm;
+    h->req.dst_ds = h->ds;
+    h->req.dst_host = NULL;
+    h->hosts = strv_copy(hosts, n_hosts);
+    h->n_hosts = n_hosts;
+    h->busy = strv_copy(busy, n_busy);
+    h->n_busy = n_busy;
+    h->done = done;
+    h->ctx = ctx;
+    /* its memory goes with the timer, after the loop's turn */
+    h->timer = loop_add_timer(loop, n_hosts > 0 ? 0 : -1, hvc_turn, h,
+                              hvc_free);
+    if (h->timer < 0) {
+        hvc_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void
+hv_checks_cancel(struct hv *hv, void *handle)
+{
+    struct hvc *h = handle;
+
+    if (handle == NULL)
+        return;
+    if (hv->ops->checks_start != NULL) {
+        if (hv->ops->checks_cancel != NULL)
+            hv->ops->checks_cancel(hv, handle);
+        return;
+    }
+    h->cancelled = true;
+    loop_remove_timer(h->loop, h->timer);
 }

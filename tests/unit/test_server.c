@@ -702,6 +702,276 @@ the_client_mirrors_the_server(void **state)
     loop_free(cl_loop);
 }
 
+/* ---- requests answered through callbacks, checks against many hosts ---- */
+
+struct answer {
+    int calls;
+    bool ok;
+    char err[1024];
+    char cmd_seen[64];
+};
+
+static void
+on_answer(void *ctx, json_object *reply, const struct ferry_err *err)
+{
+    struct answer *a = ctx;
+
+    a->calls++;
+    a->ok = reply != NULL;
+    snprintf(a->err, sizeof a->err, "%s", err ? err->msg : "");
+}
+
+struct until_n {
+    const int *calls;
+    int n;
+};
+
+static bool
+reached(void *ctx)
+{
+    const struct until_n *u = ctx;
+
+    return *u->calls >= u->n;
+}
+
+/* A client on its own loop against the fixture's server on a thread. */
+static struct client *
+start_client(struct fx *f, struct srv_thread *t, pthread_t *th,
+             struct loop *cl_loop)
+{
+    struct ferry_err err;
+    struct client *cl;
+    int sv[2];
+
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    t->f = f;
+    t->fd = sv[1];
+    pthread_create(th, NULL, serve, t);
+    cl = client_new_fd(sv[0], "test", cl_loop, &err);
+    assert_non_null(cl);
+    return cl;
+}
+
+static void
+stop_server_thread(struct fx *f, struct srv_thread *t, pthread_t th)
+{
+    t->stop = true;
+    loop_wake(f->loop);
+    pthread_join(th, NULL);
+}
+
+static void
+async_calls_deliver_replies_and_failures(void **state)
+{
+    struct fx *f = *state;
+    struct srv_thread t = {0};
+    struct loop *cl_loop = loop_new();
+    pthread_t th;
+    struct client *cl = start_client(f, &t, &th, cl_loop);
+    struct answer ping = {0}, bad = {0}, late = {0};
+    struct until_n u = {&bad.calls, 1};
+    json_object *r;
+
+    assert_true(client_call_async(cl, proto_request(0, "ping"), 5000,
+                                  on_answer, &ping) > 0);
+    r = proto_request(0, "act");
+    json_object_object_add(r, "job", json_object_new_int(7));
+    jf_add_str(r, "action", "abort");
+    client_call_async(cl, r, 5000, on_answer, &bad);
+    /* never inside the call */
+    assert_int_equal(ping.calls + bad.calls, 0);
+    assert_true(client_wait(cl, reached, &u, 5000));
+    assert_int_equal(ping.calls, 1);
+    assert_true(ping.ok);
+    assert_int_equal(bad.calls, 1);
+    assert_false(bad.ok);
+    assert_non_null(strstr(bad.err, "no job 7"));
+    /* a server that does not answer: the timeout is a failure */
+    stop_server_thread(f, &t, th);
+    u.calls = &late.calls;
+    client_call_async(cl, proto_request(0, "ping"), 100, on_answer, &late);
+    assert_true(client_wait(cl, reached, &u, 5000));
+    assert_false(late.ok);
+    assert_non_null(strstr(late.err, "did not answer"));
+    client_free(cl);
+    loop_free(cl_loop);
+}
+
+static void
+a_cancelled_call_is_never_answered(void **state)
+{
+    struct fx *f = *state;
+    struct srv_thread t = {0};
+    struct loop *cl_loop = loop_new();
+    pthread_t th;
+    struct client *cl = start_client(f, &t, &th, cl_loop);
+    struct answer gone = {0}, after = {0};
+    struct until_n u = {&after.calls, 1};
+    long id;
+
+    id = client_call_async(cl, proto_request(0, "ping"), 5000, on_answer,
+                           &gone);
+    client_cancel(cl, id);
+    /* the server answers in order: once the next is in, so is the first */
+    client_call_async(cl, proto_request(0, "ping"), 5000, on_answer, &after);
+    assert_true(client_wait(cl, reached, &u, 5000));
+    assert_true(after.ok);
+    assert_int_equal(gone.calls, 0);
+    client_cancel(cl, id); /* answered or cancelled: nothing */
+    stop_server_thread(f, &t, th);
+    client_free(cl);
+    loop_free(cl_loop);
+}
+
+static const char *const four_hosts[] = {"hv-01", "hv-02", "hv-03", "hv-04"};
+
+/* What runner_checks says for db-02 to host, as JSON text. */
+static char *
+checks_text(struct hv *hv, const char *host)
+{
+    struct mig_request req = {.vm = "db-02", .dst_host = host,
+                              .kind = KIND_COMPUTE};
+    struct check_result out[CHECKS_MAX];
+    size_t n = runner_checks(hv, &req, NULL, 0, out, CHECKS_MAX);
+    json_object *o = wire_checks(out, n);
+    char *s = xstrdup(json_object_to_json_string(o));
+
+    json_object_put(o);
+    return s;
+}
+
+struct per_host {
+    int calls;
+    int count[4];
+    char *text[4];
+};
+
+static void
+on_host(void *ctx, size_t i, const struct check_result *r, size_t n)
+{
+    struct per_host *p = ctx;
+    json_object *o = wire_checks(r, n);
+
+    assert_true(i < 4);
+    p->calls++;
+    p->count[i]++;
+    free(p->text[i]);
+    p->text[i] = xstrdup(json_object_to_json_string(o));
+    json_object_put(o);
+}
+
+static void
+per_host_check(struct per_host *p, struct hv *ref)
+{
+    assert_int_equal(p->calls, 4);
+    for (size_t i = 0; i < 4; i++) {
+        char *want = checks_text(ref, four_hosts[i]);
+
+        assert_int_equal(p->count[i], 1);
+        assert_string_equal(p->text[i], want);
+        free(want);
+        free(p->text[i]);
+        p->text[i] = NULL;
+        p->count[i] = 0;
+    }
+    p->calls = 0;
+}
+
+static void
+checks_hosts_streams_one_result_per_host(void **state)
+{
+    struct fx *f = *state;
+    int fd = connect_raw(f);
+    struct heard h = {0};
+    size_t seen[4] = {0}, last = 0;
+    json_object *r;
+
+    say(fd, HELLO "{\"type\":\"request\",\"id\":3,\"cmd\":"
+                  "\"checks_hosts\",\"vm\":\"db-02\",\"kind\":"
+                  "\"compute\",\"hosts\":[\"hv-01\",\"hv-02\","
+                  "\"hv-03\",\"hv-04\"]}\n");
+    listen_to(f, fd, &h);
+    for (size_t i = 0; i < h.n; i++) {
+        json_object *m = h.msg[i];
+        int64_t k;
+        char *want;
+
+        if (m == NULL || strcmp(type_of(m), "checks") != 0)
+            continue;
+        assert_int_equal(json_object_get_int64(json_object_object_get(m,
+                                                                      "id")),
+                         3);
+        k = json_object_get_int64(json_object_object_get(m, "index"));
+        assert_true(k >= 0 && k < 4);
+        seen[k]++;
+        assert_string_equal(json_object_get_string(json_object_object_get(
+                                m, "host")),
+                            four_hosts[k]);
+        /* the same as the synchronous checks of that host */
+        want = checks_text(f->hv, four_hosts[k]);
+        assert_string_equal(
+            json_object_to_json_string(json_object_object_get(m, "checks")),
+            want);
+        free(want);
+        last = i;
+    }
+    for (size_t k = 0; k < 4; k++)
+        assert_int_equal(seen[k], 1);
+    r = reply_to(&h, 3);
+    assert_non_null(r);
+    assert_true(json_object_get_boolean(json_object_object_get(r, "ok")));
+    for (size_t i = 0; i < h.n; i++)
+        if (h.msg[i] == r)
+            assert_true(i > last); /* the reply comes after the last host */
+    heard_fini(&h);
+    close(fd);
+    pump(f);
+}
+
+static void
+async_checks_match_runner_checks_in_and_out_of_process(void **state)
+{
+    struct fx *f = *state;
+    struct mig_request req = {.vm = "db-02", .kind = KIND_COMPUTE};
+    struct per_host p = {0};
+    struct until_n u = {&p.calls, 4};
+    struct srv_thread t = {0};
+    struct loop *cl_loop;
+    pthread_t th;
+    struct client *cl;
+    void *hd;
+
+    /* in process: host by host from the loop, never inside the start */
+    hd = hv_checks_start(f->hv, &req, four_hosts, 4, on_host, &p, NULL, 0,
+                         f->loop);
+    assert_non_null(hd);
+    assert_int_equal(p.calls, 0);
+    for (int i = 0; i < 20 && p.calls < 4; i++)
+        loop_run_once(f->loop, 0);
+    hv_checks_cancel(f->hv, hd);
+    per_host_check(&p, f->hv);
+    /* cancelled at once: nothing comes */
+    hd = hv_checks_start(f->hv, &req, four_hosts, 4, on_host, &p, NULL, 0,
+                         f->loop);
+    hv_checks_cancel(f->hv, hd);
+    for (int i = 0; i < 5; i++)
+        loop_run_once(f->loop, 0);
+    assert_int_equal(p.calls, 0);
+    /* through the server: one request, a result per host */
+    cl_loop = loop_new();
+    cl = start_client(f, &t, &th, cl_loop);
+    assert_non_null(client_hv(cl)->ops->checks_start);
+    hd = hv_checks_start(client_hv(cl), &req, four_hosts, 4, on_host, &p,
+                         NULL, 0, cl_loop);
+    assert_int_equal(p.calls, 0);
+    assert_true(client_wait(cl, reached, &u, 10000));
+    hv_checks_cancel(client_hv(cl), hd);
+    stop_server_thread(f, &t, th);
+    per_host_check(&p, f->hv);
+    client_free(cl);
+    loop_free(cl_loop);
+}
+
 int
 main(void)
 {
@@ -727,6 +997,15 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(the_client_mirrors_the_server, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            async_calls_deliver_replies_and_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_cancelled_call_is_never_answered,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            checks_hosts_streams_one_result_per_host, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            async_checks_match_runner_checks_in_and_out_of_process, setup,
+            teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
