@@ -9,7 +9,8 @@
 #include "ferry/util.h"
 
 struct ini_entry {
-    char *section; /* "" before the first section */
+    char *section; /* "" before the first section; consecutive entries
+                    * of one section share it (read-only) */
     char *key;
     char *value;
     int line;

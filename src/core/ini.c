@@ -159,10 +159,13 @@ on_entry(void *user, const char *section, const char *name, const char *value)
     struct load_ctx *c = user;
     struct ini_doc *d = c->doc;
     struct ini_entry *e;
+    const char *sec = resolve(c->rd, section);
 
     d->v = xgrow(d->v, &d->cap, d->n + 1, sizeof *d->v);
     e = &d->v[d->n++];
-    e->section = xstrdup(resolve(c->rd, section));
+    /* the entries of a section share its name (ini_free knows) */
+    e->section = d->n > 1 && strcmp(e[-1].section, sec) == 0 ? e[-1].section
+                                                              : xstrdup(sec);
     e->key = xstrdup(name);
     e->value = xstrdup(value ? resolve(c->rd, value) : "");
     e->line = c->rd->line;
@@ -213,7 +216,8 @@ ini_free(struct ini_doc *doc)
     if (doc == NULL)
         return;
     for (size_t i = 0; i < doc->n; i++) {
-        free(doc->v[i].section);
+        if (i == 0 || doc->v[i].section != doc->v[i - 1].section)
+            free(doc->v[i].section);
         free(doc->v[i].key);
         free(doc->v[i].value);
     }

@@ -435,6 +435,8 @@ static int
 validate(struct loader *l, struct ferry_err *err)
 {
     struct model *m = &l->dc->model;
+    unsigned char **seen;
+    int rc = 0;
 
     for (size_t i = 0; i < l->n_every; i++) {
         struct model_datastore *d = &m->datastores[l->every[i]];
@@ -459,32 +461,60 @@ validate(struct loader *l, struct ferry_err *err)
                 l->doc->name);
         return -1;
     }
-    for (size_t i = 0; i < m->n_vms; i++) {
+    /* which hosts see a datastore that many do, by host position: a
+     * look-up in its host list per disk would be hosts x VMs */
+    seen = xcalloc(m->n_datastores + 1, sizeof *seen);
+    for (size_t i = 0; i < m->n_vms && rc == 0; i++) {
         struct model_vm *vm = &m->vms[i];
+        long hp = vm->host ? model_host_pos(m, vm->host) : -1;
 
         if (vm->host == NULL) {
             err_set(err, "%s: [vm %s] has no host = key", l->doc->name,
                     vm->name);
-            return -1;
+            rc = -1;
+            break;
         }
         if (vm->memory_bytes == 0) {
             err_set(err, "%s: [vm %s] has no memory = key", l->doc->name,
                     vm->name);
-            return -1;
+            rc = -1;
+            break;
         }
         for (size_t d = 0; d < vm->n_disks; d++) {
             struct model_datastore *ds = model_ds(m, vm->disks[d].datastore);
+            size_t dp = (size_t)(ds - m->datastores);
+            bool ok;
 
-            if (!model_ds_seen_by(ds, vm->host)) {
+            if (ds->n_hosts > 8) {
+                if (seen[dp] == NULL) {
+                    seen[dp] = xcalloc(m->n_hosts + 1, 1);
+                    for (size_t k = 0; k < ds->n_hosts; k++) {
+                        long h = model_host_pos(m, ds->hosts[k]);
+
+                        if (h >= 0)
+                            seen[dp][h] = 1;
+                    }
+                }
+                ok = hp >= 0 && seen[dp][hp];
+            } else {
+                ok = model_ds_seen_by(ds, vm->host);
+            }
+            if (!ok) {
                 err_set(err,
                         "%s: [vm %s] disk %s is on datastore %s, which its "
                         "host %s cannot see",
                         l->doc->name, vm->name, vm->disks[d].target, ds->name,
                         vm->host);
-                return -1;
+                rc = -1;
+                break;
             }
         }
     }
+    for (size_t i = 0; i < m->n_datastores; i++)
+        free(seen[i]);
+    free(seen);
+    if (rc < 0)
+        return -1;
     for (size_t i = 0; i < m->n_hosts; i++) {
         if (m->hosts[i].memory_bytes == 0) {
             err_set(err, "%s: [host %s] has no memory = key", l->doc->name,
