@@ -110,7 +110,10 @@ int jobs_set_budget(struct jobs *js, long id, uint64_t budget_ms,
                     struct ferry_err *err);
 /* Move a queued job earlier (delta < 0) or later. */
 int jobs_queue_move(struct jobs *js, long id, int delta, struct ferry_err *err);
-/* Would this request start now? "" or what it would wait for. */
+/* Would this request start now? "" or what it would wait for, whole.
+ * Caller frees. */
+char *jobs_queue_why(const struct jobs *js, const struct job_req *rq);
+/* The same into buf, cut at n (jobs_queue_why has it whole). */
 void jobs_queue_preview(const struct jobs *js, const struct job_req *rq,
                         char *buf, size_t n);
 /* Abort every running job and empty the queue (the server is told to

@@ -21,23 +21,30 @@ enum res_kind {
     RES_SLOTS,     /* [host NAME] max_migrations: moves touching a host */
 };
 
-#define QUEUE_HOST_SLOTS 32
+/* A host's own limit on concurrent moves. */
+struct queue_slot {
+    char *name;
+    unsigned max;
+};
 
+/* Copied with queue_cfg_copy and released with queue_cfg_fini (a cfg that
+ * never had host slots owns nothing). */
 struct queue_cfg {
     unsigned host_limit, datastore_limit, link_limit, link_limit_fast;
     unsigned compute_host_cost, storage_host_cost;
     unsigned compute_ds_cost, storage_ds_cost;
     unsigned link_cost;
-    /* max_migrations per host, from [host NAME] */
-    struct {
-        char name[64];
-        unsigned max;
-    } slots[QUEUE_HOST_SLOTS];
-    size_t n_slots;
+    /* max_migrations per host, from [host NAME], as many as there are */
+    struct queue_slot *slots;
+    size_t n_slots, cap_slots;
 };
 
-/* vSphere's defaults. */
+/* vSphere's defaults, no host slots (c is overwritten: fini it first if
+ * it had some). */
 void queue_cfg_default(struct queue_cfg *c);
+/* dst becomes a copy of src with its own slots (dst is overwritten). */
+void queue_cfg_copy(struct queue_cfg *dst, const struct queue_cfg *src);
+void queue_cfg_fini(struct queue_cfg *c);
 /* Read the [queue] section of doc (other sections are ignored); errors
  * name file and line. */
 int queue_cfg_load(struct queue_cfg *c, const struct ini_doc *doc,
@@ -48,16 +55,16 @@ void queue_cfg_host_slots(struct queue_cfg *c, const char *host,
 
 struct queue_use {
     enum res_kind kind;
-    char name[96];
+    char *name; /* "hv-01", "ds-shared", "hv-01<->hv-03" */
     unsigned cost, limit;
 };
 
-#define QUEUE_USES 16
-
-/* What a move would take from each resource; returns the count. */
+/* What a move would take from each resource (every one: hosts, the link,
+ * each datastore of each disk); returns the count, *out the array.
+ * Caller frees with queue_uses_free. */
 size_t queue_uses(const struct model *m, const struct queue_cfg *c,
-                  const struct mig_request *req, struct queue_use *out,
-                  size_t max);
+                  const struct mig_request *req, struct queue_use **out);
+void queue_uses_free(struct queue_use *u, size_t n);
 /* "host hv-01", "datastore ds-shared", "link hv-01<->hv-03", ... */
 const char *res_kind_name(enum res_kind k);
 
@@ -67,10 +74,10 @@ int queue_priority_lookup(const char *s, enum queue_priority *out);
 
 struct queue_job {
     int id;
-    char label[64]; /* the VM, for "behind web-01" */
+    char *label; /* the VM, for "behind web-01" */
     enum queue_priority prio;
     bool running;
-    struct queue_use use[QUEUE_USES];
+    struct queue_use *use; /* the queue's own copy */
     size_t n_use;
 };
 
@@ -82,7 +89,8 @@ struct queue {
 void queue_init(struct queue *q);
 void queue_fini(struct queue *q);
 /* Enqueue a waiting job behind every waiting job of its priority or
- * higher. Returns its position among the waiting (1 = next). */
+ * higher (label and use are copied). Returns its position among the
+ * waiting (1 = next). */
 int queue_add(struct queue *q, int id, const char *label,
               enum queue_priority prio, const struct queue_use *use,
               size_t n_use);
@@ -100,7 +108,10 @@ bool queue_contains(const struct queue *q, int id);
 /* Move a waiting job up (delta < 0) or down among the waiting. */
 bool queue_move(struct queue *q, int id, int delta);
 /* Why a waiting job waits: "host hv-02 (8 of 8 units in use)" or "behind
- * web-01 for datastore ds-shared". Empty when it could start. */
+ * web-01 for datastore ds-shared", whole. "" when it could start, is
+ * running or unknown. Caller frees. */
+char *queue_why(const struct queue *q, int id);
+/* The same into buf (cut at n; queue_why has it whole). */
 void queue_waits_for(const struct queue *q, int id, char *buf, size_t n);
 /* Units of a resource taken by running jobs. */
 unsigned queue_in_use(const struct queue *q, enum res_kind k,

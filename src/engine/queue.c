@@ -27,6 +27,32 @@ queue_cfg_default(struct queue_cfg *c)
     c->link_cost = 1;
 }
 
+void
+queue_cfg_copy(struct queue_cfg *dst, const struct queue_cfg *src)
+{
+    *dst = *src;
+    dst->slots = NULL;
+    dst->cap_slots = 0;
+    if (src->n_slots > 0) {
+        dst->slots = xcalloc(src->n_slots, sizeof *dst->slots);
+        dst->cap_slots = src->n_slots;
+        for (size_t i = 0; i < src->n_slots; i++) {
+            dst->slots[i].name = xstrdup(src->slots[i].name);
+            dst->slots[i].max = src->slots[i].max;
+        }
+    }
+}
+
+void
+queue_cfg_fini(struct queue_cfg *c)
+{
+    for (size_t i = 0; i < c->n_slots; i++)
+        free(c->slots[i].name);
+    free(c->slots);
+    c->slots = NULL;
+    c->n_slots = c->cap_slots = 0;
+}
+
 static const struct {
     const char *key;
     size_t off;
@@ -80,15 +106,19 @@ queue_cfg_host_slots(struct queue_cfg *c, const char *host, unsigned max)
 {
     for (size_t i = 0; i < c->n_slots; i++)
         if (strcmp(c->slots[i].name, host) == 0) {
-            if (max == 0)
+            if (max == 0) {
+                free(c->slots[i].name);
                 c->slots[i] = c->slots[--c->n_slots];
-            else
+            } else {
                 c->slots[i].max = max;
+            }
             return;
         }
-    if (max == 0 || c->n_slots == QUEUE_HOST_SLOTS)
+    if (max == 0)
         return;
-    snprintf(c->slots[c->n_slots].name, sizeof c->slots[0].name, "%s", host);
+    c->slots = xgrow(c->slots, &c->cap_slots, c->n_slots + 1,
+                     sizeof *c->slots);
+    c->slots[c->n_slots].name = xstrdup(host);
     c->slots[c->n_slots++].max = max;
 }
 
@@ -108,76 +138,111 @@ res_kind_name(enum res_kind k)
     return "?";
 }
 
+/* A growing list of uses. */
+struct uses {
+    struct queue_use *v;
+    size_t n, cap;
+};
+
 /* Add cost to a resource, merging repeats (a move within one datastore). */
 static void
-use_add(struct queue_use *out, size_t max, size_t *n, enum res_kind k,
-        const char *name, unsigned cost, unsigned limit)
+use_add(struct uses *u, enum res_kind k, const char *name, unsigned cost,
+        unsigned limit)
 {
     if (cost == 0)
         return;
-    for (size_t i = 0; i < *n; i++)
-        if (out[i].kind == k && strcmp(out[i].name, name) == 0) {
-            if (cost > out[i].cost)
-                out[i].cost = cost;
+    for (size_t i = 0; i < u->n; i++)
+        if (u->v[i].kind == k && strcmp(u->v[i].name, name) == 0) {
+            if (cost > u->v[i].cost)
+                u->v[i].cost = cost;
             return;
         }
-    if (*n >= max)
-        return;
-    out[*n].kind = k;
-    snprintf(out[*n].name, sizeof out[*n].name, "%s", name);
-    out[*n].cost = cost;
-    out[*n].limit = limit;
-    (*n)++;
+    u->v = xgrow(u->v, &u->cap, u->n + 1, sizeof *u->v);
+    u->v[u->n++] = (struct queue_use){
+        .kind = k, .name = xstrdup(name), .cost = cost, .limit = limit};
 }
 
 static void
 host_uses(const struct queue_cfg *c, const char *host, unsigned cost,
-          struct queue_use *out, size_t max, size_t *n)
+          struct uses *u)
 {
-    use_add(out, max, n, RES_HOST, host, cost, c->host_limit);
+    use_add(u, RES_HOST, host, cost, c->host_limit);
     for (size_t i = 0; i < c->n_slots; i++)
         if (strcmp(c->slots[i].name, host) == 0)
-            use_add(out, max, n, RES_SLOTS, host, 1, c->slots[i].max);
+            use_add(u, RES_SLOTS, host, 1, c->slots[i].max);
 }
 
 size_t
 queue_uses(const struct model *m, const struct queue_cfg *c,
-           const struct mig_request *req, struct queue_use *out, size_t max)
+           const struct mig_request *req, struct queue_use **out)
 {
     const struct model_vm *vm = model_vm(m, req->vm);
-    const char *src, *dst, *dss[8];
+    const char *src, *dst, **dss;
     bool compute = req->kind != KIND_STORAGE;
     bool storage = req->kind != KIND_COMPUTE;
     unsigned hcost = storage ? c->storage_host_cost : c->compute_host_cost;
     unsigned dcost = storage ? c->storage_ds_cost : c->compute_ds_cost;
-    size_t n = 0, nds;
+    struct uses u = {0};
+    size_t nds;
 
+    *out = NULL;
     if (vm == NULL)
         return 0;
     src = vm->host;
     dst = compute && req->dst_host ? req->dst_host : src;
-    host_uses(c, src, hcost, out, max, &n);
+    host_uses(c, src, hcost, &u);
     if (strcmp(dst, src) != 0) {
-        char name[96];
         uint64_t bps = model_link_bps(m, src, dst);
         const char *a = strcmp(src, dst) < 0 ? src : dst;
         const char *b = a == src ? dst : src;
+        char *name = xasprintf("%s<->%s", a, b);
 
-        host_uses(c, dst, hcost, out, max, &n);
-        snprintf(name, sizeof name, "%s<->%s", a, b);
-        use_add(out, max, &n, RES_LINK, name, c->link_cost,
+        host_uses(c, dst, hcost, &u);
+        use_add(&u, RES_LINK, name, c->link_cost,
                 bps >= FAST_LINK_BPS ? c->link_limit_fast : c->link_limit);
+        free(name);
     }
     /* A compute move touches the datastores its disks are on lightly; a
-     * storage move reads them and writes the destination heavily. */
-    nds = model_vm_datastores(vm, dss, ARRAY_SIZE(dss));
+     * storage move reads them and writes the destination heavily. Every
+     * disk may be on a datastore of its own. */
+    dss = xcalloc(vm->n_disks + 1, sizeof *dss);
+    nds = model_vm_datastores(vm, dss, vm->n_disks);
     for (size_t i = 0; i < nds; i++)
-        use_add(out, max, &n, RES_DATASTORE, dss[i], dcost,
-                c->datastore_limit);
+        use_add(&u, RES_DATASTORE, dss[i], dcost, c->datastore_limit);
+    free(dss);
     if (storage && req->dst_ds != NULL)
-        use_add(out, max, &n, RES_DATASTORE, req->dst_ds, c->storage_ds_cost,
+        use_add(&u, RES_DATASTORE, req->dst_ds, c->storage_ds_cost,
                 c->datastore_limit);
-    return n;
+    *out = u.v;
+    return u.n;
+}
+
+void
+queue_uses_free(struct queue_use *u, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(u[i].name);
+    free(u);
+}
+
+/* A use list of the queue's own. */
+static struct queue_use *
+uses_dup(const struct queue_use *use, size_t n)
+{
+    struct queue_use *v = n ? xcalloc(n, sizeof *v) : NULL;
+
+    for (size_t i = 0; i < n; i++) {
+        v[i] = use[i];
+        v[i].name = xstrdup(use[i].name);
+    }
+    return v;
+}
+
+static void
+job_fini(struct queue_job *j)
+{
+    free(j->label);
+    queue_uses_free(j->use, j->n_use);
 }
 
 const char *
@@ -214,6 +279,8 @@ queue_init(struct queue *q)
 void
 queue_fini(struct queue *q)
 {
+    for (size_t i = 0; i < q->n; i++)
+        job_fini(&q->v[i]);
     free(q->v);
     memset(q, 0, sizeof *q);
 }
@@ -236,9 +303,9 @@ queue_add(struct queue *q, int id, const char *label,
 
     if (find(q, id) >= 0)
         fatal("queue: job %d added twice", id);
-    snprintf(j.label, sizeof j.label, "%s", label ? label : "");
-    j.n_use = MIN(n_use, QUEUE_USES);
-    memcpy(j.use, use, j.n_use * sizeof *use);
+    j.label = xstrdup(label ? label : "");
+    j.use = uses_dup(use, n_use);
+    j.n_use = n_use;
     /* before the first waiting job of a lower priority */
     for (size_t i = 0; i < q->n; i++)
         if (!q->v[i].running && q->v[i].prio < prio) {
@@ -259,6 +326,7 @@ queue_remove(struct queue *q, int id)
 
     if (i < 0)
         return;
+    job_fini(&q->v[i]);
     memmove(&q->v[i], &q->v[i + 1], (q->n - (size_t)i - 1) * sizeof *q->v);
     q->n--;
 }
@@ -317,20 +385,23 @@ reserved(const struct queue *q, size_t i, const struct queue_use *x,
     return sum;
 }
 
-/* Why job i cannot start now, into buf (empty: it can). */
+/* Whether job i cannot start now, and why into *why when not NULL
+ * (caller frees). */
 static bool
-why_waits(const struct queue *q, size_t i, char *buf, size_t n)
+why_waits(const struct queue *q, size_t i, char **why)
 {
     const struct queue_job *j = &q->v[i];
     const struct queue_use *x = blocking_use(q, j);
 
     if (x != NULL) {
-        snprintf(buf, n, "%s %s (%u of %u %s in use, needs %u)",
-                 res_kind_name(x->kind), x->name,
-                 queue_in_use(q, x->kind, x->name), x->limit,
-                 x->kind == RES_SLOTS || x->kind == RES_LINK ? "moves"
-                                                             : "units",
-                 x->cost);
+        if (why != NULL)
+            *why = xasprintf(
+                "%s %s (%u of %u %s in use, needs %u)",
+                res_kind_name(x->kind), x->name,
+                queue_in_use(q, x->kind, x->name), x->limit,
+                x->kind == RES_SLOTS || x->kind == RES_LINK ? "moves"
+                                                            : "units",
+                x->cost);
         return true;
     }
     /* No overtaking: earlier waiting jobs keep what they will need. */
@@ -341,25 +412,22 @@ why_waits(const struct queue *q, size_t i, char *buf, size_t n)
         unsigned held = reserved(q, i, y, &first);
 
         if (held > 0 && busy + held + y->cost > y->limit) {
-            snprintf(buf, n, "behind %s for %s %s", first->label,
-                     res_kind_name(y->kind), y->name);
+            if (why != NULL)
+                *why = xasprintf("behind %s for %s %s", first->label,
+                                 res_kind_name(y->kind), y->name);
             return true;
         }
     }
-    if (n > 0)
-        buf[0] = '\0';
     return false;
 }
 
 int
 queue_start_next(struct queue *q)
 {
-    char why[160];
-
     for (size_t i = 0; i < q->n; i++) {
         if (q->v[i].running)
             continue;
-        if (!why_waits(q, i, why, sizeof why)) {
+        if (!why_waits(q, i, NULL)) {
             q->v[i].running = true;
             return q->v[i].id;
         }
@@ -432,14 +500,23 @@ queue_move(struct queue *q, int id, int delta)
     return true;
 }
 
+char *
+queue_why(const struct queue *q, int id)
+{
+    ptrdiff_t i = find(q, id);
+    char *why = NULL;
+
+    if (i < 0 || q->v[i].running || !why_waits(q, (size_t)i, &why))
+        return xstrdup("");
+    return why;
+}
+
 void
 queue_waits_for(const struct queue *q, int id, char *buf, size_t n)
 {
-    ptrdiff_t i = find(q, id);
+    char *why = queue_why(q, id);
 
     if (n > 0)
-        buf[0] = '\0';
-    if (i < 0 || q->v[i].running)
-        return;
-    why_waits(q, (size_t)i, buf, n);
+        snprintf(buf, n, "%s", why);
+    free(why);
 }

@@ -242,7 +242,7 @@ jobs_new(const struct jobs_cfg *cfg)
 
     js->cfg = *cfg;
     if (cfg->queue != NULL)
-        js->qcfg = *cfg->queue;
+        queue_cfg_copy(&js->qcfg, cfg->queue);
     else
         queue_cfg_default(&js->qcfg);
     queue_init(&js->q);
@@ -258,8 +258,10 @@ jobs_reconfigure(struct jobs *js, const char *default_policy,
 {
     js->cfg.default_policy = default_policy;
     js->cfg.default_budget_ms = default_budget_ms;
-    if (queue != NULL)
-        js->qcfg = *queue;
+    if (queue != NULL && queue != &js->qcfg) {
+        queue_cfg_fini(&js->qcfg);
+        queue_cfg_copy(&js->qcfg, queue);
+    }
 }
 
 static void
@@ -288,6 +290,7 @@ jobs_free(struct jobs *js)
         job_free(js->v[i]);
     free(js->v);
     queue_fini(&js->q);
+    queue_cfg_fini(&js->qcfg);
     free(js->log_dir);
     for (size_t i = 0; i < js->n_ignored; i++)
         free(js->ignored[i]);
@@ -484,13 +487,14 @@ end_unstarted(struct jobs *js, struct job *j, enum job_phase ph,
               const char *fmt, ...)
 {
     va_list ap;
-    char buf[600];
+    char *buf;
 
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    if (vasprintf(&buf, fmt, ap) < 0)
+        fatal("out of memory");
     va_end(ap);
     free(j->note);
-    j->note = xstrdup(buf);
+    j->note = buf; /* whole; res.reason has room for what fits */
     j->state = JOB_ENDED;
     j->res.phase = ph;
     snprintf(j->res.reason, sizeof j->res.reason, "%.*s",
@@ -579,7 +583,7 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
     const struct policy *pol = policy_find(js->cfg.policies, pname);
     struct check_result own[CHECKS_MAX];
     struct mig_request req;
-    struct queue_use u[QUEUE_USES];
+    struct queue_use *u;
     size_t n, nu;
     struct job *j;
 
@@ -642,8 +646,9 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
     js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
     js->v[js->n++] = j;
     req = job_req_request(&j->rq);
-    nu = queue_uses(m, &js->qcfg, &req, u, QUEUE_USES);
+    nu = queue_uses(m, &js->qcfg, &req, &u);
     queue_add(&js->q, (int)j->id, j->rq.vm, j->rq.prio, u, nu);
+    queue_uses_free(u, nu);
     changed(js, j);
     pump(js);
     return j;
@@ -953,11 +958,13 @@ scan_externals(struct jobs *js)
 {
     struct hv *hv = js->cfg.hv;
     const struct model *m = hv->model;
-    char dst[256];
+    size_t cap = 256;
+    char *dst;
     struct ferry_err err;
 
     if (hv->ops->external == NULL)
         return;
+    dst = xmalloc(cap);
     for (size_t i = 0; i < js->n_ignored;) {
         const struct model_vm *v = model_vm(m, js->ignored[i]);
 
@@ -970,10 +977,18 @@ scan_externals(struct jobs *js)
     }
     for (size_t i = 0; i < m->n_vms; i++) {
         const struct model_vm *v = &m->vms[i];
+        bool ok;
 
         if (!v->migrating || has_job(js, v->name) || ignored(js, v->name, NULL))
             continue;
-        if (!hv->ops->external(hv, v->name, dst, sizeof dst) || !dst[0])
+        /* the op fills a buffer: twice as large until the name fits */
+        for (;;) {
+            ok = hv->ops->external(hv, v->name, dst, cap);
+            if (!ok || strlen(dst) + 1 < cap)
+                break;
+            dst = xrealloc(dst, cap *= 2);
+        }
+        if (!ok || !dst[0])
             continue;
         if (jobs_watch(js, v->name, dst, &err) == NULL) {
             js->ignored = xrealloc(js->ignored,
@@ -981,6 +996,7 @@ scan_externals(struct jobs *js)
             js->ignored[js->n_ignored++] = xstrdup(v->name);
         }
     }
+    free(dst);
 }
 
 int
@@ -1201,14 +1217,14 @@ jobs_queue_move(struct jobs *js, long id, int delta, struct ferry_err *err)
     return 0;
 }
 
-void
-jobs_queue_preview(const struct jobs *js, const struct job_req *rq, char *buf,
-                   size_t n)
+char *
+jobs_queue_why(const struct jobs *js, const struct job_req *rq)
 {
     struct mig_request req = job_req_request(rq);
-    struct queue_use u[QUEUE_USES];
-    size_t nu = queue_uses(js->cfg.hv->model, &js->qcfg, &req, u, QUEUE_USES);
+    struct queue_use *u;
+    size_t nu = queue_uses(js->cfg.hv->model, &js->qcfg, &req, &u);
     struct queue tmp;
+    char *why;
 
     /* the queue as it is, plus this move */
     queue_init(&tmp);
@@ -1219,8 +1235,21 @@ jobs_queue_preview(const struct jobs *js, const struct job_req *rq, char *buf,
             queue_force(&tmp, js->q.v[i].id);
     }
     queue_add(&tmp, -1, rq->vm ? rq->vm : "", rq->prio, u, nu);
-    queue_waits_for(&tmp, -1, buf, n);
+    why = queue_why(&tmp, -1);
     queue_fini(&tmp);
+    queue_uses_free(u, nu);
+    return why;
+}
+
+void
+jobs_queue_preview(const struct jobs *js, const struct job_req *rq, char *buf,
+                   size_t n)
+{
+    char *why = jobs_queue_why(js, rq);
+
+    if (n > 0)
+        snprintf(buf, n, "%s", why);
+    free(why);
 }
 
 size_t
@@ -1277,13 +1306,13 @@ job_meta_json(const struct jobs *js, const struct job *j)
     if (j->rq.virtual_time)
         json_object_object_add(o, "virtual_time", json_object_new_boolean(1));
     if (j->state == JOB_QUEUED) {
-        char why[300];
+        char *why = queue_why(&js->q, (int)j->id);
 
         json_object_object_add(
             o, "queue_position",
             json_object_new_int(queue_position(&js->q, (int)j->id)));
-        queue_waits_for(&js->q, (int)j->id, why, sizeof why);
         jf_add_str(o, "waits_for", why[0] ? why : "its turn");
+        free(why);
     }
     if (j->r != NULL) {
         const struct engine_job *e = runner_job(j->r);

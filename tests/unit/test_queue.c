@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ferry/queue.h"
@@ -12,6 +13,8 @@
 
 static struct sim_dc *dc;
 static struct queue_cfg cfg;
+/* what uses() found last (freed by the next call and at the end) */
+static struct queue_use *u;
 
 static int
 setup(void **state)
@@ -29,6 +32,7 @@ teardown(void **state)
 {
     (void)state;
     sim_dc_free(dc);
+    queue_cfg_fini(&cfg);
     return 0;
 }
 
@@ -41,14 +45,27 @@ use_of(const struct queue_use *u, size_t n, enum res_kind k, const char *name)
     return NULL;
 }
 
+/* What a move takes, into u. */
 static size_t
-uses(const char *vm, const char *to, const char *ds, enum job_kind k,
-     struct queue_use *u)
+uses_in(const struct model *m, const char *vm, const char *to,
+        const char *ds, enum job_kind k)
 {
+    static size_t n;
     struct mig_request req = {.vm = vm, .dst_host = to, .dst_ds = ds,
                               .kind = k};
 
-    return queue_uses(sim_dc_model(dc), &cfg, &req, u, QUEUE_USES);
+    queue_uses_free(u, n);
+    u = NULL;
+    n = 0;
+    if (vm != NULL)
+        n = queue_uses(m, &cfg, &req, &u);
+    return n;
+}
+
+static size_t
+uses(const char *vm, const char *to, const char *ds, enum job_kind k)
+{
+    return uses_in(sim_dc_model(dc), vm, to, ds, k);
 }
 
 /* vSphere: a vMotion costs 1 of a host's 8, 1 of a datastore's 128 and 1
@@ -56,8 +73,7 @@ uses(const char *vm, const char *to, const char *ds, enum job_kind k,
 static void
 compute_move_costs(void **state)
 {
-    struct queue_use u[QUEUE_USES];
-    size_t n = uses("web-01", "hv-02", NULL, KIND_COMPUTE, u);
+    size_t n = uses("web-01", "hv-02", NULL, KIND_COMPUTE);
     const struct queue_use *x;
 
     (void)state;
@@ -74,7 +90,7 @@ compute_move_costs(void **state)
     assert_int_equal(x->cost, 1);
     assert_int_equal(x->limit, 128);
     /* 1 GbE: four moves at a time */
-    n = uses("web-01", "hv-03", NULL, KIND_COMPUTE, u);
+    n = uses("web-01", "hv-03", NULL, KIND_COMPUTE);
     x = use_of(u, n, RES_LINK, "hv-01<->hv-03");
     assert_non_null(x);
     assert_int_equal(x->limit, 4);
@@ -85,8 +101,7 @@ compute_move_costs(void **state)
 static void
 storage_move_costs_more(void **state)
 {
-    struct queue_use u[QUEUE_USES];
-    size_t n = uses("files-01", NULL, "ds-shared", KIND_STORAGE, u);
+    size_t n = uses("files-01", NULL, "ds-shared", KIND_STORAGE);
     const struct queue_use *x;
 
     (void)state;
@@ -98,7 +113,7 @@ storage_move_costs_more(void **state)
     for (size_t i = 0; i < n; i++)
         assert_int_not_equal(u[i].kind, RES_LINK);
     /* both: the two hosts, the link and both datastores */
-    n = uses("files-01", "hv-02", "ds-ssd-02", KIND_BOTH, u);
+    n = uses("files-01", "hv-02", "ds-ssd-02", KIND_BOTH);
     assert_int_equal(use_of(u, n, RES_HOST, "hv-02")->cost, 4);
     assert_non_null(use_of(u, n, RES_LINK, "hv-01<->hv-02"));
     assert_int_equal(use_of(u, n, RES_DATASTORE, "ds-ssd-02")->cost, 16);
@@ -108,8 +123,7 @@ static void
 add(struct queue *q, int id, const char *vm, const char *to, const char *ds,
     enum job_kind k, enum queue_priority p)
 {
-    struct queue_use u[QUEUE_USES];
-    size_t n = uses(vm, to, ds, k, u);
+    size_t n = uses(vm, to, ds, k);
 
     queue_add(q, id, vm, p, u, n);
 }
@@ -271,6 +285,147 @@ config_section(void **state)
     ini_free(doc);
 }
 
+/* A name of n characters: prefix, then a letter repeated. Caller frees. */
+static char *
+long_name(const char *prefix, char fill, size_t n)
+{
+    char *s = malloc(n + 1);
+    size_t k = strlen(prefix);
+
+    memcpy(s, prefix, k);
+    memset(s + k, fill, n - k);
+    s[n] = '\0';
+    return s;
+}
+
+/* More host slots than the 32 there once were room for: every one is
+ * kept, found and removed. */
+static void
+a_hundred_hosts_have_slots_of_their_own(void **state)
+{
+    struct queue_cfg c, copy;
+    char name[32];
+
+    (void)state;
+    queue_cfg_default(&c);
+    for (int h = 0; h < 100; h++) {
+        snprintf(name, sizeof name, "host-%03d", h);
+        queue_cfg_host_slots(&c, name, (unsigned)h + 1);
+    }
+    assert_int_equal(c.n_slots, 100);
+    queue_cfg_host_slots(&c, "host-099", 7); /* changed, not added */
+    assert_int_equal(c.n_slots, 100);
+    queue_cfg_copy(&copy, &c);
+    queue_cfg_host_slots(&c, "host-000", 0);
+    assert_int_equal(c.n_slots, 99);
+    assert_int_equal(copy.n_slots, 100); /* the copy has its own */
+    for (size_t i = 0; i < copy.n_slots; i++)
+        if (strcmp(copy.slots[i].name, "host-099") == 0)
+            assert_int_equal(copy.slots[i].max, 7);
+    queue_cfg_fini(&c);
+    queue_cfg_fini(&copy);
+    assert_int_equal(c.n_slots, 0);
+}
+
+/* A VM of 300 characters on hosts of 260 with a slot limit and 40 disks
+ * on 40 datastores: the move uses all 40 datastores, both hosts, their
+ * slots and the link, names whole; a job behind it is told its whole
+ * name. */
+static void
+long_names_and_forty_datastores_go_through_the_queue_whole(void **state)
+{
+    char *vm = long_name("vm-", 'v', 300), *a = long_name("a-", 'a', 260),
+         *b = long_name("b-", 'b', 260), *link, *why;
+    size_t cap = 1 << 20, off = 0, n;
+    char *t = malloc(cap);
+    struct ferry_err err;
+    struct sim_dc *big;
+    const struct model *m;
+    struct queue q;
+
+    (void)state;
+    off += (size_t)snprintf(t + off, cap - off,
+                            "[host %s]\nmemory = 64GiB\n"
+                            "[host %s]\nmemory = 64GiB\n", a, b);
+    for (int d = 0; d < 40; d++)
+        off += (size_t)snprintf(t + off, cap - off,
+                                "[datastore ds-%02d-%s]\nhosts = *\n"
+                                "capacity = 1TiB\n", d, a);
+    off += (size_t)snprintf(t + off, cap - off,
+                            "[vm %s]\nhost = %s\nmemory = 1GiB\ndisks = ",
+                            vm, a);
+    for (int d = 0; d < 40; d++)
+        off += (size_t)snprintf(t + off, cap - off, "%svd%c%c:ds-%02d-%s:1GiB",
+                                d ? ", " : "", 'a' + d / 26, 'a' + d % 26, d,
+                                a);
+    off += (size_t)snprintf(t + off, cap - off,
+                            "\n[vm small]\nhost = %s\nmemory = 1GiB\n"
+                            "disks = vda:ds-00-%s:1GiB\n", a, a);
+    big = sim_dc_load_string("long.ini", t, &err);
+    if (big == NULL)
+        fail_msg("%s", err.msg);
+    m = sim_dc_model(big);
+    queue_cfg_host_slots(&cfg, a, 1);
+    n = uses_in(m, vm, b, NULL, KIND_COMPUTE);
+    /* 2 hosts, a's slots, the link, 40 datastores */
+    assert_int_equal(n, 44);
+    for (int d = 0; d < 40; d++) {
+        char *ds;
+
+        if (asprintf(&ds, "ds-%02d-%s", d, a) < 0)
+            fail();
+        assert_non_null(use_of(u, n, RES_DATASTORE, ds));
+        free(ds);
+    }
+    assert_non_null(use_of(u, n, RES_SLOTS, a));
+    if (asprintf(&link, "%s<->%s", a, b) < 0)
+        fail();
+    assert_non_null(use_of(u, n, RES_LINK, link));
+    free(link);
+
+    queue_init(&q);
+    queue_add(&q, 1, vm, PRIO_NORMAL, u, n);
+    uses_in(NULL, NULL, NULL, NULL, KIND_COMPUTE); /* the queue has a copy */
+    n = uses_in(m, "small", b, NULL, KIND_COMPUTE);
+    queue_add(&q, 2, "small", PRIO_NORMAL, u, n);
+    assert_int_equal(queue_start_next(&q), 1);
+    assert_int_equal(queue_start_next(&q), -1);
+    why = queue_why(&q, 2);
+    assert_non_null(strstr(why, a));
+    assert_non_null(strstr(why, "(1 of 1 moves in use"));
+    free(why);
+    /* a host of 2 units: the 300-character VM's storage move waits for
+     * it, and a small move behind it is told its name whole */
+    queue_remove(&q, 1);
+    queue_remove(&q, 2);
+    queue_cfg_host_slots(&cfg, a, 0);
+    cfg.host_limit = 2;
+    n = uses_in(m, "small", b, NULL, KIND_COMPUTE);
+    queue_add(&q, 3, "small", PRIO_NORMAL, u, n);
+    assert_int_equal(queue_start_next(&q), 3);
+    n = uses_in(m, vm, NULL, "ds-01-a-", KIND_STORAGE);
+    assert_int_equal(n, 1 + 40 + 1); /* the host, 40 datastores, dst */
+    queue_add(&q, 4, vm, PRIO_NORMAL, u, n);
+    n = uses_in(m, "small", b, NULL, KIND_COMPUTE);
+    queue_add(&q, 5, "small", PRIO_NORMAL, u, n);
+    assert_int_equal(queue_start_next(&q), -1);
+    why = queue_why(&q, 5);
+    assert_true(strncmp(why, "behind ", 7) == 0);
+    assert_non_null(strstr(why, vm));
+    assert_non_null(strstr(why, a));
+    free(why);
+    cfg.host_limit = 8;
+    assert_string_equal(q.v[1].label, vm);
+    assert_int_equal(q.v[1].n_use, 42);
+    queue_fini(&q);
+    uses_in(NULL, NULL, NULL, NULL, KIND_COMPUTE);
+    sim_dc_free(big);
+    free(t);
+    free(vm);
+    free(a);
+    free(b);
+}
+
 int
 main(void)
 {
@@ -283,6 +438,9 @@ main(void)
         cmocka_unit_test(priority_reorder_cancel),
         cmocka_unit_test(oversized_runs_alone),
         cmocka_unit_test(config_section),
+        cmocka_unit_test(a_hundred_hosts_have_slots_of_their_own),
+        cmocka_unit_test(
+            long_names_and_forty_datastores_go_through_the_queue_whole),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
