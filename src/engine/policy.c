@@ -196,31 +196,38 @@ word(const char **s, const char *w)
     return true;
 }
 
+static int parse_step_parts(const char *trig, const char *act,
+                            struct policy_step *st, char *msg, size_t n);
+
 /* Parse "TRIGGER : ACTION [ARG]" into st; msg gets the reason on failure. */
 static int
 parse_step(const char *text, struct policy_step *st, char *msg, size_t n)
 {
-    char trig[128], act[128];
-    const char *colon = strchr(text, ':'), *p;
-    struct ferry_err e;
-    char *end;
-    size_t tl;
+    const char *colon = strchr(text, ':');
+    char *trig, *act;
+    int rc;
 
     memset(st, 0, sizeof *st);
     if (colon == NULL) {
         snprintf(msg, n, "expected 'TRIGGER : ACTION', got '%s'", text);
         return -1;
     }
-    tl = (size_t)(colon - text);
-    if (tl >= sizeof trig || strlen(colon + 1) >= sizeof act) {
-        snprintf(msg, n, "step is too long");
-        return -1;
-    }
-    memcpy(trig, text, tl);
-    trig[tl] = '\0';
-    snprintf(act, sizeof act, "%s", colon + 1);
-    str_trim(trig);
-    str_trim(act);
+    trig = xstrndup(text, (size_t)(colon - text));
+    act = xstrdup(colon + 1);
+    rc = parse_step_parts(str_trim(trig), str_trim(act), st, msg, n);
+    free(trig);
+    free(act);
+    return rc;
+}
+
+/* The trigger and the action of a step, each trimmed. */
+static int
+parse_step_parts(const char *trig, const char *act, struct policy_step *st,
+                 char *msg, size_t n)
+{
+    const char *p;
+    struct ferry_err e;
+    char *end;
 
     p = trig;
     if (word(&p, "rounds")) {
@@ -232,9 +239,10 @@ parse_step(const char *text, struct policy_step *st, char *msg, size_t n)
         if (end == p || *skip(end) != '\0')
             goto bad_trigger;
     } else if (word(&p, "elapsed")) {
-        char dur[64];
+        char *dur;
         const char *q;
         uint64_t ms;
+        int rc;
 
         p = skip(p);
         if (*p++ != '>')
@@ -243,8 +251,10 @@ parse_step(const char *text, struct policy_step *st, char *msg, size_t n)
         q = p;
         while (*q && !isspace((unsigned char)*q))
             q++;
-        snprintf(dur, sizeof dur, "%.*s", (int)(q - p), p);
-        if (units_parse_ms(dur, &ms, &e) < 0) {
+        dur = xstrndup(p, (size_t)(q - p));
+        rc = units_parse_ms(dur, &ms, &e);
+        free(dur);
+        if (rc < 0) {
             snprintf(msg, n, "%.200s", e.msg);
             return -1;
         }

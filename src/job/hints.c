@@ -2,6 +2,7 @@
 #include "ferry/hints.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,32 @@
 
 #include "ferry/flogread.h"
 
+/* Longer VM names are shortened in a log's file name (a file name has at
+ * most 255 bytes); the header inside keeps the whole name. */
+#define LOG_NAME_VM_MAX 160
+
+/* The VM as its logs' file names carry it: whole, or when long its first
+ * characters and a hash of the whole name. Caller frees. */
+static char *
+log_name_vm(const char *vm)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    if (strlen(vm) <= LOG_NAME_VM_MAX)
+        return xstrdup(vm);
+    for (const char *p = vm; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return xasprintf("%.*s~%08x", LOG_NAME_VM_MAX - 10, vm, (unsigned)h);
+}
+
 /* The newest *.jsonl in dir whose name carries -VM-. Caller frees. */
 static char *
 latest_log(const char *dir, const char *vm)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
-    char *best = NULL, *needle = xasprintf("-%s-", vm);
+    char *short_vm = log_name_vm(vm);
+    char *best = NULL, *needle = xasprintf("-%s-", short_vm);
     time_t best_t = 0;
 
     while (d != NULL && (e = readdir(d)) != NULL) {
@@ -39,6 +59,7 @@ latest_log(const char *dir, const char *vm)
     if (d != NULL)
         closedir(d);
     free(needle);
+    free(short_vm);
     return best;
 }
 
@@ -93,11 +114,13 @@ job_hints_apply(const char *dir, const char *vm, struct hv_plan *p)
 char *
 job_log_path(const char *dir, const char *vm, long tag)
 {
-    char stamp[32];
+    char stamp[32], *short_vm = log_name_vm(vm), *path;
     time_t now = time(NULL);
     struct tm tm;
 
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-    return xasprintf("%s/%s-%s-%ld.jsonl", dir, stamp, vm, tag);
+    path = xasprintf("%s/%s-%s-%ld.jsonl", dir, stamp, short_vm, tag);
+    free(short_vm);
+    return path;
 }

@@ -173,15 +173,17 @@ header(struct runner *r, const struct job_params *jp,
        const struct check_result *checks, size_t n_checks)
 {
     json_object *h = json_object_new_object(), *job, *pol;
-    char sum[200], stamp[32], id[64];
+    /* a policy's summary is fixed words and at most six actions' names
+     * (policy_summary); the stamp a date */
+    char sum[200], stamp[32], *id;
     time_t now = time(NULL);
     struct tm tm;
 
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf(id, sizeof id, "%s-%04d%02d%02d%02d%02d%02d", r->vm,
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec);
+    id = xasprintf("%s-%04d%02d%02d%02d%02d%02d", r->vm, tm.tm_year + 1900,
+                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                   tm.tm_sec);
     json_object_object_add(h, "type", json_object_new_string("header"));
     json_object_object_add(h, "format", json_object_new_string(FLOG_FORMAT));
     json_object_object_add(h, "version", json_object_new_int(FLOG_VERSION));
@@ -190,6 +192,7 @@ header(struct runner *r, const struct job_params *jp,
     json_object_object_add(h, "created", json_object_new_string(stamp));
     job = json_object_new_object();
     json_object_object_add(job, "id", json_object_new_string(id));
+    free(id);
     json_object_object_add(job, "vm", json_object_new_string(r->vm));
     json_object_object_add(job, "kind",
                            json_object_new_string(job_kind_name(r->o.kind)));

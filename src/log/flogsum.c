@@ -2,6 +2,7 @@
  * as a table (CSV). */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,31 +13,51 @@
 #define WRAP 78
 #define INDENT 11
 
-/* "label      text", text wrapped at WRAP under itself. */
+/* "label      text", text wrapped at WRAP under itself. A word longer
+ * than a line (a long VM name, a path) stays whole on a line of its own
+ * rather than being cut in two. */
 static void
 sb_field(FILE *b, const char *label, int indent, const char *text)
 {
-    int w = WRAP - indent;
+    size_t w = (size_t)(WRAP - indent);
 
     fprintf(b, "%-*s", indent, label);
     for (bool first = true; *text || first; first = false) {
-        int len = (int)strlen(text), cut = len;
+        size_t len = strlen(text), cut = len;
 
         if (!first)
             fprintf(b, "%*s", indent, "");
         if (len > w) {
-            cut = w;
-            for (int k = w; k > w / 2; k--)
+            cut = 0;
+            for (size_t k = w; k > 0; k--)
                 if (text[k] == ' ') {
                     cut = k;
                     break;
                 }
+            /* no blank within the line: up to the end of the word */
+            if (cut == 0)
+                cut = strcspn(text, " ");
         }
-        fprintf(b, "%.*s\n", cut, text);
+        fprintf(b, "%.*s\n", (int)cut, text);
         text += cut;
         while (*text == ' ')
             text++;
     }
+}
+
+/* sb_field with the text formatted. */
+static void FERRY_PRINTF(4, 5)
+sb_fieldf(FILE *b, const char *label, int indent, const char *fmt, ...)
+{
+    va_list ap;
+    char *text;
+
+    va_start(ap, fmt);
+    if (vasprintf(&text, fmt, ap) < 0)
+        fatal("out of memory");
+    va_end(ap);
+    sb_field(b, label, indent, text);
+    free(text);
 }
 
 static const char *
@@ -140,7 +161,9 @@ flog_summary(const struct flog_data *d)
     char *out;
     size_t len;
     FILE *b = open_memstream(&out, &len);
-    char x[64], y[64], z[64], line[600];
+    /* numbers and units only; names and reasons go whole through
+     * sb_fieldf */
+    char x[64], y[64], z[64], stall[400];
     uint64_t t_sw = 0;
     double at_switch = downtime_at_switch(d, &t_sw);
 
@@ -155,84 +178,75 @@ flog_summary(const struct flog_data *d)
         fprintf(b, "%s  %s -> %s%s%s  %s  (%s, %s)\n", h->vm, h->source,
                   h->destination, h->datastore[0] ? " + " : "", h->datastore,
                   job_kind_name(h->kind), h->backend, h->created);
-    snprintf(line, sizeof line, "%s: %s", h->policy, h->policy_summary);
-    sb_field(b, "policy", INDENT, line);
+    sb_fieldf(b, "policy", INDENT, "%s: %s", h->policy, h->policy_summary);
     if (r->present && r->phase == PH_DONE)
-        snprintf(line, sizeof line, "completed in %s%s",
-                 units_fmt_ms(x, sizeof x, (double)r->total_ms),
-                 r->verified ? ", destination verified" : "");
+        sb_fieldf(b, "outcome", INDENT, "completed in %s%s",
+                  units_fmt_ms(x, sizeof x, (double)r->total_ms),
+                  r->verified ? ", destination verified" : "");
     else if (r->present)
-        snprintf(line, sizeof line, "%s after %s: %s", r->outcome,
-                 units_fmt_ms(x, sizeof x, (double)r->total_ms),
-                 r->reason[0] ? r->reason : "no reason given");
+        sb_fieldf(b, "outcome", INDENT, "%s after %s: %s", r->outcome,
+                  units_fmt_ms(x, sizeof x, (double)r->total_ms),
+                  r->reason[0] ? r->reason : "no reason given");
     else
-        snprintf(line, sizeof line, "unknown: the log ends at %s without a "
-                 "result (cut short: ferry stopped mid-migration?)",
-                 units_fmt_ms(x, sizeof x, (double)flog_end_ms(d)));
-    sb_field(b, "outcome", INDENT, line);
+        sb_fieldf(b, "outcome", INDENT, "unknown: the log ends at %s "
+                  "without a result (cut short: ferry stopped "
+                  "mid-migration?)",
+                  units_fmt_ms(x, sizeof x, (double)flog_end_ms(d)));
     if (r->present && r->phase == PH_DONE) {
         uint64_t budget = r->budget_ms ? r->budget_ms : h->budget_ms;
-        int k = snprintf(line, sizeof line, "%s real, budget %s (%s)",
-                         units_fmt_ms(x, sizeof x, (double)r->downtime_ms),
-                         units_fmt_ms(y, sizeof y, (double)budget),
-                         r->downtime_ms <= budget ? "within" : "OVER");
+        char sw[128] = ""; /* two durations */
 
         if (isfinite(at_switch))
-            k += snprintf(line + k, sizeof line - (size_t)k,
-                          "; predicted %s at the switch (%s)",
-                          units_fmt_ms(x, sizeof x, at_switch),
-                          units_fmt_ms(z, sizeof z, (double)t_sw));
-        snprintf(line + k, sizeof line - (size_t)k,
-                 ", %s before the start",
-                 ms_or(y, sizeof y, h->pred_downtime_ms, "unknown"));
-        sb_field(b, "downtime", INDENT, line);
+            snprintf(sw, sizeof sw, "; predicted %s at the switch (%s)",
+                     units_fmt_ms(x, sizeof x, at_switch),
+                     units_fmt_ms(z, sizeof z, (double)t_sw));
+        sb_fieldf(b, "downtime", INDENT,
+                  "%s real, budget %s (%s)%s, %s before the start",
+                  units_fmt_ms(x, sizeof x, (double)r->downtime_ms),
+                  units_fmt_ms(y, sizeof y, (double)budget),
+                  r->downtime_ms <= budget ? "within" : "OVER", sw,
+                  ms_or(z, sizeof z, h->pred_downtime_ms, "unknown"));
     } else if (!r->present) {
-        snprintf(line, sizeof line, "unknown (the log ends before the "
-                 "switch or its result); budget %s",
-                 units_fmt_ms(x, sizeof x, (double)h->budget_ms));
-        sb_field(b, "downtime", INDENT, line);
+        sb_fieldf(b, "downtime", INDENT, "unknown (the log ends before the "
+                  "switch or its result); budget %s",
+                  units_fmt_ms(x, sizeof x, (double)h->budget_ms));
     } else {
-        snprintf(line, sizeof line, "none: the VM kept running on %s; "
-                 "budget %s", h->source,
-                 units_fmt_ms(x, sizeof x, (double)h->budget_ms));
-        sb_field(b, "downtime", INDENT, line);
+        sb_fieldf(b, "downtime", INDENT, "none: the VM kept running on %s; "
+                  "budget %s", h->source,
+                  units_fmt_ms(x, sizeof x, (double)h->budget_ms));
     }
-    snprintf(line, sizeof line, "%s; predicted %s before the start",
-             units_fmt_ms(x, sizeof x, (double)(r->present ? r->total_ms
-                                                           : flog_end_ms(d))),
-             ms_or(y, sizeof y,
-                   isfinite(r->predicted_total_ms) ? r->predicted_total_ms
-                                                   : h->pred_total_ms,
-                   h->pred_converges ? "unknown" : "never (no convergence)"));
-    sb_field(b, "time", INDENT, line);
-    snprintf(line, sizeof line, "%llu%s; predicted %llu",
-             (unsigned long long)(r->present ? r->rounds : d->n_rounds),
-             r->present ? "" : " so far",
-             (unsigned long long)h->pred_rounds);
-    sb_field(b, "rounds", INDENT, line);
+    sb_fieldf(b, "time", INDENT, "%s; predicted %s before the start",
+              units_fmt_ms(x, sizeof x, (double)(r->present ? r->total_ms
+                                                            : flog_end_ms(d))),
+              ms_or(y, sizeof y,
+                    isfinite(r->predicted_total_ms) ? r->predicted_total_ms
+                                                    : h->pred_total_ms,
+                    h->pred_converges ? "unknown" : "never (no convergence)"));
+    sb_fieldf(b, "rounds", INDENT, "%llu%s; predicted %llu",
+              (unsigned long long)(r->present ? r->rounds : d->n_rounds),
+              r->present ? "" : " so far",
+              (unsigned long long)h->pred_rounds);
     if (r->present) {
         uint64_t size = h->kind == KIND_STORAGE ? h->disk_bytes
                         : h->kind == KIND_BOTH
                             ? h->memory_bytes + h->disk_bytes
                             : h->memory_bytes;
 
-        snprintf(line, sizeof line, "%s sent for %s (%.1fx)",
-                 units_fmt_bytes(x, sizeof x, r->bytes_sent),
-                 units_fmt_bytes(y, sizeof y, size),
-                 size ? (double)r->bytes_sent / (double)size : 0.0);
-        sb_field(b, "data", INDENT, line);
-        if (r->postcopy_requests > 0) {
-            snprintf(line, sizeof line, "%llu pages fetched on demand",
-                     (unsigned long long)r->postcopy_requests);
-            sb_field(b, "post-copy", INDENT, line);
-        }
+        sb_fieldf(b, "data", INDENT, "%s sent for %s (%.1fx)",
+                  units_fmt_bytes(x, sizeof x, r->bytes_sent),
+                  units_fmt_bytes(y, sizeof y, size),
+                  size ? (double)r->bytes_sent / (double)size : 0.0);
+        if (r->postcopy_requests > 0)
+            sb_fieldf(b, "post-copy", INDENT, "%llu pages fetched on demand",
+                      (unsigned long long)r->postcopy_requests);
     }
-    flog_stall(d, line, sizeof line);
-    if (line[0])
-        sb_field(b, "stall", INDENT, line);
+    /* a stall is told in fixed words and numbers only: it fits */
+    flog_stall(d, stall, sizeof stall);
+    if (stall[0])
+        sb_field(b, "stall", INDENT, stall);
     fprintf(b, "decisions%s\n", d->n_dec ? "" : "  none");
     for (size_t i = 0; i < d->n_dec; i++) {
-        char label[40];
+        char label[40]; /* a duration and an action's name */
 
         snprintf(label, sizeof label, " %7s %-9s",
                  units_fmt_ms(x, sizeof x, (double)d->dec[i].t_ms),
@@ -242,16 +256,15 @@ flog_summary(const struct flog_data *d)
     if (d->n_err > 0) {
         fprintf(b, "errors\n");
         for (size_t i = 0; i < d->n_err; i++) {
-            char label[40];
+            char label[40]; /* a duration */
 
             snprintf(label, sizeof label, " %7s",
                      units_fmt_ms(x, sizeof x, (double)d->err[i].t_ms));
             sb_field(b, label, 9, d->err[i].message);
         }
     }
-    snprintf(line, sizeof line, "%zu lines, %zu samples, %zu decisions, "
-             "%zu phase changes", d->lines, d->n, d->n_dec, d->n_ph);
-    sb_field(b, "log", INDENT, line);
+    sb_fieldf(b, "log", INDENT, "%zu lines, %zu samples, %zu decisions, "
+              "%zu phase changes", d->lines, d->n, d->n_dec, d->n_ph);
     if (d->partial_line)
         fprintf(b, "%-*sline %zu was cut off while it was written\n",
                   INDENT, "", d->partial_line);
@@ -259,11 +272,9 @@ flog_summary(const struct flog_data *d)
         fprintf(b, "%-*scut short: no result line (replays up to %s)\n",
                   INDENT, "",
                   units_fmt_ms(x, sizeof x, (double)flog_end_ms(d)));
-    for (size_t i = 0; i < MIN(d->n_problems, FLOG_PROBLEMS_KEPT); i++) {
-        snprintf(line, sizeof line, "%s:%zu: %s", d->path,
-                 d->problems[i].line, d->problems[i].message);
-        sb_field(b, i == 0 ? "problems" : "", INDENT, line);
-    }
+    for (size_t i = 0; i < MIN(d->n_problems, FLOG_PROBLEMS_KEPT); i++)
+        sb_fieldf(b, i == 0 ? "problems" : "", INDENT, "%s:%zu: %s", d->path,
+                  d->problems[i].line, d->problems[i].message);
     if (d->n_problems > FLOG_PROBLEMS_KEPT)
         fprintf(b, "%-*s... and %zu more\n", INDENT, "",
                   d->n_problems - FLOG_PROBLEMS_KEPT);
