@@ -177,12 +177,14 @@ static const struct optdef opts[] = {
     {"--output", true, OS(output)},
 };
 
+/* parse_args with the option's name (before any '=') in *name, which the
+ * caller frees. */
 static int
-parse_args(struct cli *c, int argc, char **argv)
+parse_args_in(struct cli *c, int argc, char **argv, char **name_p)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
-        char name[64];
+        char *name;
         const char *eq = strchr(a, '=');
         bool found = false;
 
@@ -203,8 +205,9 @@ parse_args(struct cli *c, int argc, char **argv)
                 return bad("unexpected argument '%s'", a);
             continue;
         }
-        snprintf(name, sizeof name, "%.*s",
-                 (int)(eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a)), a);
+        free(*name_p);
+        name = *name_p =
+            xstrndup(a, eq && a[1] == '-' ? (size_t)(eq - a) : strlen(a));
         if (strcmp(name, "--seed") == 0 || strcmp(name, "--time") == 0) {
             val = eq && a[1] == '-' ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (val == NULL)
@@ -253,6 +256,16 @@ parse_args(struct cli *c, int argc, char **argv)
             return bad("unknown option '%s' (see ferry --help)", a);
     }
     return 0;
+}
+
+static int
+parse_args(struct cli *c, int argc, char **argv)
+{
+    char *name = NULL;
+    int rc = parse_args_in(c, argc, argv, &name);
+
+    free(name);
+    return rc;
 }
 
 /* ferry.ini: [policy NAME] sections and [defaults]. */
@@ -358,19 +371,20 @@ use_libvirt(const struct cli *c)
 /* A passphrase or password for an SSH host, asked on the terminal without
  * echo (a command line has no dialogs). Host keys are never asked here:
  * unknown ones are refused unless --accept-new. */
-static int
-ask_tty(void *opaque, const struct hv_prompt *p, char *ans, size_t n)
+static char *
+ask_tty(const struct hv_prompt *p)
 {
     FILE *tty = fopen("/dev/tty", "r+");
     struct termios old, quiet;
     bool echo = p->kind == HV_ASK_TEXT;
-    int rc = -1;
+    char *ans = NULL;
+    size_t cap = 0;
+    ssize_t len;
 
-    (void)opaque;
     if (tty == NULL || p->kind == HV_ASK_YESNO) {
         if (tty != NULL)
             fclose(tty);
-        return -1;
+        return NULL;
     }
     fprintf(tty, "ferry: %s\n%s ", p->title, p->text);
     fflush(tty);
@@ -379,16 +393,21 @@ ask_tty(void *opaque, const struct hv_prompt *p, char *ans, size_t n)
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
     }
-    if (fgets(ans, (int)n, tty) != NULL) {
+    /* a passphrase as long as it is; getline's buffer is wiped by the
+     * caller (ask_free) */
+    if ((len = getline(&ans, &cap, tty)) >= 0) {
         ans[strcspn(ans, "\r\n")] = '\0';
-        rc = 0;
+    } else if (ans != NULL) {
+        explicit_bzero(ans, cap);
+        free(ans);
+        ans = NULL;
     }
     if (!echo) {
         tcsetattr(fileno(tty), TCSAFLUSH, &old);
         fputc('\n', tty);
     }
     fclose(tty);
-    return rc;
+    return ans;
 }
 
 /* The simulator (--demo, --sim, or nothing configured), or the hosts of
@@ -417,19 +436,18 @@ load_hv(struct cli *c, struct ferry_err *err)
     return hv_libvirt_new(&c->hosts, c->loop, &how, err);
 }
 
-/* What the header says the console runs on. */
-static void
-source_label(const struct cli *c, const struct hv *hv, char *buf, size_t n)
+/* What the header says the console runs on. Caller frees. */
+static char *
+source_label(const struct cli *c, const struct hv *hv)
 {
     if (use_libvirt(c))
-        snprintf(buf, n, "libvirt: %zu host%s", hv->model->n_hosts,
-                 hv->model->n_hosts == 1 ? "" : "s");
-    else if (c->sim_file != NULL)
-        snprintf(buf, n, "simulated: %s", c->sim_file);
-    else if (c->demo)
-        snprintf(buf, n, "demo datacenter");
-    else
-        snprintf(buf, n, "demo datacenter (no hosts configured)");
+        return xasprintf("libvirt: %zu host%s", hv->model->n_hosts,
+                         hv->model->n_hosts == 1 ? "" : "s");
+    if (c->sim_file != NULL)
+        return xasprintf("simulated: %s", c->sim_file);
+    if (c->demo)
+        return xstrdup("demo datacenter");
+    return xstrdup("demo datacenter (no hosts configured)");
 }
 
 /* ---- the server ---------------------------------------------------------- */
@@ -579,7 +597,9 @@ on_attach(void *ctx, struct server *srv)
     c->default_policy = t.default_policy;
     t.default_policy = NULL;
     c->default_downtime_ms = t.default_downtime_ms;
+    queue_cfg_fini(&c->queue);
     c->queue = t.queue;
+    queue_cfg_default(&t.queue); /* moved: c owns its host slots now */
     server_reconfigure(srv, c->default_policy, c->default_downtime_ms,
                        &c->queue);
     a = hosts_sig(&c->hosts);
@@ -595,6 +615,7 @@ on_attach(void *ctx, struct server *srv)
     free(b);
 out:
     policy_set_fini(&t.policies);
+    queue_cfg_fini(&t.queue);
     lv_cfg_fini(&t.hosts);
     free((char *)t.default_policy);
     free(t.config_theme);
@@ -610,7 +631,7 @@ cmd_server(struct cli *c)
     struct ferry_err err;
     char *name = server_name(c), *dir = srv_dir(&err), *logp, *msg;
     char *notices = NULL;
-    char label[300];
+    char *label = NULL;
     int rfd = c->ready_fd ? atoi(c->ready_fd) : -1, lock = -1, lfd, w;
     bool busy;
     FILE *log;
@@ -659,7 +680,7 @@ cmd_server(struct cli *c)
         free(name);
         return bad("%s", err.msg);
     }
-    source_label(c, hv, label, sizeof label);
+    label = source_label(c, hv);
     notices = srv_path(dir, name, "lost");
     if (strcmp(hv->ops->name, "libvirt") == 0) {
         /* the fail-safe: a guard that outlives this process */
@@ -703,6 +724,7 @@ cmd_server(struct cli *c)
         free(msg);
         hv_free(hv);
         free(notices);
+        free(label);
         close(lfd);
         srv_unlink(dir, name);
         close(lock);
@@ -740,6 +762,7 @@ cmd_server(struct cli *c)
     server_free(srv);
     hv_free(hv);
     free(notices);
+    free(label);
     if (w > 0)
         loop_remove_fd(c->loop, w);
     if (log != NULL)
@@ -829,17 +852,18 @@ ask_on_update(void *ctx)
     struct asker *a = ctx;
     struct hv *hv = client_hv(a->cl);
     struct hv_prompt p;
-    char ans[512];
+    char *ans;
 
     if (!hv->ops->prompt(hv, &p) || p.kind == HV_ASK_YESNO ||
         p.id == a->asked)
         return;
     a->asked = p.id;
-    if (a->tty && ask_tty(NULL, &p, ans, sizeof ans) == 0)
-        hv->ops->answer(hv, p.id, ans);
-    else
-        hv->ops->answer(hv, p.id, NULL);
-    explicit_bzero(ans, sizeof ans);
+    ans = a->tty ? ask_tty(&p) : NULL;
+    hv->ops->answer(hv, p.id, ans);
+    if (ans != NULL) {
+        explicit_bzero(ans, strlen(ans));
+        free(ans);
+    }
 }
 
 /* Commands on real hosts wait for SSH hosts to come up (and answer what
@@ -1114,7 +1138,7 @@ static int
 cmd_policies(struct cli *c)
 {
     json_object *arr = json_object_new_array();
-    char sum[200];
+    char sum[200]; /* fixed words and at most six actions' names */
 
     for (size_t i = 0; i < c->policies.n; i++) {
         const struct policy *p = &c->policies.v[i];
@@ -1178,14 +1202,16 @@ request_opts(struct cli *c, struct hv *hv, struct runner_opts *o)
 
         o->policy = policy_find(c->pset, pname);
         if (o->policy == NULL) {
-            char names[512] = "";
-            size_t off = 0;
+            char **names = xcalloc(c->pset->n + 1, sizeof *names), *all;
+            int rc;
 
-            for (size_t i = 0; i < c->pset->n && off < sizeof names; i++)
-                off += (size_t)snprintf(names + off, sizeof names - off,
-                                        "%s%s", i ? ", " : "",
-                                        c->pset->v[i].name);
-            return bad("--policy: no policy named '%s' (%s)", pname, names);
+            for (size_t i = 0; i < c->pset->n; i++)
+                names[i] = c->pset->v[i].name;
+            all = strv_join(names, c->pset->n, ", ");
+            rc = bad("--policy: no policy named '%s' (%s)", pname, all);
+            free(all);
+            free(names);
+            return rc;
         }
     }
     o->budget_ms = c->default_downtime_ms ? c->default_downtime_ms : 300;
@@ -1853,6 +1879,8 @@ run_console(struct cli *c)
     struct ferry_err err;
     struct client *cl;
     const struct client_info *info;
+    /* console_run takes a buffer for a theme's warning (a file, a line, a
+     * key): what does not fit is cut there */
     char warn[512] = "";
     const char *why = NULL;
     int rc;
@@ -1921,7 +1949,7 @@ cmd_jobs(struct cli *c, struct client *cl)
                    *waits = NULL;
         int64_t id = 0, pos = 0;
         double el = NAN;
-        char route[300];
+        char *route;
 
         jf_i64(j, "id", false, &id, &err);
         jf_str(j, "vm", false, &vm, &err);
@@ -1937,13 +1965,14 @@ cmd_jobs(struct cli *c, struct client *cl)
         jf_i64(j, "queue_position", false, &pos, &err);
         jf_double(j, "elapsed_ms", false, &el, &err);
         if (strcmp(kind, "storage") == 0)
-            snprintf(route, sizeof route, "%s: -> %s", src, ds ? ds : "?");
+            route = xasprintf("%s: -> %s", src, ds ? ds : "?");
         else
-            snprintf(route, sizeof route, "%s -> %s%s%s", src, dst,
-                     ds ? " + " : "", ds ? ds : "");
+            route = xasprintf("%s -> %s%s%s", src, dst, ds ? " + " : "",
+                              ds ? ds : "");
         printf("%4lld  %-16s %-24s %-8s %-11s %-12s %8s  %s\n", (long long)id,
                vm, route, kind, state, strcmp(state, "queued") == 0 ? "-" : phase,
                isnan(el) ? "-" : units_fmt_ms(t, sizeof t, el), out);
+        free(route);
         if (strcmp(state, "queued") == 0)
             printf("      #%lld in the queue, waits for %s\n", (long long)pos,
                    waits ? waits : "its turn");
@@ -2184,6 +2213,7 @@ out:
     loop_free(c.loop);
     lv_cfg_fini(&c.hosts);
     policy_set_fini(&c.policies);
+    queue_cfg_fini(&c.queue);
     free(c.log_dir);
     free(c.config_path);
     free(c.connect);
