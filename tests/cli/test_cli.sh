@@ -125,6 +125,31 @@ grep -q "broken.jsonl:5: line skipped: incomplete JSON" "$TMP/err" && ok "corrup
 "$FERRY" replay "$TMP/broken.jsonl" --summary >"$TMP/out" 2>&1
 grep -q "cut short: no result line" "$TMP/out" && grep -q "line 41 was cut off" "$TMP/out" && ok "cut-short log: noted in the summary" || no "cut-short log: noted in the summary: $(tail -5 "$TMP/out")"
 
+# Names as long as libvirt allows are shown whole: lists, JSON, migrate,
+# its flight log and the summary (200-character VM, host and datastore)
+LV=vm-$(printf '%0197d' 0 | tr 0 v) LH=host-$(printf '%0195d' 0 | tr 0 h) LD=ds-$(printf '%0197d' 0 | tr 0 d)
+printf '[sim]\nseed = 1\n[host %s]\nmemory = 64GiB\n[host short]\nmemory = 64GiB\n[datastore %s]\nhosts = *\ncapacity = 1TiB\n[vm %s]\nhost = short\nmemory = 1GiB\ndisks = vda:%s:10GiB\nworkload = web\n' "$LH" "$LD" "$LV" "$LD" >"$TMP/long.ini"
+expect_rc 0 "list vms with 200-character names" "$FERRY" --sim "$TMP/long.ini" list vms
+grep -q -- "^$LV  *short .*$LD\$" "$TMP/out" && ok "list vms: a long VM and datastore name whole" || no "list vms: a long VM and datastore name whole: $(cut -c1-120 "$TMP/out")"
+expect_rc 0 "list vms --json with 200-character names" "$FERRY" --sim "$TMP/long.ini" list vms --json
+json_ok "list vms --json: the long VM name whole" "any(v['name']=='$LV' and v['host']=='short' for v in d)"
+expect_rc 0 "list hosts with a 200-character name" "$FERRY" --sim "$TMP/long.ini" list hosts
+grep -q -- "^$LH " "$TMP/out" && ok "list hosts: a long host name whole" || no "list hosts: a long host name whole"
+expect_rc 0 "list hosts --json with a 200-character name" "$FERRY" --sim "$TMP/long.ini" list hosts --json
+json_ok "list hosts --json: the long host name whole" "any(h['name']=='$LH' for h in d)"
+expect_rc 0 "migrate a 200-character VM to a 200-character host" "$FERRY" --sim "$TMP/long.ini" migrate "$LV" --to "$LH"
+grep -q -- "^$LV: compute short -> $LH" "$TMP/out" && ok "migrate: both names whole" || no "migrate: both names whole: $(head -c 300 "$TMP/out")"
+log=$(sed -n 's/^flight log: //p' "$TMP/out")
+[ -f "$log" ] && ok "migrate: the flight log of a long-named VM is written" || no "migrate: the flight log of a long-named VM is written ($log)"
+head -n 1 "$log" >"$TMP/out"
+json_ok "flight log header: the names whole" "d['job']['vm']=='$LV' and d['job']['source']=='short' and d['job']['destination']=='$LH'"
+expect_rc 0 "replay --summary of a long-named VM's log" "$FERRY" replay "$log" --summary
+grep -q -- "^$LV  short -> $LH  compute" "$TMP/out" && ok "summary: both names whole" || no "summary: both names whole: $(head -c 300 "$TMP/out")"
+grep -q "^outcome    completed in" "$TMP/out" && ok "summary: a long-named VM's outcome" || no "summary: a long-named VM's outcome"
+"$FERRY" --sim "$TMP/long.ini" migrate "$LV" --to short --json --no-log >"$TMP/mig" 2>"$TMP/err"
+tail -n 1 "$TMP/mig" >"$TMP/out"
+json_ok "migrate --json: the result of a long-named VM" "d['type']=='result' and d['outcome']=='completed'"
+
 # --help, --version and the manual page
 expect_rc 0 "--help" "$FERRY" --help
 grep -q "^usage: ferry" "$TMP/out" && ok "--help prints the usage on stdout" || no "--help prints the usage on stdout"

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ferry/flogread.h"
+#include "ferry/hints.h"
 #include "ferry/jobs.h"
 #include "ferry/loop.h"
 #include "ferry/sim.h"
@@ -371,6 +372,33 @@ requests_round_trip_as_json(void **state)
     json_object_put(o);
 }
 
+/* A VM name longer than a file name may be: the log's file name carries
+ * its start and a hash (two long names that start alike differ), short
+ * names go in whole. */
+static void
+log_file_names_fit_whatever_the_vm_name(void **state)
+{
+    char a[301], b[301], *pa, *pb, *ps;
+    const char *base;
+
+    (void)state;
+    memset(a, 'v', 300);
+    a[300] = '\0';
+    memcpy(b, a, sizeof b);
+    b[299] = 'w';
+    pa = job_log_path("/tmp", a, 1);
+    pb = job_log_path("/tmp", b, 1);
+    ps = job_log_path("/tmp", "web-01", 7);
+    base = strrchr(pa, '/') + 1;
+    assert_true(strlen(base) <= 255);
+    assert_non_null(strstr(base, "-vvvvvvvvvv"));
+    assert_string_not_equal(strrchr(pa, '~'), strrchr(pb, '~'));
+    assert_non_null(strstr(ps, "-web-01-7.jsonl"));
+    free(pa);
+    free(pb);
+    free(ps);
+}
+
 int
 main(void)
 {
@@ -385,6 +413,7 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(requests_round_trip_as_json, setup,
                                         teardown),
+        cmocka_unit_test(log_file_names_fit_whatever_the_vm_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
