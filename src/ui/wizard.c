@@ -135,6 +135,7 @@ struct wizard {
     } *hosts_seen;
     size_t n_hosts_seen, cap_hosts_seen;
     char **round;        /* the hosts the round in flight asks about */
+    void *round_handle;  /* the backend's own round (checks_start) */
     size_t n_round, round_next, round_left;
     enum job_kind round_kind;
     uint64_t round_gen, round_ms; /* the inventory and the time it began */
@@ -440,6 +441,9 @@ round_answer(void *ctx, size_t i, const struct check_result *r, size_t n)
 static void
 round_end(struct wizard *w)
 {
+    if (w->round_handle != NULL)
+        w->env.hv->ops->checks_cancel(w->env.hv, w->round_handle);
+    w->round_handle = NULL;
     for (size_t i = 0; i < w->n_round; i++)
         free(w->round[i]);
     free(w->round);
@@ -472,6 +476,20 @@ round_start(struct wizard *w)
     w->round_kind = w->ch.kind;
     w->round_gen = w->env.hv->generation;
     w->round_ms = now;
+    /* a backend that answers on its own (the server: one request for
+     * every host, answers streamed host by host) */
+    if (w->env.hv->ops->checks_start != NULL &&
+        w->env.hv->ops->checks_cancel != NULL) {
+        struct mig_request req = mig_choice_request(&w->ch);
+
+        req.dst_host = NULL;
+        req.dst_ds = NULL;
+        w->round_handle = w->env.hv->ops->checks_start(
+            w->env.hv, &req, (const char *const *)w->round, w->n_round,
+            round_answer, w);
+        if (w->round_handle != NULL)
+            w->round_next = w->n_round; /* nothing to ask one by one */
+    }
 }
 
 /* The next host of the round, if any; true when one was asked. */
@@ -489,6 +507,7 @@ round_step(struct wizard *w)
             round_end(w);
         return false;
     }
+    /* one host per turn, synchronously: a backend without checks_start */
     req = mig_choice_request(&w->ch);
     req.kind = w->round_kind;
     req.dst_host = w->round[w->round_next];

@@ -42,6 +42,7 @@ keys / v m - 0 0 0 0 5 Enter; wait_for "vm-00005 on kvm-005.dc2.example.net" 20 
 keys m; wait_for "step 1 of" 30 "m opens the wizard"
 keys Enter; wait_for "VERDICT" 60 "the host step lists hosts"
 wait_for "kvm-001.dc2.example.net" 60 "the wizard lists the first hosts"
+gone "checking" 120 "every host's first-hand checks arrive from the server, none left 'checking'"
 keys End; wait_for "kvm-063.dc2.example.net" 60 "End reaches the last of the 64 hosts"
 keys Home; wait_for "$LONG_HOST" 60 "the long host name is listed in the wizard"
 keys Escape; wait_for "y yes" 20 "Esc asks before leaving the wizard"
