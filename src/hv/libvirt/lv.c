@@ -783,17 +783,10 @@ lv_status(struct lv *lv, bool error, const char *fmt, ...)
 char *
 lv_vfmt(const char *fmt, va_list ap)
 {
-    va_list aq;
-    int n;
-    char *s;
+    char *s = NULL;
 
-    va_copy(aq, ap);
-    n = vsnprintf(NULL, 0, fmt, aq);
-    va_end(aq);
-    if (n < 0)
-        return xstrdup(fmt);
-    s = xmalloc((size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    if (vasprintf(&s, fmt, ap) < 0)
+        return xstrdup(fmt); /* out of memory: the format still says what */
     return s;
 }
 

@@ -132,18 +132,15 @@ static void
 on_iteration(virConnectPtr c, virDomainPtr d, int iteration, void *opaque)
 {
     struct lv_mig *m = find_mig(opaque, virDomainGetName(d));
+    struct lv_dom *dm = lv_dom_by_name(opaque, virDomainGetName(d));
 
     (void)c;
     if (m != NULL && iteration > 0)
         m->iteration_event = (uint64_t)iteration;
-    if (m == NULL) {
-        /* someone else's migration: the inventory shows it once read
-         * (its job is asked of a stale domain) */
-        struct lv_dom *dm = lv_dom_by_name(opaque, virDomainGetName(d));
-
-        if (dm == NULL || !dm->migrating)
-            lv_mark_stale(opaque, d);
-    }
+    /* a migration the inventory does not show yet (ferry's or someone
+     * else's): its job is asked of the domain at the next refresh */
+    if (dm == NULL || !dm->migrating)
+        lv_mark_stale(opaque, d);
 }
 
 bool
