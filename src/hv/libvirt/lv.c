@@ -530,9 +530,11 @@ read_domains(struct lv_host *h)
     h->n_stale = h->cap_stale = 0;
     h->all_stale = false;
     pthread_mutex_unlock(&lv->lock);
-    qsort(stale, n_stale, sizeof *stale, uuid_cmp);
+    if (n_stale > 0) /* qsort's base must not be NULL, even for none */
+        qsort(stale, n_stale, sizeof *stale, uuid_cmp);
     /* last time's domains by UUID (sorted; a taken one's name is NULL) */
-    qsort(h->doms, h->n_doms, sizeof *h->doms, uuid_cmp);
+    if (h->n_doms > 0)
+        qsort(h->doms, h->n_doms, sizeof *h->doms, uuid_cmp);
     nd = xcalloc((size_t)n + 1, sizeof *nd);
     for (int i = 0; i < n; i++) {
         virDomainPtr dom = recs[i]->dom;
