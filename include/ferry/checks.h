@@ -15,9 +15,15 @@ enum check_status {
 };
 
 struct check_result {
-    const char *name;
+    const char *name; /* static (or interned): the check's */
     enum check_status status;
-    char message[320];
+    char *message;    /* whole, however long the names in it */
+};
+
+/* Results, as many as the checks give. */
+struct checks {
+    struct check_result *v;
+    size_t n, cap;
 };
 
 struct mig_request {
@@ -27,17 +33,21 @@ struct mig_request {
     enum job_kind kind;
 };
 
-#define CHECKS_MAX 24
+void checks_init(struct checks *c);
+/* Forget the results (keeping the memory for the next run). */
+void checks_clear(struct checks *c);
+void checks_fini(struct checks *c);
+/* dst (cleared first) the same results as r. */
+void checks_copy(struct checks *dst, const struct check_result *r, size_t n);
 
-/* Run every check; returns how many results were written. */
+/* Run every check into out (cleared first); returns how many results. */
 size_t checks_run(const struct model *m, const struct mig_request *req,
                   const char *const *migrating, size_t n_migrating,
-                  struct check_result *out, size_t max);
-/* Set the result called name, or add it when there is room (backends
- * replace the inventory's results with first-hand ones). */
-void checks_set(struct check_result *out, size_t max, size_t *n,
-                const char *name, enum check_status st, const char *fmt, ...)
-    FERRY_PRINTF(6, 7);
+                  struct checks *out);
+/* Set the result called name, or add it (backends replace the
+ * inventory's results with first-hand ones). */
+void checks_set(struct checks *out, const char *name, enum check_status st,
+                const char *fmt, ...) FERRY_PRINTF(4, 5);
 enum check_status checks_worst(const struct check_result *r, size_t n);
 const char *check_status_name(enum check_status s);
 

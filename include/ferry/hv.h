@@ -126,7 +126,7 @@ struct hv_ops {
     /* Refine the inventory's pre-flight results with first-hand data
      * (optional): replace results by name, add others. */
     void (*checks)(struct hv *hv, const struct mig_request *req,
-                   struct check_result *out, size_t *n, size_t max);
+                   struct checks *out);
     /* Every pre-flight check of req_template (its dst_host ignored) for
      * each of hosts, without blocking (optional: hv_checks_start does it
      * host by host from the loop). done is called once per host as its

@@ -90,8 +90,7 @@ void jobs_free(struct jobs *js);
  * allow. Returns the job, or NULL with err (a check that failed names
  * itself; checks, when given, receives every result either way). */
 const struct job *jobs_submit(struct jobs *js, const struct job_req *rq,
-                              struct check_result *checks, size_t *n_checks,
-                              struct ferry_err *err);
+                              struct checks *checks, struct ferry_err *err);
 
 /* Run every job up to wall time now_ms (real-time jobs step with the
  * clock, virtual-time jobs as far as a slice of CPU allows). */

@@ -67,12 +67,13 @@ int runner_plan(struct hv *hv, const struct runner_opts *o,
 double runner_expected_total_ms(const struct prediction *p,
                                 const struct policy *pol);
 
-/* Every pre-flight check of a request: the inventory's, refined by the
- * backend with what it can ask the hosts (libvirt: CPU comparison, free
- * memory, pool space, jobs). Returns the count written. */
+/* Every pre-flight check of a request into out (cleared first): the
+ * inventory's, refined by the backend with what it can ask the hosts
+ * (libvirt: CPU comparison, free memory, pool space, jobs). Returns the
+ * count. */
 size_t runner_checks(struct hv *hv, const struct mig_request *req,
                      const char *const *migrating, size_t n_migrating,
-                     struct check_result *out, size_t max);
+                     struct checks *out);
 
 /* The backend's parameters for a request. */
 void runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp);

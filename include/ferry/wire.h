@@ -57,9 +57,9 @@ int wire_msg_take_model(const char *line, size_t len, struct wire_buf *rest,
 
 /* Pre-flight results (the flight log's form). */
 json_object *wire_checks(const struct check_result *r, size_t n);
-/* Read up to max results; check names are kept for the process's life.
- * Returns the count, or -1 with err. */
-int wire_checks_read(json_object *a, struct check_result *out, size_t max,
+/* Read the results into out (cleared first); check names are kept for
+ * the process's life. Returns the count, or -1 with err. */
+int wire_checks_read(json_object *a, struct checks *out,
                      struct ferry_err *err);
 
 json_object *wire_mig_params(const struct hv_mig_params *p);

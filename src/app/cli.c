@@ -1283,8 +1283,7 @@ print_prediction(const struct prediction *p, uint64_t budget_ms)
 }
 
 static size_t
-run_checks(struct hv *hv, const struct runner_opts *o,
-           struct check_result *r)
+run_checks(struct hv *hv, const struct runner_opts *o, struct checks *r)
 {
     struct mig_request req = {
         .vm = o->vm,
@@ -1293,7 +1292,7 @@ run_checks(struct hv *hv, const struct runner_opts *o,
         .kind = o->kind,
     };
 
-    return runner_checks(hv, &req, NULL, 0, r, CHECKS_MAX);
+    return runner_checks(hv, &req, NULL, 0, r);
 }
 
 /* --measure: the guest's dirty rate before the plan, on the event loop. */
@@ -1335,10 +1334,10 @@ measure(struct cli *c, struct hv *hv, const char *vm)
 }
 
 static int
-cmd_plan(struct cli *c, struct hv *hv)
+plan_with(struct cli *c, struct hv *hv, struct checks *ck)
 {
     struct runner_opts o;
-    struct check_result r[CHECKS_MAX];
+    const struct check_result *r;
     struct job_params jp;
     struct prediction p;
     struct ferry_err err;
@@ -1349,7 +1348,8 @@ cmd_plan(struct cli *c, struct hv *hv)
         return rc;
     if ((rc = measure(c, hv, o.vm)) != 0)
         return rc;
-    n = run_checks(hv, &o, r);
+    n = run_checks(hv, &o, ck);
+    r = ck->v;
     if (runner_plan(hv, &o, &jp, &p, &err) < 0)
         return bad("%s", err.msg);
     if (c->json) {
@@ -1379,6 +1379,18 @@ cmd_plan(struct cli *c, struct hv *hv)
         print_prediction(&p, o.budget_ms);
     }
     return checks_worst(r, n) == CHECK_ERROR ? EXIT_FAILED : EXIT_OK;
+}
+
+static int
+cmd_plan(struct cli *c, struct hv *hv)
+{
+    struct checks ck;
+    int rc;
+
+    checks_init(&ck);
+    rc = plan_with(c, hv, &ck);
+    checks_fini(&ck);
+    return rc;
 }
 
 /* ---- following a job (migrate, watch) ------------------------------------ */
@@ -1645,11 +1657,11 @@ job_request(struct cli *c, const struct runner_opts *o, bool realtime,
 }
 
 static int
-cmd_migrate(struct cli *c, struct client *cl)
+migrate_with(struct cli *c, struct client *cl, struct checks *ck)
 {
     struct hv *hv = client_hv(cl);
     struct runner_opts o;
-    struct check_result r[CHECKS_MAX];
+    const struct check_result *r = NULL;
     struct ferry_err err;
     struct job_req rq;
     json_object *req, *reply, *x, *job = NULL;
@@ -1671,9 +1683,10 @@ cmd_migrate(struct cli *c, struct client *cl)
         return bad("%s", err.msg);
     jf_bool(reply, "ok", false, &okr, &err);
     if (json_object_object_get_ex(reply, "checks", &x) && x != NULL)
-        n = wire_checks_read(x, r, CHECKS_MAX, &err);
+        n = wire_checks_read(x, ck, &err);
     if (n < 0)
         n = 0;
+    r = ck->v;
     if (!okr) {
         const char *why = "refused";
 
@@ -1757,6 +1770,18 @@ cmd_migrate(struct cli *c, struct client *cl)
         snprintf(ref, sizeof ref, "%lld", (long long)id);
         rc = follow(c, cl, ref, true);
     }
+    return rc;
+}
+
+static int
+cmd_migrate(struct cli *c, struct client *cl)
+{
+    struct checks ck;
+    int rc;
+
+    checks_init(&ck);
+    rc = migrate_with(c, cl, &ck);
+    checks_fini(&ck);
     return rc;
 }
 

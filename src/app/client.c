@@ -1202,26 +1202,29 @@ r_plan(struct hv *hv, const struct model_vm *vm, const struct hv_mig_params *p,
 }
 
 static void
-r_checks(struct hv *hv, const struct mig_request *req, struct check_result *out,
-         size_t *n, size_t max)
+r_checks(struct hv *hv, const struct mig_request *req, struct checks *out)
 {
     json_object *r = proto_request(0, "checks"), *x;
+    struct checks got;
     struct ferry_err err;
-    int got;
 
     jf_add_str(r, "vm", req->vm);
     jf_add_str(r, "host", req->dst_host);
     jf_add_str(r, "datastore", req->dst_ds);
     jf_add_str(r, "kind", job_kind_name(req->kind));
     r = client_call(of(hv), r, CLIENT_TIMEOUT_MS, &err);
+    checks_init(&got);
     if (r != NULL && jf_array(r, "checks", true, &x, &err) == 1 &&
-        (got = wire_checks_read(x, out, max, &err)) >= 0) {
-        *n = (size_t)got; /* the server's own, which know its jobs */
+        wire_checks_read(x, &got, &err) >= 0) {
+        /* the server's own, which know its jobs */
+        checks_copy(out, got.v, got.n);
+        checks_fini(&got);
         json_object_put(r);
         return;
     }
+    checks_fini(&got);
     json_object_put(r);
-    checks_set(out, max, n, "server", CHECK_ERROR,
+    checks_set(out, "server", CHECK_ERROR,
                "the ferry server could "
                "not check this move: %s",
                err.msg);
@@ -1269,22 +1272,20 @@ static void
 rc_part(void *ctx, json_object *msg)
 {
     struct rchecks *h = ctx;
-    struct check_result out[CHECKS_MAX];
+    struct checks out;
     struct ferry_err err;
     json_object *a;
     int64_t i;
-    int n;
-    size_t k = 0;
 
     if (jf_i64(msg, "index", true, &i, &err) != 1 || i < 0)
         return;
+    checks_init(&out);
     if (jf_array(msg, "checks", true, &a, &err) != 1 ||
-        (n = wire_checks_read(a, out, CHECKS_MAX, &err)) < 0)
-        checks_set(out, CHECKS_MAX, &k, "server", CHECK_ERROR,
+        wire_checks_read(a, &out, &err) < 0)
+        checks_set(&out, "server", CHECK_ERROR,
                    "the ferry server's results cannot be read: %s", err.msg);
-    else
-        k = (size_t)n;
-    rc_emit(h, (size_t)i, out, k);
+    rc_emit(h, (size_t)i, out.v, out.n);
+    checks_fini(&out);
 }
 
 static void
@@ -1294,15 +1295,18 @@ rc_reply(void *ctx, json_object *reply, const struct ferry_err *err)
 
     h->id = 0;
     for (size_t i = 0; i < h->n_hosts; i++) {
-        struct check_result out[1];
-        size_t n = 0;
+        struct checks out;
+        bool more;
 
         if (h->seen[i])
             continue;
-        checks_set(out, 1, &n, "server", CHECK_ERROR,
+        checks_init(&out);
+        checks_set(&out, "server", CHECK_ERROR,
                    "the ferry server could not check this move: %s",
                    reply ? "no results for this host" : err->msg);
-        if (!rc_emit(h, i, out, n))
+        more = rc_emit(h, i, out.v, out.n);
+        checks_fini(&out);
+        if (!more)
             return;
     }
 }

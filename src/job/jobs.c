@@ -463,7 +463,7 @@ job_records(const struct job *j, size_t *len, size_t *n_lines)
 /* Every check of a request, with the busy VMs (skip: this job's own). */
 static size_t
 run_checks(struct jobs *js, const struct job_req *rq, const struct job *skip,
-           struct check_result *out)
+           struct checks *out)
 {
     struct mig_request req = job_req_request(rq);
     size_t nb, n;
@@ -472,7 +472,7 @@ run_checks(struct jobs *js, const struct job_req *rq, const struct job *skip,
     for (size_t i = 0; i < nb; i++)
         if (skip != NULL && busy[i] == skip->rq.vm)
             busy[i] = "";
-    n = runner_checks(js->cfg.hv, &req, busy, nb, out, CHECKS_MAX);
+    n = runner_checks(js->cfg.hv, &req, busy, nb, out);
     free(busy);
     return n;
 }
@@ -508,15 +508,20 @@ end_unstarted(struct jobs *js, struct job *j, enum job_phase ph,
 static bool
 launch(struct jobs *js, struct job *j)
 {
-    struct check_result checks[CHECKS_MAX];
+    struct checks ck;
+    struct check_result *checks;
     struct runner_opts o = {0};
     struct ferry_err err;
-    size_t n = run_checks(js, &j->rq, j, checks);
+    size_t n;
 
+    checks_init(&ck);
+    n = run_checks(js, &j->rq, j, &ck);
+    checks = ck.v;
     for (size_t i = 0; i < n; i++)
         if (checks[i].status == CHECK_ERROR) {
             end_unstarted(js, j, PH_FAILED, "not started: %s",
                           checks[i].message);
+            checks_fini(&ck);
             return false;
         }
     o.vm = j->rq.vm;
@@ -545,6 +550,7 @@ launch(struct jobs *js, struct job *j)
     j->state = JOB_RUNNING; /* the header arrives while it is made */
     j->start_ms = js->now_ms;
     j->r = runner_new(js->cfg.hv, &o, checks, n, &err);
+    checks_fini(&ck);
     if (j->r == NULL) {
         end_unstarted(js, j, PH_FAILED, "not started: %s", err.msg);
         return false;
@@ -572,8 +578,7 @@ pump(struct jobs *js)
 
 const struct job *
 jobs_submit(struct jobs *js, const struct job_req *rq,
-            struct check_result *checks, size_t *n_checks,
-            struct ferry_err *err)
+            struct checks *checks_out, struct ferry_err *err)
 {
     const struct model *m = js->cfg.hv->model;
     const struct model_vm *vm = rq->vm ? model_vm(m, rq->vm) : NULL;
@@ -581,16 +586,16 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
                         : js->cfg.default_policy ? js->cfg.default_policy
                                                  : "ferry";
     const struct policy *pol = policy_find(js->cfg.policies, pname);
-    struct check_result own[CHECKS_MAX];
+    struct checks own, *ck = checks_out ? checks_out : &own;
+    struct check_result *checks;
     struct mig_request req;
     struct queue_use *u;
     size_t n, nu;
     struct job *j;
 
-    if (checks == NULL)
-        checks = own;
-    if (n_checks != NULL)
-        *n_checks = 0;
+    checks_init(&own);
+    if (checks_out != NULL)
+        checks_clear(checks_out);
     if (vm == NULL) {
         err_set(err, "no VM named '%s'", rq->vm ? rq->vm : "");
         return NULL;
@@ -613,14 +618,15 @@ jobs_submit(struct jobs *js, const struct job_req *rq,
         err_set(err, "%s hosts run in real time only", js->cfg.hv->ops->name);
         return NULL;
     }
-    n = run_checks(js, rq, NULL, checks);
-    if (n_checks != NULL)
-        *n_checks = n;
+    n = run_checks(js, rq, NULL, ck);
+    checks = ck->v;
     for (size_t i = 0; i < n; i++)
         if (checks[i].status == CHECK_ERROR) {
             err_set(err, "%s: %s", checks[i].name, checks[i].message);
+            checks_fini(&own);
             return NULL;
         }
+    checks_fini(&own); /* what follows reads none of them */
     j = xcalloc(1, sizeof *j);
     j->js = js;
     j->id = js->next_id++;

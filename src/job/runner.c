@@ -129,13 +129,12 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
 size_t
 runner_checks(struct hv *hv, const struct mig_request *req,
               const char *const *migrating, size_t n_migrating,
-              struct check_result *out, size_t max)
+              struct checks *out)
 {
-    size_t n = checks_run(hv->model, req, migrating, n_migrating, out, max);
-
+    checks_run(hv->model, req, migrating, n_migrating, out);
     if (hv->ops->checks != NULL && model_vm(hv->model, req->vm) != NULL)
-        hv->ops->checks(hv, req, out, &n, max);
-    return n;
+        hv->ops->checks(hv, req, out);
+    return out->n;
 }
 
 double

@@ -526,19 +526,21 @@ static json_object *
 cmd_checks(struct req *r)
 {
     struct mig_request req;
-    struct check_result out[CHECKS_MAX];
+    struct checks out;
     struct ferry_err err;
     const char **busy;
-    size_t nb, n;
+    size_t nb;
     json_object *o;
 
     if (req_mig_request(r, &req, &err) < 0)
         return fail(r, &err);
     busy = jobs_busy_vms(r->s->jobs, &nb);
-    n = runner_checks(r->s->o.hv, &req, busy, nb, out, CHECKS_MAX);
+    checks_init(&out);
+    runner_checks(r->s->o.hv, &req, busy, nb, &out);
     free(busy);
     o = ok(r);
-    json_object_object_add(o, "checks", wire_checks(out, n));
+    json_object_object_add(o, "checks", wire_checks(out.v, out.n));
+    checks_fini(&out);
     return o;
 }
 
@@ -714,8 +716,7 @@ cmd_migrate(struct req *r)
 {
     struct job_req rq;
     struct ferry_err err;
-    struct check_result checks[CHECKS_MAX];
-    size_t n = 0;
+    struct checks checks;
     const struct job *j;
     json_object *args, *o;
 
@@ -724,7 +725,8 @@ cmd_migrate(struct req *r)
         return fail(r, &err);
     if (rq.owner == NULL)
         rq.owner = xstrdup(r->c->kind);
-    j = jobs_submit(r->s->jobs, &rq, checks, &n, &err);
+    checks_init(&checks);
+    j = jobs_submit(r->s->jobs, &rq, &checks, &err);
     if (j == NULL) {
         o = fail(r, &err);
         server_log(r->s, "client #%lu: %s refused: %s", r->c->serial, rq.vm,
@@ -735,7 +737,8 @@ cmd_migrate(struct req *r)
         server_log(r->s, "client #%lu (%s): job %ld: %s %s", r->c->serial,
                    r->c->kind, job_id(j), job_kind_name(rq.kind), rq.vm);
     }
-    json_object_object_add(o, "checks", wire_checks(checks, n));
+    json_object_object_add(o, "checks", wire_checks(checks.v, checks.n));
+    checks_fini(&checks);
     job_req_fini(&rq);
     return o;
 }
@@ -1621,14 +1624,16 @@ hvc_turn(int timer, void *opaque)
 
     for (size_t k = 0; k < most && h->next < h->n_hosts && !h->cancelled;
          k++) {
-        struct check_result out[CHECKS_MAX];
+        struct checks out;
         struct mig_request req = h->req;
-        size_t i = h->next++, n;
+        size_t i = h->next++;
 
         req.dst_host = h->hosts[i];
-        n = runner_checks(h->hv, &req, (const char *const *)h->busy,
-                          h->n_busy, out, CHECKS_MAX);
-        h->done(h->ctx, i, out, n); /* it may cancel */
+        checks_init(&out);
+        runner_checks(h->hv, &req, (const char *const *)h->busy, h->n_busy,
+                      &out);
+        h->done(h->ctx, i, out.v, out.n); /* it may cancel */
+        checks_fini(&out);
         if (loop_now_ms() >= until)
             break;
     }

@@ -1116,19 +1116,18 @@ intern(const char *s)
 }
 
 int
-wire_checks_read(json_object *a, struct check_result *out, size_t max,
-                 struct ferry_err *err)
+wire_checks_read(json_object *a, struct checks *out, struct ferry_err *err)
 {
-    size_t n = 0;
-
+    checks_clear(out);
     if (a == NULL || !json_object_is_type(a, json_type_array)) {
         err_set(err, "checks must be an array");
         return -1;
     }
-    for (size_t i = 0; i < json_object_array_length(a) && n < max; i++) {
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
         json_object *c = json_object_array_get_idx(a, i);
         const char *name, *status, *msg = "";
         struct ferry_err why;
+        enum check_status st;
 
         if (jf_str(c, "name", true, &name, &why) < 0 ||
             jf_str(c, "status", true, &status, &why) < 0 ||
@@ -1136,13 +1135,12 @@ wire_checks_read(json_object *a, struct check_result *out, size_t max,
             err_set(err, "checks[%zu]: %s", i, why.msg);
             return -1;
         }
-        out[n].name = intern(name);
         if (strcmp(status, "ok") == 0)
-            out[n].status = CHECK_OK;
+            st = CHECK_OK;
         else if (strcmp(status, "warning") == 0)
-            out[n].status = CHECK_WARN;
+            st = CHECK_WARN;
         else if (strcmp(status, "error") == 0)
-            out[n].status = CHECK_ERROR;
+            st = CHECK_ERROR;
         else {
             err_set(err,
                     "checks[%zu]: status '%s' is not ok, warning or "
@@ -1150,10 +1148,9 @@ wire_checks_read(json_object *a, struct check_result *out, size_t max,
                     i, status);
             return -1;
         }
-        snprintf(out[n].message, sizeof out[n].message, "%s", msg);
-        n++;
+        checks_set(out, intern(name), st, "%s", msg);
     }
-    return (int)n;
+    return (int)out->n;
 }
 
 /* ---- plans --------------------------------------------------------------- */

@@ -95,8 +95,7 @@ struct dialog {
     uint64_t budget_ms;
     int field;
     char budget_text[16]; /* up to 60000 typed */
-    struct check_result checks[CHECKS_MAX];
-    size_t n_checks;
+    struct checks ck; /* the pre-flight checks of the choice */
     struct prediction pred;
     bool pred_ok;
 };

@@ -261,8 +261,7 @@ dialog_update(struct console *c, struct dialog *d)
 
     req.dst_host = d->kind == KIND_STORAGE ? NULL : m->hosts[d->host].name;
     req.dst_ds = d->kind == KIND_COMPUTE ? NULL : m->datastores[d->ds].name;
-    d->n_checks = runner_checks(c->o.hv, &req, mig, nm, d->checks,
-                                CHECKS_MAX);
+    runner_checks(c->o.hv, &req, mig, nm, &d->ck);
     o.vm = d->vm;
     o.to = req.dst_host;
     o.datastore = req.dst_ds;
@@ -312,8 +311,10 @@ con_dialog_open(struct console *c, const char *vm)
 static void
 dialog_fini(struct view *v)
 {
-    if (v->dlg != NULL)
+    if (v->dlg != NULL) {
         free(v->dlg->vm);
+        checks_fini(&v->dlg->ck);
+    }
     free(v->dlg);
 }
 
@@ -385,11 +386,11 @@ dialog_key(struct console *c, struct view *v, int key)
         dir = 1;
         break;
     case DK_START:
-        if (checks_worst(d->checks, d->n_checks) == CHECK_ERROR) {
-            for (size_t i = 0; i < d->n_checks; i++)
-                if (d->checks[i].status == CHECK_ERROR) {
+        if (checks_worst(d->ck.v, d->ck.n) == CHECK_ERROR) {
+            for (size_t i = 0; i < d->ck.n; i++)
+                if (d->ck.v[i].status == CHECK_ERROR) {
                     con_set_status(c, true, "cannot start: %s",
-                               d->checks[i].message);
+                               d->ck.v[i].message);
                     break;
                 }
             return VR_DONE;
@@ -965,7 +966,7 @@ draw_dialog(struct console *c, struct dialog *d, int y, int h)
             val = vb;
             break;
         case F_START:
-            val = checks_worst(d->checks, d->n_checks) == CHECK_ERROR
+            val = checks_worst(d->ck.v, d->ck.n) == CHECK_ERROR
                       ? "[ blocked by a check ]"
                       : "[ Start migration ]";
             break;
@@ -977,12 +978,12 @@ draw_dialog(struct console *c, struct dialog *d, int y, int h)
     }
     wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
     ui_put_pad(stdscr, row++, x, w, " Pre-flight checks");
-    for (size_t i = 0; i < d->n_checks && row < y + h - 3; i++) {
+    for (size_t i = 0; i < d->ck.n && row < y + h - 3; i++) {
         static const char *const tag[] = {" ok ", "warn", "FAIL"};
         static const enum role roles[] = {ROLE_OK, ROLE_WARNING, ROLE_ERROR};
-        const struct check_result *cr = &d->checks[i];
+        const struct check_result *cr = &d->ck.v[i];
 
-        if (cr->status == CHECK_OK && d->n_checks > (size_t)(h - 10))
+        if (cr->status == CHECK_OK && d->ck.n > (size_t)(h - 10))
             continue; /* short of room: show what needs attention */
         wattrset(stdscr, ui_attr(t, roles[cr->status]));
         snprintf(line, sizeof line, "  %s ", tag[cr->status]);

@@ -116,8 +116,8 @@ struct wizard {
     int n_items;
     bool valid;
     /* pre-flight */
-    struct check_result checks[CHECKS_MAX + 2];
-    size_t n_checks;
+    struct checks ck; /* pre-flight's, and the wizard's own two */
+    struct checks scratch; /* one host's or datastore's, for its row */
     struct prediction pred;
     bool pred_ok;
     double expected_ms;
@@ -235,12 +235,12 @@ mig_choice_runner_opts(const struct mig_choice *ch, const struct policy *pol,
 
 static size_t
 run_checks(struct wizard *w, const struct mig_request *req,
-           struct check_result *out, size_t max)
+           struct checks *out)
 {
     size_t nb = 0;
     const char **busy = w->env.busy ? w->env.busy(w->env.ctx, &nb) : NULL;
 
-    return runner_checks(w->env.hv, req, busy, nb, out, max);
+    return runner_checks(w->env.hv, req, busy, nb, out);
 }
 
 /* Set one of an item's strings. */
@@ -496,9 +496,8 @@ round_start(struct wizard *w)
 static bool
 round_step(struct wizard *w)
 {
-    struct check_result r[CHECKS_MAX + 2];
+    struct checks *r = &w->scratch;
     struct mig_request req;
-    size_t n;
 
     while (w->round_next < w->n_round && w->round[w->round_next] == NULL)
         w->round_next++;
@@ -512,8 +511,8 @@ round_step(struct wizard *w)
     req.kind = w->round_kind;
     req.dst_host = w->round[w->round_next];
     req.dst_ds = NULL;
-    n = run_checks(w, &req, r, ARRAY_SIZE(r));
-    round_answer(w, w->round_next++, r, n);
+    run_checks(w, &req, r);
+    round_answer(w, w->round_next++, r->v, r->n);
     return true;
 }
 
@@ -533,14 +532,13 @@ host_items(struct wizard *w)
     for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
         struct item *it = new_item(w);
-        struct check_result r[CHECKS_MAX + 2];
+        struct checks *r = &w->scratch;
         struct mig_request req;
         uint64_t free_b =
             h->memory_bytes > used[i] ? h->memory_bytes - used[i] : 0;
         uint64_t link = model_link_bps(m, vm->host, h->name);
         const struct host_verdict *seen;
         char a[32];
-        size_t n;
 
         item_printf(&it->name, "%s", h->name);
         item_printf(&it->cols[1], "%s",
@@ -571,10 +569,10 @@ host_items(struct wizard *w)
             continue;
         }
         /* the inventory's answer now; the backend's is on its way */
-        n = checks_run(m, &req, busy, nb, r, ARRAY_SIZE(r));
-        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(host_check_names),
-                                 &it->why);
-        short_reason_of(r, n, it->verdict, &it->cols[4]);
+        checks_run(m, &req, busy, nb, r);
+        it->verdict = verdict_of(r->v, r->n, names,
+                                 ARRAY_SIZE(host_check_names), &it->why);
+        short_reason_of(r->v, r->n, it->verdict, &it->cols[4]);
         it->pending = w->env.hv->ops->checks != NULL;
     }
     free(used);
@@ -591,13 +589,12 @@ ds_items(struct wizard *w)
     for (size_t i = 0; i < m->n_datastores; i++) {
         const struct model_datastore *d = &m->datastores[i];
         struct item *it = new_item(w);
-        struct check_result r[CHECKS_MAX + 2];
+        struct checks *r = &w->scratch;
         struct mig_request req;
         uint64_t free_b = d->capacity_bytes > d->used_bytes
                               ? d->capacity_bytes - d->used_bytes
                               : 0;
         char a[32], *hosts = strv_join(d->hosts, d->n_hosts, ",");
-        size_t n;
 
         item_printf(&it->name, "%s", d->name);
         item_printf(&it->cols[1], "%s",
@@ -615,8 +612,9 @@ ds_items(struct wizard *w)
         free(hosts);
         req = mig_choice_request(&w->ch);
         req.dst_ds = d->name;
-        n = run_checks(w, &req, r, ARRAY_SIZE(r));
-        it->verdict = verdict_of(r, n, names, ARRAY_SIZE(names), &it->why);
+        run_checks(w, &req, r);
+        it->verdict = verdict_of(r->v, r->n, names, ARRAY_SIZE(names),
+                                 &it->why);
         it->current = it->verdict == CHECK_ERROR &&
                       strstr(it->why, "already on") != NULL;
     }
@@ -696,35 +694,26 @@ preflight(struct wizard *w)
     char a[32], b[32];
 
     req = mig_choice_request(&w->ch);
-    w->n_checks = run_checks(w, &req, w->checks, CHECKS_MAX);
+    run_checks(w, &req, &w->ck);
     mig_choice_policy(&w->ch, w->env.policies, &pol);
     mig_choice_runner_opts(&w->ch, &pol, &o);
     o.hints_dir = w->env.hints_dir;
     w->pred_ok = runner_plan(w->env.hv, &o, &jp, &w->pred, &err) == 0;
     w->expected_ms = w->pred_ok ? runner_expected_total_ms(&w->pred, &pol)
                                 : INFINITY;
-    if (w->measured && w->n_checks < ARRAY_SIZE(w->checks)) {
-        struct check_result *c = &w->checks[w->n_checks++];
-
-        c->name = "dirty-rate";
-        c->status = CHECK_OK;
+    if (w->measured)
         /* libvirt reports whole MiB/s */
-        snprintf(c->message, sizeof c->message,
-                 "measured dirty rate: %s (page sampling before the move)",
-                 w->measured_bps ? units_fmt_rate(a, sizeof a,
-                                                  (double)w->measured_bps)
-                                 : "under 1 MiB/s");
-    }
-    if (w->pred_ok && w->n_checks < ARRAY_SIZE(w->checks)) {
-        struct check_result *c = &w->checks[w->n_checks++];
-
-        c->name = "prediction";
+        checks_set(&w->ck, "dirty-rate", CHECK_OK,
+                   "measured dirty rate: %s (page sampling before the move)",
+                   w->measured_bps ? units_fmt_rate(a, sizeof a,
+                                                    (double)w->measured_bps)
+                                   : "under 1 MiB/s");
+    if (w->pred_ok) {
         if (w->pred.converges) {
-            c->status = w->pred.downtime_ms > (double)w->ch.budget_ms * 1.05
-                            ? CHECK_WARN
-                            : CHECK_OK;
-            snprintf(c->message, sizeof c->message,
-                     c->status == CHECK_OK
+            bool over = w->pred.downtime_ms > (double)w->ch.budget_ms * 1.05;
+
+            checks_set(&w->ck, "prediction", over ? CHECK_WARN : CHECK_OK,
+                     !over
                          ? "the copy converges: downtime about %s within "
                            "the %s budget"
                          : "the copy converges, but downtime of about %s "
@@ -732,14 +721,12 @@ preflight(struct wizard *w)
                      units_fmt_ms(a, sizeof a, w->pred.downtime_ms),
                      units_fmt_ms(b, sizeof b, (double)w->ch.budget_ms));
         } else if (isfinite(w->expected_ms)) {
-            c->status = CHECK_WARN;
-            snprintf(c->message, sizeof c->message,
+            checks_set(&w->ck, "prediction", CHECK_WARN,
                      "the copy does not converge within %s: ferry will "
                      "escalate (post-copy)",
                      units_fmt_ms(a, sizeof a, (double)w->ch.budget_ms));
         } else {
-            c->status = CHECK_WARN;
-            snprintf(c->message, sizeof c->message,
+            checks_set(&w->ck, "prediction", CHECK_WARN,
                      "the copy does not converge within %s and the policy "
                      "has no way to finish it: it may run until aborted",
                      units_fmt_ms(a, sizeof a, (double)w->ch.budget_ms));
@@ -849,6 +836,8 @@ wizard_free(struct wizard *w)
         items_clear(w);
         free(w->items);
         round_end(w);
+        checks_fini(&w->ck);
+        checks_fini(&w->scratch);
         for (size_t i = 0; i < w->n_hosts_seen; i++) {
             free(w->hosts_seen[i].host);
             free(w->hosts_seen[i].why);
@@ -1033,17 +1022,17 @@ next(struct wizard *w)
         size_t nw = 0;
 
         ensure(w);
-        worst = checks_worst(w->checks, w->n_checks);
+        worst = checks_worst(w->ck.v, w->ck.n);
         if (worst == CHECK_ERROR) {
-            for (size_t i = 0; i < w->n_checks; i++)
-                if (w->checks[i].status == CHECK_ERROR) {
-                    status(w, true, "blocked: %s", w->checks[i].message);
+            for (size_t i = 0; i < w->ck.n; i++)
+                if (w->ck.v[i].status == CHECK_ERROR) {
+                    status(w, true, "blocked: %s", w->ck.v[i].message);
                     break;
                 }
             return;
         }
-        for (size_t i = 0; i < w->n_checks; i++)
-            nw += w->checks[i].status == CHECK_WARN;
+        for (size_t i = 0; i < w->ck.n; i++)
+            nw += w->ck.v[i].status == CHECK_WARN;
         if (nw > 0 && !w->warnings_accepted) {
             w->prompt = P_WARNINGS;
             return;
@@ -1235,7 +1224,7 @@ wizard_key(struct wizard *w, int key)
     case WK_NEXT:
         if (w->step == S_REVIEW) {
             ensure(w);
-            if (checks_worst(w->checks, w->n_checks) == CHECK_ERROR) {
+            if (checks_worst(w->ck.v, w->ck.n) == CHECK_ERROR) {
                 status(w, true, "a check fails now: back to pre-flight");
                 go(w, S_PREFLIGHT);
                 return WZR_CONTINUE;
@@ -1537,17 +1526,17 @@ draw_preflight(struct wizard *w, struct ui_term *t, int y, int h, int width)
     size_t shown = 0, n_bad = 0;
     char line[512];
 
-    for (size_t i = 0; i < w->n_checks; i++)
-        n_bad += w->checks[i].status != CHECK_OK;
+    for (size_t i = 0; i < w->ck.n; i++)
+        n_bad += w->ck.v[i].status != CHECK_OK;
     wattrset(stdscr, ui_attr(t, ROLE_COLUMN));
     snprintf(line, sizeof line, " Checks%s",
              w->measuring ? "   (measuring the dirty rate...)" : "");
     ui_put_pad(stdscr, row++, 0, width, line);
-    for (size_t i = 0; i < w->n_checks && row < y + room; i++) {
-        const struct check_result *cr = &w->checks[i];
+    for (size_t i = 0; i < w->ck.n && row < y + room; i++) {
+        const struct check_result *cr = &w->ck.v[i];
 
         /* short of room: what needs attention first */
-        if (cr->status == CHECK_OK && (int)w->n_checks > room - 1 &&
+        if (cr->status == CHECK_OK && (int)w->ck.n > room - 1 &&
             shown + n_bad >= (size_t)(room - 1))
             continue;
         shown++;
@@ -1578,8 +1567,8 @@ draw_review(struct wizard *w, struct ui_term *t, int y, int h, int width)
     } kv[10];
     int n = 0;
 
-    for (size_t i = 0; i < w->n_checks; i++)
-        nw += w->checks[i].status == CHECK_WARN;
+    for (size_t i = 0; i < w->ck.n; i++)
+        nw += w->ck.v[i].status == CHECK_WARN;
     dss = model_vm_datastores_str(vm);
     kv[n].k = "VM";
     snprintf(kv[n++].v, sizeof kv[0].v, "%s (%s, %s memory)", vm->name,
@@ -1614,7 +1603,7 @@ draw_review(struct wizard *w, struct ui_term *t, int y, int h, int width)
              w->ch.allow_pause ? "yes" : "no");
     kv[n].k = "Checks";
     snprintf(kv[n++].v, sizeof kv[0].v, "%zu passed, %zu warning%s accepted",
-             w->n_checks - nw, nw, nw == 1 ? "" : "s");
+             w->ck.n - nw, nw, nw == 1 ? "" : "s");
     kv[n].k = "Expect";
     if (!w->pred_ok)
         snprintf(kv[n++].v, sizeof kv[0].v, "no prediction");
@@ -1759,8 +1748,8 @@ wizard_draw(struct wizard *w, struct ui_term *t, int y, int h)
     } else if (w->prompt == P_WARNINGS) {
         size_t nw = 0;
 
-        for (size_t i = 0; i < w->n_checks; i++)
-            nw += w->checks[i].status == CHECK_WARN;
+        for (size_t i = 0; i < w->ck.n; i++)
+            nw += w->ck.v[i].status == CHECK_WARN;
         wattrset(stdscr, ui_attr(t, ROLE_STATUS_ERROR));
         snprintf(line, sizeof line,
                  " %zu warning%s: accept and go on? (y/n)", nw,

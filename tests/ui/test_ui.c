@@ -318,7 +318,7 @@ l_job(void *ctx, long id)
 static long
 l_start(void *ctx, const struct job_req *rq, struct ferry_err *err)
 {
-    const struct job *j = jobs_submit(loc.js, rq, NULL, NULL, err);
+    const struct job *j = jobs_submit(loc.js, rq, NULL, err);
 
     (void)ctx;
     return j ? job_id(j) : -1;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ferry/checks.h"
@@ -29,24 +30,77 @@ teardown(void **state)
     return 0;
 }
 
+/* Results live here between checks (reachable, freed at exit). */
+static struct checks ck;
+
 static const struct check_result *
 find(const char *vm, const char *to, const char *ds, enum job_kind k,
-     const char *name, struct check_result *r)
+     const char *name, struct checks *r)
 {
     struct mig_request req = {.vm = vm, .dst_host = to, .dst_ds = ds,
                               .kind = k};
-    size_t n = checks_run(sim_dc_model(dc), &req, NULL, 0, r, CHECKS_MAX);
+    size_t n = checks_run(sim_dc_model(dc), &req, NULL, 0, r);
 
     for (size_t i = 0; i < n; i++)
-        if (strcmp(r[i].name, name) == 0)
-            return &r[i];
+        if (strcmp(r->v[i].name, name) == 0)
+            return &r->v[i];
     return NULL;
+}
+
+/* However long the names and however many there are, a result says them
+ * all, and any number of results can be set. */
+static void
+results_hold_long_names_and_any_count(void **state)
+{
+    struct ferry_err err;
+    char host[301], *nets = xstrdup(""), *text;
+    struct sim_dc *d;
+    struct mig_request req = {.vm = "v", .kind = KIND_COMPUTE};
+    struct checks c;
+    const struct check_result *net = NULL;
+    char names[40][8];
+
+    (void)state;
+    memset(host, 'h', 300);
+    host[300] = '\0';
+    for (int i = 0; i < 40; i++) {
+        char *n;
+
+        snprintf(names[i], sizeof names[i], "net%02d", i);
+        n = xasprintf("%s%s%s", nets, i ? ", " : "", names[i]);
+        free(nets);
+        nets = n;
+    }
+    text = xasprintf("[host a]\nmemory = 64GiB\n[host %s]\nmemory = 64GiB\n"
+                     "[vm v]\nhost = a\nmemory = 1GiB\nnetworks = %s\n",
+                     host, nets);
+    d = sim_dc_load_string("long.ini", text, &err);
+    assert_non_null(d);
+    req.dst_host = host;
+    checks_init(&c);
+    checks_run(sim_dc_model(d), &req, NULL, 0, &c);
+    for (size_t i = 0; i < c.n; i++)
+        if (strcmp(c.v[i].name, "networks") == 0)
+            net = &c.v[i];
+    assert_non_null(net);
+    assert_int_equal(net->status, CHECK_ERROR);
+    assert_non_null(strstr(net->message, host));
+    for (int i = 0; i < 40; i++)
+        assert_non_null(strstr(net->message, names[i]));
+    /* far more results than the checks give, each kept */
+    for (int i = 0; i < 100; i++)
+        checks_set(&c, names[i % 40], CHECK_OK, "%d", i);
+    assert_true(c.n >= 40);
+    checks_fini(&c);
+    sim_dc_free(d);
+    free(text);
+    free(nets);
 }
 
 static void
 cpu_flags_missing_are_named(void **state)
 {
-    struct check_result r[CHECKS_MAX];
+    struct checks *r = &ck;
     const struct check_result *c =
         find("db-02", "hv-04", NULL, KIND_COMPUTE, "cpu", r);
 
@@ -60,7 +114,7 @@ cpu_flags_missing_are_named(void **state)
 static void
 missing_network_blocks(void **state)
 {
-    struct check_result r[CHECKS_MAX];
+    struct checks *r = &ck;
     const struct check_result *c =
         find("backup-01", "hv-04", NULL, KIND_COMPUTE, "networks", r);
 
@@ -72,7 +126,7 @@ missing_network_blocks(void **state)
 static void
 local_disk_needs_storage_migration(void **state)
 {
-    struct check_result r[CHECKS_MAX];
+    struct checks *r = &ck;
     const struct check_result *c =
         find("files-01", "hv-02", NULL, KIND_COMPUTE, "shared-storage", r);
 
@@ -91,31 +145,31 @@ destination_memory_is_checked(void **state)
         "[host tight]\nmemory = 34GiB\n"
         "[vm v]\nhost = big\nmemory = 32GiB\n",
         &err);
-    struct check_result r[CHECKS_MAX];
+    struct checks *r = &ck;
     struct mig_request req = {.vm = "v", .dst_host = "small",
                               .kind = KIND_COMPUTE};
     size_t n;
 
     (void)state;
     assert_non_null(small);
-    n = checks_run(sim_dc_model(small), &req, NULL, 0, r, CHECKS_MAX);
+    n = checks_run(sim_dc_model(small), &req, NULL, 0, r);
     for (size_t i = 0; i < n; i++)
-        if (strcmp(r[i].name, "memory") == 0) {
-            assert_int_equal(r[i].status, CHECK_ERROR);
-            assert_non_null(strstr(r[i].message, "small has 8.00 GiB free"));
+        if (strcmp(r->v[i].name, "memory") == 0) {
+            assert_int_equal(r->v[i].status, CHECK_ERROR);
+            assert_non_null(strstr(r->v[i].message, "small has 8.00 GiB free"));
         }
     req.dst_host = "tight";
-    n = checks_run(sim_dc_model(small), &req, NULL, 0, r, CHECKS_MAX);
+    n = checks_run(sim_dc_model(small), &req, NULL, 0, r);
     for (size_t i = 0; i < n; i++)
-        if (strcmp(r[i].name, "memory") == 0)
-            assert_int_equal(r[i].status, CHECK_WARN);
+        if (strcmp(r->v[i].name, "memory") == 0)
+            assert_int_equal(r->v[i].status, CHECK_WARN);
     sim_dc_free(small);
 }
 
 static void
 not_live_migratable_and_shut_off(void **state)
 {
-    struct check_result r[CHECKS_MAX];
+    struct checks *r = &ck;
 
     (void)state;
     assert_int_equal(
@@ -130,21 +184,21 @@ not_live_migratable_and_shut_off(void **state)
 static void
 already_migrating_is_an_error(void **state)
 {
-    struct check_result r[CHECKS_MAX];
+    struct checks *r = &ck;
     struct mig_request req = {.vm = "web-01", .dst_host = "hv-02",
                               .kind = KIND_COMPUTE};
     const char *busy[] = {"web-01"};
-    size_t n = checks_run(sim_dc_model(dc), &req, busy, 1, r, CHECKS_MAX);
+    size_t n = checks_run(sim_dc_model(dc), &req, busy, 1, r);
 
     (void)state;
-    assert_int_equal(checks_worst(r, n), CHECK_ERROR);
-    assert_string_equal(r[0].name, "not-migrating");
+    assert_int_equal(checks_worst(r->v, n), CHECK_ERROR);
+    assert_string_equal(r->v[0].name, "not-migrating");
 }
 
 static void
 datastore_space_and_visibility(void **state)
 {
-    struct check_result r[CHECKS_MAX];
+    struct checks *r = &ck;
 
     (void)state;
     assert_int_equal(find("web-01", NULL, "ds-ssd-02", KIND_STORAGE,
@@ -161,6 +215,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(results_hold_long_names_and_any_count),
         cmocka_unit_test(cpu_flags_missing_are_named),
         cmocka_unit_test(missing_network_blocks),
         cmocka_unit_test(local_disk_needs_storage_migration),

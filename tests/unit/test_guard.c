@@ -270,7 +270,7 @@ appended_records_end_a_cut_log_readably(void **state)
     rq.vm = xstrdup("cache-01");
     rq.host = xstrdup("hv-01");
     rq.kind = KIND_COMPUTE;
-    jb = jobs_submit(js, &rq, NULL, NULL, &err);
+    jb = jobs_submit(js, &rq, NULL, &err);
     assert_non_null(jb);
     for (int i = 0; i < 30; i++) {
         now += 200;
@@ -402,7 +402,7 @@ a_move_whose_server_died_is_adopted_from_its_log(void **state)
     job_req_init(&rq);
     rq.vm = xstrdup("cache-01");
     rq.host = xstrdup("hv-01");
-    jb = jobs_submit(js, &rq, NULL, NULL, &err);
+    jb = jobs_submit(js, &rq, NULL, &err);
     assert_non_null(jb);
     for (int i = 0; i < 20; i++)
         jobs_tick(js, now += 200);

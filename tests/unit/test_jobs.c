@@ -138,7 +138,7 @@ a_move_runs_and_keeps_its_records(void **state)
     json_object *meta;
 
     req(&rq, "web-01", "hv-02", true);
-    j = jobs_submit(f->js, &rq, NULL, NULL, &err);
+    j = jobs_submit(f->js, &rq, NULL, &err);
     job_req_fini(&rq);
     assert_non_null(j);
     assert_int_equal(job_id(j), 1);
@@ -187,24 +187,25 @@ a_failed_check_refuses_the_request(void **state)
     struct fx *f = *state;
     struct job_req rq;
     struct ferry_err err;
-    struct check_result c[CHECKS_MAX];
-    size_t n;
+    struct checks c;
 
+    checks_init(&c);
     req(&rq, "db-02", "hv-04", true);
-    assert_null(jobs_submit(f->js, &rq, c, &n, &err));
+    assert_null(jobs_submit(f->js, &rq, &c, &err));
     assert_non_null(strstr(err.msg, "avx512f"));
-    assert_true(n > 0);
-    assert_int_equal(checks_worst(c, n), CHECK_ERROR);
+    assert_true(c.n > 0);
+    assert_int_equal(checks_worst(c.v, c.n), CHECK_ERROR);
+    checks_fini(&c);
     assert_int_equal(jobs_count(f->js), 0);
     job_req_fini(&rq);
 
     req(&rq, "nosuch", "hv-02", true);
-    assert_null(jobs_submit(f->js, &rq, NULL, NULL, &err));
+    assert_null(jobs_submit(f->js, &rq, NULL, &err));
     assert_non_null(strstr(err.msg, "no VM named 'nosuch'"));
     job_req_fini(&rq);
     req(&rq, "web-01", "hv-02", true);
     rq.policy = xstrdup("yolo");
-    assert_null(jobs_submit(f->js, &rq, NULL, NULL, &err));
+    assert_null(jobs_submit(f->js, &rq, NULL, &err));
     assert_non_null(strstr(err.msg, "no policy named 'yolo'"));
     job_req_fini(&rq);
 }
@@ -225,15 +226,15 @@ the_queue_admits_waits_and_cancels(void **state)
     f->q.host_limit = 1;
     table(f, true);
     req(&rq, "web-01", "hv-02", false);
-    a = jobs_submit(f->js, &rq, NULL, NULL, &err);
+    a = jobs_submit(f->js, &rq, NULL, &err);
     job_req_fini(&rq);
     req(&rq, "web-02", "hv-02", false);
     jobs_queue_preview(f->js, &rq, why, sizeof why);
     assert_non_null(strstr(why, "host hv-0"));
-    b = jobs_submit(f->js, &rq, NULL, NULL, &err);
+    b = jobs_submit(f->js, &rq, NULL, &err);
     job_req_fini(&rq);
     req(&rq, "idle-01", "hv-02", false);
-    c = jobs_submit(f->js, &rq, NULL, NULL, &err);
+    c = jobs_submit(f->js, &rq, NULL, &err);
     job_req_fini(&rq);
     assert_non_null(a);
     assert_non_null(b);
@@ -290,13 +291,13 @@ lookups_budget_and_abort_all(void **state)
 
     table(f, true);
     req(&rq, "web-01", "hv-02", true);
-    a = jobs_submit(f->js, &rq, NULL, NULL, &err);
+    a = jobs_submit(f->js, &rq, NULL, &err);
     job_req_fini(&rq);
     if (a == NULL)
         fail_msg("%s", err.msg);
     run(f->js, &now);
     req(&rq, "web-01", "hv-03", false);
-    b = jobs_submit(f->js, &rq, NULL, NULL, &err);
+    b = jobs_submit(f->js, &rq, NULL, &err);
     job_req_fini(&rq);
     if (b == NULL)
         fail_msg("%s", err.msg);

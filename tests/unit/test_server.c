@@ -709,7 +709,7 @@ the_client_mirrors_the_server(void **state)
     struct runner_opts o = {0};
     struct job_params jp;
     struct prediction p;
-    struct check_result checks[CHECKS_MAX];
+    struct checks checks;
     struct mig_request req = {.vm = "db-02", .dst_host = "hv-04",
                               .kind = KIND_COMPUTE};
     size_t n;
@@ -730,8 +730,10 @@ the_client_mirrors_the_server(void **state)
                         model_host(f->hv->model, "hv-04")->cpu_model);
     assert_int_equal(hv->model->n_vms, f->hv->model->n_vms);
     /* checks and plans come from the server */
-    n = runner_checks(hv, &req, NULL, 0, checks, CHECKS_MAX);
-    assert_int_equal(checks_worst(checks, n), CHECK_ERROR);
+    checks_init(&checks);
+    n = runner_checks(hv, &req, NULL, 0, &checks);
+    assert_int_equal(checks_worst(checks.v, n), CHECK_ERROR);
+    checks_fini(&checks);
     o.vm = "web-01";
     o.to = "hv-02";
     o.kind = KIND_COMPUTE;
@@ -893,12 +895,16 @@ checks_text(struct hv *hv, const char *host)
 {
     struct mig_request req = {.vm = "db-02", .dst_host = host,
                               .kind = KIND_COMPUTE};
-    struct check_result out[CHECKS_MAX];
-    size_t n = runner_checks(hv, &req, NULL, 0, out, CHECKS_MAX);
-    json_object *o = wire_checks(out, n);
-    char *s = xstrdup(json_object_to_json_string(o));
+    struct checks out;
+    json_object *o;
+    char *s;
 
+    checks_init(&out);
+    runner_checks(hv, &req, NULL, 0, &out);
+    o = wire_checks(out.v, out.n);
+    s = xstrdup(json_object_to_json_string(o));
     json_object_put(o);
+    checks_fini(&out);
     return s;
 }
 

@@ -303,10 +303,15 @@ every_demo_vm_with_every_policy(void **state)
                                                       : targets[1];
         struct mig_request req = {.vm = vm->name, .dst_host = to,
                                   .kind = KIND_COMPUTE};
-        struct check_result cr[CHECKS_MAX];
-        size_t n = checks_run(m0, &req, NULL, 0, cr, CHECKS_MAX);
+        struct checks cr;
+        size_t n;
+        enum check_status worst;
 
-        if (checks_worst(cr, n) == CHECK_ERROR)
+        checks_init(&cr);
+        n = checks_run(m0, &req, NULL, 0, &cr);
+        worst = checks_worst(cr.v, n);
+        checks_fini(&cr);
+        if (worst == CHECK_ERROR)
             continue;
         for (size_t p = 0; p < set.n; p++) {
             struct sim_dc *dc = sim_dc_demo(&err);

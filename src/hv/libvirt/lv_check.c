@@ -49,13 +49,13 @@ domain_cpu_xml(virDomainPtr dom, char **virttype)
 
 static void
 check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
-          struct check_result *out, size_t *n, size_t max)
+          struct checks *out)
 {
     char *virttype, *cpu = domain_cpu_xml(dom, &virttype);
     int r;
 
     if (cpu == NULL) {
-        checks_set(out, max, n, "cpu", CHECK_OK,
+        checks_set(out, "cpu", CHECK_OK,
             "the guest has no <cpu> definition: it gets %s's default "
             "model there too", dst->name);
         free(virttype);
@@ -66,7 +66,7 @@ check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
         bool same = src->cpu_model && dst->cpu_model &&
                     strcmp(src->cpu_model, dst->cpu_model) == 0;
 
-        checks_set(out, max, n, "cpu", same ? CHECK_WARN : CHECK_ERROR,
+        checks_set(out, "cpu", same ? CHECK_WARN : CHECK_ERROR,
             same ? "the guest passes the host CPU through: %s has the same "
                    "model (%s), but libvirt cannot prove the flags match"
                  : "the guest passes the host CPU through and %s's CPU (%s) "
@@ -80,14 +80,14 @@ check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
                                        cpu,
                                        VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE);
     if (r == VIR_CPU_COMPARE_IDENTICAL || r == VIR_CPU_COMPARE_SUPERSET)
-        checks_set(out, max, n, "cpu", CHECK_OK,
+        checks_set(out, "cpu", CHECK_OK,
             "libvirt on %s: its %s CPU runs the guest's CPU definition",
             dst->name, virttype ? virttype : "");
     else if (r == VIR_CPU_COMPARE_INCOMPATIBLE || r < 0) {
         const char *why = lv_errmsg();
 
         /* libvirt names the missing features in its message */
-        checks_set(out, max, n, "cpu", CHECK_ERROR,
+        checks_set(out, "cpu", CHECK_ERROR,
             "libvirt on %s: the guest's CPU is incompatible: %s", dst->name,
             why && *why ? why : "no reason given");
     }
@@ -97,7 +97,7 @@ check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
 
 void
 lv_checks(struct hv *hv, const struct mig_request *req,
-          struct check_result *out, size_t *n, size_t max)
+          struct checks *out)
 {
     struct lv *lv = (struct lv *)hv;
     const struct model_vm *vm = model_vm(hv->model, req->vm);
@@ -109,7 +109,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
 
     if (src == NULL || src->conn == NULL)
         return;
-    lv_ssh_checks(lv, req, out, n, max);
+    lv_ssh_checks(lv, req, out);
     dom = virDomainLookupByName(src->conn, vm->name);
     if (dom == NULL)
         return;
@@ -119,16 +119,16 @@ lv_checks(struct hv *hv, const struct mig_request *req,
 
         if (virDomainGetJobInfo(dom, &ji) == 0 &&
             ji.type != VIR_DOMAIN_JOB_NONE)
-            checks_set(out, max, n, "not-migrating", CHECK_ERROR,
+            checks_set(out, "not-migrating", CHECK_ERROR,
                 "libvirt on %s: %s already has a job running (a migration "
                 "or block job, maybe started outside ferry)",
                 src->name, vm->name);
     }
     if (req->kind != KIND_STORAGE && dst != NULL && dst != src &&
-        dst->conn != NULL && has(out, *n, "cpu")) {
+        dst->conn != NULL && has(out->v, out->n, "cpu")) {
         unsigned long long free_b = virNodeGetFreeMemory(dst->conn);
 
-        check_cpu(src, dst, dom, out, n, max);
+        check_cpu(src, dst, dom, out);
         if (free_b > 0) {
             enum check_status st = free_b < vm->memory_bytes ? CHECK_ERROR
                                    : free_b - vm->memory_bytes <
@@ -136,7 +136,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
                                        ? CHECK_WARN
                                        : CHECK_OK;
 
-            checks_set(out, max, n, "memory", st,
+            checks_set(out, "memory", st,
                 st == CHECK_ERROR ? "libvirt on %s: %s free now, the VM "
                                     "needs %s"
                 : st == CHECK_WARN ? "libvirt on %s: %s free now; with the "
@@ -149,7 +149,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
     }
     /* the destination pool's space, asked again now */
     if (req->kind != KIND_COMPUTE && req->dst_ds != NULL &&
-        has(out, *n, "datastore-space")) {
+        has(out->v, out->n, "datastore-space")) {
         struct lv_host *h = dst ? dst : src;
 
         for (size_t i = 0; h->conn && i < h->n_pools; i++) {
@@ -170,7 +170,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
                     : pi.available - need < pi.capacity / 10 ? CHECK_WARN
                                                              : CHECK_OK;
 
-                checks_set(out, max, n, "datastore-space", st,
+                checks_set(out, "datastore-space", st,
                     "libvirt on %s: pool %s has %s available, the disks "
                     "need %s%s",
                     h->name, h->pools[i].name,

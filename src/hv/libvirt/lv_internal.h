@@ -176,7 +176,7 @@ void lv_host_ssh_model(const struct lv_host *h, struct model_host *mh);
 /* Checks from the remote probes (clock, migration network, free space,
  * QEMU versions). */
 void lv_ssh_checks(struct lv *lv, const struct mig_request *req,
-                   struct check_result *out, size_t *n, size_t max);
+                   struct checks *out);
 
 /* lv_mig.c */
 void lv_mig_register_events(struct lv_host *h);
@@ -210,7 +210,7 @@ void lv_mig_arm_all(struct lv *lv);
 
 /* lv_check.c */
 void lv_checks(struct hv *hv, const struct mig_request *req,
-               struct check_result *out, size_t *n, size_t max);
+               struct checks *out);
 int lv_measure_start(struct hv *hv, const char *vm, unsigned seconds,
                      struct ferry_err *err);
 int lv_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,

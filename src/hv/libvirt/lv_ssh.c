@@ -331,7 +331,7 @@ vercmp(const char *a, const char *b)
 
 static void
 check_clock(const struct lv_host *src, const struct lv_host *dst,
-            struct check_result *out, size_t *n, size_t max)
+            struct checks *out)
 {
     int64_t d;
     uint64_t e, ad;
@@ -342,19 +342,19 @@ check_clock(const struct lv_host *src, const struct lv_host *dst,
     e = src->probe.skew_err_ms + dst->probe.skew_err_ms;
     ad = (uint64_t)(d < 0 ? -d : d);
     if (ad > e + 1000)
-        checks_set(out, max, n, "clock", CHECK_WARN,
+        checks_set(out, "clock", CHECK_WARN,
             "%s's clock is %+lld ms off %s's (+/-%llu): the guest's clock "
             "jumps after the switch; check NTP on both", dst->name,
             (long long)d, src->name, (unsigned long long)e);
     else
-        checks_set(out, max, n, "clock", CHECK_OK,
+        checks_set(out, "clock", CHECK_OK,
             "%s's and %s's clocks agree (%+lld ms, +/-%llu)", src->name,
             dst->name, (long long)d, (unsigned long long)e);
 }
 
 static void
 check_reach(const struct lv_host *src, const struct lv_host *dst,
-            struct check_result *out, size_t *n, size_t max)
+            struct checks *out)
 {
     const char *addr = mig_addr(dst);
     const struct probe_reach *r =
@@ -365,17 +365,17 @@ check_reach(const struct lv_host *src, const struct lv_host *dst,
     switch (r->result) {
     case REACH_OK:
     case REACH_REFUSED:
-        checks_set(out, max, n, "migration-net", CHECK_OK,
+        checks_set(out, "migration-net", CHECK_OK,
             "%s reaches %s's migration address %s (TCP port %d: %s)",
             src->name, dst->name, addr, PROBE_MIG_PORT, r->detail);
         break;
     case REACH_NO:
-        checks_set(out, max, n, "migration-net", CHECK_ERROR,
+        checks_set(out, "migration-net", CHECK_ERROR,
             "%s cannot reach %s's migration address %s (TCP port %d: %s)",
             src->name, dst->name, addr, PROBE_MIG_PORT, r->detail);
         break;
     default:
-        checks_set(out, max, n, "migration-net", CHECK_WARN,
+        checks_set(out, "migration-net", CHECK_WARN,
             "from %s, a connect to %s:%d said: %s", src->name, addr,
             PROBE_MIG_PORT, r->detail);
         break;
@@ -384,19 +384,19 @@ check_reach(const struct lv_host *src, const struct lv_host *dst,
 
 static void
 check_qemu(const struct lv_host *src, const struct lv_host *dst,
-           struct check_result *out, size_t *n, size_t max)
+           struct checks *out)
 {
     const char *a = src->probe.qemu, *b = dst->probe.qemu;
 
     if (a == NULL || b == NULL)
         return;
     if (vercmp(b, a) < 0)
-        checks_set(out, max, n, "qemu-version", CHECK_WARN,
+        checks_set(out, "qemu-version", CHECK_WARN,
             "%s runs an older QEMU (%s) than %s (%s): the guest's machine "
             "type may not exist there (kernel %s)", dst->name, b, src->name,
             a, dst->probe.kernel ? dst->probe.kernel : "?");
     else
-        checks_set(out, max, n, "qemu-version", CHECK_OK,
+        checks_set(out, "qemu-version", CHECK_OK,
             "QEMU %s on %s, %s on %s (kernels %s, %s)", a, src->name, b,
             dst->name, src->probe.kernel ? src->probe.kernel : "?",
             dst->probe.kernel ? dst->probe.kernel : "?");
@@ -406,7 +406,7 @@ check_qemu(const struct lv_host *src, const struct lv_host *dst,
  * now (a pool's own figure is only as fresh as its last refresh). */
 static void
 check_fs(struct lv *lv, const struct lv_host *h, const char *ds,
-         uint64_t need, struct check_result *out, size_t *n, size_t max)
+         uint64_t need, struct checks *out)
 {
     char a[32], b[32];
 
@@ -425,7 +425,7 @@ check_fs(struct lv *lv, const struct lv_host *h, const char *ds,
         st = fs->avail < need ? CHECK_ERROR
              : fs->avail - need < fs->size / 10 ? CHECK_WARN
                                                 : CHECK_OK;
-        checks_set(out, max, n, "filesystem-space", st,
+        checks_set(out, "filesystem-space", st,
             "df on %s: %s has %s free, the disks need %s%s", h->name,
             fs->path, units_fmt_bytes(a, sizeof a, fs->avail),
             units_fmt_bytes(b, sizeof b, need),
@@ -436,7 +436,7 @@ check_fs(struct lv *lv, const struct lv_host *h, const char *ds,
 
 void
 lv_ssh_checks(struct lv *lv, const struct mig_request *req,
-              struct check_result *out, size_t *n, size_t max)
+              struct checks *out)
 {
     const struct model_vm *vm = model_vm(lv->base.model, req->vm);
     struct lv_host *src = vm ? lv_host_by_name(lv, vm->host) : NULL;
@@ -446,10 +446,10 @@ lv_ssh_checks(struct lv *lv, const struct mig_request *req,
     if (src == NULL || dst == NULL)
         return;
     if (req->kind != KIND_STORAGE && dst != src) {
-        check_reach(src, dst, out, n, max);
-        check_clock(src, dst, out, n, max);
-        check_qemu(src, dst, out, n, max);
+        check_reach(src, dst, out);
+        check_clock(src, dst, out);
+        check_qemu(src, dst, out);
     }
     if (req->kind != KIND_COMPUTE && req->dst_ds != NULL && dst->probe.valid)
-        check_fs(lv, dst, req->dst_ds, model_vm_disk_bytes(vm), out, n, max);
+        check_fs(lv, dst, req->dst_ds, model_vm_disk_bytes(vm), out);
 }
