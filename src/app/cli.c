@@ -33,6 +33,7 @@
 #include "ferry/units.h"
 #include "ferry/whatif.h"
 #include "../ui/replay.h"
+#include "console_main.h"
 
 #define EXIT_OK 0
 #define EXIT_FAILED 1
@@ -1785,12 +1786,6 @@ cmd_migrate(struct cli *c, struct client *cl)
     return rc;
 }
 
-int console_run(const struct console_opts *o, const char *theme_name,
-                char *warn, size_t warn_n, struct loop *loop);
-extern const struct console_ops console_link_ops;
-volatile sig_atomic_t *console_term_flag(void);
-int replay_run(struct flog_data *d, const struct replay_opts *o,
-               const char *theme_name, struct loop *loop);
 
 /* The what-if of `replay --what-if`: the log's own policy by its recorded
  * definition, any other from the configured ones. */

@@ -19,6 +19,7 @@
 #include "ferry/loop.h"
 #include "ferry/ui.h"
 #include "../ui/replay.h"
+#include "console_main.h"
 
 static int sig_pipe[2] = {-1, -1};
 static volatile sig_atomic_t got_winch, got_term;
@@ -38,8 +39,6 @@ on_signal(int sig)
     }
     errno = saved;
 }
-
-volatile sig_atomic_t *console_term_flag(void);
 
 /* SIGTERM, SIGINT or SIGHUP seen: a request waiting for the server gives
  * up too. */
@@ -229,9 +228,6 @@ c_invalidate(void *ctx)
     console_invalidate(ctx);
 }
 
-int console_run(const struct console_opts *o, const char *theme_name,
-                char *warn, size_t warn_n, struct loop *loop);
-
 /* Run the console until the operator quits. Returns an exit code. */
 int
 console_run(const struct console_opts *o, const char *theme_name, char *warn,
@@ -296,9 +292,6 @@ r_invalidate(void *ctx)
 {
     replay_invalidate(ctx);
 }
-
-int replay_run(struct flog_data *d, const struct replay_opts *o,
-               const char *theme_name, struct loop *loop);
 
 /* `ferry replay FILE`: the replay on its own. Takes d. */
 int
