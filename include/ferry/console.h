@@ -37,8 +37,7 @@ struct console_ops {
     int (*take_over)(void *ctx, long id, const char *policy,
                      uint64_t budget_ms, struct ferry_err *err);
     /* would this start now? "" or what it would wait for */
-    void (*queue_preview)(void *ctx, const struct job_req *rq, char *buf,
-                          size_t n);
+    char *(*queue_why)(void *ctx, const struct job_req *rq); /* freed */
     /* NULL while the jobs' owner is there; why it is gone otherwise */
     const char *(*gone)(void *ctx);
 };

@@ -425,22 +425,22 @@ l_queue_move(void *ctx, long id, int delta, struct ferry_err *err)
     return call_ok(ctx, r, err);
 }
 
-static void
-l_queue_preview(void *ctx, const struct job_req *rq, char *buf, size_t n)
+static char *
+l_queue_why(void *ctx, const struct job_req *rq)
 {
     json_object *r = proto_request(0, "queue_preview");
     struct ferry_err err;
     const char *why = "";
+    char *s;
 
     json_object_object_add(r, "request", job_req_to_json(rq));
     r = client_call(ctx, r, CLIENT_TIMEOUT_MS, &err);
-    if (r == NULL) {
-        snprintf(buf, n, "the server's answer (%s)", err.msg);
-        return;
-    }
+    if (r == NULL)
+        return xasprintf("the server's answer (%s)", err.msg);
     jf_str(r, "waits_for", false, &why, &err);
-    snprintf(buf, n, "%s", why);
+    s = xstrdup(why);
     json_object_put(r);
+    return s;
 }
 
 static const char *
@@ -460,6 +460,6 @@ const struct console_ops console_link_ops = {
     .budget = l_budget,
     .queue_move = l_queue_move,
     .take_over = l_take_over,
-    .queue_preview = l_queue_preview,
+    .queue_why = l_queue_why,
     .gone = l_gone,
 };

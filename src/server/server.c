@@ -827,15 +827,16 @@ cmd_queue_preview(struct req *r)
     struct job_req rq;
     struct ferry_err err;
     json_object *args, *o;
-    char why[300];
+    char *why;
 
     if (jf_obj(r->args, "request", true, &args, &err) < 0 ||
         job_req_from_json(args, &rq, &err) < 0)
         return fail(r, &err);
-    jobs_queue_preview(r->s->jobs, &rq, why, sizeof why);
+    why = jobs_queue_why(r->s->jobs, &rq);
     job_req_fini(&rq);
     o = ok(r);
     jf_add_str(o, "waits_for", why);
+    free(why);
     return o;
 }
 

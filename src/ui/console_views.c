@@ -80,15 +80,17 @@ choice_req(const struct console *c, const struct mig_choice *ch,
     rq->owner = xstrdup("console");
 }
 
-static void
-queue_preview(void *ctx, const struct mig_choice *ch, char *buf, size_t n)
+static char *
+choice_queue_why(void *ctx, const struct mig_choice *ch)
 {
     struct console *c = ctx;
     struct job_req rq;
+    char *why;
 
     choice_req(c, ch, &rq);
-    c->o.ops->queue_preview(c->o.ops_ctx, &rq, buf, n);
+    why = c->o.ops->queue_why(c->o.ops_ctx, &rq);
     job_req_fini(&rq);
+    return why;
 }
 
 /* A new job from the dialog or the wizard: the server starts it at once
@@ -174,7 +176,7 @@ con_wizard_open(struct console *c, const char *vm)
         .policies = c->o.policies,
         .default_budget_ms = c->o.default_budget_ms,
         .busy = busy_vms,
-        .queue_preview = queue_preview,
+        .queue_why = choice_queue_why,
         .status = wizard_status,
         .ctx = c,
     };

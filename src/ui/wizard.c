@@ -1558,75 +1558,77 @@ draw_review(struct wizard *w, struct ui_term *t, int y, int h, int width)
     const struct model *m = model(w);
     const struct model_vm *vm = model_vm(m, w->ch.vm);
     const struct policy *p = &w->env.policies->v[w->ch.policy];
-    char line[512], a[32], *dss, q[200] = "";
+    char line[512], a[32], *dss, *q = NULL;
     int row = y, end = y + h;
     size_t nw = 0;
     struct {
         const char *k;
-        char v[1200]; /* three names of up to 256 and the words around them */
+        char *v; /* whole, however long the names in it */
     } kv[10];
     int n = 0;
+
+    memset(kv, 0, sizeof kv);
 
     for (size_t i = 0; i < w->ck.n; i++)
         nw += w->ck.v[i].status == CHECK_WARN;
     dss = model_vm_datastores_str(vm);
     kv[n].k = "VM";
-    snprintf(kv[n++].v, sizeof kv[0].v, "%s (%s, %s memory)", vm->name,
+    item_printf(&kv[n++].v, "%s (%s, %s memory)", vm->name,
              vm_state_name(vm->state),
              units_fmt_bytes(a, sizeof a, vm->memory_bytes));
     kv[n].k = "Move";
     if (w->ch.kind == KIND_STORAGE)
-        snprintf(kv[n++].v, sizeof kv[0].v, "storage: disks %s -> %s, "
+        item_printf(&kv[n++].v, "storage: disks %s -> %s, "
                  "stays on %s", dss, w->ch.ds, vm->host);
     else if (w->ch.kind == KIND_BOTH)
-        snprintf(kv[n++].v, sizeof kv[0].v, "both: %s -> %s, disks %s -> %s",
+        item_printf(&kv[n++].v, "both: %s -> %s, disks %s -> %s",
                  vm->host, w->ch.host, dss, w->ch.ds);
     else
-        snprintf(kv[n++].v, sizeof kv[0].v, "compute: %s -> %s (disks stay "
+        item_printf(&kv[n++].v, "compute: %s -> %s (disks stay "
                  "on %s)", vm->host, w->ch.host, dss);
     kv[n].k = "Policy";
     policy_summary(p, line, sizeof line);
-    snprintf(kv[n++].v, sizeof kv[0].v, "%s: %.200s", p->name, line);
+    item_printf(&kv[n++].v, "%s: %.200s", p->name, line);
     kv[n].k = "Budget";
     units_fmt_ms(a, sizeof a, (double)w->ch.budget_ms);
-    snprintf(kv[n++].v, sizeof kv[0].v, "%s downtime", a);
+    item_printf(&kv[n++].v, "%s downtime", a);
     kv[n].k = "Bandwidth";
     if (w->ch.bw_cap_bps)
-        snprintf(kv[n++].v, sizeof kv[0].v, "capped at %s",
+        item_printf(&kv[n++].v, "capped at %s",
                  units_fmt_rate(a, sizeof a, (double)w->ch.bw_cap_bps));
     else
-        snprintf(kv[n++].v, sizeof kv[0].v, "the link's speed");
+        item_printf(&kv[n++].v, "the link's speed");
     kv[n].k = "Escalation";
-    snprintf(kv[n++].v, sizeof kv[0].v, "throttle %s, post-copy %s, pause %s",
+    item_printf(&kv[n++].v, "throttle %s, post-copy %s, pause %s",
              w->ch.allow_throttle ? "yes" : "no",
              w->ch.allow_postcopy ? "yes" : "no",
              w->ch.allow_pause ? "yes" : "no");
     kv[n].k = "Checks";
-    snprintf(kv[n++].v, sizeof kv[0].v, "%zu passed, %zu warning%s accepted",
+    item_printf(&kv[n++].v, "%zu passed, %zu warning%s accepted",
              w->ck.n - nw, nw, nw == 1 ? "" : "s");
     kv[n].k = "Expect";
     if (!w->pred_ok)
-        snprintf(kv[n++].v, sizeof kv[0].v, "no prediction");
+        item_printf(&kv[n++].v, "no prediction");
     else if (w->pred.converges) {
         char b[32];
 
-        snprintf(kv[n++].v, sizeof kv[0].v, "about %s in all, %s downtime",
+        item_printf(&kv[n++].v, "about %s in all, %s downtime",
                  units_fmt_ms(a, sizeof a, w->pred.total_ms),
                  units_fmt_ms(b, sizeof b, w->pred.downtime_ms));
     } else if (isfinite(w->expected_ms))
-        snprintf(kv[n++].v, sizeof kv[0].v, "about %s in all with post-copy",
+        item_printf(&kv[n++].v, "about %s in all with post-copy",
                  units_fmt_ms(a, sizeof a, w->expected_ms));
     else
-        snprintf(kv[n++].v, sizeof kv[0].v, "does not converge: it runs "
+        item_printf(&kv[n++].v, "does not converge: it runs "
                  "until you switch, abort or the policy gives up");
     kv[n].k = "Start";
-    if (w->env.queue_preview)
-        w->env.queue_preview(w->env.ctx, &w->ch, q, sizeof q);
-    if (q[0])
-        snprintf(kv[n++].v, sizeof kv[0].v, "queued (priority %s): waits "
+    if (w->env.queue_why)
+        q = w->env.queue_why(w->env.ctx, &w->ch);
+    if (q != NULL && q[0])
+        item_printf(&kv[n++].v, "queued (priority %s): waits "
                  "for %s", queue_priority_name(w->ch.prio), q);
     else
-        snprintf(kv[n++].v, sizeof kv[0].v, "at once (priority %s)",
+        item_printf(&kv[n++].v, "at once (priority %s)",
                  queue_priority_name(w->ch.prio));
     for (int i = 0; i < n && row < end; i++) {
         wattrset(stdscr, ui_attr(t, ROLE_TITLE));
@@ -1640,6 +1642,9 @@ draw_review(struct wizard *w, struct ui_term *t, int y, int h, int width)
     wattrset(stdscr, ui_attr(t, ROLE_NORMAL));
     while (row < end)
         ui_fill(stdscr, row++, 0, width, ' ');
+    for (int i = 0; i < n; i++)
+        free(kv[i].v);
+    free(q);
     free(dss);
 }
 

@@ -34,9 +34,9 @@ struct wizard_env {
     int default_policy;
     /* VMs with a job in this console (running or queued) */
     const char **(*busy)(void *ctx, size_t *n);
-    /* Would this move start now? Empty, or what it would wait for. */
-    void (*queue_preview)(void *ctx, const struct mig_choice *ch, char *buf,
-                          size_t n);
+    /* Would this move start now? "", or what it would wait for (caller
+     * frees). */
+    char *(*queue_why)(void *ctx, const struct mig_choice *ch);
     void (*status)(void *ctx, bool error, const char *msg);
     void *ctx;
 };

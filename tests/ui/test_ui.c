@@ -346,17 +346,17 @@ l_queue_move(void *ctx, long id, int delta, struct ferry_err *err)
     return jobs_queue_move(loc.js, id, delta, err);
 }
 
-static void
-l_preview(void *ctx, const struct job_req *rq, char *buf, size_t n)
+static char *
+l_why(void *ctx, const struct job_req *rq)
 {
     (void)ctx;
-    jobs_queue_preview(loc.js, rq, buf, n);
+    return jobs_queue_why(loc.js, rq);
 }
 
 static const struct console_ops local_ops = {
     .n_jobs = l_n_jobs, .job_at = l_job_at, .job = l_job,
     .start = l_start, .act = l_act, .budget = l_budget,
-    .queue_move = l_queue_move, .queue_preview = l_preview,
+    .queue_move = l_queue_move, .queue_why = l_why,
 };
 
 static void
