@@ -50,6 +50,8 @@ size_t count_le_u64(const void *base, size_t n, size_t size, size_t off,
 /* The first n bytes of s (which need not end there), NUL-terminated. */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) FERRY_PRINTF(1, 2);
+/* The same from a va_list (the caller's va_end). */
+char *xvasprintf(const char *fmt, va_list ap) FERRY_PRINTF(1, 0);
 
 /* Split s at any byte of seps, trimming blanks; empty items are dropped.
  * Caller frees each item and the array (strv_free). */

@@ -130,22 +130,32 @@ xstrndup(const char *s, size_t n)
 #endif
 /* Caller frees. */
 char *
-xasprintf(const char *fmt, ...)
+xvasprintf(const char *fmt, va_list ap)
 {
-    va_list ap, ap2;
+    va_list ap2;
     char probe[1];
     int n;
     char *s;
 
-    va_start(ap, fmt);
     va_copy(ap2, ap);
     n = vsnprintf(probe, sizeof probe, fmt, ap);
-    va_end(ap);
     if (n < 0)
         fatal("xasprintf: output error");
     s = xmalloc((size_t)n + 1);
     vsnprintf(s, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
+    return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    char *s;
+
+    va_start(ap, fmt);
+    s = xvasprintf(fmt, ap);
+    va_end(ap);
     return s;
 }
 #if defined(__GNUC__) && !defined(__clang__)

@@ -57,8 +57,7 @@ checks_set(struct checks *out, const char *name, enum check_status st,
     }
     r->status = st;
     va_start(ap, fmt);
-    if (vasprintf(&msg, fmt, ap) < 0)
-        msg = xstrdup("?");
+    msg = xvasprintf(fmt, ap);
     va_end(ap);
     free(r->message);
     r->message = msg;

@@ -3,7 +3,6 @@
 #include "ferry/place.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,22 +26,6 @@ struct refusal {
     const char *check; /* the check's name */
     char *why;
 };
-
-static char *
-strf(const char *fmt, ...) FERRY_PRINTF(1, 2);
-
-static char *
-strf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s ? s : xstrdup("");
-}
 
 static bool
 in(const char *const *v, size_t n, const char *s)
@@ -185,7 +168,7 @@ place_one(const struct model *m, const struct model_vm *vm,
             continue;
         if (in(o->exclude, o->n_exclude, h->name)) {
             ref[n_ref++] = (struct refusal){h->name, "destination",
-                                            strf("%s is in maintenance",
+                                            xasprintf("%s is in maintenance",
                                                  h->name)};
             continue;
         }
@@ -212,7 +195,7 @@ place_one(const struct model *m, const struct model_vm *vm,
 
             ref[n_ref++] = (struct refusal){
                 h->name, "memory",
-                strf("%s has %s free once the plan's earlier moves are in, "
+                xasprintf("%s has %s free once the plan's earlier moves are in, "
                      "the VM needs %s and %.0f%% stays free",
                      h->name, units_fmt_bytes(a, sizeof a, free_b),
                      units_fmt_bytes(b, sizeof b, need), headroom * 100)};
@@ -256,11 +239,11 @@ place_one(const struct model *m, const struct model_vm *vm,
         out->ds = ds[best] ? ds[best]->name : NULL;
         out->kind = ds[best] ? KIND_BOTH : KIND_COMPUTE;
         out->predicted_ms = t[best];
-        char *of = n_ok > 1 ? strf("the least loaded of the %zu hosts that "
+        char *of = n_ok > 1 ? xasprintf("the least loaded of the %zu hosts that "
                                    "pass every check", n_ok)
                             : xstrdup("the only host that passes every check");
 
-        out->reason = strf(
+        out->reason = xasprintf(
             "%s: %.0f%% of its memory and %.1f vCPUs per core in use after "
             "the move, %s%s%s; %s link, about %s%s",
             h->name, out->mem_after * 100, out->cpu_after, of,
@@ -278,7 +261,7 @@ place_one(const struct model *m, const struct model_vm *vm,
         char *more;
 
         for (size_t k = 0; k < n_ref && k < 3; k++) {
-            char *w = strf("%s%s%s", why, k ? "; " : "", ref[k].why);
+            char *w = xasprintf("%s%s%s", why, k ? "; " : "", ref[k].why);
 
             free(why);
             why = w;
@@ -287,9 +270,9 @@ place_one(const struct model *m, const struct model_vm *vm,
         out->ds = NULL;
         out->kind = KIND_COMPUTE;
         out->predicted_ms = NAN;
-        more = n_ref > 3 ? strf("; and %zu more", n_ref - 3) : xstrdup("");
+        more = n_ref > 3 ? xasprintf("; and %zu more", n_ref - 3) : xstrdup("");
 
-        out->reason = strf("stays on %s: %s%s%s; what would let it go: %s",
+        out->reason = xasprintf("stays on %s: %s%s%s; what would let it go: %s",
                            vm->host,
                            n_ref ? "no host passes every check: "
                                  : "there is no other host to go to",
@@ -335,7 +318,7 @@ place_vms(const struct model *m, const char *const *vms, size_t n,
         if (v[i] == NULL) {
             out[i].vm = vms[i];
             out[i].predicted_ms = NAN;
-            out[i].reason = strf("no VM named %s", vms[i]);
+            out[i].reason = xasprintf("no VM named %s", vms[i]);
             continue;
         }
         place_one(m, v[i], o, &ld, &ck, &out[i]);

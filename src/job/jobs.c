@@ -490,8 +490,7 @@ end_unstarted(struct jobs *js, struct job *j, enum job_phase ph,
     char *buf;
 
     va_start(ap, fmt);
-    if (vasprintf(&buf, fmt, ap) < 0)
-        fatal("out of memory");
+    buf = xvasprintf(fmt, ap);
     va_end(ap);
     free(j->note);
     j->note = buf; /* whole; res.reason has room for what fits */

@@ -53,8 +53,7 @@ sb_fieldf(FILE *b, const char *label, int indent, const char *fmt, ...)
     char *text;
 
     va_start(ap, fmt);
-    if (vasprintf(&text, fmt, ap) < 0)
-        fatal("out of memory");
+    text = xvasprintf(fmt, ap);
     va_end(ap);
     sb_field(b, label, indent, text);
     free(text);

@@ -71,8 +71,7 @@ con_set_status(struct console *c, bool error, const char *fmt, ...)
     char *s;
 
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = xstrdup("");
+    s = xvasprintf(fmt, ap);
     va_end(ap);
     free(c->status);
     c->status = s;
@@ -713,8 +712,7 @@ con_ask(struct console *c, enum confirm_what w, long job, const char *fmt, ...)
     char *s;
 
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = xstrdup("(y/n)");
+    s = xvasprintf(fmt, ap);
     va_end(ap);
     free(c->confirm_text);
     c->confirm_text = s;

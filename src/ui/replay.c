@@ -56,11 +56,8 @@ say(struct replay *r, bool error, const char *fmt, ...)
 
     free(r->msg);
     va_start(ap, fmt);
-    if (vasprintf(&r->msg, fmt, ap) < 0)
-        r->msg = NULL;
+    r->msg = xvasprintf(fmt, ap);
     va_end(ap);
-    if (r->msg == NULL)
-        r->msg = xstrdup("");
     r->msg_error = error;
     r->msg_new = true;
     r->dirty = true;

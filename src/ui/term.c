@@ -197,10 +197,9 @@ ui_line(const struct ui_term *t, WINDOW *w, int y, int x, int n,
     int used;
 
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
+    s = xvasprintf(fmt, ap);
     va_end(ap);
-    used = ui_put_cut(t, w, y, x, n, s ? s : "");
+    used = ui_put_cut(t, w, y, x, n, s);
     for (; used < n; used++)
         waddch(w, ' ');
     free(s);

@@ -158,10 +158,9 @@ status(struct wizard *w, bool error, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    if (vasprintf(&buf, fmt, ap) < 0)
-        buf = NULL;
+    buf = xvasprintf(fmt, ap);
     va_end(ap);
-    if (w->env.status && buf != NULL)
+    if (w->env.status)
         w->env.status(w->env.ctx, error, buf);
     free(buf);
 }
@@ -253,8 +252,7 @@ item_printf(char **f, const char *fmt, ...)
     char *s;
 
     va_start(ap, fmt);
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = xstrdup("");
+    s = xvasprintf(fmt, ap);
     va_end(ap);
     free(*f);
     *f = s;

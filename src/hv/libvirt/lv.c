@@ -785,11 +785,7 @@ lv_status(struct lv *lv, bool error, const char *fmt, ...)
 char *
 lv_vfmt(const char *fmt, va_list ap)
 {
-    char *s = NULL;
-
-    if (vasprintf(&s, fmt, ap) < 0)
-        return xstrdup(fmt); /* out of memory: the format still says what */
-    return s;
+    return xvasprintf(fmt, ap);
 }
 
 void
