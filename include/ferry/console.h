@@ -15,6 +15,8 @@ struct console;
 struct loop;
 struct job_req;
 struct job_view;
+struct evac_args;
+struct evac_view;
 
 /* What the console asks of whoever owns the jobs (the server, through
  * the app's client; a test's own table): it owns no job itself. */
@@ -40,6 +42,22 @@ struct console_ops {
     char *(*queue_why)(void *ctx, const struct job_req *rq); /* freed */
     /* NULL while the jobs' owner is there; why it is gone otherwise */
     const char *(*gone)(void *ctx);
+    /* Evacuations (optional: NULL where the owner has none). The plan
+     * for a into out (evac_view_init'ed by the caller, fini'd here
+     * first); start one (its id); abort one (what waits is cancelled,
+     * what runs aborted); a host's maintenance on or off. 0 / -1 with
+     * err. */
+    int (*evac_plan)(void *ctx, const struct evac_args *a,
+                     struct evac_view *out, struct ferry_err *err);
+    long (*evac_start)(void *ctx, const struct evac_args *a,
+                       struct ferry_err *err);
+    int (*evac_abort)(void *ctx, long id, struct ferry_err *err);
+    int (*maintenance)(void *ctx, const char *host, bool on,
+                       struct ferry_err *err);
+    /* the evacuations the owner has, oldest first, as they are now
+     * (borrowed until the next loop turn) */
+    size_t (*n_evacs)(void *ctx);
+    const struct evac_view *(*evac_at)(void *ctx, size_t i);
 };
 
 struct console_opts {

@@ -31,6 +31,9 @@ struct model_host {
     char *state_note; /* why it is down, or NULL */
     char *ssh;        /* "root@10.0.0.5 ssh-ed25519 SHA256:...", or NULL */
     char *probe;      /* "kernel ..., QEMU ..., clock +3 ms", or NULL */
+    /* in maintenance: takes no new VMs from ferry (the server's state,
+     * set on its model before checks and before the model is sent) */
+    bool maintenance;
 };
 
 struct model_link {

@@ -28,6 +28,8 @@ struct ferry_err {
 
 void err_set(struct ferry_err *err, const char *fmt, ...) FERRY_PRINTF(2, 3);
 void err_clear(struct ferry_err *err);
+/* Put what fmt says in front of the message ("file:3: "). */
+void err_prefix(struct ferry_err *err, const char *fmt, ...) FERRY_PRINTF(2, 3);
 
 /* Broken invariant: print and abort. Never for user errors. */
 FERRY_NORETURN void fatal(const char *fmt, ...) FERRY_PRINTF(1, 2);

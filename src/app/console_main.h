@@ -24,4 +24,9 @@ volatile sig_atomic_t *console_term_flag(void);
 int replay_run(struct flog_data *d, const struct replay_opts *o,
                const char *theme_name, struct loop *loop);
 
+/* `ferry replay FILE` on an evacuation's summary log (evac_log_is): the
+ * timeline of the whole evacuation, each move's flight log a key away. */
+int evac_replay_run(const char *path, const char *theme_name,
+                    struct loop *loop);
+
 #endif

@@ -21,6 +21,23 @@ err_set(struct ferry_err *err, const char *fmt, ...)
     va_end(ap);
 }
 
+void
+err_prefix(struct ferry_err *err, const char *fmt, ...)
+{
+    va_list ap;
+    char *pre, *msg;
+
+    if (err == NULL)
+        return;
+    va_start(ap, fmt);
+    pre = xvasprintf(fmt, ap);
+    va_end(ap);
+    msg = xasprintf("%s%s", pre, err->msg);
+    snprintf(err->msg, sizeof err->msg, "%s", msg);
+    free(pre);
+    free(msg);
+}
+
 /* Forget a previous error. */
 void
 err_clear(struct ferry_err *err)

@@ -171,6 +171,8 @@ wire_model_write(const struct hv *hv, struct wire_buf *b)
         kstr(b, "state_note", h->state_note);
         kstr(b, "ssh", h->ssh);
         kstr(b, "probe", h->probe);
+        if (h->maintenance)
+            kbool(b, "maintenance", true);
         put_s(b, "}");
     }
     put_s(b, "],\"links\":[");
@@ -706,6 +708,8 @@ jr_host(struct jr *r, struct model *m)
             e = jr_strdup(r, "ssh", &h->ssh);
         else if (strcmp(k, "probe") == 0)
             e = jr_strdup(r, "probe", &h->probe);
+        else if (strcmp(k, "maintenance") == 0)
+            e = jr_bool(r, "maintenance", &h->maintenance);
         else
             e = jr_skip(r, 0);
         if (e < 0)
