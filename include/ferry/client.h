@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include "ferry/evacview.h"
 #include "ferry/hv.h"
 #include "ferry/jobview.h"
 #include "ferry/loop.h"
@@ -109,6 +110,17 @@ void client_note_job(struct client *cl, json_object *meta);
 size_t client_jobs(const struct client *cl);
 const struct job_view *client_job_at(const struct client *cl, size_t i);
 const struct job_view *client_job(const struct client *cl, long id);
+
+/* The evacuations the server sent (those subscribed to jobs get them,
+ * and client_subscribe_evacs asks for them alone), each as it was last
+ * sent; borrowed until the loop turns. */
+int client_subscribe_evacs(struct client *cl, struct ferry_err *err);
+size_t client_evacs(const struct client *cl);
+/* An evacuation from a reply (one just started), before its messages
+ * come. -1 when it cannot be read. */
+int client_note_evac(struct client *cl, json_object *evac);
+const struct evac_view *client_evac_at(const struct client *cl, size_t i);
+const struct evac_view *client_evac(const struct client *cl, long id);
 
 /* Something changed (a job, the inventory, a question, the status): for
  * redrawing. */

@@ -123,6 +123,13 @@ long evacs_lookup(const struct evacs *e, const char *ref);
 /* Evacuations not ended. */
 size_t evacs_active(const struct evacs *e);
 
+/* Where one VM would go (`migrate --to auto`, the wizard's best host):
+ * the destination (and datastore, kind) that passes every check and
+ * balances the hosts best, with its reason (heap, whole). -1 with err
+ * saying why it can go nowhere. */
+int evacs_place(struct evacs *e, const char *vm, bool allow_storage,
+                struct placement *out, struct ferry_err *err);
+
 /* Plan helpers, exposed for tests and `migrate --to auto`. */
 
 /* One move's prediction from the engine (runner_plan): total and

@@ -56,6 +56,7 @@ const char *job_state_name(enum job_state s);
 int job_state_lookup(const char *s, enum job_state *out);
 
 struct job;
+struct runner_result;
 struct jobs;
 
 struct jobs_cfg {
@@ -147,6 +148,17 @@ const struct job *jobs_watch(struct jobs *js, const char *vm,
 int jobs_take_over(struct jobs *js, long id, const char *policy,
                    uint64_t budget_ms, struct ferry_err *err);
 
+/* Hosts in maintenance take no new VMs: the "maintenance" check fails
+ * for a move to one (the flag is put on the backend's model before every
+ * check, and by jobs_maintenance_apply on any model). The name need not
+ * be a host the backend knows yet (one still connecting). */
+int jobs_set_maintenance(struct jobs *js, const char *host, bool on,
+                         struct ferry_err *err);
+bool jobs_in_maintenance(const struct jobs *js, const char *host);
+/* The hosts in maintenance (borrowed until it changes). */
+size_t jobs_maintenance(const struct jobs *js, const char *const **hosts);
+void jobs_maintenance_apply(const struct jobs *js, struct model *m);
+
 /* Look-ups. */
 size_t jobs_count(const struct jobs *js);
 const struct job *jobs_at(const struct jobs *js, size_t i);
@@ -165,6 +177,19 @@ size_t jobs_stoppable(const struct jobs *js);
 const char **jobs_busy_vms(const struct jobs *js, size_t *n);
 
 long job_id(const struct job *j);
+/* Once ended: its outcome (phase DONE, FAILED or CANCELLED), times and
+ * reason; NULL before. */
+const struct runner_result *job_result(const struct job *j);
+/* Why it ended, whole (a job that never started says why). */
+const char *job_reason(const struct job *j);
+const char *job_log(const struct job *j);
+const char *job_dst(const struct job *j);
+/* Another's migration, watched and not steered. */
+bool job_external(const struct job *j);
+/* Job time so far (virtual time for the simulator's). */
+uint64_t job_elapsed_ms(const struct job *j);
+/* The engine's prediction of what is left while it runs, else NAN. */
+double job_remaining_ms(const struct job *j);
 enum job_state job_state(const struct job *j);
 const char *job_vm(const struct job *j);
 /* Every record so far, one line each ('\n' after each). The buffer is the

@@ -60,6 +60,9 @@ enum proto_type {
     /* one host's results of a "checks_hosts" request, before its reply:
      * {"type":"checks","id":N,"index":I,"host":S,"checks":[...]} */
     PT_CHECKS,
+    /* an evacuation as it is now (ferry/evac.h has its form), to clients
+     * subscribed to jobs or evacuations: {"type":"evac","evac":{...}} */
+    PT_EVAC,
     PT_COUNT
 };
 

@@ -45,6 +45,9 @@ struct client {
     struct policy_set policies;
     struct job_view **jobs;
     size_t n_jobs, cap_jobs;
+    /* the evacuations, as the server last sent each */
+    struct evac_view *evacs;
+    size_t n_evacs, cap_evacs;
     /* the operator's question, if the server has one */
     bool have_prompt;
     struct hv_prompt prompt;
@@ -670,6 +673,10 @@ apply(struct client *cl, json_object *o)
             if (job_view_meta(v, x, &err) < 0)
                 set_status(cl, true, err.msg);
         }
+    } else if (strcmp(type, "evac") == 0) {
+        if (!json_object_object_get_ex(o, "evac", &x) ||
+            client_note_evac(cl, x) < 0)
+            set_status(cl, true, "the server's evacuation could not be read");
     } else if (strcmp(type, "record") == 0) {
         int64_t id;
         struct job_view *v;
@@ -992,6 +999,9 @@ client_free(struct client *cl)
     for (size_t i = 0; i < cl->n_jobs; i++)
         job_view_free(cl->jobs[i]);
     free(cl->jobs);
+    for (size_t i = 0; i < cl->n_evacs; i++)
+        evac_view_fini(&cl->evacs[i]);
+    free(cl->evacs);
     unstage(cl);
     wire_buf_fini(&cl->rest);
     wire_workloads_free(cl->wl, cl->model.n_vms);
@@ -1021,6 +1031,63 @@ const struct policy_set *
 client_policies(const struct client *cl)
 {
     return &cl->policies;
+}
+
+int
+client_note_evac(struct client *cl, json_object *evac)
+{
+    struct evac_view v;
+    struct ferry_err err;
+    size_t i;
+
+    evac_view_init(&v);
+    if (evac_view_read(evac, &v, &err) < 0)
+        return -1;
+    for (i = 0; i < cl->n_evacs; i++)
+        if (cl->evacs[i].id == v.id)
+            break;
+    if (i == cl->n_evacs) {
+        cl->evacs = xgrow(cl->evacs, &cl->cap_evacs, cl->n_evacs + 1,
+                          sizeof *cl->evacs);
+        evac_view_init(&cl->evacs[cl->n_evacs++]);
+    }
+    evac_view_fini(&cl->evacs[i]);
+    cl->evacs[i] = v;
+    return 0;
+}
+
+size_t
+client_evacs(const struct client *cl)
+{
+    return cl->n_evacs;
+}
+
+const struct evac_view *
+client_evac_at(const struct client *cl, size_t i)
+{
+    return i < cl->n_evacs ? &cl->evacs[i] : NULL;
+}
+
+const struct evac_view *
+client_evac(const struct client *cl, long id)
+{
+    for (size_t i = 0; i < cl->n_evacs; i++)
+        if (cl->evacs[i].id == id)
+            return &cl->evacs[i];
+    return NULL;
+}
+
+int
+client_subscribe_evacs(struct client *cl, struct ferry_err *err)
+{
+    json_object *r = proto_request(0, "subscribe");
+
+    json_object_object_add(r, "evacs", json_object_new_boolean(true));
+    r = client_call(cl, r, CLIENT_TIMEOUT_MS, err);
+    if (r == NULL)
+        return -1;
+    json_object_put(r);
+    return 0;
 }
 
 int

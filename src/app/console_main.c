@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ferry/client.h"
+#include "ferry/evac.h"
 #include "ferry/console.h"
 #include "ferry/jsonf.h"
 #include "ferry/proto.h"
@@ -451,7 +452,93 @@ l_gone(void *ctx)
     return client_closed(ctx, &why) ? why : NULL;
 }
 
+/* ---- evacuations ------------------------------------------------------------ */
+
+static json_object *
+evac_request(const char *cmd, const struct evac_args *a)
+{
+    json_object *r = proto_request(0, cmd);
+
+    evac_args_to_json(a, r);
+    return r;
+}
+
+static int
+l_evac_plan(void *ctx, const struct evac_args *a, struct evac_view *out,
+            struct ferry_err *err)
+{
+    json_object *r = client_call(ctx, evac_request("evac_plan", a),
+                                 CLIENT_TIMEOUT_MS, err), *ev;
+    int rc;
+
+    if (r == NULL)
+        return -1;
+    rc = jf_obj(r, "evac", true, &ev, err) < 0 ||
+                 evac_view_read(ev, out, err) < 0
+             ? -1
+             : 0;
+    json_object_put(r);
+    return rc;
+}
+
+static long
+l_evac_start(void *ctx, const struct evac_args *a, struct ferry_err *err)
+{
+    json_object *r = client_call(ctx, evac_request("evacuate", a),
+                                 CLIENT_TIMEOUT_MS, err), *ev;
+    int64_t id = -1;
+
+    if (r == NULL)
+        return -1;
+    if (jf_obj(r, "evac", true, &ev, err) < 0 ||
+        jf_i64(ev, "id", true, &id, err) < 0 ||
+        client_note_evac(ctx, ev) < 0) {
+        if (id >= 0)
+            err_set(err, "the server's evacuation could not be read");
+        id = -1;
+    }
+    json_object_put(r);
+    return (long)id;
+}
+
+static int
+l_evac_abort(void *ctx, long id, struct ferry_err *err)
+{
+    json_object *r = proto_request(0, "evac_abort");
+
+    json_object_object_add(r, "evac", json_object_new_int64(id));
+    return call_ok(ctx, r, err);
+}
+
+static int
+l_maintenance(void *ctx, const char *host, bool on, struct ferry_err *err)
+{
+    json_object *r = proto_request(0, "maintenance");
+
+    jf_add_str(r, "host", host);
+    json_object_object_add(r, "on", json_object_new_boolean(on));
+    return call_ok(ctx, r, err);
+}
+
+static size_t
+l_n_evacs(void *ctx)
+{
+    return client_evacs(ctx);
+}
+
+static const struct evac_view *
+l_evac_at(void *ctx, size_t i)
+{
+    return client_evac_at(ctx, i);
+}
+
 const struct console_ops console_link_ops = {
+    .evac_plan = l_evac_plan,
+    .evac_start = l_evac_start,
+    .evac_abort = l_evac_abort,
+    .maintenance = l_maintenance,
+    .n_evacs = l_n_evacs,
+    .evac_at = l_evac_at,
     .n_jobs = l_n_jobs,
     .job_at = l_job_at,
     .job = l_job,

@@ -179,6 +179,11 @@ checks_run(const struct model *m, const struct mig_request *req,
         else
             checks_set(out, "destination", CHECK_OK, "%s is up",
                 dst->name);
+        if (dst->maintenance)
+            checks_set(out, "maintenance", CHECK_ERROR,
+                "%s is in maintenance: it takes no new VMs (`ferry "
+                "maintenance %s off` ends it)",
+                dst->name, dst->name);
 
         /* CPU */
         {

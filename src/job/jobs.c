@@ -61,6 +61,8 @@ struct jobs {
     uint64_t externals_due; /* when the hosts are looked at again */
     char **ignored;         /* VMs whose job could not be watched */
     size_t n_ignored;
+    char **maint; /* hosts in maintenance */
+    size_t n_maint, cap_maint;
 };
 
 /* ---- requests ------------------------------------------------------------ */
@@ -295,7 +297,64 @@ jobs_free(struct jobs *js)
     for (size_t i = 0; i < js->n_ignored; i++)
         free(js->ignored[i]);
     free(js->ignored);
+    for (size_t i = 0; i < js->n_maint; i++)
+        free(js->maint[i]);
+    free(js->maint);
     free(js);
+}
+
+/* ---- maintenance ----------------------------------------------------------- */
+
+bool
+jobs_in_maintenance(const struct jobs *js, const char *host)
+{
+    for (size_t i = 0; i < js->n_maint; i++)
+        if (strcmp(js->maint[i], host) == 0)
+            return true;
+    return false;
+}
+
+int
+jobs_set_maintenance(struct jobs *js, const char *host, bool on,
+                     struct ferry_err *err)
+{
+    if (host == NULL || host[0] == '\0') {
+        err_set(err, "a host's name is needed");
+        return -1;
+    }
+    for (size_t i = 0; i < js->n_maint; i++)
+        if (strcmp(js->maint[i], host) == 0) {
+            if (!on) {
+                free(js->maint[i]);
+                memmove(&js->maint[i], &js->maint[i + 1],
+                        (js->n_maint - i - 1) * sizeof *js->maint);
+                js->n_maint--;
+            }
+            jobs_maintenance_apply(js, js->cfg.hv->model);
+            return 0;
+        }
+    if (on) {
+        js->maint = xgrow(js->maint, &js->cap_maint, js->n_maint + 1,
+                          sizeof *js->maint);
+        js->maint[js->n_maint++] = xstrdup(host);
+    }
+    jobs_maintenance_apply(js, js->cfg.hv->model);
+    return 0;
+}
+
+size_t
+jobs_maintenance(const struct jobs *js, const char *const **hosts)
+{
+    if (hosts != NULL)
+        *hosts = (const char *const *)js->maint;
+    return js->n_maint;
+}
+
+void
+jobs_maintenance_apply(const struct jobs *js, struct model *m)
+{
+    for (size_t i = 0; i < m->n_hosts; i++)
+        m->hosts[i].maintenance = jobs_in_maintenance(js, m->hosts[i].name);
 }
 
 static void
@@ -436,6 +495,54 @@ job_id(const struct job *j)
     return j->id;
 }
 
+const struct runner_result *
+job_result(const struct job *j)
+{
+    return j->state == JOB_ENDED ? &j->res : NULL;
+}
+
+const char *
+job_reason(const struct job *j)
+{
+    return j->note != NULL ? j->note : j->res.reason;
+}
+
+const char *
+job_log(const struct job *j)
+{
+    return j->log_path;
+}
+
+const char *
+job_dst(const struct job *j)
+{
+    return j->dst;
+}
+
+bool
+job_external(const struct job *j)
+{
+    return j->external && !j->taken_over;
+}
+
+uint64_t
+job_elapsed_ms(const struct job *j)
+{
+    return j->job_ms;
+}
+
+double
+job_remaining_ms(const struct job *j)
+{
+    const struct engine_job *ej;
+    const struct prediction *p;
+
+    if (j->state != JOB_RUNNING || j->r == NULL ||
+        (ej = runner_job(j->r)) == NULL || (p = engine_prediction(ej)) == NULL)
+        return NAN;
+    return p->converges || isfinite(p->total_ms) ? p->total_ms : NAN;
+}
+
 enum job_state
 job_state(const struct job *j)
 {
@@ -469,6 +576,7 @@ run_checks(struct jobs *js, const struct job_req *rq, const struct job *skip,
     size_t nb, n;
     const char **busy = jobs_busy_vms(js, &nb);
 
+    jobs_maintenance_apply(js, js->cfg.hv->model);
     for (size_t i = 0; i < nb; i++)
         if (skip != NULL && busy[i] == skip->rq.vm)
             busy[i] = "";
@@ -756,6 +864,17 @@ add_running(struct jobs *js, struct job *j, struct runner_opts *o,
     j->started = true;
     js->v = xgrow(js->v, &js->cap, js->n + 1, sizeof *js->v);
     js->v[js->n++] = j;
+    /* another's migration, or one adopted: it takes its share of the
+     * hosts, the link and the datastores like any move ferry started */
+    {
+        struct mig_request req = job_req_request(&j->rq);
+        struct queue_use *u;
+        size_t nu = queue_uses(js->cfg.hv->model, &js->qcfg, &req, &u);
+
+        queue_add(&js->q, (int)j->id, j->rq.vm, j->rq.prio, u, nu);
+        queue_force(&js->q, (int)j->id);
+        queue_uses_free(u, nu);
+    }
     changed(js, j);
     return j;
 }

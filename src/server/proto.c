@@ -91,7 +91,7 @@ static const char *const type_names[PT_COUNT] = {
     [PT_RECORD] = "record",   [PT_STATUS] = "status",
     [PT_PROMPT] = "prompt",   [PT_PROMPT_GONE] = "prompt_gone",
     [PT_ERROR] = "error",     [PT_BYE] = "bye",
-    [PT_CHECKS] = "checks",
+    [PT_CHECKS] = "checks",   [PT_EVAC] = "evac",
 };
 
 const char *
@@ -175,6 +175,8 @@ check_fields(struct proto_msg *m, struct ferry_err *err)
         }
         return 0;
     }
+    case PT_EVAC:
+        return jf_obj(o, "evac", true, &v, err) < 0 ? -1 : 0;
     case PT_COUNT:
         break;
     }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ferry/evac.h"
 #include "ferry/flightlog.h"
 #include "ferry/hints.h"
 #include "ferry/jsonf.h"
@@ -36,7 +37,7 @@ struct sclient {
     size_t out_len, out_cap, out_off;
     bool want_write;
     /* what it subscribed to */
-    bool sub_jobs, sub_model, sub_prompts;
+    bool sub_jobs, sub_model, sub_prompts, sub_evacs;
     long *watching;
     size_t n_watching;
     /* a "settle" request waiting for the hosts */
@@ -63,6 +64,8 @@ struct hostchecks {
 struct server {
     struct server_opts o;
     struct jobs *jobs;
+    struct evacs *evacs;
+    char *maint_path; /* the hosts in maintenance, kept across servers */
     char *log_dir;
     int listen_watch;
     struct sclient **c;
@@ -330,6 +333,7 @@ model_msg(struct server *s)
     struct wire_buf *b = &s->text;
 
     b->len = 0;
+    jobs_maintenance_apply(s->jobs, s->o.hv->model);
     put_s(b, "{\"type\":\"model\",\"model\":");
     wire_model_write(s->o.hv, b);
     put_s(b, ",\"generation\":");
@@ -385,6 +389,82 @@ on_change(void *ctx, const struct job *j)
     s->model_dirty = true;
     if (job_state(j) == JOB_ENDED)
         server_log(s, "job %ld (%s) ended", job_id(j), job_vm(j));
+    if (s->evacs != NULL)
+        evacs_job_changed(s->evacs, j);
+}
+
+/* ---- evacuations and maintenance ------------------------------------------- */
+
+static json_object *
+evac_msg(const struct server *s, long id)
+{
+    json_object *o = proto_new(PT_EVAC);
+
+    json_object_object_add(o, "evac", evacs_json(s->evacs, id));
+    return o;
+}
+
+static void
+on_evac(void *ctx, long id)
+{
+    struct server *s = ctx;
+
+    for (size_t i = 0; i < s->n_c; i++) {
+        struct sclient *c = s->c[i];
+
+        if (c->hello && (c->sub_jobs || c->sub_evacs))
+            send_msg(c, evac_msg(s, id));
+    }
+}
+
+/* The hosts in maintenance, one per line, for the next server. */
+static void
+maint_save(struct server *s)
+{
+    const char *const *h;
+    size_t n = jobs_maintenance(s->jobs, &h);
+    char *tmp;
+    FILE *f;
+
+    if (s->maint_path == NULL)
+        return;
+    if (n == 0) {
+        unlink(s->maint_path);
+        return;
+    }
+    tmp = xasprintf("%s.tmp", s->maint_path);
+    if ((f = fopen(tmp, "w")) != NULL) {
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "%s\n", h[i]);
+        if (fclose(f) == 0 && rename(tmp, s->maint_path) == 0) {
+            free(tmp);
+            return;
+        }
+    }
+    server_log(s, "cannot keep the hosts in maintenance in %s: %s",
+               s->maint_path, strerror(errno));
+    unlink(tmp);
+    free(tmp);
+}
+
+static void
+maint_load(struct server *s)
+{
+    FILE *f = s->maint_path ? fopen(s->maint_path, "r") : NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+
+    while (f != NULL && (len = getline(&line, &cap, f)) > 0) {
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] != '\0' &&
+            jobs_set_maintenance(s->jobs, line, true, NULL) == 0)
+            server_log(s, "%s is in maintenance (since an earlier server)",
+                       line);
+    }
+    free(line);
+    if (f != NULL)
+        fclose(f);
 }
 
 /* ---- requests -------------------------------------------------------------
@@ -455,9 +535,10 @@ cmd_subscribe(struct req *r)
     struct sclient *c = r->c;
     struct server *s = r->s;
     struct ferry_err err;
-    bool jobs = false, model = false, prompts = false;
+    bool jobs = false, model = false, prompts = false, evacs = false;
 
     if (jf_bool(r->args, "jobs", false, &jobs, &err) < 0 ||
+        jf_bool(r->args, "evacs", false, &evacs, &err) < 0 ||
         jf_bool(r->args, "model", false, &model, &err) < 0 ||
         jf_bool(r->args, "prompts", false, &prompts, &err) < 0)
         return fail(r, &err);
@@ -468,6 +549,10 @@ cmd_subscribe(struct req *r)
     if (jobs && !c->sub_jobs)
         for (size_t i = 0; i < jobs_count(s->jobs); i++)
             send_history(c, jobs_at(s->jobs, i));
+    if ((jobs || evacs) && !c->sub_jobs && !c->sub_evacs)
+        for (size_t i = 0; i < evacs_count(s->evacs); i++)
+            send_msg(c, evac_msg(s, evacs_id_at(s->evacs, i)));
+    c->sub_evacs |= evacs;
     if (prompts && !c->sub_prompts && s->o.hv->ops->prompt != NULL) {
         struct hv_prompt p;
 
@@ -719,12 +804,30 @@ cmd_migrate(struct req *r)
     struct checks checks;
     const struct job *j;
     json_object *args, *o;
+    struct placement pl = {0};
+    bool placed = false;
 
     if (jf_obj(r->args, "request", true, &args, &err) < 0 ||
         job_req_from_json(args, &rq, &err) < 0)
         return fail(r, &err);
     if (rq.owner == NULL)
         rq.owner = xstrdup(r->c->kind);
+    if (rq.host != NULL && strcmp(rq.host, "auto") == 0 &&
+        rq.kind != KIND_STORAGE) {
+        /* the best host, as an evacuation would pick it */
+        if (evacs_place(r->s->evacs, rq.vm ? rq.vm : "",
+                        rq.kind == KIND_BOTH, &pl, &err) < 0) {
+            job_req_fini(&rq);
+            return fail(r, &err);
+        }
+        free(rq.host);
+        rq.host = xstrdup(pl.host);
+        if (pl.ds != NULL && rq.ds == NULL) {
+            rq.ds = xstrdup(pl.ds);
+            rq.kind = KIND_BOTH;
+        }
+        placed = true;
+    }
     checks_init(&checks);
     j = jobs_submit(r->s->jobs, &rq, &checks, &err);
     if (j == NULL) {
@@ -738,9 +841,158 @@ cmd_migrate(struct req *r)
                    r->c->kind, job_id(j), job_kind_name(rq.kind), rq.vm);
     }
     json_object_object_add(o, "checks", wire_checks(checks.v, checks.n));
+    if (placed) {
+        json_object *po = json_object_new_object();
+
+        jf_add_str(po, "host", pl.host);
+        jf_add_str(po, "ds", pl.ds);
+        jf_add_str(po, "reason", pl.reason);
+        json_object_object_add(o, "placement", po);
+        placement_fini(&pl);
+    }
     checks_fini(&checks);
     job_req_fini(&rq);
     return o;
+}
+
+static json_object *
+cmd_evac_plan(struct req *r)
+{
+    struct evac_args a;
+    struct ferry_err err;
+    json_object *plan, *o;
+
+    if (evac_args_from_json(r->args, &a, &err) < 0)
+        return fail(r, &err);
+    plan = evacs_plan(r->s->evacs, &a, &err);
+    evac_args_fini(&a);
+    if (plan == NULL)
+        return fail(r, &err);
+    o = ok(r);
+    json_object_object_add(o, "evac", plan);
+    return o;
+}
+
+static json_object *
+cmd_evacuate(struct req *r)
+{
+    struct evac_args a;
+    struct ferry_err err;
+    long id;
+    json_object *o;
+
+    if (evac_args_from_json(r->args, &a, &err) < 0)
+        return fail(r, &err);
+    if (a.owner == NULL)
+        a.owner = xstrdup(r->c->kind);
+    if (a.virtual_time && r->s->o.hv->ops->realtime) {
+        err_set(&err, "%s hosts run in real time only",
+                r->s->o.hv->ops->name);
+        evac_args_fini(&a);
+        return fail(r, &err);
+    }
+    id = evacs_start(r->s->evacs, &a, &err);
+    if (id < 0) {
+        server_log(r->s, "client #%lu: evacuation of %s refused: %s",
+                   r->c->serial, a.host, err.msg);
+        evac_args_fini(&a);
+        return fail(r, &err);
+    }
+    server_log(r->s, "client #%lu (%s): evacuation %ld of %s; %s in "
+                     "maintenance",
+               r->c->serial, r->c->kind, id, a.host, a.host);
+    maint_save(r->s);
+    r->s->model_dirty = true;
+    evac_args_fini(&a);
+    o = ok(r);
+    json_object_object_add(o, "evac", evacs_json(r->s->evacs, id));
+    return o;
+}
+
+/* "evac": an id, or the host's name (its newest evacuation). */
+static long
+req_evac(const struct req *r, struct ferry_err *err)
+{
+    json_object *v;
+    long id = 0;
+
+    if (!json_object_object_get_ex(r->args, "evac", &v) || v == NULL) {
+        err_set(err, "\"evac\" is missing");
+        return 0;
+    }
+    if (json_object_is_type(v, json_type_int))
+        id = (long)json_object_get_int64(v);
+    else if (json_object_is_type(v, json_type_string))
+        id = evacs_lookup(r->s->evacs, json_object_get_string(v));
+    if (id <= 0 || evacs_json(r->s->evacs, id) == NULL) {
+        err_set(err, "no evacuation %s", json_object_to_json_string(v));
+        return 0;
+    }
+    return id;
+}
+
+static json_object *
+cmd_evac_abort(struct req *r)
+{
+    struct ferry_err err;
+    long id = req_evac(r, &err);
+
+    if (id <= 0 || evacs_abort(r->s->evacs, id, NULL, &err) < 0)
+        return fail(r, &err);
+    server_log(r->s, "client #%lu: evacuation %ld aborted", r->c->serial, id);
+    return ok(r);
+}
+
+static json_object *
+cmd_evacs(struct req *r)
+{
+    json_object *o = ok(r), *a = json_object_new_array();
+
+    for (size_t i = 0; i < evacs_count(r->s->evacs); i++)
+        json_object_array_add(a, evacs_json(r->s->evacs,
+                                            evacs_id_at(r->s->evacs, i)));
+    json_object_object_add(o, "evacs", a);
+    return o;
+}
+
+static json_object *
+cmd_maintenance(struct req *r)
+{
+    struct ferry_err err;
+    const char *host;
+    bool on = true;
+
+    if (jf_str(r->args, "host", true, &host, &err) < 0 ||
+        jf_bool(r->args, "on", true, &on, &err) < 0)
+        return fail(r, &err);
+    if (model_host(r->s->o.hv->model, host) == NULL) {
+        err_set(&err, "no host named '%s'", host);
+        return fail(r, &err);
+    }
+    if (!on)
+        for (size_t i = 0; i < evacs_count(r->s->evacs); i++) {
+            long id = evacs_id_at(r->s->evacs, i);
+            json_object *e = evacs_json(r->s->evacs, id), *st, *h;
+            bool running = json_object_object_get_ex(e, "state", &st) &&
+                           strcmp(json_object_get_string(st), "ended") != 0 &&
+                           json_object_object_get_ex(e, "host", &h) &&
+                           strcmp(json_object_get_string(h), host) == 0;
+
+            json_object_put(e);
+            if (running) {
+                err_set(&err, "%s is being evacuated (evacuation %ld): abort "
+                              "it first (`ferry evacuate %s --abort`)",
+                        host, id, host);
+                return fail(r, &err);
+            }
+        }
+    if (jobs_set_maintenance(r->s->jobs, host, on, &err) < 0)
+        return fail(r, &err);
+    maint_save(r->s);
+    r->s->model_dirty = true;
+    server_log(r->s, "client #%lu: %s %s maintenance", r->c->serial, host,
+               on ? "in" : "out of");
+    return ok(r);
 }
 
 static json_object *
@@ -967,6 +1219,11 @@ static const struct {
     {"answer", cmd_answer},
     {"settle", cmd_settle},
     {"shutdown", cmd_shutdown},
+    {"evac_plan", cmd_evac_plan},
+    {"evacuate", cmd_evacuate},
+    {"evac_abort", cmd_evac_abort},
+    {"evacs", cmd_evacs},
+    {"maintenance", cmd_maintenance},
 };
 
 static void
@@ -1279,6 +1536,24 @@ server_new(const struct server_opts *o, struct ferry_err *err)
     s->log_dir = o->log_dir ? xstrdup(o->log_dir) : flog_default_dir();
     jc.log_dir = s->log_dir;
     s->jobs = jobs_new(&jc);
+    {
+        struct evacs_cfg ec = {
+            .jobs = s->jobs,
+            .hv = o->hv,
+            .policies = o->policies,
+            .default_policy = o->default_policy,
+            .default_budget_ms = o->default_budget_ms,
+            .queue = o->queue,
+            .log_dir = o->no_log ? NULL : s->log_dir,
+            .on_change = on_evac,
+            .ctx = s,
+        };
+
+        s->evacs = evacs_new(&ec);
+    }
+    if (o->name != NULL)
+        s->maint_path = xasprintf("%s/.maintenance-%s", s->log_dir, o->name);
+    maint_load(s);
     s->sent_gen = o->hv->generation;
     s->sent_status = o->hv->status_gen;
     s->now_ms = loop_now_ms();
@@ -1311,7 +1586,10 @@ server_free(struct server *s)
     if (s->o.listen_fd >= 0)
         close(s->o.listen_fd);
     loop_run_once(s->o.loop, 0); /* the clients' memory */
+    evacs_free(s->evacs);
+    s->evacs = NULL;
     jobs_free(s->jobs);
+    free(s->maint_path);
     wire_buf_fini(&s->text);
     free(s->c);
     free(s->log_dir);
@@ -1441,6 +1719,7 @@ server_tick(struct server *s, uint64_t now_ms)
 {
     s->now_ms = now_ms;
     jobs_tick(s->jobs, now_ms);
+    evacs_tick(s->evacs, now_ms);
     broadcast_news(s);
     settle_waiters(s);
     for (size_t i = 0; i < s->n_c;) {
@@ -1460,7 +1739,8 @@ server_tick(struct server *s, uint64_t now_ms)
         if (stat(s->o.notices, &st) == 0)
             import_notices(s);
     }
-    if (s->n_c == 0 && jobs_active(s->jobs) == 0) {
+    if (s->n_c == 0 && jobs_active(s->jobs) == 0 &&
+        evacs_active(s->evacs) == 0) {
         if (s->idle_since == 0)
             s->idle_since = now_ms;
     } else {
@@ -1472,8 +1752,10 @@ int
 server_timeout_ms(const struct server *s, uint64_t now_ms)
 {
     int64_t t = jobs_timeout_ms(s->jobs, now_ms);
-    int64_t due;
+    int64_t due = evacs_timeout_ms(s->evacs, now_ms);
 
+    if (due >= 0 && (t < 0 || due < t))
+        t = due;
     if (s->model_dirty || s->o.hv->generation != s->sent_gen) {
         due = (int64_t)(s->model_sent_ms + MODEL_EVERY_MS) - (int64_t)now_ms;
         t = t < 0 || due < t ? MAX(due, 0) : t;
@@ -1524,6 +1806,8 @@ server_stop(struct server *s, const char *why, uint64_t grace_ms)
         return;
     s->stopping = true;
     s->stop_until = loop_now_ms() + grace_ms;
+    for (size_t i = 0; i < evacs_count(s->evacs); i++)
+        evacs_abort(s->evacs, evacs_id_at(s->evacs, i), NULL, NULL);
     n = jobs_abort_all(s->jobs, "the server stopped before it started");
     server_log(s, "stopping: %s; %zu running job%s aborted", why, n,
                n == 1 ? "" : "s");
@@ -1555,6 +1839,7 @@ server_reconfigure(struct server *s, const char *default_policy,
     if (queue != NULL)
         s->o.queue = queue;
     jobs_reconfigure(s->jobs, default_policy, default_budget_ms, queue);
+    evacs_reconfigure(s->evacs, default_policy, default_budget_ms, queue);
 }
 
 void
