@@ -16,6 +16,7 @@
 #include "ferry/checks.h"
 #include "ferry/client.h"
 #include "ferry/console.h"
+#include "ferry/evacview.h"
 #include "ferry/flightlog.h"
 #include "ferry/jsonf.h"
 #include "ferry/proto.h"
@@ -1827,6 +1828,15 @@ cmd_replay(struct cli *c)
     if (c->n_args != 1)
         return bad("replay needs one flight log: ferry replay FILE "
                    "[--summary] [--export csv] [--what-if POLICY]");
+    if (evac_log_is(c->args[0])) { /* an evacuation's summary log */
+        if (c->export != NULL || c->summary || c->what_if != NULL)
+            return bad("%s is an evacuation's summary log: --summary, "
+                       "--export and --what-if are a flight log's",
+                       c->args[0]);
+        return evac_replay_run(c->args[0],
+                               c->theme ? c->theme : c->config_theme,
+                               c->loop);
+    }
     if (c->export != NULL && strcmp(c->export, "csv") != 0)
         return bad("--export: '%s' is not a format ferry writes (csv)",
                    c->export);

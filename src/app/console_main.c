@@ -20,6 +20,7 @@
 #include "ferry/loop.h"
 #include "ferry/ui.h"
 #include "../ui/replay.h"
+#include "../ui/evac_timeline.h"
 #include "console_main.h"
 
 static int sig_pipe[2] = {-1, -1};
@@ -316,6 +317,90 @@ replay_run(struct flog_data *d, const struct replay_opts *o,
     screen_loop(&s, loop);
     replay_free(r);
     term_stop(&t);
+    return 0;
+}
+
+static void
+ev_key(void *ctx, int key, uint64_t now_ms)
+{
+    evac_tl_key(ctx, key, now_ms);
+}
+
+static void
+ev_tick(void *ctx, uint64_t now_ms)
+{
+    evac_tl_tick(ctx, now_ms);
+}
+
+static int
+ev_timeout(void *ctx, uint64_t now_ms)
+{
+    return evac_tl_timeout_ms(ctx, now_ms);
+}
+
+static bool
+ev_draw(void *ctx, bool force)
+{
+    return evac_tl_screen_draw(ctx, force);
+}
+
+static bool
+ev_quit(void *ctx)
+{
+    return evac_tl_closed(ctx);
+}
+
+static void
+ev_invalidate(void *ctx)
+{
+    evac_tl_invalidate(ctx);
+}
+
+/* `ferry replay FILE` on an evacuation's summary log: its timeline, a
+ * move's flight log replayed over it with the built-in policies for
+ * what-ifs. A log that cannot be read is bad input (2), said with its
+ * file and line. */
+int
+evac_replay_run(const char *path, const char *theme_name, struct loop *loop)
+{
+    struct ui_term t;
+    struct evac_log l;
+    struct evac_tl *e;
+    struct policy_set pols;
+    struct ferry_err err;
+    struct replay_opts ro = {.loop = loop};
+    char warn[512] = "";
+    struct screen s = {.key = ev_key, .tick = ev_tick, .wait_ms = ev_timeout,
+                       .draw = ev_draw, .quit = ev_quit,
+                       .invalidate = ev_invalidate};
+    int rc;
+
+    if (evac_log_read(path, &l, &err) < 0) {
+        fprintf(stderr, "ferry: %s\n", err.msg);
+        return 2;
+    }
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        evac_log_fini(&l);
+        fprintf(stderr, "ferry: the timeline needs a terminal (%s is an "
+                        "evacuation's summary log)\n",
+                path);
+        return 2;
+    }
+    policy_set_init(&pols);
+    if (policy_set_builtin(&pols, &err) == 0)
+        ro.policies = &pols;
+    rc = term_start(&t, theme_name, warn, sizeof warn);
+    if (rc != 0) {
+        evac_log_fini(&l);
+        policy_set_fini(&pols);
+        return rc;
+    }
+    e = evac_tl_new(&t, &l, path, &ro);
+    s.ctx = e;
+    screen_loop(&s, loop);
+    evac_tl_free(e);
+    term_stop(&t);
+    policy_set_fini(&pols);
     return 0;
 }
 
