@@ -83,6 +83,26 @@ num(json_object *o, const char *k, double dflt, double *out,
     return jf_double(o, k, false, out, err) < 0 ? -1 : 0;
 }
 
+/* An optional text that may be empty ("error":"" is no error): absent,
+ * null or "" leave *out NULL; anything but a string is an error. */
+static int
+text(json_object *o, const char *k, char **out, struct ferry_err *err)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(o, k, &v) || v == NULL)
+        return 0;
+    if (!json_object_is_type(v, json_type_string)) {
+        err_set(err, "\"%s\" must be a string", k);
+        return -1;
+    }
+    free(*out);
+    *out = json_object_get_string_len(v) > 0
+               ? xstrdup(json_object_get_string(v))
+               : NULL;
+    return 0;
+}
+
 static int
 strv_read(json_object *o, const char *k, char ***v, size_t *n,
           struct ferry_err *err)
@@ -130,7 +150,7 @@ stays_read(json_object *o, const char *k, struct evac_stay_view **v,
             return -1;
         }
         if (jf_strdup(s, "vm", true, &st->vm, err) < 0 ||
-            jf_strdup(s, "reason", false, &st->reason, err) < 0 ||
+            text(s, "reason", &st->reason, err) < 0 ||
             jf_bool(s, "shutoff", false, &st->shutoff, err) < 0) {
             err_prefix(err, "%s[%zu]: ", k, i);
             return -1;
@@ -153,12 +173,12 @@ move_read(json_object *o, struct evac_move_view *m, struct ferry_err *err)
     }
     if (jf_strdup(o, "vm", true, &m->vm, err) < 0 ||
         jf_strdup(o, "to", false, &m->to, err) < 0 ||
-        jf_strdup(o, "ds", false, &m->ds, err) < 0 ||
-        jf_strdup(o, "kind", false, &m->kind, err) < 0 ||
-        jf_strdup(o, "how", false, &m->how, err) < 0 ||
-        jf_strdup(o, "reason", false, &m->reason, err) < 0 ||
-        jf_strdup(o, "error", false, &m->error, err) < 0 ||
-        jf_strdup(o, "log", false, &m->log, err) < 0 ||
+        text(o, "ds", &m->ds, err) < 0 ||
+        text(o, "kind", &m->kind, err) < 0 ||
+        text(o, "how", &m->how, err) < 0 ||
+        text(o, "reason", &m->reason, err) < 0 ||
+        text(o, "error", &m->error, err) < 0 ||
+        text(o, "log", &m->log, err) < 0 ||
         jf_bool(o, "cold", false, &m->cold, err) < 0 ||
         jf_bool(o, "converges", false, &m->converges, err) < 0 ||
         jf_i64(o, "order", false, &order, err) < 0 ||
@@ -212,7 +232,7 @@ evac_view_read(json_object *o, struct evac_view *v, struct ferry_err *err)
         jf_strdup(o, "host", true, &v->host, err) < 0 ||
         jf_strdup(o, "state", false, &v->state, err) < 0 ||
         jf_strdup(o, "policy", false, &v->policy, err) < 0 ||
-        jf_strdup(o, "log", false, &v->log, err) < 0 ||
+        text(o, "log", &v->log, err) < 0 ||
         jf_u64(o, "budget_ms", false, &v->budget_ms, err) < 0 ||
         jf_bool(o, "include_shutoff", false, &v->include_shutoff, err) < 0 ||
         jf_bool(o, "allow_storage", false, &v->allow_storage, err) < 0 ||
@@ -301,9 +321,9 @@ event_read(json_object *o, struct evac_event *e, struct ferry_err *err)
         jf_strdup(o, "vm", true, &e->vm, err) < 0 ||
         jf_strdup(o, "event", true, &e->event, err) < 0 ||
         jf_strdup(o, "to", false, &e->to, err) < 0 ||
-        jf_strdup(o, "log", false, &e->log, err) < 0 ||
-        jf_strdup(o, "outcome", false, &e->outcome, err) < 0 ||
-        jf_strdup(o, "error", false, &e->error, err) < 0 ||
+        text(o, "log", &e->log, err) < 0 ||
+        text(o, "outcome", &e->outcome, err) < 0 ||
+        text(o, "error", &e->error, err) < 0 ||
         jf_i64(o, "job", false, &job, err) < 0 ||
         num(o, "real_ms", NAN, &e->real_ms, err) < 0 ||
         num(o, "downtime_ms", NAN, &e->downtime_ms, err) < 0)
