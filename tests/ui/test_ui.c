@@ -24,6 +24,7 @@
 #include "ferry/ui.h"
 #include "ferry/runner_sim.h"
 #include "replay.h"
+#include "evac_timeline.h"
 
 static struct ui_term term;
 static FILE *devnull_in, *devnull_out;
@@ -929,6 +930,209 @@ fatal_ends_curses_first(void **state)
     free(text);
 }
 
+/* ---- an evacuation's timeline (evac_timeline.h) ------------------------ */
+
+#define EVAC_DIR "/tmp/ferry-ui-evac" /* fixed: it is on screen */
+
+/* The summary log fixture and the flight log its first move names,
+ * copied where the screen shows them. */
+static char *
+evac_fixture(void)
+{
+    assert_int_equal(system("rm -rf " EVAC_DIR " && mkdir " EVAC_DIR
+                            " && cp " SRCDIR "/tests/data/evac-hv-02.jsonl "
+                            SRCDIR "/tests/data/evac-web-01.jsonl " EVAC_DIR),
+                     0);
+    return xstrdup(EVAC_DIR "/evac-hv-02.jsonl");
+}
+
+static struct evac_tl *
+evac_open(const char *path)
+{
+    struct evac_log l;
+    struct ferry_err err;
+    struct replay_opts ro = {.policies = &policies};
+
+    if (evac_log_read(path, &l, &err) < 0)
+        fail_msg("%s", err.msg);
+    return evac_tl_new(&term, &l, path, &ro);
+}
+
+/* The timeline at 80x24: the header, one row per move with its planned
+ * and real spans, the cursor and the events at it, the VMs that stayed;
+ * the same in ASCII. */
+static void
+evac_timeline_at_80x24(void **state)
+{
+    char *path = evac_fixture();
+    struct evac_tl *e;
+
+    (void)state;
+    if (policies.n == 0) {
+        struct ferry_err err;
+
+        policy_set_builtin(&policies, &err);
+    }
+    e = evac_open(path);
+    evac_tl_seek(e, 6000);
+    erase();
+    assert_true(evac_tl_screen_draw(e, true));
+    golden("evac-timeline");
+    assert_false(evac_tl_screen_draw(e, false)); /* nothing changed */
+    assert_int_equal(evac_tl_timeout_ms(e, 0), -1); /* paused: idle */
+    evac_tl_free(e);
+
+    term.utf8 = false;
+    e = evac_open(path);
+    evac_tl_seek(e, 16000);
+    erase();
+    evac_tl_screen_draw(e, true);
+    golden("evac-timeline-ascii");
+    assert_false(screen_has("\xe2")); /* no UTF-8 at all */
+    evac_tl_free(e);
+    term.utf8 = true;
+    unlink(EVAC_DIR "/evac-web-01.jsonl");
+    unlink(path);
+    rmdir(EVAC_DIR);
+    free(path);
+}
+
+/* Keys: the cursor steps, plays and stops at the end; Up/Down select;
+ * Enter replays the move's own flight log (found next to the summary
+ * log) and q comes back; a move without a log, or whose log is gone,
+ * says so. */
+static void
+evac_timeline_keys_and_flight_logs(void **state)
+{
+    char *path = evac_fixture();
+    struct evac_tl *e = evac_open(path);
+
+    (void)state;
+    assert_true(evac_tl_key(e, KEY_RIGHT, 0));
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("|| 1x  2.0 s / 23.5 s  step 2.0 s  2 running"));
+    assert_true(screen_has("0 ms files-01 queued")); /* the events up to it */
+    assert_true(screen_has("200 ms web-01 started \u2192 hv-03 (job 11)"));
+    evac_tl_key(e, KEY_RIGHT, 0);
+    evac_tl_key(e, KEY_LEFT, 0);
+    evac_tl_key(e, 'n', 0); /* the next event: the failure at 5 s */
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("5.0 s / 23.5 s"));
+    assert_true(screen_has("5.0 s db-with-a-very-long-name-01 ended: failed "
+                           "in 4.7 s: migration failed"));
+    evac_tl_key(e, KEY_END, 0);
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("23.5 s / 23.5 s"));
+    assert_true(screen_has("23.0 s files-01 ended: failed in 600 ms: "
+                           "ds-ssd-02: no space left"));
+
+    /* played at 64x from the start, it stops at the end */
+    evac_tl_key(e, KEY_HOME, 0);
+    for (int i = 0; i < 6; i++)
+        evac_tl_key(e, '+', 0);
+    evac_tl_key(e, ' ', 0);
+    assert_int_equal(evac_tl_timeout_ms(e, 0), 200);
+    for (uint64_t t = 0; t <= 1000; t += 200)
+        evac_tl_tick(e, t);
+    assert_int_equal(evac_tl_timeout_ms(e, 1000), -1);
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("|| 64x  23.5 s / 23.5 s"));
+
+    /* web-01's flight log, relative to the summary log's directory */
+    evac_tl_seek(e, 6000);
+    assert_true(evac_tl_key(e, '\r', 0));
+    assert_true(evac_tl_in_replay(e));
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("ferry replay  " EVAC_DIR "/evac-web-01.jsonl"));
+    assert_true(screen_has("sample 1/"));
+    evac_tl_key(e, 'G', 0); /* the replay's own keys */
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("downtime 64 ms (real)"));
+    assert_false(evac_tl_closed(e));
+    evac_tl_key(e, 'q', 0);
+    assert_false(evac_tl_in_replay(e));
+    assert_false(evac_tl_closed(e));
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("evacuation of hv-02"));
+
+    /* the second move's logs are gone; the third names none */
+    evac_tl_key(e, KEY_DOWN, 0);
+    evac_tl_key(e, '\r', 0);
+    assert_false(evac_tl_in_replay(e));
+    assert_non_null(strstr(evac_tl_status(e),
+                           "db-with-a-very-long-name-01: its flight log is "
+                           "missing: " EVAC_DIR "/evac-db-missing"));
+    evac_tl_key(e, KEY_DOWN, 0);
+    evac_tl_key(e, '\r', 0);
+    assert_string_equal(evac_tl_status(e), "cache-01 has no flight log (the "
+                                           "log names none)");
+    /* past the last move, over the heading, to the VMs that stayed */
+    evac_tl_key(e, KEY_DOWN, 0);
+    evac_tl_key(e, KEY_DOWN, 0);
+    evac_tl_key(e, KEY_DOWN, 0);
+    evac_tl_key(e, '\r', 0);
+    assert_non_null(strstr(evac_tl_status(e), "gpu-01 stayed on hv-02: a "
+                                              "passed-through device"));
+    evac_tl_key(e, 'q', 0);
+    assert_true(evac_tl_closed(e));
+    evac_tl_free(e);
+    unlink(EVAC_DIR "/evac-web-01.jsonl");
+    unlink(path);
+    rmdir(EVAC_DIR);
+    free(path);
+}
+
+/* Thousands of moves: the list scrolls to the selection, the last row
+ * shows, and a frame draws the rows on screen only. */
+static void
+evac_timeline_thousands_of_moves(void **state)
+{
+    const char *path = "/tmp/ferry-ui-evac-big.jsonl";
+    FILE *f = fopen(path, "w");
+    struct evac_tl *e;
+    char row[1024];
+    const size_t n = 5000;
+
+    (void)state;
+    assert_non_null(f);
+    fprintf(f, "{\"type\":\"evac_header\",\"version\":1,\"host\":\"big\","
+               "\"unix_ms\":1767225600000,\"id\":1}\n"
+               "{\"type\":\"evac_plan\",\"evac\":{\"host\":\"big\","
+               "\"planned_ms\":%zu,\"moves\":[",
+            n * 100);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s{\"vm\":\"vm-%05zu\",\"to\":\"hv-%zu\",\"order\":%zu,"
+                   "\"start_ms\":%zu,\"end_ms\":%zu,\"predicted_ms\":1000}",
+                i ? "," : "", i, i % 7, i + 1, i * 100, i * 100 + 1000);
+    fprintf(f, "]}}\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "{\"type\":\"evac_event\",\"t_ms\":%zu,\"vm\":\"vm-%05zu\","
+                   "\"event\":\"started\",\"to\":\"hv-%zu\"}\n"
+                   "{\"type\":\"evac_event\",\"t_ms\":%zu,\"vm\":\"vm-%05zu\","
+                   "\"event\":\"ended\",\"outcome\":\"completed\"}\n",
+                i * 100, i, i % 7, i * 100 + 1100, i);
+    fclose(f);
+    e = evac_open(path);
+    evac_tl_seek(e, 250000);
+    evac_tl_key(e, KEY_SEND, 0);
+    evac_tl_screen_draw(e, true);
+    assert_true(screen_has("vm-04999"));
+    assert_false(screen_has("vm-00000"));
+    assert_true(screen_has("no result"));
+    assert_true(screen_has("moved 5000"));
+    assert_true(screen_has("11 running")); /* 1.1 s each, one per 100 ms */
+    evac_tl_key(e, KEY_SHOME, 0);
+    evac_tl_screen_draw(e, false);
+    screen_row(4, row, sizeof row);
+    assert_non_null(strstr(row, "vm-00000"));
+    for (int i = 0; i < 40; i++)
+        evac_tl_key(e, KEY_NPAGE, 0);
+    evac_tl_screen_draw(e, false);
+    assert_true(screen_has("vm-00"));
+    evac_tl_free(e);
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -949,6 +1153,9 @@ main(void)
         cmocka_unit_test(fatal_ends_curses_first),
         cmocka_unit_test(replay_positions_summary_and_whatif),
         cmocka_unit_test(replay_whatif_runs_on_a_worker),
+        cmocka_unit_test(evac_timeline_at_80x24),
+        cmocka_unit_test(evac_timeline_keys_and_flight_logs),
+        cmocka_unit_test(evac_timeline_thousands_of_moves),
     };
     int rc;
 
