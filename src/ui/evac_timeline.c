@@ -76,6 +76,7 @@ struct evac_tl {
     double *starts, *ends; /* every attempt's, sorted */
     size_t n_spans;
     double span_ms;        /* the time axis: 0 .. span_ms */
+    int vm_max, to_max;    /* the longest names' columns */
     double real_end_ms;    /* NAN: no result */
     unsigned moved, failed, left;
     double cursor_ms;
@@ -421,6 +422,13 @@ build(struct evac_tl *e)
     for (size_t i = 0; i < p->n_stays; i++)
         add_stay(e, &cap_st, p->stays[i].vm, p->stays[i].reason);
 
+    for (size_t i = 0; i < e->n_rows; i++) {
+        e->vm_max = MAX(e->vm_max, ui_width(e->rows[i].vm));
+        e->to_max = MAX(e->to_max, ui_width(e->rows[i].dest));
+    }
+    for (size_t i = 0; i < e->n_stays; i++)
+        e->vm_max = MAX(e->vm_max, ui_width(e->stays[i].vm));
+
     /* the counts */
     if (e->l.has_result) {
         e->moved = res->moved;
@@ -544,10 +552,29 @@ evac_tl_select(struct evac_tl *e, size_t item)
 
 /* ---- layout ------------------------------------------------------------- */
 
+/* The name columns grow with the terminal, up to the longest name, and
+ * the bars take the rest. */
 static int
-bar_width(void)
+col_vm(const struct evac_tl *e)
 {
-    return MAX(COLS - COLS_FIXED, 8);
+    int extra = MAX(COLS - 80, 0);
+
+    return COL_VM + MIN(MAX(e->vm_max - COL_VM, 0), extra / 2);
+}
+
+static int
+col_to(const struct evac_tl *e)
+{
+    int extra = MAX(COLS - 80, 0) - (col_vm(e) - COL_VM);
+
+    return COL_TO + MIN(MAX(e->to_max - COL_TO, 0), extra / 2);
+}
+
+static int
+bar_width(const struct evac_tl *e)
+{
+    return MAX(COLS - (COLS_FIXED - COL_VM - COL_TO) - col_vm(e) - col_to(e),
+               8);
 }
 
 static int
@@ -567,7 +594,7 @@ list_rows(void)
 static double
 step_ms(const struct evac_tl *e)
 {
-    double cell = e->span_ms / bar_width(), s = 10;
+    double cell = e->span_ms / bar_width(e), s = 10;
 
     while (s < cell) {
         if (s * 2 >= cell)
@@ -582,7 +609,7 @@ step_ms(const struct evac_tl *e)
 static int
 col_of(const struct evac_tl *e, double t_ms)
 {
-    int w = bar_width();
+    int w = bar_width(e);
     int c = (int)(t_ms / e->span_ms * w);
 
     return MIN(MAX(c, 0), w - 1);
@@ -1005,13 +1032,13 @@ draw_header(struct evac_tl *e)
 static void
 draw_columns(struct evac_tl *e, int y)
 {
-    int w = bar_width(), bx = 1 + COL_VM + 1 + COL_TO + 1;
+    int w = bar_width(e), bx = 1 + col_vm(e) + 1 + col_to(e) + 1;
     int cur = col_of(e, e->cursor_ms);
     char end[32];
 
     wattrset(stdscr, ui_attr(e->t, ROLE_COLUMN));
-    ui_line(e->t, stdscr, y, 0, COLS, " %-*s %-*s %*s %-*s %-*s %s", COL_VM,
-            "VM", COL_TO, "TO", w, "", COL_TIME, "PRED/REAL", COL_DOWN,
+    ui_line(e->t, stdscr, y, 0, COLS, " %-*s %-*s %*s %-*s %-*s %s", col_vm(e),
+            "VM", col_to(e), "TO", w, "", COL_TIME, "PRED/REAL", COL_DOWN,
             "DOWNTIME", "OUTCOME");
     fmt_short(end, sizeof end, e->span_ms);
     for (int c = 0; c < w; c++) {
@@ -1078,7 +1105,7 @@ draw_bar(struct evac_tl *e, const struct row *r, int y, int x, int w,
 static void
 draw_row(struct evac_tl *e, const struct row *r, int y, bool sel, int cur)
 {
-    int w = bar_width(), x = 0;
+    int w = bar_width(e), x = 0;
     bool running = row_running_at(r, e->cursor_ms);
     enum role base = sel ? ROLE_SELECTION : ROLE_NORMAL;
     char p[16], q[16];
@@ -1090,11 +1117,11 @@ draw_row(struct evac_tl *e, const struct row *r, int y, bool sel, int cur)
     x = 1;
     wattrset(stdscr, ui_attr(e->t, sel ? ROLE_SELECTION
                                        : running ? ROLE_TITLE : ROLE_NORMAL));
-    ui_line(e->t, stdscr, y, x, COL_VM, "%s", r->vm);
-    x += COL_VM + 1;
+    ui_line(e->t, stdscr, y, x, col_vm(e), "%s", r->vm);
+    x += col_vm(e) + 1;
     wattrset(stdscr, ui_attr(e->t, base));
-    ui_line(e->t, stdscr, y, x, COL_TO, "%s", r->dest);
-    x += COL_TO + 1;
+    ui_line(e->t, stdscr, y, x, col_to(e), "%s", r->dest);
+    x += col_to(e) + 1;
     draw_bar(e, r, y, x, w, cur);
     x += w + 1;
     wattrset(stdscr, ui_attr(e->t, base));
@@ -1133,10 +1160,10 @@ draw_item(struct evac_tl *e, size_t i, int y, int cur)
     wattrset(stdscr, ui_attr(e->t, i == e->sel ? ROLE_SELECTION
                                                : ROLE_NORMAL));
     ui_fill(stdscr, y, 0, COLS, ' ');
-    ui_line(e->t, stdscr, y, 1, COL_VM, "%s", s->vm);
+    ui_line(e->t, stdscr, y, 1, col_vm(e), "%s", s->vm);
     wattrset(stdscr, ui_attr(e->t, i == e->sel ? ROLE_SELECTION
                                                : ROLE_WARNING));
-    ui_line(e->t, stdscr, y, 1 + COL_VM + 1, COLS - COL_VM - 2, "%s",
+    ui_line(e->t, stdscr, y, 1 + col_vm(e) + 1, COLS - col_vm(e) - 2, "%s",
             s->reason[0] ? s->reason : "(no reason given)");
 }
 

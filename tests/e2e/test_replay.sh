@@ -1,7 +1,8 @@
 #!/bin/sh
 # Replaying flight logs in a real terminal: `ferry replay FILE` on its own
 # (play, seek, events, summary, what-if, resize, ASCII, NO_COLOR, a log cut
-# short) and the console's :logs opening one.
+# short), an evacuation's summary log as a timeline, and the console's
+# :logs opening one.
 set -u
 FERRY=${1:?usage: test_replay.sh path/to/ferry}
 . "$(dirname "$0")/lib.sh"
@@ -70,6 +71,50 @@ start cut "$FERRY replay $TMP/cut.jsonl" LANG=C.UTF-8
 wait_for "cut short" 10 "a log cut short says so"
 keys G; wait_for "CUT SHORT: no result" 5 "the end of a cut log is marked"
 keys q
+
+# An evacuation's summary log: the timeline of the whole evacuation; a
+# move's own flight log (named relative to the summary log) a key away.
+DATA="$(cd "$(dirname "$0")/../data" && pwd)"
+mkdir -p "$TMP/evac"
+cp "$DATA/evac-hv-02.jsonl" "$DATA/evac-web-01.jsonl" "$TMP/evac/"
+EVAC="$TMP/evac/evac-hv-02.jsonl"
+start evac "$FERRY replay $EVAC" LANG=C.UTF-8
+wait_for "evacuation of hv-02" 10 "ferry replay on a summary log opens the timeline"
+wait_for "planned 20.0 s, real 23.5 s (+18%)" 5 "planned time until empty against the real one"
+wait_for "db-with-a-v… hv-04→hv-05" 5 "a long name cut with an ellipsis; a retry's second destination"
+wait_for "3 VMs stayed on hv-02" 5 "the VMs that stayed"
+wait_for "|| 1x  0 ms / 23.5 s" 5 "the cursor at the start, paused"
+keys Right Right Right; wait_for "|| 1x  6.0 s / 23.5 s  step 2.0 s  2 running" 5 "Right moves the cursor"
+wait_for "5.1 s db-with-a-very-long-name-01 started → hv-05 (job 14)" 5 "the events at the cursor"
+keys Enter; wait_for "ferry replay  $TMP/evac/evac-web-01.jsonl" 10 "Enter replays the move's own flight log"
+keys G; wait_for "downtime 64 ms (real)" 5 "the flight log's replay takes its keys"
+keys q; wait_for "evacuation of hv-02" 5 "q returns to the timeline"
+keys Down Enter; wait_for "its flight log is missing" 5 "a move whose log is gone says so"
+tmux -L "$SOCK" resize-window -t "$S" -x 40 -y 10
+wait_for "too small" 5 "the timeline in too small a terminal says so"
+tmux -L "$SOCK" resize-window -t "$S" -x 120 -y 40
+wait_for "db-with-a-very-long-name-01      hv-04→hv-05" 5 "resized to 120x40 it redraws, the names whole"
+tmux -L "$SOCK" resize-window -t "$S" -x 80 -y 24
+wait_for "db-with-a-v… hv-04→hv-05" 5 "and back at 80x24"
+keys q; wait_for "EXIT=0" 5 "q quits with 0"
+
+start evac-ascii "$FERRY replay $EVAC" LANG=C LC_ALL=C NO_COLOR=1
+wait_for "evacuation of hv-02" 10 "the timeline without UTF-8"
+wait_for "db-with-a-v~ hv-04->hv-~" 5 "ASCII: ~ for the ellipsis, -> for the arrow"
+screen | grep -q "########=" && ok "ASCII bars (# both, = real)" || no "ASCII bars (# both, = real)"
+screen | grep -q "[▀▄█→…]" && no "no UTF-8 glyphs without UTF-8" || ok "no UTF-8 glyphs without UTF-8"
+tmux -L "$SOCK" capture-pane -e -p -t "$S" |
+    grep -qE "$(printf '\033')\[([0-9]+;)*(3[0-7]|4[0-7]|9[0-7]|[34]8;5)(;|m)" &&
+    no "NO_COLOR: no colour codes in the timeline" || ok "NO_COLOR: no colour codes in the timeline"
+keys q
+
+head -n 5 "$EVAC" >"$TMP/evac/bad.jsonl"
+printf '{"type":"evac_event","t_ms":1}\n' >>"$TMP/evac/bad.jsonl"
+"$FERRY" replay "$TMP/evac/bad.jsonl" </dev/null >/dev/null 2>"$TMP/evac/err"
+rc=$?
+[ $rc -eq 2 ] && ok "a bad summary log exits 2" || no "a bad summary log exits 2 (got $rc)"
+grep -qF "bad.jsonl:6: \"vm\" is missing" "$TMP/evac/err" && ok "and says its file and line" ||
+    { no "and says its file and line"; cat "$TMP/evac/err"; }
 
 start console "$FERRY --demo" LANG=C.UTF-8
 wait_for "demo datacenter" 10 "the console starts"
