@@ -38,7 +38,7 @@ static const double speeds[] = {0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256};
  * log ends before it does). Strings are the log's. */
 struct attempt {
     double a_ms, b_ms;
-    bool open, failed;
+    bool open, failed, cancelled;
     const char *to, *log;
 };
 
@@ -54,6 +54,7 @@ struct row {
     char *outcome; /* what became of it */
     enum role outcome_role;
     const char *last_event; /* its last event's name (no result) */
+    const struct evac_event *last_end; /* its last ended event */
 };
 
 /* What the list shows: the moves, then the VMs that stayed. */
@@ -210,8 +211,16 @@ index_rows(struct evac_tl *e)
 }
 
 static bool
+outcome_cancelled(const struct evac_event *ev)
+{
+    return ev->outcome != NULL && strcmp(ev->outcome, "cancelled") == 0;
+}
+
+static bool
 outcome_failed(const struct evac_event *ev)
 {
+    if (outcome_cancelled(ev))
+        return false;
     if (ev->error != NULL && ev->error[0] != '\0')
         return true;
     return ev->outcome != NULL && strcmp(ev->outcome, "completed") != 0 &&
@@ -238,8 +247,11 @@ row_event(struct row *r, const struct evac_event *ev)
     }
     if (strcmp(ev->event, "ended") != 0)
         return;
+    r->last_end = ev;
     a = r->n_att > 0 && r->att[r->n_att - 1].open ? &r->att[r->n_att - 1]
                                                    : NULL;
+    if (a == NULL && (isnan(ev->real_ms) || ev->real_ms <= 0))
+        return; /* it never ran (cancelled while queued, not started) */
     if (a == NULL) { /* an end without its start: as long as it took */
         if (r->n_att == MAX_ATTEMPTS)
             r->n_att--;
@@ -252,6 +264,7 @@ row_event(struct row *r, const struct evac_event *ev)
     a->b_ms = ev->t_ms;
     a->open = false;
     a->failed = outcome_failed(ev);
+    a->cancelled = outcome_cancelled(ev);
     if (ev->log != NULL)
         a->log = ev->log;
     if (ev->to != NULL && a->to == NULL)
@@ -285,8 +298,11 @@ row_finish(const struct evac_tl *e, struct row *r)
     const char *first = r->plan ? r->plan->to : NULL, *last = NULL;
     const struct evac_move_view *m = r->res;
 
+    /* the first destination: the one tried first, else the plan's */
+    if (m != NULL && m->n_tried > 0)
+        first = m->tried[0];
     if (r->n_att > 0) {
-        if (r->att[0].to != NULL)
+        if (first == NULL)
             first = r->att[0].to;
         last = r->att[r->n_att - 1].to;
     }
@@ -321,11 +337,16 @@ row_finish(const struct evac_tl *e, struct row *r)
         return;
     }
     /* no result: what the events say */
-    if (r->n_att > 0 && !r->att[r->n_att - 1].open) {
-        bool failed = r->att[r->n_att - 1].failed;
+    if (r->last_end != NULL &&
+        (r->n_att == 0 || !r->att[r->n_att - 1].open)) {
+        bool failed = outcome_failed(r->last_end);
+        bool cancelled = outcome_cancelled(r->last_end);
 
-        r->outcome = xstrdup(failed ? "failed" : "done");
-        r->outcome_role = failed ? ROLE_ERROR : ROLE_OK;
+        r->outcome = xstrdup(failed ? "failed" : cancelled ? "cancelled"
+                                                           : "done");
+        r->outcome_role = failed      ? ROLE_ERROR
+                          : cancelled ? ROLE_WARNING
+                                      : ROLE_OK;
     } else if (r->n_att > 0) {
         r->outcome = xstrdup("running");
         r->outcome_role = ROLE_WARNING;
@@ -438,8 +459,13 @@ build(struct evac_tl *e)
         for (size_t i = 0; i < e->n_rows; i++) {
             const struct row *r = &e->rows[i];
 
-            if (r->n_att > 0 && !r->att[r->n_att - 1].open)
-                *(r->att[r->n_att - 1].failed ? &e->failed : &e->moved) += 1;
+            if (r->last_end == NULL ||
+                (r->n_att > 0 && r->att[r->n_att - 1].open))
+                continue;
+            if (outcome_failed(r->last_end))
+                e->failed++;
+            else if (!outcome_cancelled(r->last_end))
+                e->moved++;
         }
         e->left = (unsigned)p->n_stays;
     }
@@ -1089,7 +1115,9 @@ draw_bar(struct evac_tl *e, const struct row *r, int y, int x, int w,
             const struct attempt *a = &r->att[real];
 
             g = plan ? g_both : g_real;
-            role = a->failed ? ROLE_ERROR : a->open ? ROLE_WARNING : ROLE_OK;
+            role = a->failed                   ? ROLE_ERROR
+                   : a->open || a->cancelled ? ROLE_WARNING
+                                             : ROLE_OK;
         } else if (plan) {
             g = g_plan;
             role = ROLE_GRAPH_BW;

@@ -1133,6 +1133,56 @@ evac_timeline_thousands_of_moves(void **state)
     unlink(path);
 }
 
+/* Moves that never ran (cancelled while queued, a destination not
+ * reachable) draw no real span; a retry after one shows both
+ * destinations. */
+static void
+evac_timeline_moves_that_never_ran(void **state)
+{
+    const char *path = "/tmp/ferry-ui-evac-never.jsonl";
+    FILE *f = fopen(path, "w");
+    struct evac_tl *e;
+    char row[1024];
+
+    (void)state;
+    assert_non_null(f);
+    fputs("{\"type\":\"evac_header\",\"version\":1,\"host\":\"src\","
+          "\"unix_ms\":1767225600000,\"id\":1}\n"
+          "{\"type\":\"evac_plan\",\"evac\":{\"host\":\"src\","
+          "\"planned_ms\":2000,\"moves\":[{\"vm\":\"v1\",\"to\":\"b\","
+          "\"order\":1,\"end_ms\":1000},{\"vm\":\"v2\",\"to\":\"b\","
+          "\"order\":2,\"start_ms\":1000,\"end_ms\":2000}]}}\n"
+          "{\"type\":\"evac_event\",\"t_ms\":0,\"vm\":\"v1\","
+          "\"event\":\"ended\",\"to\":\"b\",\"outcome\":\"failed\","
+          "\"real_ms\":0,\"error\":\"not started: b is not reachable\"}\n"
+          "{\"type\":\"evac_event\",\"t_ms\":0,\"vm\":\"v1\","
+          "\"event\":\"retry\",\"to\":\"a\"}\n"
+          "{\"type\":\"evac_event\",\"t_ms\":0,\"vm\":\"v1\","
+          "\"event\":\"started\",\"to\":\"a\"}\n"
+          "{\"type\":\"evac_event\",\"t_ms\":1000,\"vm\":\"v1\","
+          "\"event\":\"ended\",\"to\":\"a\",\"outcome\":\"completed\"}\n"
+          "{\"type\":\"evac_event\",\"t_ms\":1000,\"vm\":\"v2\","
+          "\"event\":\"ended\",\"to\":\"b\",\"outcome\":\"cancelled\","
+          "\"real_ms\":0,\"error\":\"cancelled while queued\"}\n",
+          f);
+    fclose(f);
+    e = evac_open(path);
+    evac_tl_seek(e, 2000);
+    evac_tl_screen_draw(e, true);
+    screen_row(4, row, sizeof row);
+    assert_non_null(strstr(row, "v1           b\u2192a"));
+    assert_non_null(strstr(row, "done"));
+    screen_row(5, row, sizeof row);
+    /* v2: its plan only, no real span; cancelled */
+    assert_non_null(strstr(row, "\u2580"));
+    assert_null(strstr(row, "\u2584"));
+    assert_null(strstr(row, "\u2588"));
+    assert_non_null(strstr(row, "cancelled"));
+    assert_true(screen_has("moved 1  failed 0"));
+    evac_tl_free(e);
+    unlink(path);
+}
+
 int
 main(void)
 {
@@ -1156,6 +1206,7 @@ main(void)
         cmocka_unit_test(evac_timeline_at_80x24),
         cmocka_unit_test(evac_timeline_keys_and_flight_logs),
         cmocka_unit_test(evac_timeline_thousands_of_moves),
+        cmocka_unit_test(evac_timeline_moves_that_never_ran),
     };
     int rc;
 
