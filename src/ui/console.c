@@ -680,6 +680,9 @@ confirm_yes(struct console *c)
         if ((dv = find_view(c, V_DIALOG)) != NULL)
             con_start_job(c, dv->dlg);
         break;
+    case C_EVAC_ABORT:
+        con_evac_abort(c, c->confirm_job);
+        break;
     case C_TAKE:
         if (j == NULL)
             break;

@@ -13,6 +13,7 @@
 
 #include "ferry/checks.h"
 #include "ferry/console.h"
+#include "ferry/evacview.h"
 #include "ferry/flightlog.h"
 #include "ferry/jobview.h"
 #include "ferry/queue.h"
@@ -146,7 +147,9 @@ cmd_open(struct console *c, struct view *v, const char *arg, int data)
 
     (void)arg;
     (void)data;
-    if (id[0] == '\0') {
+    if (v->kind == V_EVAC && id[0] == '\0') {
+        con_evac_enter(c, v); /* a plan that moves nothing starts too */
+    } else if (id[0] == '\0') {
         con_set_status(c, false, "nothing selected");
     } else if (v->kind == V_VMS) {
         const struct job_view *j = con_job_of_vm(c, id);
@@ -157,6 +160,8 @@ cmd_open(struct console *c, struct view *v, const char *arg, int data)
             con_open_dashboard(c, j->id);
     } else if (v->kind == V_JOBS) {
         con_open_dashboard(c, atol(id));
+    } else if (v->kind == V_EVAC) {
+        con_evac_enter(c, v);
     } else if (v->kind == V_LOGS) {
         size_t i = (size_t)atoi(id);
 
@@ -310,9 +315,14 @@ steerable(struct console *c, const struct job_view *j, bool external_ok)
 static void
 cmd_abort(struct console *c, struct view *v, const char *arg, int data)
 {
-    const struct job_view *j = job_target(c, v, arg, "abort");
+    const struct job_view *j;
 
     (void)data;
+    if (v->kind == V_EVAC && *arg == '\0') { /* the whole evacuation */
+        con_evac_ask_abort(c, v);
+        return;
+    }
+    j = job_target(c, v, arg, "abort");
     if (j != NULL && steerable(c, j, true))
         con_ask(c, C_ABORT, j->id, "abort this migration%s%s? the VM stays on "
             "its source (y/n)", v->kind == V_DASH ? "" : " of ",
@@ -466,6 +476,80 @@ cmd_queue(struct console *c, struct view *v, const char *arg, int how)
                    j->queue_pos);
 }
 
+/* The host a command is about: named, else the selected one in the
+ * hosts, else the evacuation's. NULL (said why) when there is none. */
+static const char *
+host_arg(struct console *c, struct view *v, const char *arg, const char *cmd)
+{
+    if (*arg != '\0')
+        return arg;
+    if (v->kind == V_HOSTS && selected(c, v)[0] != '\0')
+        return v->sel_id;
+    if (v->kind == V_EVAC)
+        return con_evac_host(v);
+    con_set_status(c, true, ":%s needs a host name (or select one in the "
+                   "hosts)", cmd);
+    return NULL;
+}
+
+static void
+cmd_evacuate(struct console *c, struct view *v, const char *arg, int data)
+{
+    const char *host = host_arg(c, v, arg, "evacuate");
+    char *name;
+
+    (void)data;
+    if (host == NULL)
+        return;
+    name = xstrdup(host); /* the views below may go */
+    con_evacuate(c, name);
+    free(name);
+}
+
+/* :maintenance [HOST] [on|off]: without on or off, the other state. */
+static void
+cmd_maintenance(struct console *c, struct view *v, const char *arg, int data)
+{
+    const char *sp = strrchr(arg, ' '), *last = sp ? sp + 1 : arg, *host;
+    int want = strcmp(last, "on") == 0 ? 1 : strcmp(last, "off") == 0 ? 0 : -1;
+    char *named = xstrndup(arg, want < 0 ? strlen(arg)
+                                         : (size_t)(last - arg));
+    const struct model_host *h;
+    const struct evac_view *e;
+    struct ferry_err err;
+
+    (void)data;
+    str_trim(named);
+    if ((host = host_arg(c, v, named, "maintenance")) == NULL)
+        goto done;
+    if ((h = model_host(c->o.hv->model, host)) == NULL) {
+        con_set_status(c, true, "no host named %s", host);
+        goto done;
+    }
+    if (want < 0)
+        want = !h->maintenance;
+    e = con_evac_of_host(c, h->name);
+    if (!want && v->kind == V_EVAC && e != NULL && !con_evac_is_over(e)) {
+        con_set_status(c, true, "%s is being evacuated: maintenance ends "
+                       "once the evacuation has (a aborts it)", h->name);
+        goto done;
+    }
+    err.msg[0] = '\0';
+    if (c->o.ops->maintenance == NULL)
+        con_set_status(c, true, "maintenance is the ferry server's: this "
+                       "console has none to ask");
+    else if (c->o.ops->maintenance(c->o.ops_ctx, h->name, want, &err) < 0)
+        con_set_status(c, true, "%s", err.msg);
+    else if (want)
+        con_set_status(c, false, "%s is in maintenance: it takes no new VMs "
+                       "(M ends it)", h->name);
+    else
+        con_set_status(c, false, "%s: maintenance ended, it takes VMs again",
+                       h->name);
+done:
+    free(named);
+}
+
 static void
 cmd_theme(struct console *c, struct view *v, const char *arg, int data)
 {
@@ -573,6 +657,12 @@ static const struct command commands[] = {
      "move a queued migration later"},
     {"cancel", NULL, "[VM]", SC_ANY, cmd_queue, Q_CANCEL,
      "take a queued migration out of the queue"},
+    {"evacuate", NULL, "[HOST]", SC_ANY, cmd_evacuate, 0,
+     "empty a host (the selected one) for maintenance: the plan first, "
+     "Enter starts it, then its dashboard"},
+    {"maintenance", NULL, "[HOST] [on|off]", SC_ANY, cmd_maintenance, 0,
+     "a host (the selected one) in or out of maintenance (no argument: "
+     "the other state); in maintenance it takes no new VMs"},
     {"theme", NULL, "NAME", SC_ANY, cmd_theme, 0,
      "colours from a theme file"},
     {"back", NULL, "", SC_ANY, cmd_back, 0,
@@ -594,6 +684,18 @@ static const struct binding bindings[] = {
      "the job's migration dashboard"},
     {SC(V_LOGS), {'\r', '\n', KEY_ENTER}, "Enter", "open", "Enter replay",
      "replay the flight log"},
+    {SC(V_HOSTS), {'e'}, "e", "evacuate", "e evacuate", NULL},
+    /* no hint: the hosts' line is full (the host's line says M) */
+    {SC(V_HOSTS), {'M'}, "M", "maintenance", NULL,
+     "the selected host in or out of maintenance"},
+    {SC(V_EVAC), {'\r', '\n', KEY_ENTER}, "Enter", "open", NULL,
+     "the plan: start the evacuation; its dashboard: the selected move's "
+     "migration dashboard"},
+    {SC(V_EVAC), {'a'}, "a", "abort", NULL,
+     "abort the evacuation (asks first): what waits is cancelled, what "
+     "runs is aborted"},
+    {SC(V_EVAC), {'M'}, "M", "maintenance off", NULL,
+     "end the host's maintenance once the evacuation has ended"},
     {SC(V_JOBS), {'['}, "[", "earlier", "[ ] move queued", NULL},
     {SC(V_JOBS), {']'}, "]", "later", NULL, NULL},
     {SC(V_JOBS), {'x'}, "x", "cancel", "x cancel queued", NULL},

@@ -15,14 +15,14 @@
 
 enum view_kind {
     V_HOSTS, V_VMS, V_DS, V_JOBS, V_LOGS, V_HELP, V_DASH, V_DIALOG,
-    V_WIZARD, V_REPLAY, V_COUNT
+    V_WIZARD, V_REPLAY, V_EVAC, V_COUNT
 };
 
 /* Where a key or a command works: one bit per kind of view. */
 #define SC(k) (1u << (k))
 #define SC_TABLES                                                            \
     (SC(V_HOSTS) | SC(V_VMS) | SC(V_DS) | SC(V_JOBS) | SC(V_LOGS) |          \
-     SC(V_HELP))
+     SC(V_HELP) | SC(V_EVAC))
 #define SC_ANY (~0u)
 
 /* What a view's key handler did with a key. */
@@ -33,6 +33,7 @@ enum vr {
 };
 
 struct dialog;
+struct evac_ui;
 struct view;
 struct console;
 
@@ -86,6 +87,7 @@ struct view {
     struct dialog *dlg;    /* V_DIALOG */
     struct wizard *wz;     /* V_WIZARD */
     struct replay *rp;     /* V_REPLAY */
+    struct evac_ui *ev;    /* V_EVAC */
 };
 
 struct dialog {
@@ -111,7 +113,7 @@ struct ask {
     const char *note;
 };
 
-enum confirm_what { C_ABORT, C_SWITCH, C_QUIT, C_START, C_TAKE };
+enum confirm_what { C_ABORT, C_SWITCH, C_QUIT, C_START, C_TAKE, C_EVAC_ABORT };
 
 struct console {
     struct ui_term *t;
@@ -181,6 +183,27 @@ void con_blank_line(struct console *c, int y);
 void con_logs_open(struct console *c);
 void con_replay_open(struct console *c, const char *path);
 const struct keymap *con_dialog_keymap(size_t *n);
+
+/* evac_view.c: an evacuation's plan, then its dashboard */
+extern const struct view_class con_evac_class;
+struct evac_view;
+/* The plan for emptying host (asks the jobs' owner), or the dashboard of
+ * the host's evacuation when one runs. */
+void con_evacuate(struct console *c, const char *host);
+/* The newest evacuation of host the owner has, or NULL. */
+const struct evac_view *con_evac_of_host(const struct console *c,
+                                         const char *host);
+bool con_evac_is_over(const struct evac_view *e);
+/* The host an evacuation view is about. */
+const char *con_evac_host(const struct view *v);
+/* The evacuation a V_EVAC view shows (NULL: none yet). */
+const struct evac_view *con_evac_shown(const struct console *c,
+                                       const struct view *v);
+/* Enter: the plan starts; on the dashboard, the move's own dashboard. */
+void con_evac_enter(struct console *c, struct view *v);
+/* a: asks before aborting the view's evacuation; then con_evac_abort. */
+void con_evac_ask_abort(struct console *c, struct view *v);
+void con_evac_abort(struct console *c, long id);
 
 /* console_cmd.c */
 struct binding;

@@ -14,6 +14,7 @@
 #include "ferry/checks.h"
 #include "ferry/console.h"
 #include "ferry/flightlog.h"
+#include "ferry/evacview.h"
 #include "ferry/jobview.h"
 #include "ferry/queue.h"
 #include "ferry/runner.h"
@@ -528,10 +529,15 @@ rows_hosts(struct console *c, struct view *v)
     }
     for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
-        size_t r = table_add(t, h->name, h->up ? ROLE_NORMAL : ROLE_ERROR);
+        size_t r = table_add(t, h->name, !h->up          ? ROLE_ERROR
+                                         : h->maintenance ? ROLE_WARNING
+                                                          : ROLE_NORMAL);
 
         table_set(t, r, 0, NAN, "%s", h->name);
-        table_set(t, r, 1, NAN, "%s", h->up ? "up" : "LOST");
+        /* in maintenance: it takes no new VMs */
+        table_set(t, r, 1, NAN, "%s", !h->up          ? "LOST"
+                                      : h->maintenance ? "maint"
+                                                       : "up");
         table_set(t, r, 2, NAN, "%s", h->cpu_model);
         table_set(t, r, 3, h->cores, "%u", h->cores);
         table_set(t, r, 4, (double)used[i], "%s",
@@ -1045,7 +1051,19 @@ draw_host_lines(struct console *c, const struct view *v, int y)
         ui_put_pad(stdscr, y + 1, 0, COLS, "");
         return;
     }
-    if (h->ssh != NULL)
+    if (h->maintenance) {
+        const struct evac_view *e = con_evac_of_host(c, h->name);
+
+        wattrset(stdscr, ui_attr(t, ROLE_WARNING));
+        if (e != NULL && !con_evac_is_over(e))
+            ui_line(t, stdscr, y, 0, COLS, " %s: in maintenance, being "
+                    "evacuated: %zu VM%s still on it (e shows it)", h->name,
+                    e->n_remaining, e->n_remaining == 1 ? "" : "s");
+        else
+            ui_line(t, stdscr, y, 0, COLS, " %s: in maintenance: it takes "
+                    "no new VMs (M ends it)", h->name);
+        wattrset(stdscr, ui_attr(t, ROLE_DIM));
+    } else if (h->ssh != NULL)
         ui_line(t, stdscr, y, 0, COLS, " %s: ssh %s", h->name, h->ssh);
     else
         ui_line(t, stdscr, y, 0, COLS, " %s: %s", h->name,
@@ -1397,4 +1415,5 @@ const struct view_class *const con_classes[V_COUNT] = {
     [V_LOGS] = &logs_class,     [V_HELP] = &con_help_class,
     [V_DASH] = &dash_class,     [V_DIALOG] = &dialog_class,
     [V_WIZARD] = &wizard_class, [V_REPLAY] = &replay_class,
+    [V_EVAC] = &con_evac_class,
 };

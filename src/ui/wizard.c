@@ -14,6 +14,7 @@
 
 #include "ferry/checks.h"
 #include "ferry/loop.h"
+#include "ferry/place.h"
 #include "ferry/runner.h"
 #include "ferry/units.h"
 
@@ -97,6 +98,7 @@ struct item {
     bool current;   /* where the VM is now: not a destination */
     bool pending;   /* the verdict is the inventory's; the backend's checks
                      * are on their way */
+    bool best;      /* the host step: the placement's choice */
 };
 
 struct wizard {
@@ -140,6 +142,9 @@ struct wizard {
     enum job_kind round_kind;
     uint64_t round_gen, round_ms; /* the inventory and the time it began */
     bool news;           /* answers arrived since the last tick */
+    /* the best host (the host step): where placement would put the VM,
+     * and why in a sentence ("" when no host passes every check) */
+    char *best_host, *best_why;
     /* dirty-rate measurement */
     bool measuring, measured;
     uint64_t measured_bps;
@@ -363,7 +368,8 @@ kind_items(struct wizard *w)
 #define ROUND_AGAIN_MS 5000 /* a changed inventory is checked again after */
 
 static const char *const host_check_names[] = {
-    "destination", "cpu", "memory", "networks", "shared-storage"};
+    "destination", "maintenance", "cpu", "memory", "networks",
+    "shared-storage"};
 
 static struct host_verdict *
 host_seen(struct wizard *w, const char *host, bool add)
@@ -514,6 +520,39 @@ round_step(struct wizard *w)
     return true;
 }
 
+/* Where placement would put the VM: the host that passes every check
+ * and leaves the hosts most balanced (hosts in maintenance take none).
+ * Pure C over the inventory, no backend asked: the step stays quick. */
+static void
+best_host(struct wizard *w, const char **busy, size_t nb)
+{
+    const struct model *m = model(w);
+    const char **maint = xcalloc(m->n_hosts + 1, sizeof *maint);
+    const char *vm = w->ch.vm;
+    struct place_opts o;
+    struct placement p;
+    size_t nm = 0, skip = 0;
+
+    for (size_t i = 0; i < m->n_hosts; i++)
+        if (m->hosts[i].maintenance)
+            maint[nm++] = m->hosts[i].name;
+    memset(&o, 0, sizeof o);
+    o.exclude = maint;
+    o.n_exclude = nm;
+    o.busy = busy;
+    o.n_busy = nb;
+    o.allow_storage = w->ch.kind == KIND_BOTH;
+    place_vms(m, &vm, 1, &o, &p);
+    mig_choice_set(&w->best_host, p.host);
+    /* the reason starts with the host's name: the row has it */
+    if (p.host != NULL && strncmp(p.reason, p.host, strlen(p.host)) == 0 &&
+        strncmp(p.reason + strlen(p.host), ": ", 2) == 0)
+        skip = strlen(p.host) + 2;
+    mig_choice_set(&w->best_why, p.host != NULL ? p.reason + skip : "");
+    placement_fini(&p);
+    free(maint);
+}
+
 static void
 host_items(struct wizard *w)
 {
@@ -527,6 +566,7 @@ host_items(struct wizard *w)
 
     model_host_totals(m, used, NULL);
     round_start(w);
+    best_host(w, busy, nb);
     for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
         struct item *it = new_item(w);
@@ -539,6 +579,7 @@ host_items(struct wizard *w)
         char a[32];
 
         item_printf(&it->name, "%s", h->name);
+        it->best = strcmp(h->name, w->best_host) == 0;
         item_printf(&it->cols[1], "%s",
                  units_fmt_bytes(a, sizeof a, free_b));
         item_printf(&it->cols[2], "%u", h->cores);
@@ -809,6 +850,8 @@ wizard_new(const struct wizard_env *env, const char *vm)
     w->ch.vm = xstrdup(vm);
     w->ch.host = xstrdup("");
     w->ch.ds = xstrdup("");
+    w->best_host = xstrdup("");
+    w->best_why = xstrdup("");
     w->ch.kind = KIND_COMPUTE;
     w->ch.budget_ms = env->default_budget_ms ? env->default_budget_ms : 300;
     w->ch.policy = env->default_policy;
@@ -842,6 +885,8 @@ wizard_free(struct wizard *w)
             free(w->hosts_seen[i].short_why);
         }
         free(w->hosts_seen);
+        free(w->best_host);
+        free(w->best_why);
         mig_choice_fini(&w->ch);
     }
     free(w);
@@ -1056,6 +1101,10 @@ next(struct wizard *w)
                     w->sel[w->step] = i;
                     break;
                 }
+            /* the best host first, when it may be chosen */
+            for (int i = 0; w->step == S_HOST && i < w->n_items; i++)
+                if (w->items[i].best && w->items[i].verdict != CHECK_ERROR)
+                    w->sel[w->step] = i;
         }
     }
 }
@@ -1351,6 +1400,7 @@ draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
                  (w->step == S_KIND &&
                   strcmp(it->name, job_kind_name(w->ch.kind)) == 0);
         verdict = it->current   ? "current"
+                  : it->best && it->verdict != CHECK_ERROR ? "best"
                   : it->pending && it->verdict != CHECK_ERROR ? "checking"
                                                               : verdict_tag[it->verdict];
         name = text_fit(it->name, nw, t->utf8);
@@ -1362,7 +1412,9 @@ draw_list(struct wizard *w, struct ui_term *t, int y, int h, int width)
             line = xasprintf("%s%s %-8s %9s %6s  %-9s %s", chosen ? "*" : " ",
                              name, verdict, it->cols[1], it->cols[2],
                              it->cols[3],
-                             it->cols[4][0] ? it->cols[4] : it->why);
+                             it->cols[4][0] ? it->cols[4]
+                             : it->why[0] || !it->best ? it->why
+                                                       : w->best_why);
         else
             line = xasprintf("%s%s %-8s %-7s %-9s %-9s %-9s %s",
                              chosen ? "*" : " ", name, verdict, it->cols[1],
@@ -1394,7 +1446,11 @@ draw_details(struct wizard *w, struct ui_term *t, int y, int h, int width)
         return;
     it = &w->items[w->sel[w->step]];
     wattrset(stdscr, ui_attr(t, verdict_role[it->verdict]));
-    if (it->verdict == CHECK_OK && it->why[0] == '\0')
+    if (it->best && it->verdict != CHECK_ERROR)
+        line = xasprintf(" %s: the best host: %s%s%s", it->name, w->best_why,
+                         it->verdict == CHECK_WARN ? "; warning: " : "",
+                         it->verdict == CHECK_WARN ? it->why : "");
+    else if (it->verdict == CHECK_OK && it->why[0] == '\0')
         line = xasprintf(" %s: %s", it->name,
                          it->pending ? "the inventory's checks pass; the "
                                        "host's own are on their way"

@@ -17,6 +17,8 @@
 #include <wchar.h>
 
 #include "ferry/console.h"
+#include "ferry/evac.h"
+#include "ferry/evacview.h"
 #include "ferry/jobs.h"
 #include "ferry/jobview.h"
 #include "ferry/loop.h"
@@ -405,11 +407,14 @@ console(void)
     return console_q(NULL);
 }
 
+static void fake_on_tick(void);
+
 /* The clock moves: the jobs' owner steps them, the console redraws. */
 static void
 tick(struct console *c, uint64_t t)
 {
     jobs_tick(loc.js, t);
+    fake_on_tick();
     console_tick(c, t);
 }
 
@@ -537,7 +542,8 @@ commands_and_keys_share_one_table(void **state)
     console_command(c, "filter :abort");
     console_draw(c, true);
     s = screen_text();
-    assert_non_null(strstr(s, "dashboard a"));
+    assert_non_null(strstr(s, "dashboard  a"));
+    assert_non_null(strstr(s, "evacuation a"));
     assert_non_null(strstr(s, ":abort [VM]"));
     assert_null(strstr(s, " ? \n")); /* no key without words */
     free(s);
@@ -886,6 +892,413 @@ replay_whatif_runs_on_a_worker(void **state)
     rmdir(dir);
 }
 
+/* ---- evacuations: a jobs' owner of our own that plans them ---------------- */
+
+#define LONG_VM "analytics-warehouse-primary-replica-with-a-name-longer-than-any-column-0001"
+
+/* The plan for hv-02, as the server would send it. */
+static const char *const evac_plan_json =
+    "{\"id\":0,\"host\":\"hv-02\",\"state\":\"planned\",\"policy\":\"ferry\","
+    "\"budget_ms\":300,\"parallel\":2,\"planned_ms\":118000,"
+    "\"elapsed_ms\":0,\"moves\":["
+    "{\"vm\":\"" LONG_VM "\",\"to\":\"hv-01\",\"kind\":\"compute\","
+    "\"order\":1,\"predicted_ms\":41000,\"predicted_downtime_ms\":120,"
+    "\"converges\":true,\"how\":\"converges in 4 rounds\",\"reason\":"
+    "\"hv-01: 9% of its memory and 0.3 vCPUs per core in use after the "
+    "move, the least loaded of the 2 hosts that pass every check; "
+    "1.16 GiB/s link, about 41.0 s\",\"state\":\"planned\"},"
+    "{\"vm\":\"web-03\",\"to\":\"hv-01\",\"kind\":\"compute\",\"order\":2,"
+    "\"predicted_ms\":6500,\"predicted_downtime_ms\":40,\"converges\":true,"
+    "\"how\":\"converges in 3 rounds\",\"reason\":\"hv-01: the least "
+    "loaded\",\"state\":\"planned\"},"
+    "{\"vm\":\"db-02\",\"to\":\"hv-01\",\"kind\":\"compute\",\"order\":3,"
+    "\"predicted_ms\":52000,\"predicted_downtime_ms\":210,"
+    "\"converges\":true,\"how\":\"converges in 6 rounds\",\"reason\":"
+    "\"hv-01: the least loaded\",\"state\":\"planned\"},"
+    "{\"vm\":\"cache-01\",\"to\":\"hv-03\",\"kind\":\"compute\","
+    "\"order\":4,\"predicted_ms\":64000,\"predicted_downtime_ms\":300,"
+    "\"converges\":false,\"how\":\"post-copy after 3 rounds\",\"reason\":"
+    "\"hv-03: the only host with room\",\"state\":\"planned\"},"
+    "{\"vm\":\"ci-01\",\"to\":\"hv-03\",\"ds\":\"ds-ssd-02\",\"kind\":"
+    "\"both\",\"order\":5,\"predicted_ms\":77000,"
+    "\"predicted_downtime_ms\":90,\"converges\":true,\"how\":\"converges "
+    "in 5 rounds\",\"reason\":\"hv-03: disks to ds-ssd-02\","
+    "\"state\":\"planned\"}],"
+    "\"stays\":[{\"vm\":\"gpu-01\",\"reason\":\"stays on hv-02: it has a "
+    "passed-through device (hostdev 0000:3b:00.0); what would let it go: "
+    "shutting it down: it can then move cold\",\"shutoff\":false}],"
+    "\"remaining\":[\"" LONG_VM "\",\"web-03\",\"db-02\",\"cache-01\","
+    "\"ci-01\",\"gpu-01\"]}";
+
+/* The same evacuation a minute in: one move done, one running (its job
+ * is real: moves[1].job is set by the test), one queued, one failed and
+ * retried. */
+static const char *const evac_run_json =
+    "{\"id\":7,\"host\":\"hv-02\",\"state\":\"running\",\"policy\":"
+    "\"ferry\",\"budget_ms\":300,\"parallel\":2,\"planned_ms\":118000,"
+    "\"elapsed_ms\":62000,\"predicted_end_ms\":130000,\"moves\":["
+    "{\"vm\":\"" LONG_VM "\",\"to\":\"hv-01\",\"kind\":\"compute\","
+    "\"order\":1,\"predicted_ms\":41000,\"predicted_downtime_ms\":120,"
+    "\"converges\":true,\"how\":\"converges in 4 rounds\",\"reason\":"
+    "\"hv-01: the least loaded\",\"state\":\"done\",\"job\":90,"
+    "\"real_ms\":44000,\"real_downtime_ms\":131},"
+    "{\"vm\":\"web-03\",\"to\":\"hv-01\",\"kind\":\"compute\",\"order\":2,"
+    "\"predicted_ms\":6500,\"predicted_downtime_ms\":40,\"converges\":true,"
+    "\"how\":\"converges in 3 rounds\",\"reason\":\"hv-01: the least "
+    "loaded\",\"state\":\"running\",\"job\":0},"
+    "{\"vm\":\"db-02\",\"to\":\"hv-01\",\"kind\":\"compute\",\"order\":3,"
+    "\"predicted_ms\":52000,\"predicted_downtime_ms\":210,"
+    "\"converges\":true,\"how\":\"converges in 6 rounds\",\"reason\":"
+    "\"hv-01: the least loaded\",\"state\":\"queued\"},"
+    "{\"vm\":\"cache-01\",\"to\":\"hv-03\",\"kind\":\"compute\","
+    "\"order\":4,\"predicted_ms\":64000,\"predicted_downtime_ms\":300,"
+    "\"converges\":false,\"how\":\"post-copy after 3 rounds\",\"reason\":"
+    "\"hv-03: the only host with room\",\"state\":\"planned\"},"
+    "{\"vm\":\"ci-01\",\"to\":\"hv-01\",\"kind\":\"compute\",\"order\":5,"
+    "\"predicted_ms\":77000,\"predicted_downtime_ms\":90,"
+    "\"converges\":true,\"how\":\"converges in 5 rounds\",\"reason\":"
+    "\"hv-01: next best\",\"state\":\"failed\",\"attempt\":2,"
+    "\"tried\":[\"hv-03\"],\"error\":\"hv-01: the destination refused "
+    "the guest: domain ci-01 already exists\"}],"
+    "\"stays\":[{\"vm\":\"gpu-01\",\"reason\":\"stays on hv-02: it has a "
+    "passed-through device (hostdev 0000:3b:00.0)\",\"shutoff\":false}],"
+    "\"remaining\":[\"web-03\",\"db-02\",\"cache-01\",\"ci-01\","
+    "\"gpu-01\"]}";
+
+/* And at its end: two VMs left. */
+static const char *const evac_end_json =
+    "{\"id\":7,\"host\":\"hv-02\",\"state\":\"ended\",\"policy\":"
+    "\"ferry\",\"budget_ms\":300,\"parallel\":2,\"planned_ms\":118000,"
+    "\"elapsed_ms\":126000,\"predicted_end_ms\":126000,\"moves\":["
+    "{\"vm\":\"" LONG_VM "\",\"to\":\"hv-01\",\"order\":1,"
+    "\"reason\":\"hv-01: the least loaded\","
+    "\"state\":\"done\",\"real_ms\":44000,\"real_downtime_ms\":131,"
+    "\"predicted_ms\":41000,\"predicted_downtime_ms\":120},"
+    "{\"vm\":\"web-03\",\"to\":\"hv-01\",\"order\":2,\"state\":\"done\","
+    "\"real_ms\":7000,\"real_downtime_ms\":38,\"predicted_ms\":6500,"
+    "\"predicted_downtime_ms\":40},"
+    "{\"vm\":\"db-02\",\"to\":\"hv-01\",\"order\":3,\"state\":\"done\","
+    "\"real_ms\":50000,\"real_downtime_ms\":220,\"predicted_ms\":52000,"
+    "\"predicted_downtime_ms\":210},"
+    "{\"vm\":\"cache-01\",\"to\":\"hv-03\",\"order\":4,\"state\":\"done\","
+    "\"real_ms\":70000,\"real_downtime_ms\":12,\"predicted_ms\":64000,"
+    "\"predicted_downtime_ms\":300},"
+    "{\"vm\":\"ci-01\",\"to\":\"hv-01\",\"order\":5,\"state\":\"failed\","
+    "\"attempt\":2,\"tried\":[\"hv-03\"],\"error\":\"hv-01: the "
+    "destination refused the guest\",\"predicted_ms\":77000,"
+    "\"predicted_downtime_ms\":90}],"
+    "\"stays\":[{\"vm\":\"gpu-01\",\"reason\":\"stays on hv-02: it has a "
+    "passed-through device\"}],"
+    "\"remaining\":[\"ci-01\",\"gpu-01\"],"
+    "\"result\":{\"empty\":false,\"moved\":4,\"failed\":1,\"left\":["
+    "{\"vm\":\"ci-01\",\"reason\":\"failed twice: hv-03, then hv-01 "
+    "refused the guest\"},{\"vm\":\"gpu-01\",\"reason\":\"a "
+    "passed-through device\"}]}}";
+
+static struct {
+    struct evac_view run; /* what n_evacs/evac_at show (once started) */
+    bool started;
+    long aborted;
+    char *plan_host;
+    bool maint[8]; /* the owner's maintenance, by host position */
+} fake;
+
+/* The owner's maintenance state on the model the console reads, as the
+ * server sets it before sending the model. */
+static void
+fake_maint_apply(void)
+{
+    bool changed = false;
+
+    for (size_t i = 0; i < hv->model->n_hosts && i < 8; i++) {
+        changed |= hv->model->hosts[i].maintenance != fake.maint[i];
+        hv->model->hosts[i].maintenance = fake.maint[i];
+    }
+    if (changed) /* a new model, as the server would send */
+        hv->generation++;
+}
+
+/* The jobs table applies its own maintenance list when it runs checks:
+ * the fake owner's is set again after each step. */
+static void
+fake_on_tick(void)
+{
+    if (fake.started)
+        fake_maint_apply();
+}
+
+static void
+fake_maint_set(const char *host, bool on)
+{
+    long i = model_host_pos(hv->model, host);
+
+    assert_true(i >= 0 && i < 8);
+    fake.maint[i] = on;
+    fake_maint_apply();
+}
+
+static void
+evac_view_from(const char *json, struct evac_view *v)
+{
+    json_object *o = json_tokener_parse(json);
+    struct ferry_err err;
+
+    assert_non_null(o);
+    if (evac_view_read(o, v, &err) < 0)
+        fail_msg("evac_view_read: %s", err.msg);
+    json_object_put(o);
+}
+
+static int
+l_evac_plan(void *ctx, const struct evac_args *a, struct evac_view *out,
+            struct ferry_err *err)
+{
+    (void)ctx;
+    (void)err;
+    free(fake.plan_host);
+    fake.plan_host = xstrdup(a->host);
+    evac_view_from(evac_plan_json, out);
+    return 0;
+}
+
+static long
+l_evac_start(void *ctx, const struct evac_args *a, struct ferry_err *err)
+{
+    (void)ctx;
+    (void)err;
+    fake_maint_set(a->host, true); /* the server's doing */
+    evac_view_from(evac_run_json, &fake.run);
+    fake.started = true;
+    return 7;
+}
+
+static int
+l_evac_abort(void *ctx, long id, struct ferry_err *err)
+{
+    (void)ctx;
+    (void)err;
+    fake.aborted = id;
+    return 0;
+}
+
+static int
+l_maintenance(void *ctx, const char *host, bool on, struct ferry_err *err)
+{
+    (void)ctx;
+    (void)err;
+    fake_maint_set(host, on);
+    return 0;
+}
+
+static size_t
+l_n_evacs(void *ctx)
+{
+    (void)ctx;
+    return fake.started ? 1 : 0;
+}
+
+static const struct evac_view *
+l_evac_at(void *ctx, size_t i)
+{
+    (void)ctx;
+    return fake.started && i == 0 ? &fake.run : NULL;
+}
+
+static const struct console_ops evac_ops = {
+    .n_jobs = l_n_jobs, .job_at = l_job_at, .job = l_job,
+    .start = l_start, .act = l_act, .budget = l_budget,
+    .queue_move = l_queue_move, .queue_why = l_why,
+    .evac_plan = l_evac_plan, .evac_start = l_evac_start,
+    .evac_abort = l_evac_abort, .maintenance = l_maintenance,
+    .n_evacs = l_n_evacs, .evac_at = l_evac_at,
+};
+
+static struct console *
+console_evac(void)
+{
+    struct console *c = console();
+
+    console_free(c);
+    evac_view_fini(&fake.run);
+    free(fake.plan_host);
+    memset(&fake, 0, sizeof fake);
+    {
+        struct console_opts o = {0};
+
+        o.hv = hv;
+        o.ops = &evac_ops;
+        o.policies = &policies;
+        o.source_label = "demo datacenter";
+        o.no_log = true;
+        o.default_budget_ms = 300;
+        return console_new(&term, &o);
+    }
+}
+
+static void
+fake_fini(void)
+{
+    evac_view_fini(&fake.run);
+    free(fake.plan_host);
+    memset(&fake, 0, sizeof fake);
+}
+
+/* The hosts view's e plans the selected host's evacuation: per VM where
+ * it goes, the kind, time, downtime, how, the order; what stays and why;
+ * the selected row's reason whole below. */
+static void
+evacuation_plan_from_the_hosts_view(void **state)
+{
+    struct console *c = console_evac();
+
+    (void)state;
+    console_tick(c, 0);
+    keys(c, "1");
+    console_key(c, KEY_DOWN); /* hv-02 */
+    keys(c, "e");
+    console_draw(c, true);
+    assert_string_equal(fake.plan_host, "hv-02");
+    golden("evac-plan");
+    /* the row that stays: its reason whole at the bottom */
+    keys(c, "G");
+    console_draw(c, true);
+    assert_true(screen_has("gpu-01 stays on hv-02: it has a passed-through"));
+    assert_true(screen_has("shutting it down"));
+    /* the help lists the view's keys */
+    keys(c, "?");
+    console_command(c, "filter evacuation");
+    console_draw(c, true);
+    assert_true(screen_has("abort the evacuation (asks"));
+    keys(c, "\x1b\x1b");
+    /* Esc goes back: nothing started */
+    keys(c, "\x1b");
+    console_draw(c, true);
+    assert_false(fake.started);
+    assert_true(screen_has("Hosts"));
+    assert_false(screen_has("Evacuate"));
+    console_free(c);
+    fake_fini();
+}
+
+/* Enter starts it: the dashboard, every move with its state, the job's
+ * phase and progress, predicted and real downtime; the VMs still on the
+ * host; the live end against the planned one; a aborts after a y; at the
+ * end the result, and M ends the maintenance. */
+static void
+evacuation_dashboard_to_the_end(void **state)
+{
+    struct console *c = console_evac();
+    struct ferry_err err;
+    struct job_req rq;
+    const struct job *j;
+
+    (void)state;
+    console_tick(c, 0);
+    console_command(c, "evacuate hv-02");
+    keys(c, "\n");
+    assert_true(fake.started);
+    assert_true(model_host(hv->model, "hv-02")->maintenance);
+    /* the running move's job: web-03 to hv-01, five seconds in */
+    job_req_init(&rq);
+    rq.vm = xstrdup("web-03");
+    rq.host = xstrdup("hv-01");
+    rq.kind = KIND_COMPUTE;
+    rq.policy = xstrdup("ferry");
+    rq.budget_ms = 300;
+    rq.no_log = true;
+    j = jobs_submit(loc.js, &rq, NULL, &err);
+    job_req_fini(&rq);
+    assert_non_null(j);
+    fake.run.moves[1].job = job_id(j);
+    for (uint64_t t = 0; t <= 1200; t += 100)
+        tick(c, t);
+    console_draw(c, true);
+    golden("evac-dash");
+    assert_true(model_host(hv->model, "hv-02")->maintenance);
+    /* a asks first */
+    keys(c, "a");
+    console_draw(c, true);
+    assert_true(screen_has("abort the evacuation of hv-02?"));
+    keys(c, "n");
+    assert_int_equal(fake.aborted, 0);
+    keys(c, "ay");
+    assert_int_equal(fake.aborted, 7);
+    /* M refuses while it runs */
+    keys(c, "M");
+    console_draw(c, true);
+    assert_true(screen_has("hv-02 is being evacuated: maintenance ends"));
+    assert_true(model_host(hv->model, "hv-02")->maintenance);
+    /* Enter on the running move: its migration dashboard */
+    keys(c, "j\n");
+    console_draw(c, true);
+    assert_true(screen_has("Dirty rate vs bandwidth"));
+    keys(c, "\x1b");
+    /* the hosts view shows the host in maintenance */
+    keys(c, "1");
+    console_key(c, KEY_DOWN);
+    console_draw(c, true);
+    golden("hosts-maintenance");
+    /* e on it again: the running evacuation's dashboard, not a plan */
+    free(fake.plan_host);
+    fake.plan_host = NULL;
+    keys(c, "e");
+    assert_null(fake.plan_host);
+    /* the end: the result, the VMs left and why */
+    evac_view_from(evac_end_json, &fake.run);
+    for (uint64_t t = 1300; t <= 4000; t += 100)
+        tick(c, t);
+    console_draw(c, false);
+    golden("evac-ended");
+    keys(c, "M");
+    assert_false(model_host(hv->model, "hv-02")->maintenance);
+    /* once nothing runs and nothing changes, nothing is drawn */
+    {
+        uint64_t t = 4100;
+        long id = job_id(j);
+
+        for (; t <= 120000 && !job_view_ended(l_job(NULL, id)); t += 100)
+            tick(c, t);
+        assert_true(job_view_ended(l_job(NULL, id)));
+        tick(c, t + 100);
+        console_draw(c, true);
+        tick(c, t + 20000);
+        assert_false(console_draw(c, false));
+    }
+    console_free(c);
+    fake_fini();
+}
+
+/* The wizard's host step: the best host marked with its reason and
+ * preselected; a host in maintenance is refused and never the best. */
+static void
+wizard_best_host(void **state)
+{
+    struct console *c = console();
+
+    (void)state;
+    console_tick(c, 0);
+    console_command(c, "migrate db-02");
+    keys(c, "\n");
+    console_draw(c, true);
+    assert_true(screen_has(" hv-01           best "));
+    assert_true(screen_has("hv-01: the best host: "));
+    console_free(c);
+    c = console();
+    model_host(hv->model, "hv-01")->maintenance = true;
+    console_tick(c, 0);
+    console_command(c, "migrate db-02");
+    keys(c, "\n");
+    console_draw(c, true);
+    golden("wizard-host-maintenance");
+    assert_true(screen_has(" hv-03           best "));
+    assert_true(screen_has("hv-03: the best host: "));
+    console_key(c, KEY_UP);
+    console_key(c, KEY_UP);
+    console_draw(c, true);
+    assert_true(screen_has("hv-01: cannot be chosen: hv-01 is in maintenance"));
+    console_free(c);
+}
+
 /* fatal() while curses runs: the terminal is restored (rmcup, the
  * normal screen) before the message is printed, so it is readable. */
 static void
@@ -1197,6 +1610,9 @@ main(void)
         cmocka_unit_test(commands_and_keys_share_one_table),
         cmocka_unit_test(dialog_and_dashboard),
         cmocka_unit_test(wizard_steps),
+        cmocka_unit_test(wizard_best_host),
+        cmocka_unit_test(evacuation_plan_from_the_hosts_view),
+        cmocka_unit_test(evacuation_dashboard_to_the_end),
         cmocka_unit_test(queue_starts_when_a_slot_frees),
         cmocka_unit_test(too_small_then_recovers),
         cmocka_unit_test(idle_console_draws_nothing),
