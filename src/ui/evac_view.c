@@ -279,8 +279,6 @@ stay_rows(struct table *t, const struct evac_view *e, int cols_to,
         const struct evac_stay_view *s = &e->stays[i];
         size_t r;
 
-        if (evac_view_move(e, s->vm) != NULL)
-            continue; /* a move of it: the move's row says */
         r = table_add(t, s->vm, s->shutoff ? ROLE_DIM : ROLE_WARNING);
         table_set(t, r, 0, NO_ORDER, "-");
         table_set(t, r, 1, NAN, "%s", s->vm);
@@ -539,8 +537,7 @@ draw_plan(struct console *c, struct view *v, int y, int h)
             con_blank_line(c, y + r);
         return;
     }
-    for (size_t i = 0; i < e->n_stays; i++)
-        stay += evac_view_move(e, e->stays[i].vm) == NULL;
+    stay = e->n_stays; /* the VMs that cannot leave: none of the moves */
     par = parallel_of(e);
     wattrset(stdscr, ui_attr(t, ROLE_TITLE));
     ui_line(t, stdscr, y, 0, COLS, " Evacuate %s: the plan  policy %s  "
@@ -876,8 +873,7 @@ con_evacuate(struct console *c, const char *host)
     u = evac_push(c, host);
     u->plan = plan; /* the view's now */
     u->have_plan = true;
-    for (size_t i = 0; i < plan.n_stays; i++)
-        stay += evac_view_move(&plan, plan.stays[i].vm) == NULL;
+    stay = plan.n_stays;
     con_set_status(c, false, "the plan for %s: %zu move%s, empty in %s, "
                    "%zu stay%s; Enter starts it", host, plan.n_moves,
                    plan.n_moves == 1 ? "" : "s",

@@ -1001,6 +1001,7 @@ static struct {
     long aborted;
     char *plan_host;
     bool maint[8]; /* the owner's maintenance, by host position */
+    const char *plan_json, *run_json; /* NULL: the ones above */
 } fake;
 
 /* The owner's maintenance state on the model the console reads, as the
@@ -1057,7 +1058,7 @@ l_evac_plan(void *ctx, const struct evac_args *a, struct evac_view *out,
     (void)err;
     free(fake.plan_host);
     fake.plan_host = xstrdup(a->host);
-    evac_view_from(evac_plan_json, out);
+    evac_view_from(fake.plan_json ? fake.plan_json : evac_plan_json, out);
     return 0;
 }
 
@@ -1067,9 +1068,9 @@ l_evac_start(void *ctx, const struct evac_args *a, struct ferry_err *err)
     (void)ctx;
     (void)err;
     fake_maint_set(a->host, true); /* the server's doing */
-    evac_view_from(evac_run_json, &fake.run);
+    evac_view_from(fake.run_json ? fake.run_json : evac_run_json, &fake.run);
     fake.started = true;
-    return 7;
+    return fake.run.id;
 }
 
 static int
@@ -1266,6 +1267,75 @@ evacuation_dashboard_to_the_end(void **state)
     }
     console_free(c);
     fake_fini();
+}
+
+/* An evacuation of n moves, in state (planned or running). Caller frees. */
+static char *
+evac_json_of(size_t n, const char *state)
+{
+    size_t cap = n * 200 + 512, len = 0;
+    char *b = malloc(cap);
+
+    len += (size_t)snprintf(b + len, cap - len,
+                            "{\"id\":9,\"host\":\"hv-02\",\"state\":\"%s\","
+                            "\"budget_ms\":300,\"parallel\":8,"
+                            "\"planned_ms\":3600000,\"elapsed_ms\":1000,"
+                            "\"predicted_end_ms\":3700000,\"moves\":[",
+                            state);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(
+            b + len, cap - len,
+            "%s{\"vm\":\"vm-%05zu\",\"to\":\"hv-0%d\",\"order\":%zu,"
+            "\"predicted_ms\":%zu,\"predicted_downtime_ms\":50,"
+            "\"converges\":true,\"state\":\"%s\"}",
+            i ? "," : "", i, i % 2 ? 1 : 3, n - i, 1000 + i,
+            i < 8 && strcmp(state, "running") == 0 ? "running" : "planned");
+    snprintf(b + len, cap - len, "],\"remaining\":[]}");
+    return b;
+}
+
+/* Thousands of moves: the plan and the dashboard sort, filter and
+ * scroll like the lists, and an unchanged evacuation draws nothing. */
+static void
+evacuation_of_thousands_of_vms(void **state)
+{
+    struct console *c = console_evac();
+    char *plan = evac_json_of(5000, "planned"), *run = evac_json_of(5000, "running");
+
+    (void)state;
+    fake.plan_json = plan;
+    fake.run_json = run;
+    console_tick(c, 0);
+    console_command(c, "evacuate hv-02");
+    console_draw(c, true);
+    assert_true(screen_has("host empty in 1h00m: 5000 VMs move"));
+    /* order 1 first: the last VM of the list */
+    assert_true(screen_has("  1 vm-04999"));
+    keys(c, "G");
+    console_draw(c, true);
+    assert_true(screen_has(" vm-00000 -> hv-03"));
+    keys(c, "/vm-01234\n");
+    console_draw(c, true);
+    assert_true(screen_has("3766 vm-01234"));
+    assert_false(screen_has("vm-01235"));
+    keys(c, "\x1b"); /* clears the filter */
+    keys(c, "\n");     /* starts it */
+    assert_true(fake.started);
+    console_tick(c, 100);
+    console_draw(c, true);
+    assert_true(screen_has("Evacuation of hv-02  running"));
+    keys(c, ">>>"); /* by state: the running ones last */
+    keys(c, "r");
+    console_draw(c, true);
+    assert_true(screen_has("running"));
+    console_tick(c, 200);
+    console_draw(c, true);
+    console_tick(c, 5000); /* nothing changed */
+    assert_false(console_draw(c, false));
+    console_free(c);
+    fake_fini();
+    free(plan);
+    free(run);
 }
 
 /* The wizard's host step: the best host marked with its reason and
@@ -1613,6 +1683,7 @@ main(void)
         cmocka_unit_test(wizard_best_host),
         cmocka_unit_test(evacuation_plan_from_the_hosts_view),
         cmocka_unit_test(evacuation_dashboard_to_the_end),
+        cmocka_unit_test(evacuation_of_thousands_of_vms),
         cmocka_unit_test(queue_starts_when_a_slot_frees),
         cmocka_unit_test(too_small_then_recovers),
         cmocka_unit_test(idle_console_draws_nothing),
