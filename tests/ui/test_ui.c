@@ -1160,6 +1160,12 @@ evacuation_plan_from_the_hosts_view(void **state)
     console_draw(c, true);
     assert_string_equal(fake.plan_host, "hv-02");
     golden("evac-plan");
+    /* without UTF-8: ASCII only, cut names end in "~" */
+    term.utf8 = false;
+    console_draw(c, true);
+    term.utf8 = true;
+    assert_true(screen_has("analytics-warehouse-pri~"));
+    assert_false(screen_has("\xe2"));
     /* the row that stays: its reason whole at the bottom */
     keys(c, "G");
     console_draw(c, true);
