@@ -25,6 +25,8 @@ struct evac_ui {
     bool have_plan;
     long id;      /* the dashboard's evacuation (0: the host's newest) */
     uint64_t sig; /* what the screen showed when last looked at */
+    bool seen_running; /* it was seen before its end: the end is news */
+    bool told_end;
 };
 
 #define NO_ORDER 1e9 /* rows without an order (VMs that stay) sort last */
@@ -732,6 +734,29 @@ evac_crumb(struct console *c, const struct view *v)
                      v->ev->host);
 }
 
+/* The end of an evacuation this view followed: on the status line. */
+static void
+end_news(struct console *c, struct evac_ui *u)
+{
+    const struct evac_view *e = evac_live(c, u);
+
+    if (e == NULL || u->told_end)
+        return;
+    if (!con_evac_is_over(e)) {
+        u->seen_running = true;
+        return;
+    }
+    u->told_end = true;
+    if (!u->seen_running)
+        return;
+    if (e->empty)
+        con_set_status(c, false, "evacuation of %s ended: the host is empty "
+                       "(M ends its maintenance)", e->host);
+    else
+        con_set_status(c, true, "evacuation of %s ended: %zu VM%s left on it",
+                       e->host, e->n_left, e->n_left == 1 ? "" : "s");
+}
+
 static bool
 evac_tick(struct console *c, struct view *v, uint64_t now_ms)
 {
@@ -740,6 +765,7 @@ evac_tick(struct console *c, struct view *v, uint64_t now_ms)
     (void)now_ms;
     if (!v->ev->dash)
         return false;
+    end_news(c, v->ev);
     s = dash_sig(c, v);
     if (s == v->ev->sig)
         return false;

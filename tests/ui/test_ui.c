@@ -1250,17 +1250,19 @@ evacuation_dashboard_to_the_end(void **state)
     fake.plan_host = NULL;
     keys(c, "e");
     assert_null(fake.plan_host);
-    /* the end: the result, the VMs left and why */
-    evac_view_from(evac_end_json, &fake.run);
+    /* the end (after its last job's): the result, the VMs left and why */
     for (uint64_t t = 1300; t <= 4000; t += 100)
         tick(c, t);
+    evac_view_from(evac_end_json, &fake.run);
+    tick(c, 4100);
     console_draw(c, false);
     golden("evac-ended");
+    assert_true(screen_has("evacuation of hv-02 ended: 2 VMs left on it"));
     keys(c, "M");
     assert_false(model_host(hv->model, "hv-02")->maintenance);
     /* once nothing runs and nothing changes, nothing is drawn */
     {
-        uint64_t t = 4100;
+        uint64_t t = 4200;
         long id = job_id(j);
 
         for (; t <= 120000 && !job_view_ended(l_job(NULL, id)); t += 100)
