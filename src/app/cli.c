@@ -34,6 +34,7 @@
 #include "ferry/units.h"
 #include "ferry/whatif.h"
 #include "../ui/replay.h"
+#include "cli_evac.h"
 #include "console_main.h"
 
 #define EXIT_OK 0
@@ -45,7 +46,9 @@ struct cli {
     const char *args[4];
     size_t n_args;
     bool demo, json, real_time, no_log, have_seed, keep_source, summary;
-    bool accept_new, detach;
+    bool accept_new, detach, dry_run, include_shutoff, allow_storage;
+    bool abort_it;
+    char *auto_to; /* the host --to auto picked */
     const char **connect;
     size_t n_connect, cap_connect;
     const char *ready_fd; /* server: where to say it listens */
@@ -97,6 +100,13 @@ usage(FILE *f)
         "             [--time virtual|real] [--max-time DURATION] [--json]\n"
         "  ferry migrate ... --detach   queue it in the server, print its "
         "job\n"
+        "  ferry evacuate HOST [--to HOST,...] [--policy NAME] [--downtime "
+        "MS]\n"
+        "             [--include-shutoff] [--allow-storage] [--dry-run] "
+        "[--json]\n"
+        "             [--detach] | --abort   empty a host for maintenance\n"
+        "  ferry maintenance [HOST [on|off]]   hosts that take no new VMs\n"
+        "  --to auto (migrate, plan) picks the best host and says why\n"
         "  ferry jobs [--json] | watch JOB [--json] | abort JOB\n"
         "  ferry take-over JOB [--policy NAME] [--downtime MS]   steer a\n"
         "             migration ferry did not start (external)\n"
@@ -157,6 +167,10 @@ static const struct optdef opts[] = {
     {"--keep-source", false, OS(keep_source)},
     {"--accept-new", false, OS(accept_new)},
     {"--detach", false, OS(detach)},
+    {"--dry-run", false, OS(dry_run)},
+    {"--include-shutoff", false, OS(include_shutoff)},
+    {"--allow-storage", false, OS(allow_storage)},
+    {"--abort", false, OS(abort_it)},
     {"--ready-fd", true, OS(ready_fd)},
     {"--sim", true, OS(sim_file)},
     {"-c", true, OS(config)},
@@ -984,14 +998,17 @@ cmd_list(struct cli *c, struct hv *hv)
     if (strcmp(what, "hosts") == 0) {
         uint64_t *usedv = xcalloc(m->n_hosts + 1, sizeof *usedv);
         unsigned *count = xcalloc(m->n_hosts + 1, sizeof *count);
-        bool uris = false;
+        bool uris = false, maint = false;
 
         model_host_totals(m, usedv, count);
         for (size_t i = 0; i < m->n_hosts; i++)
             uris |= m->hosts[i].uri != NULL;
-        /* simulated hosts have no state or URI worth a column */
+        /* simulated hosts have no URI worth a column, and a state only
+         * when one is in maintenance */
+        for (size_t i = 0; i < m->n_hosts; i++)
+            maint |= m->hosts[i].maintenance;
         table_init(&t, list_host_cols,
-                   (int)ARRAY_SIZE(list_host_cols) - (uris ? 0 : 2));
+                   (int)ARRAY_SIZE(list_host_cols) - (uris ? 0 : maint ? 1 : 2));
         for (size_t i = 0; i < m->n_hosts; i++) {
             const struct model_host *h = &m->hosts[i];
             uint64_t used = usedv[i];
@@ -1009,6 +1026,8 @@ cmd_list(struct cli *c, struct hv *hv)
                                    json_object_new_int64((int64_t)used));
             json_object_object_add(o, "vms", json_object_new_int((int)count[i]));
             json_object_object_add(o, "up", json_object_new_boolean(h->up));
+            json_object_object_add(o, "maintenance",
+                                   json_object_new_boolean(h->maintenance));
             if (h->uri != NULL)
                 json_object_object_add(o, "uri", json_object_new_string(h->uri));
             if (h->versions != NULL)
@@ -1031,10 +1050,11 @@ cmd_list(struct cli *c, struct hv *hv)
             table_set(&t, r, 4, NAN, "%s",
                       units_fmt_bytes(b, sizeof b, h->memory_bytes));
             table_set(&t, r, 5, NAN, "%u", count[i]);
-            if (uris) {
-                table_set(&t, r, 6, NAN, "%s", h->up ? "up" : "LOST");
+            if (uris || maint)
+                table_set(&t, r, 6, NAN, "%s%s", h->up ? "up" : "LOST",
+                          h->maintenance ? ", maintenance" : "");
+            if (uris)
                 table_set(&t, r, 7, NAN, "%s", h->uri ? h->uri : "-");
-            }
         }
         if (!c->json)
             table_print(stdout, &t, host_lines, (void *)m);
@@ -2115,6 +2135,103 @@ cmd_kill_server(struct cli *c)
     return rc;
 }
 
+/* `--to auto`: the server picks the host (and says why). */
+static int
+resolve_auto(struct cli *c, struct client *cl)
+{
+    struct ferry_err err;
+    char *host;
+
+    if (c->to == NULL || strcmp(c->to, "auto") != 0)
+        return 0;
+    if (c->n_args < 1)
+        return bad("%s: which VM? (ferry %s VM --to auto)", c->cmd, c->cmd);
+    host = cli_place(cl, c->args[0], c->allow_storage, c->json, &err);
+    if (host == NULL) {
+        fprintf(stderr, "ferry: --to auto: %s\n", err.msg);
+        return EXIT_FAILED;
+    }
+    c->auto_to = host;
+    c->to = host;
+    return 0;
+}
+
+static int
+cmd_evacuate(struct cli *c, struct client *cl)
+{
+    struct cli_evac o = {.dry_run = c->dry_run, .json = c->json,
+                         .detach = c->detach, .abort = c->abort_it,
+                         .interrupted = &interrupted, .term = &got_term};
+    const struct model *m = client_hv(cl)->model;
+    struct ferry_err err;
+    struct sigaction sa;
+    int rc;
+
+    if (c->n_args != 1)
+        return bad("evacuate: which host? (ferry evacuate HOST)");
+    if (model_host(m, c->args[0]) == NULL)
+        return bad("evacuate: no host named '%s' (ferry list hosts)",
+                   c->args[0]);
+    evac_args_init(&o.a);
+    o.a.host = xstrdup(c->args[0]);
+    if (c->to != NULL) {
+        size_t n;
+        char **v = strv_split_by(c->to, ",", &n);
+
+        for (size_t i = 0; i < n; i++) {
+            str_trim(v[i]);
+            if (v[i][0] == '\0')
+                continue;
+            if (model_host(m, v[i]) == NULL) {
+                rc = bad("--to: no host named '%s' (ferry list hosts)", v[i]);
+                strv_free(v, n);
+                evac_args_fini(&o.a);
+                return rc;
+            }
+            o.a.to = xrealloc(o.a.to, (o.a.n_to + 1) * sizeof *o.a.to);
+            o.a.to[o.a.n_to++] = xstrdup(v[i]);
+        }
+        strv_free(v, n);
+    }
+    if (c->policy != NULL) {
+        if (policy_find(c->pset, c->policy) == NULL) {
+            evac_args_fini(&o.a);
+            return bad("--policy: no policy named '%s' (ferry policies)",
+                       c->policy);
+        }
+        o.a.policy = xstrdup(c->policy);
+    }
+    if (c->downtime != NULL) {
+        if (units_parse_ms(c->downtime, &o.a.budget_ms, &err) < 0 ||
+            o.a.budget_ms == 0) {
+            evac_args_fini(&o.a);
+            return bad("--downtime: %s", o.a.budget_ms == 0 && err.msg[0] == 0
+                                             ? "the budget must be above 0 ms"
+                                             : err.msg);
+        }
+    }
+    o.a.include_shutoff = c->include_shutoff;
+    o.a.allow_storage = c->allow_storage;
+    o.a.virtual_time = !c->real_time && !client_info(cl)->realtime;
+    o.a.owner = xstrdup(c->detach ? "evacuate --detach" : "evacuate");
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    rc = cli_evacuate(cl, &o);
+    evac_args_fini(&o.a);
+    return rc;
+}
+
+static int
+cmd_maintenance(struct cli *c, struct client *cl)
+{
+    if (c->n_args > 2)
+        return bad("maintenance [HOST [on|off]]");
+    return cli_maintenance(cl, c->n_args > 0 ? c->args[0] : NULL,
+                           c->n_args > 1 ? c->args[1] : NULL, c->json);
+}
+
 /* Commands that are the server's clients. */
 static const struct {
     const char *name;
@@ -2125,6 +2242,8 @@ static const struct {
     {"migrate", cmd_migrate, true}, {"jobs", cmd_jobs, false},
     {"watch", cmd_watch, false},    {"abort", cmd_abort, false},
     {"take-over", cmd_take_over, false},
+    {"evacuate", cmd_evacuate, true},
+    {"maintenance", cmd_maintenance, false},
 };
 
 /* SIGTERM and a lost terminal end a command at once (what it asked the
@@ -2164,6 +2283,8 @@ run_client_cmd(struct cli *c, size_t k)
         rc = bad("%s", err.msg);
         goto out;
     }
+    if ((rc = resolve_auto(c, cl)) != 0)
+        goto out;
     if (strcmp(c->cmd, "list") == 0)
         rc = cmd_list(c, client_hv(cl));
     else if (strcmp(c->cmd, "plan") == 0)
@@ -2236,9 +2357,9 @@ cli_main(int argc, char **argv)
             rc = run_client_cmd(&c, k);
             goto out;
         }
-    rc = bad("unknown command '%s' (list, plan, migrate, jobs, watch, "
-             "abort, take-over, attach, replay, policies, server, "
-             "kill-server)", c.cmd);
+    rc = bad("unknown command '%s' (list, plan, migrate, evacuate, "
+             "maintenance, jobs, watch, abort, take-over, attach, replay, "
+             "policies, server, kill-server)", c.cmd);
 out:
     loop_free(c.loop);
     lv_cfg_fini(&c.hosts);
@@ -2249,5 +2370,6 @@ out:
     free(c.connect);
     free((char *)c.default_policy);
     free(c.config_theme);
+    free(c.auto_to);
     return rc;
 }

@@ -260,17 +260,32 @@ place_one(const struct model *m, const struct model_vm *vm,
         char *why = xstrdup("");
         char *more;
 
-        for (size_t k = 0; k < n_ref && k < 3; k++) {
-            char *w = xasprintf("%s%s%s", why, k ? "; " : "", ref[k].why);
+        size_t shown = 0, distinct = 0;
 
+        /* each reason once (a VM's own problem reads the same from
+         * every host), the first three of them */
+        for (size_t k = 0; k < n_ref; k++) {
+            bool seen = false;
+            char *w;
+
+            for (size_t q = 0; q < k && !seen; q++)
+                seen = strcmp(ref[q].why, ref[k].why) == 0;
+            if (seen)
+                continue;
+            distinct++;
+            if (shown == 3)
+                continue;
+            w = xasprintf("%s%s%s", why, shown ? "; " : "", ref[k].why);
             free(why);
             why = w;
+            shown++;
         }
         out->host = NULL;
         out->ds = NULL;
         out->kind = KIND_COMPUTE;
         out->predicted_ms = NAN;
-        more = n_ref > 3 ? xasprintf("; and %zu more", n_ref - 3) : xstrdup("");
+        more = distinct > shown ? xasprintf("; and %zu more", distinct - shown)
+                                : xstrdup("");
 
         out->reason = xasprintf("stays on %s: %s%s%s; what would let it go: %s",
                            vm->host,

@@ -142,9 +142,9 @@ evac_predict(struct hv *hv, const struct policy *pol, uint64_t budget_ms,
                              pred.rounds + 1, pred.rounds ? "s" : "",
                              units_fmt_ms(b, sizeof b, pred.downtime_ms));
     } else if (isfinite(out->total_ms)) {
-        out->downtime_ms = pred.downtime_now_ms < out->downtime_ms
-                               ? pred.downtime_now_ms
-                               : out->downtime_ms;
+        /* post-copy switches with the device state and what is hot:
+         * within the budget, which is why the policy goes there */
+        out->downtime_ms = fmin(out->downtime_ms, (double)budget_ms);
         out->how = xasprintf("does not converge (stalls near %s): "
                              "post-copy",
                              units_fmt_bytes(a, sizeof a, (uint64_t)fmax(0, pred.stall_bytes)));
@@ -920,6 +920,7 @@ finish_if_done(struct evacs *e, struct evac *ev)
         fclose(ev->log);
         ev->log = NULL;
     }
+    changed(e, ev); /* the result, to everyone who follows it */
 }
 
 /* The move follows its job j (NULL: it failed before it had one). */

@@ -943,6 +943,29 @@ cmd_evac_abort(struct req *r)
     return ok(r);
 }
 
+/* Where a VM would go: `--to auto`. */
+static json_object *
+cmd_place(struct req *r)
+{
+    struct ferry_err err;
+    const char *vm;
+    bool storage = false;
+    struct placement p;
+    json_object *o;
+
+    if (jf_str(r->args, "vm", true, &vm, &err) < 0 ||
+        jf_bool(r->args, "allow_storage", false, &storage, &err) < 0 ||
+        evacs_place(r->s->evacs, vm, storage, &p, &err) < 0)
+        return fail(r, &err);
+    o = ok(r);
+    jf_add_str(o, "host", p.host);
+    jf_add_str(o, "ds", p.ds);
+    jf_add_str(o, "kind", job_kind_name(p.kind));
+    jf_add_str(o, "reason", p.reason);
+    placement_fini(&p);
+    return o;
+}
+
 static json_object *
 cmd_evacs(struct req *r)
 {
@@ -1223,6 +1246,7 @@ static const struct {
     {"evacuate", cmd_evacuate},
     {"evac_abort", cmd_evac_abort},
     {"evacs", cmd_evacs},
+    {"place", cmd_place},
     {"maintenance", cmd_maintenance},
 };
 
