@@ -155,6 +155,34 @@ expect_rc 0 "--help" "$FERRY" --help
 grep -q "^usage: ferry" "$TMP/out" && ok "--help prints the usage on stdout" || no "--help prints the usage on stdout"
 expect_rc 0 "-h" "$FERRY" -h
 grep -q "^usage: ferry" "$TMP/out" && ok "-h is --help" || no "-h is --help"
+# Evacuations: the plan with reasons, exit codes, maintenance, --to auto.
+expect_rc 1 "evacuate --dry-run leaves VMs that cannot go (exit 1)" "$FERRY" evacuate hv-02 --dry-run --json
+json_ok "the plan has moves with destinations, predictions and reasons" "d['state']=='planned' and len(d['moves'])>=2 and all(m['to'] and m['reason'] and m['predicted_ms']>0 and m['order']>=1 for m in d['moves']) and d['planned_ms']>0"
+json_ok "the plan lists VMs that stay, with reasons" "any(s['vm']=='gpu-01' and 'passed through' in s['reason'] for s in d['stays'])"
+expect_rc 0 "evacuate --dry-run of a host that can empty (exit 0)" "$FERRY" evacuate hv-03 --dry-run --include-shutoff
+grep -q "predicted: hv-03 empty" "$TMP/out" && ok "the plan says when the host is empty" || no "the plan says when the host is empty: $(cat "$TMP/out")"
+expect_rc 2 "evacuate an unknown host" "$FERRY" evacuate hv-99
+grep -q "no host named 'hv-99'" "$TMP/err" && ok "it names the host" || no "it names the host: $(cat "$TMP/err")"
+expect_rc 2 "evacuate --to an unknown host" "$FERRY" evacuate hv-03 --to hv-01,nope
+expect_rc 2 "evacuate --to itself" "$FERRY" evacuate hv-03 --to hv-03
+expect_rc 2 "evacuate with an unknown policy" "$FERRY" evacuate hv-03 --policy yolo
+expect_rc 0 "evacuate hv-03 empties it" "$FERRY" evacuate hv-03 --include-shutoff
+grep -q "hv-03 is empty" "$TMP/out" && ok "it says the host is empty" || no "it says the host is empty: $(cat "$TMP/out")"
+expect_rc 0 "list hosts --json" "$FERRY" list hosts --json
+json_ok "hv-03 is empty and in maintenance" "[h for h in d if h['name']=='hv-03'][0]['maintenance'] and [h for h in d if h['name']=='hv-03'][0]['vms']==0"
+expect_rc 1 "a move to a host in maintenance fails its check" "$FERRY" migrate web-01 --to hv-03
+grep -q "maintenance" "$TMP/err" && ok "the check says maintenance" || no "the check says maintenance: $(cat "$TMP/err")"
+expect_rc 0 "maintenance lists hv-03" "$FERRY" maintenance
+grep -q "hv-03 is in maintenance" "$TMP/out" && ok "maintenance names it" || no "maintenance names it"
+expect_rc 2 "maintenance with a bad word" "$FERRY" maintenance hv-03 maybe
+expect_rc 0 "maintenance off" "$FERRY" maintenance hv-03 off
+expect_rc 0 "list hosts --json" "$FERRY" list hosts --json
+json_ok "hv-03 is out of maintenance" "not [h for h in d if h['name']=='hv-03'][0]['maintenance']"
+expect_rc 0 "migrate --to auto" "$FERRY" migrate web-01 --to auto
+grep -q "^--to auto: hv-0[0-9] (" "$TMP/out" && ok "--to auto names the host and why" || no "--to auto names the host and why: $(head -2 "$TMP/out")"
+expect_rc 0 "evacuate --detach" "$FERRY" evacuate hv-04 --detach --json
+json_ok "--detach prints the running evacuation" "d['state'] in ('running','ended') and d['id']>0"
+
 expect_rc 0 "--version" "$FERRY" --version
 grep -Eq "^ferry [0-9]+\.[0-9]+\.[0-9]+$" "$TMP/out" && ok "--version prints the version" || no "--version prints the version: $(cat "$TMP/out")"
 version=$(cut -d' ' -f2 "$TMP/out")
