@@ -179,6 +179,13 @@ each_demo_host_empties_as_predicted(void **state)
                          evac_move_state_name(m->state),
                          m->error ? m->error : "");
             assert_string_equal(vm->host, m->to);
+            /* within the budget, or by the policy's escalation (a copy
+             * that cannot converge goes post-copy) */
+            if (!m->cold && m->real_downtime_ms > (double)v.budget_ms &&
+                strstr(m->how, "post-copy") == NULL)
+                fail_msg("%s: %s down %.0f ms over a %llu ms budget (%s)",
+                         hosts[h], m->vm, m->real_downtime_ms,
+                         (unsigned long long)v.budget_ms, m->how);
             assert_non_null(m->reason);
             assert_true(m->reason[0] != '\0');
         }
