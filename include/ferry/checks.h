@@ -31,6 +31,10 @@ struct mig_request {
     const char *dst_host;  /* NULL: stay (storage-only) */
     const char *dst_ds;    /* NULL: keep the datastores */
     enum job_kind kind;
+    /* memory in use on the destination when the caller has it counted
+     * already (placement, for every host at once); NULL: counted here,
+     * a pass over every VM */
+    const uint64_t *dst_mem_used;
 };
 
 void checks_init(struct checks *c);

@@ -204,7 +204,8 @@ checks_run(const struct model *m, const struct mig_request *req,
 
         /* Memory */
         {
-            uint64_t used = model_host_mem_used(m, dst->name);
+            uint64_t used = req->dst_mem_used ? *req->dst_mem_used
+                                              : model_host_mem_used(m, dst->name);
             uint64_t free_b = dst->memory_bytes > used
                                   ? dst->memory_bytes - used
                                   : 0;

@@ -159,7 +159,8 @@ place_one(const struct model *m, const struct model_vm *vm,
     for (size_t i = 0; i < nh; i++) {
         const struct model_host *h = &m->hosts[i];
         struct mig_request req = {.vm = vm->name, .dst_host = h->name,
-                                  .kind = KIND_COMPUTE};
+                                  .kind = KIND_COMPUTE,
+                                  .dst_mem_used = &ld->mem[i]};
         const struct check_result *e;
         uint64_t need = vm->state == VM_SHUTOFF ? 0 : vm->memory_bytes;
 
