@@ -770,13 +770,15 @@ log_open(struct evacs *e, struct evac *ev)
 
     if (e->cfg.log_dir == NULL)
         return;
-    if (mkdir_parents(e->cfg.log_dir, 0700, &err) < 0)
-        return;
     localtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     ev->log_path = xasprintf("%s/evac-%s-%s-%ld.jsonl", e->cfg.log_dir,
                              ev->a.host, stamp, ev->id);
-    ev->log = fopen(ev->log_path, "w");
+    /* the directories above the file (the first move may not have made
+     * them yet) */
+    ev->log = mkdir_parents(ev->log_path, 0700, &err) == 0
+                  ? fopen(ev->log_path, "w")
+                  : NULL;
     if (ev->log == NULL) {
         free(ev->log_path);
         ev->log_path = NULL;
