@@ -372,7 +372,8 @@ move_note(const struct evac_move_view *m)
     if (m->error != NULL && m->error[0])
         return xasprintf("%s%s", m->attempt > 1 ? "retried: " : "",
                          m->error);
-    if (m->attempt > 1 && m->n_tried > 0)
+    if (m->attempt > 1 && m->n_tried > 0 &&
+        (m->to == NULL || strcmp(m->tried[0], m->to) != 0))
         return xasprintf("retry (first tried %s)", m->tried[0]);
     if (m->state == EVM_DONE && isfinite(m->real_ms) &&
         isfinite(m->predicted_ms)) {
@@ -481,12 +482,23 @@ row_words(const struct evac_view *e, const char *vm, bool dash)
         char *tried = xstrdup(""), *state = xstrdup(""), *s;
         bool failed = m->error && m->error[0];
 
-        if (m->n_tried > 0) {
-            char *list = strv_join(m->tried, m->n_tried, ", ");
+        /* the destinations an earlier attempt went for (the server
+         * lists the current one too) */
+        for (size_t i = 0; i < m->n_tried; i++) {
+            char *t;
+
+            if (m->to != NULL && strcmp(m->tried[i], m->to) == 0)
+                continue;
+            t = xasprintf("%s%s%s", tried, tried[0] ? ", " : "; tried ",
+                          m->tried[i]);
+            free(tried);
+            tried = t;
+        }
+        if (tried[0] != '\0') {
+            char *t = xasprintf("%s before", tried);
 
             free(tried);
-            tried = xasprintf("; tried %s before", list);
-            free(list);
+            tried = t;
         }
         if (dash) {
             free(state);
@@ -605,10 +617,13 @@ draw_progress_line(struct console *c, const struct evac_view *e, bool live,
                     units_fmt_ms(b, sizeof b, e->planned_ms), pct, e->host,
                     e->moved);
         else
-            ui_line(t, stdscr, y, 0, COLS, " ended after %s: %zu VM%s left "
-                    "on %s (%u moved, %u failed)",
-                    units_fmt_ms(a, sizeof a, e->elapsed_ms), left,
-                    left == 1 ? "" : "s", e->host, e->moved, e->failed);
+            ui_line(t, stdscr, y, 0, COLS, " ended after %s (planned %s, "
+                    "%s): %zu VM%s left on %s, %u moved%s%.0u%s",
+                    units_fmt_ms(a, sizeof a, e->elapsed_ms),
+                    units_fmt_ms(b, sizeof b, e->planned_ms), pct, left,
+                    left == 1 ? "" : "s", e->host, e->moved,
+                    e->failed ? ", " : "", e->failed,
+                    e->failed ? " failed" : "");
         return;
     }
     against(pct, sizeof pct, e->predicted_end_ms, e->planned_ms);
@@ -620,9 +635,11 @@ draw_progress_line(struct console *c, const struct evac_view *e, bool live,
                 "cancelled, what runs is aborted; %zu of %zu moved",
                 units_fmt_ms(a, sizeof a, e->elapsed_ms), done, e->n_moves);
     else
-        ui_line(t, stdscr, y, 0, COLS, " elapsed %s  empty in %s: at %s, "
+        ui_line(t, stdscr, y, 0, COLS, " elapsed %s  %s in %s: at %s, "
                 "planned %s (%s)  %zu of %zu moved",
                 units_fmt_ms(a, sizeof a, e->elapsed_ms),
+                /* VMs that stay: the host is not empty at the end */
+                e->n_stays ? "moves end" : "empty",
                 isfinite(e->predicted_end_ms)
                     ? units_fmt_ms(b, sizeof b,
                                    MAX(e->predicted_end_ms - e->elapsed_ms,
@@ -649,20 +666,20 @@ remaining_words(const struct evac_view *e)
             return xasprintf(" nothing that had to leave is left on %s; "
                              "it stays in maintenance until M ends it",
                              e->host);
+        char *pre = xasprintf("stays on %s", e->host);
+
         list = xstrdup("");
         for (size_t i = 0; i < e->n_left; i++) {
+            const char *why = after_prefix(e->left[i].reason, pre);
             char *n = xasprintf("%s%s%s%s%s", list, i ? "; " : "",
-                                e->left[i].vm,
-                                e->left[i].reason && e->left[i].reason[0]
-                                    ? ": "
-                                    : "",
-                                e->left[i].reason ? e->left[i].reason : "");
+                                e->left[i].vm, why[0] ? ": " : "", why);
 
             free(list);
             list = n;
         }
         s = xasprintf(" left on %s: %s", e->host, list);
         free(list);
+        free(pre);
         return s;
     }
     if (e->n_remaining == 0)
