@@ -182,11 +182,16 @@ cmp_longest(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
-double
-evac_schedule(const struct model *m, const struct queue_cfg *cfg,
-              const struct mig_request *reqs, const double *dur_ms,
-              size_t n, size_t *order, double *start_ms, double *end_ms,
-              unsigned *parallel)
+/* The queue's run of n moves: longest first (sort), or in the order
+ * given (the order they were submitted in). */
+struct uses {
+    struct queue_use *u;
+    size_t n;
+};
+
+static double
+schedule(struct uses *const *use, const double *dur_ms, size_t n, bool sort,
+         size_t *order, double *start_ms, double *end_ms, unsigned *parallel)
 {
     size_t *idx = xcalloc(n ? n : 1, sizeof *idx);
     bool *run = xcalloc(n ? n : 1, sizeof *run);
@@ -201,19 +206,17 @@ evac_schedule(const struct model *m, const struct queue_cfg *cfg,
 
         for (size_t i = 0; i < n; i++)
             di[i] = (struct dur_idx){dur_ms[i], i};
-        qsort(di, n, sizeof *di, cmp_longest);
+        if (sort)
+            qsort(di, n, sizeof *di, cmp_longest);
         for (size_t i = 0; i < n; i++)
             idx[i] = di[i].i;
         free(di);
     }
     queue_init(&q);
     for (size_t k = 0; k < n; k++) {
-        struct queue_use *u;
-        size_t nu = queue_uses(m, cfg, &reqs[idx[k]], &u);
-
         order[idx[k]] = k;
-        queue_add(&q, (int)idx[k], reqs[idx[k]].vm, PRIO_NORMAL, u, nu);
-        queue_uses_free(u, nu);
+        queue_add(&q, (int)idx[k], "", PRIO_NORMAL, use[idx[k]]->u,
+                  use[idx[k]]->n);
     }
     while (ended < n) {
         int id;
@@ -260,6 +263,27 @@ evac_schedule(const struct model *m, const struct queue_cfg *cfg,
     return makespan;
 }
 
+double
+evac_schedule(const struct model *m, const struct queue_cfg *cfg,
+              const struct mig_request *reqs, const double *dur_ms,
+              size_t n, size_t *order, double *start_ms, double *end_ms,
+              unsigned *parallel)
+{
+    struct uses *u = xcalloc(n + 1, sizeof *u), **up = xcalloc(n + 1, sizeof *up);
+    double t;
+
+    for (size_t i = 0; i < n; i++) {
+        u[i].n = queue_uses(m, cfg, &reqs[i], &u[i].u);
+        up[i] = &u[i];
+    }
+    t = schedule(up, dur_ms, n, true, order, start_ms, end_ms, parallel);
+    for (size_t i = 0; i < n; i++)
+        queue_uses_free(u[i].u, u[i].n);
+    free(u);
+    free(up);
+    return t;
+}
+
 /* ---- evacuations ----------------------------------------------------------- */
 
 struct emove {
@@ -279,6 +303,9 @@ struct emove {
     double real_start_ms, real_ms, real_downtime_ms;
     char *error, *log;
     bool retry_due;
+    /* what it takes from the queue's resources, from the source it had
+     * when planned (the model moves on) */
+    struct uses use;
 };
 
 struct estay {
@@ -303,7 +330,10 @@ struct evac {
     unsigned parallel;
     double planned_ms;
     uint64_t t0;    /* wall clock at the start */
-    double vnow;    /* evacuation time now (virtual: the latest end) */
+    /* virtual time: the move that ended last frees the slot the next
+     * one takes, so that one starts at its end; the evacuation ends at
+     * the latest end */
+    double vnow, vmax;
     double end_ms;  /* evacuation time at the end */
     double live_end_ms;
     FILE *log;
@@ -348,6 +378,7 @@ evac_free(struct evac *ev)
         free(m->error);
         free(m->log);
         strv_free_n(m->tried, m->n_tried);
+        queue_uses_free(m->use.u, m->use.n);
     }
     free(ev->mv);
     for (size_t i = 0; i < ev->n_st; i++) {
@@ -469,6 +500,17 @@ policy_of(const struct evacs *e, const struct evac *ev)
     return policy_find(e->cfg.policies, ev->policy);
 }
 
+/* What the move takes from the queue, with the VM where it is now. */
+static void
+move_uses(struct evacs *e, struct emove *mv)
+{
+    struct mig_request req = {.vm = mv->vm, .dst_host = mv->to,
+                              .dst_ds = mv->ds, .kind = mv->kind};
+
+    queue_uses_free(mv->use.u, mv->use.n);
+    mv->use.n = queue_uses(e->cfg.hv->model, &e->qcfg, &req, &mv->use.u);
+}
+
 /* The plan for ev->a into ev. -1 with err for bad input. */
 static int
 plan(struct evacs *e, struct evac *ev, struct ferry_err *err)
@@ -479,7 +521,7 @@ plan(struct evacs *e, struct evac *ev, struct ferry_err *err)
     const struct policy *pol;
     const char **names;
     struct placement *pl;
-    struct mig_request *reqs;
+    struct uses **uptr;
     double *dur, *st, *en;
     size_t n = 0, *order;
 
@@ -556,20 +598,18 @@ plan(struct evacs *e, struct evac *ev, struct ferry_err *err)
     free(pl);
     free(names);
 
-    reqs = xcalloc(ev->n_mv + 1, sizeof *reqs);
+    uptr = xcalloc(ev->n_mv + 1, sizeof *uptr);
     dur = xcalloc(ev->n_mv + 1, sizeof *dur);
     st = xcalloc(ev->n_mv + 1, sizeof *st);
     en = xcalloc(ev->n_mv + 1, sizeof *en);
     order = xcalloc(ev->n_mv + 1, sizeof *order);
     for (size_t i = 0; i < ev->n_mv; i++) {
-        reqs[i] = (struct mig_request){.vm = ev->mv[i].vm,
-                                       .dst_host = ev->mv[i].to,
-                                       .dst_ds = ev->mv[i].ds,
-                                       .kind = ev->mv[i].kind};
+        move_uses(e, &ev->mv[i]);
+        uptr[i] = &ev->mv[i].use;
         dur[i] = ev->mv[i].predicted_ms;
     }
-    ev->planned_ms = evac_schedule(m, &e->qcfg, reqs, dur, ev->n_mv, order,
-                                   st, en, &ev->parallel);
+    ev->planned_ms = schedule(uptr, dur, ev->n_mv, true, order, st, en,
+                              &ev->parallel);
     for (size_t i = 0; i < ev->n_mv; i++) {
         ev->mv[i].order = (int)order[i] + 1;
         ev->mv[i].start_ms = st[i];
@@ -584,7 +624,7 @@ plan(struct evacs *e, struct evac *ev, struct ferry_err *err)
         free(ev->mv);
         ev->mv = sorted;
     }
-    free(reqs);
+    free(uptr);
     free(dur);
     free(st);
     free(en);
@@ -877,6 +917,41 @@ submit(struct evacs *e, struct evac *ev, struct emove *m)
     follow(e, ev, m, j);
 }
 
+/* Virtual time: the simulated moves run as fast as the CPU goes, each on
+ * its own clock, so the evacuation's simulated time is the queue's run of
+ * their simulated durations in the order they were submitted (each move's
+ * real start then follows from it). */
+static double
+virtual_end(struct evac *ev)
+{
+    size_t n = ev->n_mv;
+    struct uses **up = xcalloc(n + 1, sizeof *up);
+    double *dur = xcalloc(n + 1, sizeof *dur), *st = xcalloc(n + 1, sizeof *st);
+    double *en = xcalloc(n + 1, sizeof *en), end;
+    size_t *order = xcalloc(n + 1, sizeof *order), k = 0;
+    size_t *at = xcalloc(n + 1, sizeof *at);
+
+    for (size_t i = 0; i < n; i++) {
+        const struct emove *mv = &ev->mv[i];
+
+        if (!isfinite(mv->real_ms))
+            continue; /* never ran */
+        up[k] = (struct uses *)&mv->use;
+        dur[k] = mv->real_ms;
+        at[k++] = i;
+    }
+    end = schedule(up, dur, k, false, order, st, en, NULL);
+    for (size_t i = 0; i < k; i++)
+        ev->mv[at[i]].real_start_ms = st[i];
+    free(up);
+    free(dur);
+    free(st);
+    free(en);
+    free(order);
+    free(at);
+    return end;
+}
+
 static void
 finish_if_done(struct evacs *e, struct evac *ev)
 {
@@ -886,7 +961,7 @@ finish_if_done(struct evacs *e, struct evac *ev)
     for (size_t i = 0; i < ev->n_mv; i++)
         if (ev->mv[i].state <= EVM_RUNNING || ev->mv[i].retry_due)
             return;
-    ev->end_ms = elapsed(e, ev);
+    ev->end_ms = ev->a.virtual_time ? virtual_end(ev) : elapsed(e, ev);
     ev->state = ES_ENDED;
     ev->moved = ev->failed = 0;
     for (size_t i = 0; i < ev->n_mv; i++) {
@@ -947,8 +1022,9 @@ follow(struct evacs *e, struct evac *ev, struct emove *m, const struct job *j)
             if (ev->a.virtual_time) {
                 double end = m->real_start_ms + m->real_ms;
 
-                if (end > ev->vnow)
-                    ev->vnow = end;
+                ev->vnow = end;
+                if (end > ev->vmax)
+                    ev->vmax = end;
             }
             if (r != NULL && r->phase == PH_DONE) {
                 m->state = EVM_DONE;
@@ -1005,6 +1081,7 @@ retry(struct evacs *e, struct evac *ev, struct emove *m)
             m->tried = xrealloc(m->tried, (m->n_tried + 1) * sizeof *m->tried);
             m->tried[m->n_tried++] = xstrdup(p.host);
             m->attempt = 2;
+            move_uses(e, m);
             free(m->log);
             m->log = NULL;
             m->real_ms = m->real_downtime_ms = NAN;
@@ -1166,10 +1243,9 @@ evacs_job_changed(struct evacs *e, const struct job *j)
 static double
 live_end(struct evacs *e, struct evac *ev)
 {
-    const struct model *m = e->cfg.hv->model;
     size_t n = 0;
     double now = elapsed(e, ev), end = now;
-    struct mig_request *reqs = xcalloc(ev->n_mv + 1, sizeof *reqs);
+    struct uses **up = xcalloc(ev->n_mv + 1, sizeof *up);
     double *dur = xcalloc(ev->n_mv + 1, sizeof *dur);
     double *st = xcalloc(ev->n_mv + 1, sizeof *st);
     double *en = xcalloc(ev->n_mv + 1, sizeof *en);
@@ -1191,14 +1267,13 @@ live_end(struct evacs *e, struct evac *ev)
                                : fmax(0, mv->predicted_ms -
                                              (double)job_elapsed_ms(j));
         }
-        reqs[n] = (struct mig_request){.vm = mv->vm, .dst_host = mv->to,
-                                       .dst_ds = mv->ds, .kind = mv->kind};
+        up[n] = (struct uses *)&mv->use;
         dur[n++] = left;
     }
+    /* in the order submitted: what runs is first */
     if (n > 0)
-        end = now + evac_schedule(m, &e->qcfg, reqs, dur, n, order, st, en,
-                                  NULL);
-    free(reqs);
+        end = now + schedule(up, dur, n, false, order, st, en, NULL);
+    free(up);
     free(dur);
     free(st);
     free(en);
