@@ -145,12 +145,12 @@ int evac_predict(struct hv *hv, const struct policy *pol, uint64_t budget_ms,
                  struct ferry_err *err);
 
 /* The order and start times the queue will give n moves of the given
- * durations (ms) and requests: longest first, each started as soon as
- * the queue admits it (a copy of cfg's limits, the moves already running
- * given in busy_use), the next start at the earliest end. order[i] is
- * the rank of move i (0 first); start/end are ms from the start. Returns
- * the predicted time until all have ended, and *parallel the most at
- * once. */
+ * durations (ms) and requests: longest first, each started as soon as a
+ * queue with cfg's limits admits it, the next start at the earliest end
+ * (moves already running elsewhere are not counted: the live end time
+ * follows the real queue). order[i] is the rank of move i (0 first);
+ * start/end are ms from the start. Returns the predicted time until all
+ * have ended, and *parallel the most at once. */
 double evac_schedule(const struct model *m, const struct queue_cfg *cfg,
                      const struct mig_request *reqs, const double *dur_ms,
                      size_t n, size_t *order, double *start_ms,
