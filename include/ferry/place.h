@@ -21,6 +21,12 @@ struct place_opts {
     /* hosts that take no new VMs (in maintenance) */
     const char *const *exclude;
     size_t n_exclude;
+    /* hosts left out for a reason of the caller's (tried already and
+     * failed, refused by the backend's own checks): avoid_why[i] says
+     * why, in a sentence */
+    const char *const *avoid;
+    const char *const *avoid_why;
+    size_t n_avoid;
     /* VMs that jobs hold (the checks' busy list) */
     const char *const *busy;
     size_t n_busy;

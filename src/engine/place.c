@@ -167,6 +167,18 @@ place_one(const struct model *m, const struct model_vm *vm,
         if (strcmp(h->name, vm->host) == 0 ||
             (o->to != NULL && !in(o->to, o->n_to, h->name)))
             continue;
+        {
+            size_t k;
+
+            for (k = 0; k < o->n_avoid; k++)
+                if (strcmp(o->avoid[k], h->name) == 0)
+                    break;
+            if (k < o->n_avoid) {
+                ref[n_ref++] = (struct refusal){h->name, "destination",
+                                                xstrdup(o->avoid_why[k])};
+                continue;
+            }
+        }
         if (in(o->exclude, o->n_exclude, h->name)) {
             ref[n_ref++] = (struct refusal){h->name, "destination",
                                             xasprintf("%s is in maintenance",

@@ -449,24 +449,26 @@ add_stay(struct evac *ev, const char *vm, bool shutoff, char *reason)
  * avoid left out too. */
 static size_t
 place(struct evacs *e, const struct evac *ev, const char *const *names,
-      size_t n, char *const *avoid, size_t n_avoid, struct placement *out)
+      size_t n, char *const *avoid, char *const *avoid_why, size_t n_avoid,
+      struct placement *out)
 {
     struct jobs *js = e->cfg.jobs;
     const char *const *maint;
     size_t nm = jobs_maintenance(js, &maint), nb, placed;
     const char **busy = jobs_busy_vms(js, &nb);
-    const char **excl = xcalloc(nm + n_avoid + 1, sizeof *excl);
+    const char **excl = xcalloc(nm + 1, sizeof *excl);
     struct place_opts o = {0};
 
     for (size_t i = 0; i < nm; i++)
         excl[i] = maint[i];
-    for (size_t i = 0; i < n_avoid; i++)
-        excl[nm + i] = avoid[i];
+    o.avoid = (const char *const *)avoid;
+    o.avoid_why = (const char *const *)avoid_why;
+    o.n_avoid = n_avoid;
     jobs_maintenance_apply(js, e->cfg.hv->model);
     o.to = (const char *const *)ev->a.to;
     o.n_to = ev->a.n_to;
     o.exclude = excl;
-    o.n_exclude = nm + n_avoid;
+    o.n_exclude = nm;
     o.busy = busy;
     o.n_busy = nb;
     o.allow_storage = ev->a.allow_storage;
@@ -498,6 +500,44 @@ static const struct policy *
 policy_of(const struct evacs *e, const struct evac *ev)
 {
     return policy_find(e->cfg.policies, ev->policy);
+}
+
+/* The backend's own checks for a placement (libvirt compares the guest's
+ * CPU with the host's, asks for free memory, pool space): a destination
+ * they refuse is left out, with their reason, and the VM placed again,
+ * until one passes or none is left. */
+static void
+confirm(struct evacs *e, const struct evac *ev, const char *vm,
+        struct placement *p)
+{
+    char **avoid = NULL, **why = NULL;
+    size_t n_avoid = 0, nb;
+    struct checks ck;
+
+    checks_init(&ck);
+    while (p->host != NULL) {
+        struct mig_request req = {.vm = vm, .dst_host = p->host,
+                                  .dst_ds = p->ds, .kind = p->kind};
+        const char **busy = jobs_busy_vms(e->cfg.jobs, &nb);
+        const struct check_result *bad = NULL;
+
+        runner_checks(e->cfg.hv, &req, busy, nb, &ck);
+        free(busy);
+        for (size_t i = 0; i < ck.n && bad == NULL; i++)
+            if (ck.v[i].status == CHECK_ERROR)
+                bad = &ck.v[i];
+        if (bad == NULL)
+            break;
+        avoid = xrealloc(avoid, (n_avoid + 1) * sizeof *avoid);
+        why = xrealloc(why, (n_avoid + 1) * sizeof *why);
+        avoid[n_avoid] = xstrdup(p->host);
+        why[n_avoid++] = xasprintf("%s: %s", bad->name, bad->message);
+        placement_fini(p);
+        place(e, ev, &vm, 1, avoid, why, n_avoid, p);
+    }
+    checks_fini(&ck);
+    strv_free_n(avoid, n_avoid);
+    strv_free_n(why, n_avoid);
 }
 
 /* What the move takes from the queue, with the VM where it is now. */
@@ -561,7 +601,9 @@ plan(struct evacs *e, struct evac *ev, struct ferry_err *err)
         names[n++] = v->name;
     }
     pl = xcalloc(n ? n : 1, sizeof *pl);
-    place(e, ev, names, n, NULL, 0, pl);
+    place(e, ev, names, n, NULL, NULL, 0, pl);
+    for (size_t i = 0; i < n; i++)
+        confirm(e, ev, names[i], &pl[i]);
     ev->mv = xcalloc(n ? n : 1, sizeof *ev->mv);
     for (size_t i = 0; i < n; i++) {
         const struct model_vm *v = model_vm(m, names[i]);
@@ -1062,7 +1104,16 @@ retry(struct evacs *e, struct evac *ev, struct emove *m)
     char *why = m->error ? xstrdup(m->error) : xstrdup("failed");
 
     m->retry_due = false;
-    place(e, ev, &name, 1, m->tried, m->n_tried, &p);
+    {
+        char **whys = xcalloc(m->n_tried + 1, sizeof *whys);
+
+        for (size_t i = 0; i < m->n_tried; i++)
+            whys[i] = xasprintf("%s was tried already and failed",
+                                m->tried[i]);
+        place(e, ev, &name, 1, m->tried, whys, m->n_tried, &p);
+        strv_free_n(whys, m->n_tried);
+        confirm(e, ev, name, &p);
+    }
     if (p.host != NULL) {
         struct evac_pred pr;
         struct ferry_err err;
@@ -1114,7 +1165,8 @@ evacs_place(struct evacs *e, const char *vm, bool allow_storage,
         return -1;
     }
     ev.a.allow_storage = allow_storage;
-    place(e, &ev, &vm, 1, NULL, 0, out);
+    place(e, &ev, &vm, 1, NULL, NULL, 0, out);
+    confirm(e, &ev, vm, out);
     if (out->host == NULL) {
         err_set(err, "%s", out->reason);
         placement_fini(out);

@@ -582,6 +582,8 @@ cmd_model(struct req *r)
     put_s(b, "{\"type\":\"reply\",\"id\":");
     wire_buf_u64(b, (uint64_t)r->id);
     put_s(b, ",\"ok\":true,\"model\":");
+    /* the backend may have made its inventory anew since */
+    jobs_maintenance_apply(r->s->jobs, r->s->o.hv->model);
     wire_model_write(r->s->o.hv, b);
     put_s(b, "}\n");
     send_raw(r->c, b->p, b->len);
