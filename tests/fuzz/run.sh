@@ -33,9 +33,10 @@ for f in "$src"/src/core/*.c "$src"/src/engine/*.c "$src"/src/log/*.c \
 done
 
 status=0
-for t in flightlog config theme protocol notice; do
+for t in flightlog config theme protocol notice evaclog; do
     case $t in
         flightlog) corpus=flightlog ;;
+        evaclog) corpus=evaclog ;;
         config) corpus=ini ;;
         theme) corpus=theme ;;
         protocol) corpus=protocol ;;
