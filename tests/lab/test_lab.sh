@@ -605,7 +605,9 @@ check "the console lists the lab's VMs" screen_has con "con " 10
 tmux -S "$TMUX_SOCK" send-keys -t con : m i g r a t e Space c o n Enter
 check "the wizard opens on con" screen_has con "step 1 of 5: Kind" 10
 tmux -S "$TMUX_SOCK" send-keys -t con Enter
-check "the host step shows lab-b ok" screen_has con "lab-b  *ok" 10
+# lab-b passes every check and is the only other host: the placement's
+# choice, tagged best (with its reason) where the others say ok
+check "the host step shows lab-b as the best host" screen_has con "lab-b  *best" 10
 tmux -S "$TMUX_SOCK" send-keys -t con Enter Enter
 check "pre-flight: libvirt compared the CPU on lab-b" screen_has con "libvirt on lab-b: its qemu CPU" 10
 check "pre-flight: lab-b's free memory from libvirt" screen_has con "libvirt on lab-b: .* free now" 5
