@@ -34,6 +34,9 @@ int jf_obj(json_object *o, const char *key, bool required, json_object **out,
 int jf_array(json_object *o, const char *key, bool required, json_object **out,
              struct ferry_err *err);
 
+/* A JSON array of the strings (a new object). */
+json_object *jf_strv_new(char *const *v, size_t n);
+
 /* Add a field when it is given (v non-NULL / non-zero / true). */
 void jf_add_str(json_object *o, const char *key, const char *v);
 void jf_add_u64(json_object *o, const char *key, uint64_t v);

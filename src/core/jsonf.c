@@ -178,3 +178,13 @@ jf_add_bool(json_object *o, const char *key, bool v)
     if (v)
         json_object_object_add(o, key, json_object_new_boolean(1));
 }
+
+json_object *
+jf_strv_new(char *const *v, size_t n)
+{
+    json_object *a = json_object_new_array();
+
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_string(v[i]));
+    return a;
+}

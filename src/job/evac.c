@@ -355,14 +355,6 @@ struct evacs {
 };
 
 static void
-strv_free_n(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static void
 evac_free(struct evac *ev)
 {
     if (ev == NULL)
@@ -377,7 +369,7 @@ evac_free(struct evac *ev)
         free(m->reason);
         free(m->error);
         free(m->log);
-        strv_free_n(m->tried, m->n_tried);
+        strv_free(m->tried, m->n_tried);
         queue_uses_free(m->use.u, m->use.n);
     }
     free(ev->mv);
@@ -536,8 +528,8 @@ confirm(struct evacs *e, const struct evac *ev, const char *vm,
         place(e, ev, &vm, 1, avoid, why, n_avoid, p);
     }
     checks_fini(&ck);
-    strv_free_n(avoid, n_avoid);
-    strv_free_n(why, n_avoid);
+    strv_free(avoid, n_avoid);
+    strv_free(why, n_avoid);
 }
 
 /* What the move takes from the queue, with the VM where it is now. */
@@ -684,16 +676,6 @@ add_num(json_object *o, const char *k, double v)
         json_object_object_add(o, k, json_object_new_int64(llround(v)));
 }
 
-static json_object *
-strv_json(char *const *v, size_t n)
-{
-    json_object *a = json_object_new_array();
-
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, json_object_new_string(v[i]));
-    return a;
-}
-
 static const char *
 kind_word(enum job_kind k)
 {
@@ -744,7 +726,7 @@ evac_obj(const struct evacs *e, const struct evac *ev)
     json_object_object_add(o, "allow_storage",
                            json_object_new_boolean(ev->a.allow_storage));
     if (ev->a.n_to > 0)
-        json_object_object_add(o, "to", strv_json(ev->a.to, ev->a.n_to));
+        json_object_object_add(o, "to", jf_strv_new(ev->a.to, ev->a.n_to));
     json_object_object_add(o, "parallel", json_object_new_int(ev->parallel));
     add_num(o, "planned_ms", ev->planned_ms);
     add_num(o, "elapsed_ms", elapsed(e, ev));
@@ -772,7 +754,7 @@ evac_obj(const struct evacs *e, const struct evac *ev)
         jf_add_str(mo, "state", evac_move_state_name(m->state));
         json_object_object_add(mo, "job", json_object_new_int64(m->job));
         json_object_object_add(mo, "attempt", json_object_new_int(m->attempt));
-        json_object_object_add(mo, "tried", strv_json(m->tried, m->n_tried));
+        json_object_object_add(mo, "tried", jf_strv_new(m->tried, m->n_tried));
         add_num(mo, "real_start_ms", m->real_start_ms);
         add_num(mo, "real_ms", m->real_ms);
         add_num(mo, "real_downtime_ms", m->real_downtime_ms);
@@ -1111,7 +1093,7 @@ retry(struct evacs *e, struct evac *ev, struct emove *m)
             whys[i] = xasprintf("%s was tried already and failed",
                                 m->tried[i]);
         place(e, ev, &name, 1, m->tried, whys, m->n_tried, &p);
-        strv_free_n(whys, m->n_tried);
+        strv_free(whys, m->n_tried);
         confirm(e, ev, name, &p);
     }
     if (p.host != NULL) {

@@ -30,14 +30,6 @@ evac_view_init(struct evac_view *v)
 }
 
 static void
-strv_free_n(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static void
 stays_free(struct evac_stay_view *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -61,12 +53,12 @@ evac_view_fini(struct evac_view *v)
         free(m->reason);
         free(m->error);
         free(m->log);
-        strv_free_n(m->tried, m->n_tried);
+        strv_free(m->tried, m->n_tried);
     }
     free(v->moves);
     stays_free(v->stays, v->n_stays);
     stays_free(v->left, v->n_left);
-    strv_free_n(v->remaining, v->n_remaining);
+    strv_free(v->remaining, v->n_remaining);
     free(v->host);
     free(v->state);
     free(v->policy);

@@ -84,16 +84,6 @@ strv_from(json_object *o, const char *key, char ***v, size_t *n,
     return 0;
 }
 
-static json_object *
-strv_json(char *const *v, size_t n)
-{
-    json_object *a = json_object_new_array();
-
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, json_object_new_string(v[i]));
-    return a;
-}
-
 int
 guard_job_from_json(json_object *o, struct guard_job *j, struct ferry_err *err)
 {
@@ -160,10 +150,10 @@ guard_job_to_json(const struct guard_job *j)
         json_object_object_add(o, "t0_unix_ms",
                                json_object_new_int64(j->t0_unix_ms));
     if (j->n_disks > 0)
-        json_object_object_add(o, "disks", strv_json(j->disks, j->n_disks));
+        json_object_object_add(o, "disks", jf_strv_new(j->disks, j->n_disks));
     if (j->n_new > 0)
         json_object_object_add(o, "new_volumes",
-                               strv_json(j->new_vols, j->n_new));
+                               jf_strv_new(j->new_vols, j->n_new));
     return o;
 }
 
