@@ -69,6 +69,9 @@ struct job_params {
     uint64_t hint_disk_wss_bytes;
     uint64_t max_time_ms;        /* give up after this (0: never) */
     enum steer_lost on_steering_lost; /* ABORT or BUDGET (never UNSET) */
+    /* transport, as the backend will run it */
+    bool xbzrle_ok;              /* the backend can use XBZRLE here */
+    unsigned parallel;           /* memory connections (0, 1: one) */
 };
 
 /* Smoothed view of the workload and the link. */
@@ -91,6 +94,12 @@ void engine_job_free(struct engine_job *j);
  * downtime limit). Returns the count written to out. */
 size_t engine_start(struct engine_job *j, struct engine_action *out,
                     size_t max);
+/* Whether the move compresses re-sent pages with XBZRLE, and with how
+ * large a cache: decided once, when the job is made (the policy's
+ * xbzrle, the workload the job's params know, the backend's xbzrle_ok),
+ * and logged as a decision at time 0 with its reason. The runner passes
+ * it to the backend before the start. */
+bool engine_xbzrle(const struct engine_job *j, uint64_t *cache_bytes);
 /* Feed one sample; returns the count of actions written to out. */
 size_t engine_step(struct engine_job *j, const struct job_sample *s,
                    struct engine_action *out, size_t max);

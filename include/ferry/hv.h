@@ -40,6 +40,12 @@ struct hv_mig_params {
     /* With adopt: another's migration, only watched: never steered,
      * guarded or aborted by this backend until mig_take. */
     bool watch;
+    /* How the data travels (the runner fills these from the policy and
+     * the engine's choice; the backend adds its host entries'). */
+    int tls;               /* 1: QEMU's native TLS, -1: not, 0: the hosts' */
+    unsigned parallel;     /* memory connections (0: the hosts', 1: one) */
+    bool xbzrle;           /* XBZRLE for re-sent pages (chosen at start) */
+    uint64_t xbzrle_cache_bytes;
 };
 
 struct hv_result {
@@ -68,6 +74,13 @@ struct hv_plan {
     bool hint_measured;   /* hint_dirty_bps was just measured */
     enum steer_lost on_steering_lost; /* the source host's (UNSET: none) */
     bool learn_from_logs; /* what earlier moves measured refines this */
+    /* How it will travel (link_bps above already counts parallel
+     * connections and TLS: min(link, parallel x stream_bps)). */
+    bool tls;             /* QEMU's native TLS for memory and disks */
+    bool encrypted;       /* no byte crosses a network in the clear */
+    unsigned parallel;    /* memory connections (1: one stream) */
+    uint64_t stream_bps;  /* what one connection carries (0: no limit) */
+    bool xbzrle_ok;       /* the backend can compress re-sent pages now */
 };
 
 /* A question a backend needs the operator to answer (an SSH host key, a
@@ -118,6 +131,11 @@ struct hv_ops {
      * another ferry, an orchestrator): true with the host it goes to in
      * dst ("" while that is not known yet) (optional). */
     bool (*external)(struct hv *hv, const char *vm, char *dst, size_t n);
+    /* How a move of p would travel, as a JSON object for flight logs,
+     * pre-flight and dashboards (optional): "control" (the peer-to-peer
+     * URI or what stands for it), "data" (the stream's URI), "tls",
+     * "encrypted", "parallel". Caller puts it. */
+    json_object *(*transport)(struct hv *hv, const struct hv_mig_params *p);
     /* Backend details for a flight log's header (optional). */
     void (*header)(struct hv *hv, const char *vm, json_object *h);
     /* A short word for a VM's workload in lists (optional). */

@@ -54,6 +54,15 @@ const char *steer_lost_name(enum steer_lost s);
 /* "abort" or "budget"; -1 otherwise. */
 int steer_lost_lookup(const char *s, enum steer_lost *out);
 
+/* XBZRLE (delta compression of re-sent pages), chosen at the start. */
+enum xbzrle_use {
+    XBZRLE_FORBID, /* never (the reference schedules: QEMU's default) */
+    XBZRLE_AUTO,   /* the adaptive engine decides whether it pays */
+    XBZRLE_ALWAYS, /* always, where the backend can */
+};
+const char *xbzrle_use_name(enum xbzrle_use u);
+int xbzrle_use_lookup(const char *s, enum xbzrle_use *out);
+
 struct policy {
     char *name;
     char *description;
@@ -73,6 +82,11 @@ struct policy {
     double throttle_max;   /* % */
     unsigned stall_rounds; /* rounds without a new low before "stalled" */
     enum steer_lost on_steering_lost; /* UNSET: the host's, else abort */
+    /* transport */
+    enum xbzrle_use xbzrle;
+    uint64_t xbzrle_cache_bytes; /* 0: the engine sizes it */
+    unsigned parallel;           /* connections (0: the hosts') */
+    int tls;                     /* 1 yes, -1 no, 0 the hosts' */
 };
 
 struct policy_set {

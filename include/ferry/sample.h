@@ -31,8 +31,15 @@ enum sample_field {
     SF_SYNC_TIME,             /* job time of the last dirty-bitmap sync */
     SF_SYNC_DIRTY,            /* bytes found dirty at that sync */
     SF_SYNC_PERIOD,           /* ms between that sync and the one before */
+    SF_MEMORY_CONSTANT,       /* pages sent as zero (constant) pages */
+    SF_MEMORY_NORMAL,         /* pages sent whole */
+    SF_COMPRESSION_BYTES,     /* XBZRLE: bytes its encoded pages took */
+    SF_COMPRESSION_PAGES,     /* XBZRLE: pages sent as deltas */
+    SF_COMPRESSION_CACHE_MISSES, /* XBZRLE: re-sent pages not in the cache */
     SF_COUNT
 };
+
+_Static_assert(SF_COUNT <= 32, "struct job_sample's present is 32 bits");
 
 extern const char *const sample_field_names[SF_COUNT];
 

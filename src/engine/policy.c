@@ -23,6 +23,26 @@ steer_lost_name(enum steer_lost s)
     return s == STEER_LOST_BUDGET ? "budget" : "abort";
 }
 
+const char *
+xbzrle_use_name(enum xbzrle_use u)
+{
+    return u == XBZRLE_AUTO ? "auto" : u == XBZRLE_ALWAYS ? "always" : "no";
+}
+
+int
+xbzrle_use_lookup(const char *s, enum xbzrle_use *out)
+{
+    if (strcasecmp(s, "auto") == 0)
+        *out = XBZRLE_AUTO;
+    else if (strcasecmp(s, "always") == 0 || strcasecmp(s, "yes") == 0)
+        *out = XBZRLE_ALWAYS;
+    else if (strcasecmp(s, "no") == 0 || strcasecmp(s, "never") == 0)
+        *out = XBZRLE_FORBID;
+    else
+        return -1;
+    return 0;
+}
+
 int
 steer_lost_lookup(const char *s, enum steer_lost *out)
 {

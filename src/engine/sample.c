@@ -29,6 +29,11 @@ const char *const sample_field_names[SF_COUNT] = {
     [SF_SYNC_TIME] = "sync_time",
     [SF_SYNC_DIRTY] = "sync_dirty",
     [SF_SYNC_PERIOD] = "sync_period",
+    [SF_MEMORY_CONSTANT] = "memory_constant",
+    [SF_MEMORY_NORMAL] = "memory_normal",
+    [SF_COMPRESSION_BYTES] = "compression_bytes",
+    [SF_COMPRESSION_PAGES] = "compression_pages",
+    [SF_COMPRESSION_CACHE_MISSES] = "compression_cache_misses",
 };
 
 int
