@@ -10,6 +10,22 @@
 #include "ferry/ini.h"
 #include "ferry/util.h"
 
+/* How one libvirtd reaches another's for a peer-to-peer migration (the
+ * control connection; the memory stream goes to the migration address). */
+enum lv_transport {
+    LVT_UNSET,
+    LVT_SSH,    /* qemu+ssh: OpenSSH, authenticated, encrypted */
+    LVT_LIBSSH, /* qemu+libssh */
+    LVT_TLS,    /* qemu+tls (qemu://host): x509, encrypted */
+    LVT_TCP,    /* qemu+tcp: plain TCP, authenticated only with SASL */
+    LVT_UNIX,   /* a local socket: reaches no other host */
+};
+const char *lv_transport_name(enum lv_transport t);
+int lv_transport_lookup(const char *s, enum lv_transport *out);
+/* The transport a libvirt URI names (qemu://host/... is TLS, qemu:///...
+ * and qemu+unix a local socket); LVT_UNSET when it is not a URI. */
+enum lv_transport lv_uri_transport(const char *uri);
+
 /* A [host NAME] entry, or a --connect URI (name NULL: the hostname libvirt
  * reports). */
 struct lv_host_cfg {
@@ -22,6 +38,11 @@ struct lv_host_cfg {
     uint64_t overhead_ms;    /* fixed switchover cost (0: 100 ms) */
     unsigned max_migrations; /* 0: no limit of ferry's own */
     int on_steering_lost;    /* enum steer_lost (0: unset) */
+    enum lv_transport transport; /* transport = (UNSET: the uri's) */
+    int tls;                 /* tls = yes: 1, no: -1, unset: 0 */
+    bool cleartext_ok;       /* encryption = none: a trusted network */
+    unsigned parallel;       /* parallel_connections = (0: unset) */
+    uint64_t stream_bps;     /* stream_speed = (0: unknown) */
     char *where;             /* "file:line" of the entry, for errors */
     /* SSH: from ssh = user@host[:port], or from a qemu+ssh:// or
      * qemu+libssh:// uri (ssh_host NULL: the host is not reached over
@@ -48,6 +69,22 @@ char *lv_ssh_remote_cmd(const char *uri);
 /* The URI libvirt uses for the local end of that connection, the relay's
  * socket: driver+unix:///path?socket=SOCK. Caller frees. */
 char *lv_ssh_local_uri(const char *uri, const char *relay_socket);
+
+/* The peer-to-peer control connection to a destination host. */
+struct lv_p2p {
+    char *uri;                  /* what the source's libvirtd opens */
+    enum lv_transport transport;
+    const char *how;            /* "migration_uri", "transport = tls", ... */
+};
+/* The URI the source host's libvirtd uses to reach dst's: dst's
+ * migration_uri as given; else dst's transport (transport =, else its
+ * uri's; qemu+libssh becomes qemu+ssh, OpenSSH on the host) to its
+ * migration_address (else its uri's host, else its ssh host), with the
+ * uri's path. A host ferry reaches over a local socket needs transport =
+ * or migration_uri: 0, or -1 with err saying which key to set. Free
+ * out->uri. */
+int lv_p2p_uri(const struct lv_host_cfg *dst, struct lv_p2p *out,
+               struct ferry_err *err);
 
 struct lv_cfg {
     struct lv_host_cfg *hosts;

@@ -28,6 +28,23 @@ struct probe_reach {
     char *detail; /* what the connect said */
 };
 
+/* QEMU's migration TLS files (libvirt's migrate_tls_x509_cert_dir): the
+ * destination serves with ca + server, the source connects with ca +
+ * client. */
+enum probe_tls_file {
+    PTLS_CA,
+    PTLS_SERVER_CERT,
+    PTLS_SERVER_KEY,
+    PTLS_CLIENT_CERT,
+    PTLS_CLIENT_KEY,
+    PTLS_COUNT
+};
+extern const char *const probe_tls_files[PTLS_COUNT]; /* "ca-cert.pem" ... */
+#define PTLS_SERVER_NEEDS                                                    \
+    ((1u << PTLS_CA) | (1u << PTLS_SERVER_CERT) | (1u << PTLS_SERVER_KEY))
+#define PTLS_CLIENT_NEEDS                                                    \
+    ((1u << PTLS_CA) | (1u << PTLS_CLIENT_CERT) | (1u << PTLS_CLIENT_KEY))
+
 struct host_probe {
     bool valid;
     char *kernel, *qemu;
@@ -40,7 +57,14 @@ struct host_probe {
     size_t n_fs;
     struct probe_reach *reach;
     size_t n_reach;
+    /* QEMU's migration certificates: the directory qemu.conf names (or
+     * libvirt's default) and which files of probe_tls_files it holds */
+    char *tls_dir; /* NULL: not probed */
+    unsigned tls_have;
 };
+/* "server-cert.pem, server-key.pem" for the files of need that p lacks
+ * (NULL if none). Caller frees. */
+char *probe_tls_missing(const struct host_probe *p, unsigned need);
 
 /* The shell script to run (POSIX sh): paths to df, addresses to connect
  * to on PROBE_MIG_PORT. Caller frees. */

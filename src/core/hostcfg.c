@@ -43,6 +43,45 @@ lv_cfg_add_host(struct lv_cfg *c, const char *name)
     return h;
 }
 
+const char *
+lv_transport_name(enum lv_transport t)
+{
+    static const char *const n[] = {"", "ssh", "libssh", "tls", "tcp",
+                                    "unix"};
+
+    return (unsigned)t < ARRAY_SIZE(n) ? n[t] : "";
+}
+
+int
+lv_transport_lookup(const char *s, enum lv_transport *out)
+{
+    for (int t = LVT_SSH; t <= LVT_UNIX; t++)
+        if (strcasecmp(s, lv_transport_name((enum lv_transport)t)) == 0) {
+            *out = (enum lv_transport)t;
+            return 0;
+        }
+    return -1;
+}
+
+enum lv_transport
+lv_uri_transport(const char *uri)
+{
+    const char *sep = strstr(uri, "://"), *plus = strchr(uri, '+');
+    enum lv_transport t;
+    char *name;
+
+    if (sep == NULL)
+        return LVT_UNSET;
+    if (plus == NULL || plus > sep) /* driver://host/ is TLS, :/// local */
+        return sep[3] == '/' || sep[3] == '\0' || sep[3] == '?' ? LVT_UNIX
+                                                              : LVT_TLS;
+    name = xstrndup(plus + 1, (size_t)(sep - plus - 1));
+    if (lv_transport_lookup(name, &t) < 0)
+        t = LVT_UNSET; /* ext, ... */
+    free(name);
+    return t;
+}
+
 /* A libvirt URI as virsh takes it: driver[+transport]://[user@][host]/path */
 static const char *
 uri_problem(const char *u)
@@ -256,6 +295,125 @@ lv_ssh_local_uri(const char *uri, const char *relay_socket)
                      path, relay_socket);
 }
 
+/* The authority of a libvirt URI: [user@]host[:port] (empty: none). */
+static void
+uri_authority(const char *uri, char **user, char **host, unsigned *port)
+{
+    const char *sep = strstr(uri, "://");
+    const char *a = sep ? sep + 3 : "";
+    size_t l = strcspn(a, "/?");
+    char *auth = xstrndup(a, l);
+    const char *why;
+
+    *user = *host = NULL;
+    *port = 0;
+    if (l > 0 && ssh_target_parse(auth, user, host, port, &why) < 0) {
+        free(*user);
+        free(*host);
+        *user = *host = NULL;
+        *port = 0;
+    }
+    free(auth);
+}
+
+int
+lv_p2p_uri(const struct lv_host_cfg *dst, struct lv_p2p *out,
+           struct ferry_err *err)
+{
+    const char *name = dst->name ? dst->name : dst->uri;
+    enum lv_transport ut = lv_uri_transport(dst->uri ? dst->uri : "");
+    enum lv_transport t = dst->transport;
+    char *user = NULL, *host = NULL, *hbuf;
+    unsigned port = 0;
+    const char *path = "/system";
+    size_t dlen = 4, plen = 7;
+    const char *drv = "qemu";
+
+    memset(out, 0, sizeof *out);
+    if (dst->migration_uri != NULL) {
+        out->uri = xstrdup(dst->migration_uri);
+        out->transport = lv_uri_transport(dst->migration_uri);
+        out->how = "migration_uri";
+        return 0;
+    }
+    if (t == LVT_UNSET) {
+        t = ut == LVT_LIBSSH ? LVT_SSH : ut;
+        out->how = ut == LVT_LIBSSH ? "the uri's SSH (OpenSSH on the host)"
+                                    : "the uri's transport";
+    } else {
+        out->how = "transport =";
+    }
+    if (t == LVT_UNIX || t == LVT_UNSET) {
+        err_set(err, "%s%s[host %s]: the other hosts' libvirtd cannot reach "
+                     "%s through %s; set transport = ssh, tls or tcp (with "
+                     "migration_address), or migration_uri",
+                dst->where ? dst->where : "", dst->where ? ": " : "", name,
+                name, dst->uri ? dst->uri : "its uri");
+        return -1;
+    }
+    if (dst->uri != NULL) {
+        const char *sep = strstr(dst->uri, "://"), *a;
+
+        uri_authority(dst->uri, &user, &host, &port);
+        dlen = strcspn(dst->uri, "+:");
+        drv = dst->uri;
+        if (sep != NULL) {
+            a = sep + 3;
+            a += strcspn(a, "/?");
+            if (*a == '/' && strcspn(a, "?") > 1) {
+                path = a;
+                plen = strcspn(a, "?");
+            }
+        }
+    }
+    /* the uri's port belongs to the uri's transport only */
+    if (t != (ut == LVT_LIBSSH ? LVT_SSH : ut))
+        port = 0;
+    if (t == LVT_SSH && user == NULL && dst->ssh_user != NULL)
+        user = xstrdup(dst->ssh_user);
+    if (t == LVT_SSH && dst->ssh_host != NULL && ut != LVT_SSH &&
+        ut != LVT_LIBSSH)
+        port = dst->ssh_port;
+    if (t != LVT_SSH && t != LVT_LIBSSH) {
+        free(user); /* a user is SSH's */
+        user = NULL;
+    }
+    if (dst->migration_address != NULL) {
+        free(host);
+        host = xstrdup(dst->migration_address);
+    } else if (t == LVT_SSH && dst->ssh_host != NULL && ut != LVT_SSH &&
+               ut != LVT_LIBSSH) {
+        free(host); /* where its sshd is, with that port */
+        host = xstrdup(dst->ssh_host);
+    } else if (host == NULL && dst->ssh_host != NULL) {
+        host = xstrdup(dst->ssh_host);
+    }
+    if (host == NULL) {
+        err_set(err, "%s%s[host %s]: no address for the other hosts' "
+                     "libvirtd to reach it over %s; set migration_address "
+                     "or migration_uri",
+                dst->where ? dst->where : "", dst->where ? ": " : "", name,
+                lv_transport_name(t));
+        free(user);
+        return -1;
+    }
+    hbuf = strchr(host, ':') ? xasprintf("[%s]", host) : xstrdup(host);
+    out->transport = t;
+    {
+        char pbuf[16] = "";
+
+        if (port)
+            snprintf(pbuf, sizeof pbuf, ":%u", port);
+        out->uri = xasprintf("%.*s+%s://%s%s%s%s%.*s", (int)dlen, drv,
+                             lv_transport_name(t), user ? user : "",
+                             user ? "@" : "", hbuf, pbuf, (int)plen, path);
+    }
+    free(hbuf);
+    free(host);
+    free(user);
+    return 0;
+}
+
 static struct lv_host_cfg *
 host_named(struct lv_cfg *c, const char *name)
 {
@@ -348,10 +506,46 @@ host_key(struct lv_cfg *c, const struct ini_doc *doc,
                              e->value);
         return 0;
     }
+    if (strcmp(e->key, "transport") == 0) {
+        if (lv_transport_lookup(e->value, &h->transport) < 0 ||
+            h->transport == LVT_UNIX)
+            return ini_error(doc, e, err, "'%s' is not ssh, libssh, tls or "
+                             "tcp (how the other hosts' libvirtd reaches "
+                             "this one for a migration)", e->value);
+        return 0;
+    }
+    if (strcmp(e->key, "tls") == 0) {
+        bool b;
+
+        if (ini_get_bool(doc, e, &b, err) < 0)
+            return -1;
+        h->tls = b ? 1 : -1;
+        return 0;
+    }
+    if (strcmp(e->key, "encryption") == 0) {
+        if (strcasecmp(e->value, "none") == 0)
+            h->cleartext_ok = true;
+        else if (strcasecmp(e->value, "required") == 0)
+            h->cleartext_ok = false;
+        else
+            return ini_error(doc, e, err, "'%s' is not none (migration data "
+                             "may cross this host's network in the clear) "
+                             "or required", e->value);
+        return 0;
+    }
+    if (strcmp(e->key, "parallel_connections") == 0) {
+        if (ini_get_uint(doc, e, 1, 255, &v, err) < 0)
+            return -1;
+        h->parallel = (unsigned)v;
+        return 0;
+    }
+    if (strcmp(e->key, "stream_speed") == 0)
+        return ini_get_rate(doc, e, &h->stream_bps, err);
     return ini_error(doc, e, err, "unknown key (uri, ssh, "
-                     "migration_address, migration_uri, link_speed, "
-                     "max_bandwidth, switchover_overhead, max_migrations, "
-                     "on_steering_lost)");
+                     "migration_address, migration_uri, transport, tls, "
+                     "encryption, parallel_connections, stream_speed, "
+                     "link_speed, max_bandwidth, switchover_overhead, "
+                     "max_migrations, on_steering_lost)");
 }
 
 int

@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const probe_tls_files[PTLS_COUNT] = {
+    "ca-cert.pem", "server-cert.pem", "server-key.pem", "client-cert.pem",
+    "client-key.pem"};
+
 /* 'quoted' for sh */
 static void
 put_quoted(FILE *f, const char *s)
@@ -52,6 +56,22 @@ probe_script(char *const *paths, size_t n_paths, char *const *addrs,
                    "$(echo $r | tr '\\n' ' ')\"; fi\n",
                 PROBE_MIG_PORT);
     }
+    /* QEMU's migration certificates: libvirt's qemu.conf names the
+     * directory (migrate_tls_x509_cert_dir, else default_tls_x509_cert_dir,
+     * else /etc/pki/qemu); only whether each file exists (its key may be
+     * readable by QEMU's user alone) */
+    fputs("c=/etc/libvirt/qemu.conf; d=; for k in migrate_tls_x509_cert_dir "
+          "default_tls_x509_cert_dir; do [ -n \"$d\" ] || d=$(sed -n "
+          "\"s/^[[:space:]]*$k[[:space:]]*=[[:space:]]*\\\"\\([^\\\"]*\\)"
+          "\\\".*/\\1/p\" \"$c\" 2>/dev/null | tail -n 1); done; "
+          "[ -n \"$d\" ] || d=/etc/pki/qemu; echo \"tlsdir=$d\"; "
+          "for f in",
+          f);
+    for (size_t i = 0; i < PTLS_COUNT; i++)
+        fprintf(f, " %s", probe_tls_files[i]);
+    fputs("; do [ -e \"$d/$f\" ] && echo \"tlsfile=$f 1\" || "
+          "echo \"tlsfile=$f 0\"; done\n",
+          f);
     fputs("echo end=1\n", f);
     fclose(f);
     return out;
@@ -155,6 +175,20 @@ probe_parse(const char *out, struct host_probe *p, struct ferry_err *err)
             p->reach[p->n_reach].result = reach_result(code, v + off);
             p->reach[p->n_reach].detail = reach_detail(code, v + off);
             p->n_reach++;
+        } else if (strcmp(ln, "tlsdir") == 0) {
+            free(p->tls_dir);
+            p->tls_dir = xstrdup(v);
+        } else if (strcmp(ln, "tlsfile") == 0) {
+            size_t fl = strcspn(v, " ");
+
+            for (size_t i = 0; i < PTLS_COUNT; i++)
+                if (strlen(probe_tls_files[i]) == fl &&
+                    strncmp(v, probe_tls_files[i], fl) == 0) {
+                    if (strcmp(v + fl, " 1") == 0)
+                        p->tls_have |= 1u << i;
+                    else
+                        p->tls_have &= ~(1u << i);
+                }
         } else if (strcmp(ln, "end") == 0) {
             end = true;
         }
@@ -196,7 +230,28 @@ probe_fini(struct host_probe *p)
         free(p->reach[i].detail);
     }
     free(p->reach);
+    free(p->tls_dir);
     memset(p, 0, sizeof *p);
+}
+
+char *
+probe_tls_missing(const struct host_probe *p, unsigned need)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f;
+    bool any = false;
+
+    if ((need & ~p->tls_have) == 0)
+        return NULL;
+    f = open_memstream(&out, &n);
+    for (size_t i = 0; i < PTLS_COUNT; i++)
+        if ((need >> i) & 1 && !((p->tls_have >> i) & 1)) {
+            fprintf(f, "%s%s", any ? ", " : "", probe_tls_files[i]);
+            any = true;
+        }
+    fclose(f);
+    return out;
 }
 
 const struct probe_fs *

@@ -76,6 +76,21 @@ bad_entries_say_where(void **state)
          "ferry.ini:3: [host a] colour: unknown key"},
         {"[host a b]\nuri = qemu:///system\n", "may not contain spaces"},
         {"[datastore x]\nshared = perhaps\n", "ferry.ini:2: [datastore x]"},
+        {"[host a]\nuri = qemu:///system\ntransport = pigeon\n",
+         "ferry.ini:3: [host a] transport: 'pigeon' is not ssh, libssh, tls "
+         "or tcp"},
+        {"[host a]\nuri = qemu:///system\ntransport = unix\n",
+         "is not ssh, libssh, tls or tcp"},
+        {"[host a]\nuri = qemu:///system\ntls = maybe\n",
+         "ferry.ini:3: [host a] tls"},
+        {"[host a]\nuri = qemu:///system\nencryption = some\n",
+         "ferry.ini:3: [host a] encryption: 'some' is not none"},
+        {"[host a]\nuri = qemu:///system\nparallel_connections = 0\n",
+         "ferry.ini:3: [host a] parallel_connections"},
+        {"[host a]\nuri = qemu:///system\nparallel_connections = 999\n",
+         "ferry.ini:3: [host a] parallel_connections"},
+        {"[host a]\nuri = qemu:///system\nstream_speed = quick\n",
+         "ferry.ini:3: [host a] stream_speed"},
     };
 
     (void)state;
@@ -89,6 +104,135 @@ bad_entries_say_where(void **state)
             fail_msg("'%s' lacks '%s'", err.msg, cases[i].msg);
         lv_cfg_fini(&c);
     }
+}
+
+static void
+transport_keys_are_read(void **state)
+{
+    struct lv_cfg c;
+    struct ferry_err err;
+
+    (void)state;
+    assert_int_equal(load("[host a]\nuri = qemu:///system\n"
+                          "transport = TLS\ntls = yes\nencryption = none\n"
+                          "parallel_connections = 4\nstream_speed = 1GiB/s\n"
+                          "[host b]\nuri = qemu:///system\ntls = no\n",
+                          &c, &err),
+                     0);
+    assert_int_equal(c.hosts[0].transport, LVT_TLS);
+    assert_int_equal(c.hosts[0].tls, 1);
+    assert_true(c.hosts[0].cleartext_ok);
+    assert_int_equal(c.hosts[0].parallel, 4);
+    assert_true(c.hosts[0].stream_bps == 1ull << 30);
+    assert_int_equal(c.hosts[1].tls, -1);
+    assert_false(c.hosts[1].cleartext_ok);
+    lv_cfg_fini(&c);
+}
+
+/* The peer-to-peer URI for host b of text, or the error. */
+static char *
+p2p(const char *text, enum lv_transport *t)
+{
+    struct lv_cfg c;
+    struct ferry_err err = {0};
+    struct lv_p2p r;
+    char *out;
+
+    if (load(text, &c, &err) != 0)
+        fail_msg("%s", err.msg);
+    if (lv_p2p_uri(&c.hosts[c.n_hosts - 1], &r, &err) < 0) {
+        out = xasprintf("error: %s", err.msg);
+        *t = LVT_UNSET;
+    } else {
+        out = r.uri;
+        *t = r.transport;
+    }
+    lv_cfg_fini(&c);
+    return out;
+}
+
+static void
+peer_to_peer_follows_the_hosts_transport(void **state)
+{
+    static const struct {
+        const char *entry, *uri;
+        enum lv_transport t;
+    } cases[] = {
+        /* the uri's own transport, to the migration address */
+        {"uri = qemu+ssh://admin@hv2:2222/system\n"
+         "migration_address = 10.0.0.2\n",
+         "qemu+ssh://admin@10.0.0.2:2222/system", LVT_SSH},
+        {"uri = qemu+ssh://hv2/system?keyfile=/home/me/.ssh/k\n",
+         "qemu+ssh://hv2/system", LVT_SSH},
+        /* libvirt's libssh transport stalls: OpenSSH on the host */
+        {"uri = qemu+libssh://root@hv2/system?known_hosts=/x\n",
+         "qemu+ssh://root@hv2/system", LVT_SSH},
+        {"uri = qemu+tls://hv2/system\nmigration_address = 10.0.0.2\n",
+         "qemu+tls://10.0.0.2/system", LVT_TLS},
+        {"uri = qemu://hv2/system\n", "qemu+tls://hv2/system", LVT_TLS},
+        {"uri = qemu+tcp://hv2:16509/system\n",
+         "qemu+tcp://hv2:16509/system", LVT_TCP},
+        /* transport = names it; the uri's port is not that transport's */
+        {"uri = qemu+ssh://root@hv2:2222/system\ntransport = tls\n"
+         "migration_address = fd00::2\n",
+         "qemu+tls://[fd00::2]/system", LVT_TLS},
+        {"uri = qemu+unix:///system?socket=/run/x.sock\n"
+         "migration_address = 10.77.0.2\ntransport = tcp\n",
+         "qemu+tcp://10.77.0.2/system", LVT_TCP},
+        {"uri = qemu+tls://hv2/system\nssh = ops@hv2-mgmt:2200\n"
+         "transport = ssh\n",
+         "qemu+ssh://ops@hv2-mgmt:2200/system", LVT_SSH},
+        {"ssh = ops@hv2\ntransport = ssh\nmigration_address = 10.0.0.2\n",
+         "qemu+ssh://ops@10.0.0.2/system", LVT_SSH},
+        {"uri = qemu+ssh://hv2/session\n", "qemu+ssh://hv2/session",
+         LVT_SSH},
+        /* migration_uri as given */
+        {"uri = qemu+ssh://hv2/system\n"
+         "migration_uri = qemu+tls://hv2.mig/system?pkipath=/etc/p\n",
+         "qemu+tls://hv2.mig/system?pkipath=/etc/p", LVT_TLS},
+        /* a local socket reaches no other host */
+        {"uri = qemu+unix:///system?socket=/run/x.sock\n"
+         "migration_address = 10.77.0.2\n",
+         "error: ferry.ini:2: [host b]: the other hosts' libvirtd cannot "
+         "reach b through qemu+unix:///system?socket=/run/x.sock; set "
+         "transport = ssh, tls or tcp (with migration_address), or "
+         "migration_uri",
+         LVT_UNSET},
+        {"uri = qemu:///system\ntransport = tcp\n",
+         "error: ferry.ini:2: [host b]: no address for the other hosts' "
+         "libvirtd to reach it over tcp; set migration_address or "
+         "migration_uri",
+         LVT_UNSET},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *text = xasprintf("[host b]\n%s", cases[i].entry);
+        enum lv_transport t;
+        char *got = p2p(text, &t);
+
+        if (strcmp(got, cases[i].uri) != 0)
+            fail_msg("%s: got '%s', want '%s'", cases[i].entry, got,
+                     cases[i].uri);
+        assert_int_equal(t, cases[i].t);
+        free(got);
+        free(text);
+    }
+}
+
+static void
+uri_transports_are_named(void **state)
+{
+    (void)state;
+    assert_int_equal(lv_uri_transport("qemu:///system"), LVT_UNIX);
+    assert_int_equal(lv_uri_transport("qemu+unix:///system"), LVT_UNIX);
+    assert_int_equal(lv_uri_transport("qemu://h/system"), LVT_TLS);
+    assert_int_equal(lv_uri_transport("qemu+tls://h/system"), LVT_TLS);
+    assert_int_equal(lv_uri_transport("qemu+tcp://h/system"), LVT_TCP);
+    assert_int_equal(lv_uri_transport("qemu+ssh://h/system"), LVT_SSH);
+    assert_int_equal(lv_uri_transport("qemu+libssh://h/system"), LVT_LIBSSH);
+    assert_int_equal(lv_uri_transport("qemu+ext://h/system"), LVT_UNSET);
+    assert_int_equal(lv_uri_transport("nonsense"), LVT_UNSET);
 }
 
 static void
@@ -206,6 +350,9 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hosts_are_read_with_their_limits),
         cmocka_unit_test(bad_entries_say_where),
+        cmocka_unit_test(transport_keys_are_read),
+        cmocka_unit_test(peer_to_peer_follows_the_hosts_transport),
+        cmocka_unit_test(uri_transports_are_named),
         cmocka_unit_test(connect_uris_are_checked),
         cmocka_unit_test(ssh_targets_come_from_uris_and_ssh_keys),
         cmocka_unit_test(bad_ssh_targets_say_where),

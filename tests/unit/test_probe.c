@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,13 @@ static const char *const out_ok =
     "reach=10.0.0.3 124 \n"
     "reach=10.0.0.4 1 bash: connect: Network is unreachable\n"
     "reach=10.0.0.5 0 \n"
+    "tlsdir=/etc/pki/qemu\n"
+    "tlsfile=ca-cert.pem 1\n"
+    "tlsfile=server-cert.pem 1\n"
+    "tlsfile=server-key.pem 0\n"
+    "tlsfile=client-cert.pem 1\n"
+    "tlsfile=client-key.pem 1\n"
+    "tlsfile=unknown.pem 1\n"
     "end=1\n";
 
 static void
@@ -48,6 +56,15 @@ output_is_parsed(void **state)
                         "no answer within 3 s");
     assert_int_equal(probe_reach_of(&p, "10.0.0.4")->result, REACH_NO);
     assert_int_equal(probe_reach_of(&p, "10.0.0.5")->result, REACH_OK);
+    /* QEMU's TLS files: the server key is missing, the client has all */
+    assert_string_equal(p.tls_dir, "/etc/pki/qemu");
+    {
+        char *m = probe_tls_missing(&p, PTLS_SERVER_NEEDS);
+
+        assert_string_equal(m, "server-key.pem");
+        free(m);
+        assert_null(probe_tls_missing(&p, PTLS_CLIENT_NEEDS));
+    }
     /* the host read its clock halfway between send and first byte */
     probe_set_skew(&p, 1763800000000ull, 1763800000100ull);
     assert_true(p.has_skew);
@@ -98,6 +115,34 @@ script_quotes_what_it_is_given(void **state)
     free(s);
 }
 
+/* The script runs under this machine's sh and parses: QEMU's TLS
+ * directory is always named (qemu.conf's, or libvirt's default). */
+static void
+script_runs_and_parses(void **state)
+{
+    char *s = probe_script(NULL, 0, NULL, 0), *out = NULL;
+    size_t n = 0, got;
+    char buf[4096];
+    FILE *p, *o = open_memstream(&out, &n);
+    struct host_probe pr = {0};
+    struct ferry_err err = {0};
+
+    (void)state;
+    p = popen(s, "r");
+    assert_non_null(p);
+    while ((got = fread(buf, 1, sizeof buf, p)) > 0)
+        fwrite(buf, 1, got, o);
+    pclose(p);
+    fclose(o);
+    if (probe_parse(out, &pr, &err) < 0)
+        fail_msg("%s in:\n%s", err.msg, out);
+    assert_non_null(pr.tls_dir);
+    assert_true(pr.tls_dir[0] == '/');
+    probe_fini(&pr);
+    free(out);
+    free(s);
+}
+
 int
 main(void)
 {
@@ -105,6 +150,7 @@ main(void)
         cmocka_unit_test(output_is_parsed),
         cmocka_unit_test(broken_output_is_an_error),
         cmocka_unit_test(script_quotes_what_it_is_given),
+        cmocka_unit_test(script_runs_and_parses),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1075,6 +1075,8 @@ lv_free(struct hv *hv)
         strv_free(h->cpu_flags, h->n_cpu_flags);
         free(h->cfg.migration_address);
         free(h->cfg.migration_uri);
+        free(h->p2p.uri);
+        free(h->p2p_err);
         free(h->err);
         free(h->probe_err);
         free(h->stale);
@@ -1112,6 +1114,7 @@ const struct hv_ops lv_ops = {
     .mig_take = lv_mig_take,
     .external = lv_external,
     .header = lv_header,
+    .transport = lv_transport,
     .checks = lv_checks,
     .measure_start = lv_measure_start,
     .measure_poll = lv_measure_poll,
@@ -1184,6 +1187,12 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
             hc->migration_uri ? xstrdup(hc->migration_uri) : NULL;
         if (h->cfg.overhead_ms == 0)
             h->cfg.overhead_ms = 100;
+        {
+            struct ferry_err pe;
+
+            if (lv_p2p_uri(hc, &h->p2p, &pe) < 0)
+                h->p2p_err = xstrdup(pe.msg);
+        }
         h->uri = xstrdup(hc->uri);
         h->base_uri = xstrdup(hc->uri);
         h->name = hc->name ? xstrdup(hc->name)

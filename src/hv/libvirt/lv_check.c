@@ -95,6 +95,105 @@ check_cpu(struct lv_host *src, struct lv_host *dst, virDomainPtr dom,
     free(virttype);
 }
 
+/* QEMU's TLS files on one end, from its SSH probe. */
+static void
+tls_end(const struct lv_host *h, unsigned need, const char *role,
+        char **bad, char **unknown, char **good)
+{
+    char *miss, *t;
+
+    if (!h->probe.valid || h->probe.tls_dir == NULL) {
+        t = xasprintf("%s%s%s", *unknown ? *unknown : "",
+                      *unknown ? " and " : "", h->name);
+        free(*unknown);
+        *unknown = t;
+        return;
+    }
+    miss = probe_tls_missing(&h->probe, need);
+    if (miss != NULL) {
+        t = xasprintf("%s%s%s has no %s in %s (QEMU %s with them)",
+                      *bad ? *bad : "", *bad ? "; " : "", h->name, miss,
+                      h->probe.tls_dir, role);
+        free(*bad);
+        *bad = t;
+        free(miss);
+        return;
+    }
+    t = xasprintf("%s%s%s %s (%s)", *good ? *good : "", *good ? ", " : "",
+                  h->name, h->probe.tls_dir, role);
+    free(*good);
+    *good = t;
+}
+
+/* How the move travels: its control connection, its data stream, TLS,
+ * connections; a warning when its data would cross a network in the
+ * clear, and QEMU's certificates on both ends when it uses TLS. */
+static void
+check_transport(struct lv_host *src, struct lv_host *dst,
+                enum job_kind kind, struct checks *out)
+{
+    struct hv_mig_params mp = {0};
+    struct lv_route r;
+    char par[48] = "";
+
+    lv_route(src, dst, &mp, &r);
+    if (r.parallel > 1)
+        snprintf(par, sizeof par, ", %u connections", r.parallel);
+    if (r.p2p && r.control == NULL) {
+        checks_set(out, "transport", CHECK_ERROR,
+            "peer-to-peer (on_steering_lost = budget): %s",
+            dst->p2p_err ? dst->p2p_err : "no URI for the destination");
+    } else {
+        checks_set(out, "transport", CHECK_OK,
+            "memory%s over %s%s%s%s; control %s: %s%s%s",
+            kind == KIND_BOTH ? " and disks" : "",
+            r.tls ? "TLS, " : "",
+            r.data ? r.data : "the address libvirt picks for ",
+            r.data ? "" : dst->name, par,
+            r.p2p ? "peer-to-peer" : "over ferry's own connections",
+            r.control ? r.control : "?",
+            r.transport == LVT_TCP ? " (plain TCP: no authentication "
+                                     "unless that libvirtd requires SASL)"
+                                   : "",
+            r.p2p ? "" : " (client-managed)");
+    }
+    if (!r.encrypted)
+        checks_set(out, "encryption",
+            r.cleartext_ok ? CHECK_OK : CHECK_WARN,
+            r.cleartext_ok
+                ? "the data crosses the network to %s unencrypted, as "
+                  "[host %s] allows (encryption = none)"
+                : "the data crosses the network to %s unencrypted: set "
+                  "tls = yes (QEMU's TLS; certificates on both hosts), or "
+                  "encryption = none on [host %s] if that network is "
+                  "trusted",
+            dst->name, dst->name);
+    if (r.tls) {
+        char *bad = NULL, *unknown = NULL, *good = NULL;
+
+        tls_end(src, PTLS_CLIENT_NEEDS, "connects", &bad, &unknown, &good);
+        tls_end(dst, PTLS_SERVER_NEEDS, "serves", &bad, &unknown, &good);
+        if (bad != NULL)
+            checks_set(out, "tls-certs", CHECK_ERROR, "TLS (%s): %s",
+                       r.tls_why, bad);
+        else if (unknown != NULL)
+            checks_set(out, "tls-certs", CHECK_WARN,
+                "TLS (%s): ferry cannot see QEMU's certificates on %s (not "
+                "reached over SSH); libvirt refuses at the start if any "
+                "is missing%s%s",
+                r.tls_why, unknown, good ? "; in place: " : "",
+                good ? good : "");
+        else
+            checks_set(out, "tls-certs", CHECK_OK,
+                "TLS (%s): QEMU's certificates in place on %s", r.tls_why,
+                good);
+        free(bad);
+        free(unknown);
+        free(good);
+    }
+    lv_route_fini(&r);
+}
+
 void
 lv_checks(struct hv *hv, const struct mig_request *req,
           struct checks *out)
@@ -129,6 +228,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
         unsigned long long free_b = virNodeGetFreeMemory(dst->conn);
 
         check_cpu(src, dst, dom, out);
+        check_transport(src, dst, req->kind, out);
         if (free_b > 0) {
             enum check_status st = free_b < vm->memory_bytes ? CHECK_ERROR
                                    : free_b - vm->memory_bytes <

@@ -62,6 +62,10 @@ struct lv_host {
     uint64_t next_probe, skew_at;
     char *probe_err; /* NULL: none */
     struct lv_host_cfg cfg; /* copies of the limits and addresses */
+    /* how another host's libvirtd reaches this one (lv_p2p_uri); p2p.uri
+     * NULL with p2p_err when it cannot */
+    struct lv_p2p p2p;
+    char *p2p_err;
     virConnectPtr conn;
     char *err; /* why it is down (lv_host_err); NULL: nothing */
     int dom_cb[8], n_dom_cb;
@@ -196,6 +200,25 @@ bool lv_mig_release(void *mig);
 void lv_mig_take(void *mig, enum steer_lost mode, uint64_t budget_ms);
 bool lv_external(struct hv *hv, const char *vm, char *dst, size_t n);
 void lv_header(struct hv *hv, const char *vm, json_object *h);
+
+/* How a live move from src to dst travels (lv_route). */
+struct lv_route {
+    bool p2p;             /* peer-to-peer (on_steering_lost = budget) */
+    const char *control;  /* the URI that reaches dst's libvirtd (NULL:
+                           * none, p2p_err says why) */
+    const char *control_how;
+    enum lv_transport transport;
+    char *data;           /* "tcp://ADDR" (NULL: libvirt's choice) */
+    bool tls;
+    const char *tls_why;  /* who asked for it, or why not */
+    bool encrypted, cleartext_ok;
+    unsigned parallel;
+    uint64_t stream_bps;  /* 0: unknown */
+};
+void lv_route(const struct lv_host *src, const struct lv_host *dst,
+              const struct hv_mig_params *p, struct lv_route *r);
+void lv_route_fini(struct lv_route *r);
+json_object *lv_transport(struct hv *hv, const struct hv_mig_params *p);
 
 /* lv_guard.c: the server's side of the fail-safe */
 /* Tell the guard about a move (msg is put here); respawns a guard that

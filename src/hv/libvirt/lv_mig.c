@@ -230,6 +230,114 @@ lv_mig_host_lost(struct lv *lv, struct lv_host *h)
     }
 }
 
+/* ---- the route ------------------------------------------------------------ */
+
+void
+lv_route(const struct lv_host *src, const struct lv_host *dst,
+         const struct hv_mig_params *p, struct lv_route *r)
+{
+    int steer = p->on_steering_lost != STEER_LOST_UNSET
+                    ? (int)p->on_steering_lost
+                    : src->cfg.on_steering_lost;
+
+    memset(r, 0, sizeof *r);
+    r->parallel = 1;
+    if (src == dst) {
+        r->encrypted = true; /* nothing leaves the host */
+        r->tls_why = "the move stays on the host";
+        return;
+    }
+    r->p2p = steer == STEER_LOST_BUDGET;
+    if (r->p2p) {
+        r->control = dst->p2p.uri;
+        r->control_how = dst->p2p.how;
+        r->transport = dst->p2p.transport;
+    } else {
+        /* client-managed, over ferry's own connection to dst */
+        r->control = dst->base_uri ? dst->base_uri : dst->uri;
+        r->control_how = "ferry's own connection (client-managed)";
+        r->transport = lv_uri_transport(r->control);
+    }
+    if (dst->cfg.migration_address != NULL)
+        r->data = xasprintf("tcp://%s%s%s",
+                            strchr(dst->cfg.migration_address, ':') ? "["
+                                                                    : "",
+                            dst->cfg.migration_address,
+                            strchr(dst->cfg.migration_address, ':') ? "]"
+                                                                    : "");
+    if (p->tls != 0) {
+        r->tls = p->tls > 0;
+        r->tls_why = r->tls ? "the policy's tls = yes" : "the policy's tls = no";
+    } else if (dst->cfg.tls > 0 || src->cfg.tls > 0) {
+        r->tls = true;
+        r->tls_why = dst->cfg.tls > 0 ? "tls = yes on the destination"
+                                      : "tls = yes on the source";
+    } else {
+        r->tls_why = "no host entry says tls = yes";
+    }
+    r->encrypted = r->tls;
+    r->cleartext_ok = dst->cfg.cleartext_ok;
+    r->parallel = p->parallel ? p->parallel
+                  : dst->cfg.parallel ? dst->cfg.parallel
+                  : src->cfg.parallel ? src->cfg.parallel
+                                      : 1;
+    r->stream_bps = src->cfg.stream_bps ? src->cfg.stream_bps
+                                        : dst->cfg.stream_bps;
+}
+
+void
+lv_route_fini(struct lv_route *r)
+{
+    free(r->data);
+    r->data = NULL;
+}
+
+json_object *
+lv_transport(struct hv *hv, const struct hv_mig_params *p)
+{
+    struct lv *lv = (struct lv *)hv;
+    const struct model_vm *vm = model_vm(hv->model, p->vm);
+    struct lv_host *src = vm ? lv_host_by_name(lv, vm->host) : NULL;
+    struct lv_host *dst =
+        p->dst_host ? lv_host_by_name(lv, p->dst_host) : src;
+    struct lv_route r;
+    json_object *o;
+    char *d;
+
+    if (src == NULL || dst == NULL)
+        return NULL;
+    lv_route(src, dst, p, &r);
+    o = json_object_new_object();
+    json_object_object_add(o, "mode",
+                           json_object_new_string(src == dst ? "local"
+                                                  : r.p2p ? "peer-to-peer"
+                                                          : "client-managed"));
+    if (r.control != NULL)
+        json_object_object_add(o, "control",
+                               json_object_new_string(r.control));
+    if (r.transport != LVT_UNSET)
+        json_object_object_add(
+            o, "control_transport",
+            json_object_new_string(lv_transport_name(r.transport)));
+    d = src == dst ? xstrdup("local")
+        : r.data   ? xasprintf("%s%s", r.tls ? "tls+" : "", r.data)
+                   : xasprintf("%stcp://%s (libvirt's choice)",
+                               r.tls ? "tls+" : "",
+                               dst->hostname ? dst->hostname : dst->name);
+    json_object_object_add(o, "data", json_object_new_string(d));
+    free(d);
+    json_object_object_add(o, "tls", json_object_new_boolean(r.tls));
+    json_object_object_add(o, "encrypted",
+                           json_object_new_boolean(r.encrypted));
+    if (!r.encrypted && r.cleartext_ok)
+        json_object_object_add(o, "cleartext_ok",
+                               json_object_new_boolean(true));
+    json_object_object_add(o, "parallel",
+                           json_object_new_int((int)r.parallel));
+    lv_route_fini(&r);
+    return o;
+}
+
 /* ---- planning ------------------------------------------------------------ */
 
 int
@@ -252,6 +360,22 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
                       : model_link_bps(hv->model, src->name, dst->name);
     if (src->cfg.max_bw_bps && (cap == 0 || src->cfg.max_bw_bps < cap))
         cap = src->cfg.max_bw_bps;
+    {
+        struct lv_route r;
+
+        lv_route(src, dst, p, &r);
+        out->tls = r.tls;
+        out->encrypted = r.encrypted;
+        out->parallel = r.parallel;
+        out->stream_bps = r.stream_bps;
+        /* QEMU does not combine XBZRLE with multifd */
+        out->xbzrle_ok = src != dst && r.parallel <= 1;
+        /* what the connections can carry, if the hosts say */
+        if (r.stream_bps > 0 && (double)r.stream_bps * r.parallel <
+                                    (double)link)
+            link = r.stream_bps * r.parallel;
+        lv_route_fini(&r);
+    }
     out->link_bps = cap && cap < link ? cap : link;
     /* QEMU's last stage is not rate limited, but the wire still is. */
     out->final_bps = link;
@@ -538,6 +662,7 @@ live_worker(void *arg)
                      VIR_MIGRATE_ABORT_ON_ERROR;
     char *dconn, *dxml = NULL;
     uint64_t cap = m->p.bandwidth_cap_bps;
+    struct lv_route route;
     bool unsafe = false;
 
     if (m->src->cfg.max_bw_bps && (cap == 0 || m->src->cfg.max_bw_bps < cap))
@@ -549,19 +674,33 @@ live_worker(void *arg)
         if (cap == 0 || link < cap)
             cap = link;
     }
-    dconn = dst->cfg.migration_uri ? xstrdup(dst->cfg.migration_uri)
-            : dst->cfg.migration_address
-                ? xasprintf("qemu+tcp://%s/system", dst->cfg.migration_address)
-                : xstrdup(dst->uri);
-    if (dst->cfg.migration_address != NULL) {
-        char *u = xasprintf("tcp://%s", dst->cfg.migration_address);
-
-        virTypedParamsAddString(&par, &np, &maxp, VIR_MIGRATE_PARAM_URI, u);
+    lv_route(m->src, dst, &m->p, &route);
+    dconn = route.control ? xstrdup(route.control) : NULL;
+    if (route.data != NULL) {
+        virTypedParamsAddString(&par, &np, &maxp, VIR_MIGRATE_PARAM_URI,
+                                route.data);
         if (m->p.kind == KIND_BOTH)
             virTypedParamsAddString(&par, &np, &maxp,
-                                    VIR_MIGRATE_PARAM_DISKS_URI, u);
-        free(u);
+                                    VIR_MIGRATE_PARAM_DISKS_URI, route.data);
     }
+    if (route.tls)
+        flags |= VIR_MIGRATE_TLS; /* memory and the disks' NBD stream */
+    if (route.parallel > 1) {
+        flags |= VIR_MIGRATE_PARALLEL;
+        virTypedParamsAddInt(&par, &np, &maxp,
+                             VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS,
+                             (int)route.parallel);
+    }
+    if (m->p.xbzrle) {
+        flags |= VIR_MIGRATE_COMPRESSED;
+        virTypedParamsAddString(&par, &np, &maxp,
+                                VIR_MIGRATE_PARAM_COMPRESSION, "xbzrle");
+        if (m->p.xbzrle_cache_bytes > 0)
+            virTypedParamsAddULLong(&par, &np, &maxp,
+                                    VIR_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE,
+                                    m->p.xbzrle_cache_bytes);
+    }
+    lv_route_fini(&route);
     if (cap > 0)
         virTypedParamsAddULLong(&par, &np, &maxp, VIR_MIGRATE_PARAM_BANDWIDTH,
                                 MAX(cap >> 20, 1));
@@ -615,7 +754,15 @@ live_worker(void *arg)
     /* Disks on a directory both hosts see are not "shared" to libvirt. */
     if (unsafe)
         flags |= VIR_MIGRATE_UNSAFE;
-    if (m->dconn == NULL) {
+    if (m->dconn == NULL && dconn == NULL) {
+        rc = -1;
+        worker_done(m, rc, dst->p2p_err ? dst->p2p_err
+                                        : "no peer-to-peer URI for the "
+                                          "destination");
+        virTypedParamsFree(par, np);
+        free(dxml);
+        return NULL;
+    } else if (m->dconn == NULL) {
         /* peer-to-peer: it lives on in the source daemon if ferry's server
          * dies, for the fail-safe to hand to QEMU with the budget */
         rc = virDomainMigrateToURI3(m->dom, dconn, par, (unsigned)np, flags);
