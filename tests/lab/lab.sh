@@ -17,6 +17,7 @@
 #   lab.sh checkdisk HOST NAME  verify the guest's disk blocks on HOST
 #   lab.sh stop-libvirtd HOST stop a host's libvirtd (a host failure)
 #   lab.sh start-libvirtd HOST  start it again
+#   lab.sh tlsdir HOST        where the host's QEMU migration certificates are
 #
 # Network traffic stays on the lab's own links: ferry reaches each libvirtd
 # through its UNIX socket (the host's private /run/libvirt is a directory
@@ -93,6 +94,43 @@ EOF
     (cd "$g/root" && find . | cpio -o -H newc --quiet | gzip -1 >"$g/initrd.img")
 }
 
+# A CA of the lab's own and a certificate per host (openssl), for QEMU's
+# TLS migration stream and libvirtd's TLS listener: the same certificate
+# serves and connects (both key purposes), its names are the host's
+# migration address and lab-X. Kept between runs; a file a test removed is
+# made again at the next up. Inside a host, $LAB/pki is that host's.
+make_pki() {
+    h=$1; d=$(hdir "$h"); ca=$LAB/ca
+    mkdir -p "$ca" "$LAB/pki" "$d/pki/qemu" "$d/pki/CA" "$d/pki/libvirt/private"
+    if [ ! -f "$ca/ca-cert.pem" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ferry lab CA" \
+            -keyout "$ca/ca-key.pem" -out "$ca/ca-cert.pem" 2>/dev/null ||
+            die "openssl cannot make the lab's CA"
+    fi
+    k=$d/pki/host-key.pem; c=$d/pki/host-cert.pem
+    if [ ! -f "$c" ] || [ "$c" -ot "$ca/ca-cert.pem" ]; then
+        printf '%s\n' "basicConstraints = critical, CA:FALSE" \
+            "keyUsage = critical, digitalSignature, keyEncipherment" \
+            "extendedKeyUsage = serverAuth, clientAuth" \
+            "subjectAltName = IP:$(addr "$h"), DNS:lab-$h" >"$d/pki/ext.cnf"
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=lab-$h" -keyout "$k" \
+            -out "$d/pki/host.csr" 2>/dev/null &&
+        openssl x509 -req -in "$d/pki/host.csr" -CA "$ca/ca-cert.pem" \
+            -CAkey "$ca/ca-key.pem" -CAcreateserial -days 3650 \
+            -extfile "$d/pki/ext.cnf" -out "$c" 2>/dev/null ||
+            die "openssl cannot make lab-$h's certificate"
+    fi
+    for f in ca-cert.pem:"$ca/ca-cert.pem" server-cert.pem:"$c" server-key.pem:"$k" \
+             client-cert.pem:"$c" client-key.pem:"$k"; do
+        cp "${f#*:}" "$d/pki/qemu/${f%%:*}"
+    done
+    cp "$ca/ca-cert.pem" "$d/pki/CA/cacert.pem"
+    cp "$ca/ca-cert.pem" "$d/pki/libvirt/cacert.pem" # a client's pkipath
+    cp "$c" "$d/pki/libvirt/servercert.pem"; cp "$c" "$d/pki/libvirt/clientcert.pem"
+    cp "$k" "$d/pki/libvirt/private/serverkey.pem"
+    cp "$k" "$d/pki/libvirt/private/clientkey.pem"; cp "$k" "$d/pki/libvirt/clientkey.pem"
+}
+
 setup_host() {
     h=$1; d=$(hdir "$h")
     mkdir -p "$d/etc/qemu" "$d/etc/storage" "$d/run" "$d/lib/images" \
@@ -103,7 +141,10 @@ setup_host() {
     cat >"$d/etc/libvirtd.conf" <<EOF
 # ferry lab host $h
 host_uuid = "$uuid"
-listen_tls = 0
+listen_tls = 1
+ca_file = "$LAB/pki/CA/cacert.pem"
+cert_file = "$LAB/pki/libvirt/servercert.pem"
+key_file = "$LAB/pki/libvirt/private/serverkey.pem"
 listen_tcp = 1
 auth_tcp = "none"
 auth_unix_rw = "none"
@@ -119,8 +160,10 @@ security_driver = "none"
 cgroup_controllers = [ ]
 namespaces = [ ]
 stdio_handler = "file"
+migrate_tls_x509_cert_dir = "$LAB/pki/qemu"
 EOF
     cp /etc/libvirt/libvirt.conf "$d/etc/" 2>/dev/null || true
+    make_pki "$h"
     printf '127.0.0.1 localhost\n10.77.0.1 lab-a\n10.77.0.2 lab-b\n' >"$d/hosts"
     # libvirt resolves its compiled-in QEMU user before reading qemu.conf;
     # without libvirt-daemon-system nobody creates it: give the host its
@@ -164,6 +207,7 @@ mount --bind $d/sshd-run /run/sshd
 mount --bind $d/hosts /etc/hosts
 mount --bind $d/passwd /etc/passwd
 mount --bind $d/group /etc/group
+mount --bind $d/pki $LAB/pki
 mkdir -p /run/libvirt/ferry-lab
 rm -f $d/libvirtd.pid
 libvirtd --daemon --listen --config $d/etc/libvirtd.conf --pid-file $d/libvirtd.pid
@@ -236,14 +280,21 @@ up() {
     for h in a b; do define_pools "$h"; clean_host "$h"; done
     cat >"$LAB/ferry.ini" <<EOF
 # The lab's hosts, for ferry -c $LAB/ferry.ini
+# ferry reaches each libvirtd over its local socket; the hosts reach each
+# other's over plain TCP on the lab's own private link (transport = tcp),
+# where cleartext is accepted (encryption = none).
 [host lab-a]
 uri = $(uri a)
 migration_address = 10.77.0.1
+transport = tcp
+encryption = none
 link_speed = $RATE
 
 [host lab-b]
 uri = $(uri b)
 migration_address = 10.77.0.2
+transport = tcp
+encryption = none
 link_speed = $RATE
 
 [datastore shared]
@@ -414,5 +465,6 @@ start-libvirtd)
         sleep 0.1
     done ;;
 inhost) inhost "$@" ;;
+tlsdir) echo "$(hdir "$1")/pki/qemu" ;;
 *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
