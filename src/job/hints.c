@@ -92,7 +92,8 @@ job_hints_apply(const char *dir, const char *vm, struct hv_plan *p)
     if (o == NULL)
         return;
     if (json_object_object_get_ex(o, "observed", &obs)) {
-        if (obs_u64(obs, "first_round_bytes", &v))
+        /* a measurement just made (zero pages read) beats an old log */
+        if (!p->hint_measured && obs_u64(obs, "first_round_bytes", &v))
             p->memory_wire_bytes = v;
         {
             json_object *x;

@@ -102,6 +102,9 @@ struct lv_measured {
     uint64_t started_ms;
     unsigned seconds;
     bool done;
+    /* zero pages: guest pages read (virDomainMemoryPeek) at random */
+    unsigned zero_read, zero_found, zero_failed;
+    uint64_t zero_rng;
 };
 
 struct lv {
@@ -241,5 +244,7 @@ int lv_measure_poll(struct hv *hv, const char *vm, uint64_t *bps,
 /* A finished measurement's rate (libvirt counts whole MiB/s: 0 is a
  * quiet guest, not an unknown one). */
 bool lv_measured_bps(struct lv *lv, const char *vm, uint64_t *bps);
+/* The share of the VM's memory a measurement found zero; false if none. */
+bool lv_measured_zero(struct lv *lv, const char *vm, double *share);
 
 #endif

@@ -397,10 +397,17 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
     {
         uint64_t bps;
 
+        double zero;
+
         if (lv_measured_bps(lv, vm->name, &bps)) {
             out->hint_dirty_bps = bps ? bps : 1;
             out->hint_measured = true;
         }
+        /* zero pages cost QEMU a flag each: round one moves the rest */
+        if (lv_measured_zero(lv, vm->name, &zero))
+            out->memory_wire_bytes =
+                (uint64_t)((double)vm->memory_bytes * (1.0 - zero)) +
+                (uint64_t)((double)vm->memory_bytes * zero / 4096.0 * 8.0);
     }
     return 0;
 }
