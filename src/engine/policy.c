@@ -445,6 +445,29 @@ policy_key(struct policy *p, const struct ini_doc *doc,
         if (ini_get_uint(doc, e, 1, 100, &u, err) < 0)
             return -1;
         p->stall_rounds = (unsigned)u;
+    } else if (strcmp(k, "xbzrle") == 0) {
+        if (xbzrle_use_lookup(e->value, &p->xbzrle) < 0)
+            return ini_error(doc, e, err,
+                             "'%s' is not auto, always or no", e->value);
+    } else if (strcmp(k, "xbzrle_cache") == 0) {
+        if (ini_get_bytes(doc, e, &u, err) < 0)
+            return -1;
+        if (u != 0 && u < 4096)
+            return ini_error(doc, e, err,
+                             "a cache of %llu bytes holds no page (at least "
+                             "4KiB, or 0 for the engine to size it)",
+                             (unsigned long long)u);
+        p->xbzrle_cache_bytes = u;
+    } else if (strcmp(k, "parallel_connections") == 0) {
+        if (ini_get_uint(doc, e, 1, 256, &u, err) < 0)
+            return -1;
+        p->parallel = (unsigned)u;
+    } else if (strcmp(k, "tls") == 0) {
+        bool b;
+
+        if (ini_get_bool(doc, e, &b, err) < 0)
+            return -1;
+        p->tls = b ? 1 : -1;
     } else {
         return ini_error(doc, e, err, "unknown key");
     }
@@ -597,6 +620,15 @@ policy_to_ini(const struct policy *p)
     if (p->on_steering_lost != STEER_LOST_UNSET)
         fprintf(f, "on_steering_lost = %s\n",
                 steer_lost_name(p->on_steering_lost));
+    if (p->xbzrle != XBZRLE_FORBID)
+        fprintf(f, "xbzrle = %s\n", xbzrle_use_name(p->xbzrle));
+    if (p->xbzrle_cache_bytes > 0)
+        fprintf(f, "xbzrle_cache = %llu\n",
+                (unsigned long long)p->xbzrle_cache_bytes);
+    if (p->parallel > 0)
+        fprintf(f, "parallel_connections = %u\n", p->parallel);
+    if (p->tls != 0)
+        fprintf(f, "tls = %s\n", p->tls > 0 ? "yes" : "no");
     if (p->mode == POLICY_ADAPTIVE) {
         line[0] = '\0';
         for (size_t i = 0; i < p->n_escalation; i++) {
