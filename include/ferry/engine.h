@@ -72,6 +72,9 @@ struct job_params {
     /* transport, as the backend will run it */
     bool xbzrle_ok;              /* the backend can use XBZRLE here */
     unsigned parallel;           /* memory connections (0, 1: one) */
+    double hint_xbzrle_delta;    /* encoded share of a rewritten page (0:
+                                  * unknown, the engine assumes one) */
+    uint64_t xbzrle_bps;         /* the encoder's ceiling (0: none known) */
 };
 
 /* Smoothed view of the workload and the link. */

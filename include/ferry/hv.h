@@ -81,6 +81,11 @@ struct hv_plan {
     unsigned parallel;    /* memory connections (1: one stream) */
     uint64_t stream_bps;  /* what one connection carries (0: no limit) */
     bool xbzrle_ok;       /* the backend can compress re-sent pages now */
+    /* What XBZRLE would achieve, where the backend knows (0: unknown):
+     * the encoded share of a rewritten page, and the encoder's ceiling
+     * in pages' bytes per second. */
+    double hint_xbzrle_delta;
+    uint64_t xbzrle_bps;
 };
 
 /* A question a backend needs the operator to answer (an SSH host key, a

@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A page XBZRLE encodes carries a header as well (offset, flags, length). */
+#define PREDICT_XBZRLE_HEADER_BYTES 16.0
+
 struct predict_in {
     double remaining_bytes;   /* still to send in the current round */
     double since_sync_s;      /* dirt has accumulated this long */
@@ -18,6 +21,15 @@ struct predict_in {
     double overhead_ms;       /* fixed cost of a switchover */
     double budget_ms;         /* switch when the downtime fits this */
     double fixed_bytes;       /* sent at switchover whatever happens */
+    /* How the bytes travel (all 0: every byte whole on the wire). */
+    double cur_wire_ratio;    /* wire bytes per byte of the current round
+                               * (zero pages in round one; 0: 1) */
+    bool cur_xbzrle;          /* the current round goes through XBZRLE */
+    bool xbzrle;              /* later rounds and the switchover do */
+    double xbzrle_delta;      /* wire share of a page found in the cache */
+    double xbzrle_cache_bytes;
+    double xbzrle_bps;        /* pages the encoder gets through (0: any) */
+    unsigned xbzrle_rounds;   /* XBZRLE rounds the cache has seen */
 };
 
 struct prediction {
@@ -42,6 +54,17 @@ double predict_dirtied_skew(double dirty_bps, double wss, double hot_fraction,
 /* Bytes that must move at a switchover: the unsent part of the round and
  * what was dirtied since the sync, counting their overlap once. */
 double predict_union(double unsent, double dirtied, double wss);
+/* XBZRLE's cache, as a share of each part of the working set (hot, then
+ * the rest; a uniform working set uses [0]) that it holds after `rounds`
+ * rounds each re-sending what t_s of writes dirtied. QEMU's cache is
+ * direct-mapped by page address and keeps a page it used lately, so the
+ * hot part holds min(1, cache / hot set) at most, the rest what is left. */
+void predict_xbzrle_cached(const struct predict_in *in, double t_s,
+                           unsigned rounds, double cached[2]);
+/* Wire bytes per byte re-sent when pages dirtied in t_s go through XBZRLE
+ * with the cache holding cached[] (hits cost delta, misses a page). */
+double predict_xbzrle_ratio(const struct predict_in *in, double t_s,
+                            const double cached[2]);
 void predict_run(const struct predict_in *in, struct prediction *out);
 
 #endif

@@ -15,6 +15,21 @@
 #define SIM_PAGE_SIZE 4096u
 #define SIM_BLOCK_SIZE 65536u
 #define SIM_ZERO_PAGE_WIRE 8u /* QEMU sends a zero page as a flag */
+/* What one migration connection carries before its sending thread runs
+ * out of CPU ([sim] stream_speed, tls_stream_speed; per link too). Plain:
+ * 12 Gbit/s, from "8-16 connections can saturate 100 Gbps" (oVirt's and
+ * KubeVirt's multifd notes) and QEMU's wiki (one stream's CPU is the
+ * bottleneck "on 10Gigabit and faster"). TLS: 500 MB/s, near openEuler's
+ * report of TLS migration reaching 300 MB/s on a 500 MB/s link, CPU-bound
+ * in the migration thread. Rough figures, not measured here. */
+#define SIM_STREAM_BPS (12000000000ULL / 8)
+#define SIM_TLS_STREAM_BPS 500000000ULL
+/* Pages the XBZRLE encoder compares and encodes per second ([sim]
+ * xbzrle_speed): one thread's memory-speed compare of page and cache
+ * copy; a rough figure. */
+#define SIM_XBZRLE_BPS (1ULL << 30)
+/* A page delta-encoded with XBZRLE carries a small header as well. */
+#define SIM_XBZRLE_HEADER ((unsigned)PREDICT_XBZRLE_HEADER_BYTES)
 
 struct sim_workload {
     char *profile;
@@ -26,6 +41,9 @@ struct sim_workload {
     uint64_t burst_period_ms, burst_ms;
     double jitter;          /* +- fraction, changes every second */
     double zero_fraction;   /* of memory outside the working set */
+    double xbzrle_delta;    /* XBZRLE: encoded share of a page rewritten
+                             * since it was sent (how much a rewrite
+                             * changes, however often it was written) */
     uint64_t disk_write_bps;
     uint64_t disk_hot_bytes;
     uint64_t stream;        /* the VM's random stream (default: its index) */
@@ -69,6 +87,22 @@ int sim_dc_set_schedule(struct sim_dc *dc, const char *vm, const uint64_t *t,
  * for this VM: [sim], every host, link and datastore, and the VM alone
  * with its workload spelled out (flight logs record it). Caller frees. */
 char *sim_dc_describe(const struct sim_dc *dc, const char *vm);
+/* How a move travels between two hosts: the hosts' transport keys, the
+ * link's per-connection ceilings, and p's tls/parallel where set. */
+struct sim_net {
+    bool tls, encrypted, cleartext_ok;
+    unsigned parallel;   /* connections (1: one) */
+    uint64_t stream_bps; /* one connection's ceiling */
+    uint64_t link_bps;   /* min(link, parallel x stream_bps) */
+    bool xbzrle_ok;      /* not with parallel connections (multifd) */
+    uint64_t xbzrle_bps; /* the encoder's ceiling */
+};
+void sim_dc_net(const struct sim_dc *dc, const char *src, const char *dst,
+                const struct hv_mig_params *p, struct sim_net *out);
+/* The transport object for flight logs (hv_ops.transport). Caller puts. */
+json_object *sim_dc_transport(const struct sim_dc *dc, const char *src,
+                              const struct hv_mig_params *p);
+
 /* The average page-write rate of a workload (bursts included). */
 uint64_t sim_workload_avg_bps(const struct sim_workload *w);
 

@@ -14,6 +14,18 @@
 #define SWITCH_MARGIN 0.75
 /* Throttle only while it costs little time against post-copy. */
 #define THROTTLE_VS_POSTCOPY 1.5
+/* XBZRLE: what a rewrite costs when nothing says (a fifth of a page is
+ * QEMU's own example workloads' order: counters and small records), the
+ * share of the predicted time it must save to be worth its CPU, and the
+ * largest cache the engine takes without being told (QEMU's default is
+ * 64 MiB; the cache lives in the source QEMU's memory). */
+#define XBZRLE_DELTA_GUESS 0.25
+#define XBZRLE_MIN_GAIN 0.10
+#define XBZRLE_CACHE_MIN (64ull * 1024 * 1024)
+#define XBZRLE_CACHE_MAX (4ull * 1024 * 1024 * 1024)
+/* QEMU sends a zero page as its header and one byte. */
+#define ZERO_PAGE_WIRE 8.0
+#define PAGE_BYTES 4096.0
 
 struct round_obs {
     double t_s;  /* round length */
@@ -67,6 +79,14 @@ struct engine_job {
     size_t seq_next;
     uint64_t seq_last_round;
     uint64_t esc_round; /* round of the last escalation */
+
+    /* transport: XBZRLE as chosen at the start */
+    bool xbzrle;
+    uint64_t xbzrle_cache_bytes;
+    double xbzrle_delta;   /* learned from the compression counters */
+    /* round one's pages so far: zero (constant) and normal */
+    uint64_t zero_pages, normal_pages;
+    bool zero_known;
 
     struct decision *dec;
     size_t n_dec, cap_dec;
@@ -157,6 +177,156 @@ decide(struct engine_job *j, enum action_kind a, uint64_t v, const char *fmt,
     va_end(ap);
 }
 
+static void plan_with(const struct job_params *p, bool xz, uint64_t cache,
+                      struct prediction *out);
+static void xbzrle_input(const struct job_params *p, uint64_t cache,
+                         double delta, struct predict_in *in);
+
+/* XBZRLE's choice for a job: whether, the cache, and why. */
+struct xz_choice {
+    bool on, log;
+    uint64_t cache_bytes;
+    char reason[320];
+};
+
+static double
+plan_time(const struct prediction *pr)
+{
+    return pr->converges ? pr->total_ms : INFINITY;
+}
+
+/* The largest power of two that is at most v (v >= 1). */
+static uint64_t
+pow2_floor(uint64_t v)
+{
+    uint64_t p = 1;
+
+    while (p <= v / 2)
+        p *= 2;
+    return p;
+}
+
+/* Decide XBZRLE before the start from what the params know: it pays when
+ * the copy re-sends pages that the cache can hold (the predictor counts a
+ * hit as its delta, a miss as a page, the encoder's ceiling as time) and
+ * that saves a tenth of the time or makes the copy converge at all. */
+static void
+xbzrle_choose(const struct job_params *p, struct xz_choice *c)
+{
+    const struct policy *pol = p->policy;
+    char a[32], b[32], d[32], e[32], f[32], g[32];
+    struct prediction off, on;
+    uint64_t hot, afford, lo, hi, best_cache = 0;
+    double best = INFINITY, delta;
+
+    memset(c, 0, sizeof *c);
+    if (pol->xbzrle == XBZRLE_FORBID)
+        return;
+    c->log = true;
+    if (p->kind == KIND_STORAGE || p->memory_bytes == 0) {
+        snprintf(c->reason, sizeof c->reason,
+                 "XBZRLE not used: no memory moves");
+        return;
+    }
+    if (!p->xbzrle_ok) {
+        if (p->parallel > 1)
+            snprintf(c->reason, sizeof c->reason,
+                     "XBZRLE not possible: the move uses %u parallel "
+                     "connections, and QEMU does not combine XBZRLE with "
+                     "multifd",
+                     p->parallel);
+        else
+            snprintf(c->reason, sizeof c->reason,
+                     "XBZRLE not possible: the backend cannot use it for "
+                     "this move");
+        return;
+    }
+    /* the cache: the policy's, else the hot set's next power of two */
+    hot = p->hint_wss_bytes;
+    if (p->hint_hot_fraction > 0 && p->hint_hot_fraction < 1)
+        hot = (uint64_t)((double)p->hint_wss_bytes * p->hint_hot_fraction);
+    afford = MAX(XBZRLE_CACHE_MIN,
+                 MIN(XBZRLE_CACHE_MAX, pow2_floor(MAX(p->memory_bytes / 4,
+                                                      1))));
+    if (pol->xbzrle_cache_bytes > 0) {
+        lo = hi = pol->xbzrle_cache_bytes;
+    } else {
+        lo = XBZRLE_CACHE_MIN;
+        hi = afford;
+    }
+    delta = p->hint_xbzrle_delta > 0 ? p->hint_xbzrle_delta
+                                     : XBZRLE_DELTA_GUESS;
+    if (pol->xbzrle == XBZRLE_ALWAYS) {
+        uint64_t want = lo;
+
+        while (want < hot && want * 2 <= hi)
+            want *= 2;
+        c->on = true;
+        c->cache_bytes = want;
+        snprintf(c->reason, sizeof c->reason,
+                 "XBZRLE on (policy %s: always), cache %s", pol->name,
+                 units_fmt_bytes(a, sizeof a, want));
+        return;
+    }
+    if (p->hint_dirty_bps == 0 || p->hint_wss_bytes == 0) {
+        snprintf(c->reason, sizeof c->reason,
+                 "XBZRLE off: nothing is known of the guest's writes (no "
+                 "measurement, no earlier flight log), and it can only be "
+                 "chosen at the start");
+        return;
+    }
+    plan_with(p, false, 0, &off);
+    /* every cache size from the smallest to what it can afford: the
+     * smallest one that predicts the best time */
+    for (uint64_t cs = lo; cs <= hi && cs > 0; cs *= 2) {
+        plan_with(p, true, cs, &on);
+        if (plan_time(&on) < best * 0.99) {
+            best = plan_time(&on);
+            best_cache = cs;
+        }
+        if (cs > UINT64_MAX / 2)
+            break;
+    }
+    if (best_cache == 0)
+        best_cache = lo;
+    plan_with(p, true, best_cache, &on);
+    units_fmt_bytes(a, sizeof a, hot);
+    units_fmt_bytes(b, sizeof b, p->hint_wss_bytes);
+    units_fmt_bytes(d, sizeof d, best_cache);
+    units_fmt_ms(e, sizeof e, off.total_ms);
+    units_fmt_ms(f, sizeof f, on.total_ms);
+    if (on.converges &&
+        (!off.converges ||
+         on.total_ms < (1 - XBZRLE_MIN_GAIN) * off.total_ms)) {
+        c->on = true;
+        c->cache_bytes = best_cache;
+        snprintf(c->reason, sizeof c->reason,
+                 "XBZRLE on, cache %s: the hot set (%s of a %s working set) "
+                 "is re-sent round after round and fits; a re-sent page "
+                 "costs %.0f%% of itself; predicted %s without, %s with",
+                 d, a, b, delta * 100, off.converges ? e : "no convergence",
+                 f);
+        return;
+    }
+    if (!on.converges && !off.converges)
+        snprintf(c->reason, sizeof c->reason,
+                 "XBZRLE off: the copy does not converge either way (hot "
+                 "set %s of a %s working set, a cache of up to %s)",
+                 a, b, units_fmt_bytes(g, sizeof g, hi));
+    else if (off.rounds <= 2)
+        snprintf(c->reason, sizeof c->reason,
+                 "XBZRLE off: the copy converges fast anyway (%u rounds, %s); "
+                 "with a %s cache %s",
+                 off.rounds, e, d, on.converges ? f : "no convergence");
+    else
+        snprintf(c->reason, sizeof c->reason,
+                 "XBZRLE off: it does not pay here (hot set %s of a %s "
+                 "working set, cache %s at most %s): predicted %s without, "
+                 "%s with",
+                 a, b, d, units_fmt_bytes(g, sizeof g, hi), e,
+                 on.converges ? f : "no convergence");
+}
+
 struct engine_job *
 engine_job_new(const struct job_params *p)
 {
@@ -180,7 +350,24 @@ engine_job_new(const struct job_params *p)
         j->est.bw_bps = (double)p->bw_bps;
     }
     set_phase(j, PH_PRECHECK);
+    {
+        struct xz_choice c;
+
+        xbzrle_choose(p, &c);
+        j->xbzrle = c.on;
+        j->xbzrle_cache_bytes = c.cache_bytes;
+        if (c.log)
+            decide(j, ACT_NONE, c.cache_bytes, "%s", c.reason);
+    }
     return j;
+}
+
+bool
+engine_xbzrle(const struct engine_job *j, uint64_t *cache_bytes)
+{
+    if (cache_bytes != NULL)
+        *cache_bytes = j->xbzrle ? j->xbzrle_cache_bytes : 0;
+    return j->xbzrle;
 }
 
 void
@@ -388,6 +575,25 @@ estimate(struct engine_job *j, const struct job_sample *s,
     j->prev_t_ms = j->t_ms;
     j->have_prev = true;
 
+    /* Round one's zero and normal pages so far (QEMU's counters run over
+     * the whole migration: only round one's say what round one holds). */
+    if (v->stage_memory && (!v->has_iteration || v->iteration <= 1) &&
+        sample_has(s, SF_MEMORY_CONSTANT) && sample_has(s, SF_MEMORY_NORMAL)) {
+        j->zero_pages = sample_get(s, SF_MEMORY_CONSTANT, 0);
+        j->normal_pages = sample_get(s, SF_MEMORY_NORMAL, 0);
+        j->zero_known = true;
+    }
+    /* What a page XBZRLE encoded took: its delta, learned. */
+    if (j->xbzrle && sample_get(s, SF_COMPRESSION_PAGES, 0) >= 64 &&
+        sample_has(s, SF_COMPRESSION_BYTES)) {
+        double per = (double)sample_get(s, SF_COMPRESSION_BYTES, 0) /
+                     (double)sample_get(s, SF_COMPRESSION_PAGES, 0);
+
+        j->xbzrle_delta = MAX(0.001, MIN(1.0, (per -
+                                               PREDICT_XBZRLE_HEADER_BYTES) /
+                                                  PAGE_BYTES));
+    }
+
     if (s->stage != j->obs_stage) {
         /* A new stream (disk then memory): start over. */
         j->obs_stage = s->stage;
@@ -471,6 +677,32 @@ predict_input(const struct engine_job *j, const struct view *v, double dirty,
         in->final_bps = MIN(in->final_bps, e->bw_bps);
     in->overhead_ms = (double)j->p.overhead_ms;
     in->budget_ms = budget_ms;
+    if (!v->stage_memory)
+        return;
+    if (j->iteration <= 1) {
+        /* Round one: zero pages take a few bytes of the wire. What share
+         * of the pages so far were zero says how fast the rest goes; until
+         * enough are seen, the plan's first-round bytes say it. */
+        double total = (double)(j->zero_pages + j->normal_pages);
+        double mem = (double)j->p.memory_bytes / PAGE_BYTES;
+
+        if (j->zero_known && total >= MAX(256.0, 0.01 * mem)) {
+            double z = (double)j->zero_pages / total;
+
+            in->cur_wire_ratio = (1 - z) + z * ZERO_PAGE_WIRE / PAGE_BYTES;
+        } else if (j->p.memory_bytes > 0 && j->p.memory_wire_bytes > 0) {
+            in->cur_wire_ratio = (double)j->p.memory_wire_bytes /
+                                 (double)j->p.memory_bytes;
+        }
+        if (j->xbzrle)
+            xbzrle_input(&j->p, j->xbzrle_cache_bytes, j->xbzrle_delta, in);
+        return;
+    }
+    if (j->xbzrle) {
+        xbzrle_input(&j->p, j->xbzrle_cache_bytes, j->xbzrle_delta, in);
+        in->cur_xbzrle = true;
+        in->xbzrle_rounds = (unsigned)(j->iteration - 2);
+    }
 }
 
 static double
@@ -1017,10 +1249,34 @@ engine_phase_log(const struct engine_job *j, const uint64_t **t,
     return j->n_ph;
 }
 
-/* Whole-migration prediction before the start: round one sends the memory
- * (zero pages cheaply), then the model runs round by round. */
 void
 engine_plan(const struct job_params *p, struct prediction *out)
+{
+    struct xz_choice c;
+
+    xbzrle_choose(p, &c);
+    plan_with(p, c.on, c.cache_bytes, out);
+}
+
+/* The XBZRLE inputs of the predictor for a job that uses it. */
+static void
+xbzrle_input(const struct job_params *p, uint64_t cache, double delta,
+             struct predict_in *in)
+{
+    in->xbzrle = true;
+    in->xbzrle_cache_bytes = (double)cache;
+    in->xbzrle_delta = delta > 0 ? delta
+                       : p->hint_xbzrle_delta > 0 ? p->hint_xbzrle_delta
+                                                  : XBZRLE_DELTA_GUESS;
+    in->xbzrle_bps = (double)p->xbzrle_bps;
+}
+
+/* Whole-migration prediction before the start: round one sends the memory
+ * (zero pages cheaply), then the model runs round by round; with XBZRLE
+ * (xz) from round two on, when the cache starts filling. */
+static void
+plan_with(const struct job_params *p, bool xz, uint64_t cache,
+          struct prediction *out)
 {
     struct predict_in in;
     struct prediction mem;
@@ -1076,6 +1332,10 @@ engine_plan(const struct job_params *p, struct prediction *out)
     in.final_bps = p->final_bps ? (double)p->final_bps : bw;
     in.overhead_ms = (double)p->overhead_ms;
     in.budget_ms = budget;
+    if (xz) {
+        xbzrle_input(p, cache, 0, &in);
+        in.cur_xbzrle = true; /* round two: the cache is still empty */
+    }
     {
         double wire = p->memory_wire_bytes ? (double)p->memory_wire_bytes
                                            : (double)p->memory_bytes;

@@ -106,6 +106,11 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
     jp->hint_disk_dirty_bps = hp.hint_disk_dirty_bps;
     jp->hint_disk_wss_bytes = hp.hint_disk_wss_bytes;
     jp->max_time_ms = o->max_time_ms;
+    /* how the backend will run it: the engine decides XBZRLE from it */
+    jp->xbzrle_ok = hp.xbzrle_ok;
+    jp->parallel = hp.parallel;
+    jp->hint_xbzrle_delta = hp.hint_xbzrle_delta;
+    jp->xbzrle_bps = hp.xbzrle_bps;
     if (hp.cold) {
         /* a cold move: only the disks travel, nothing dirties them */
         jp->memory_bytes = jp->memory_wire_bytes = 0;
@@ -114,6 +119,7 @@ runner_plan(struct hv *hv, const struct runner_opts *o,
         jp->bw_bps = jp->final_bps = hp.disk_bw_bps ? hp.disk_bw_bps
                                                     : hp.link_bps;
         jp->overhead_ms = 0;
+        jp->xbzrle_ok = false;
     }
     if (pred != NULL) {
         engine_plan(jp, pred);
@@ -165,6 +171,9 @@ runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp)
     mp->postcopy = o->policy->postcopy;
     mp->downtime_limit_ms = o->policy->downtime_limit_ms;
     mp->keep_source = o->keep_source;
+    /* the policy's transport; 0 leaves it to the hosts' entries */
+    mp->tls = o->policy->tls;
+    mp->parallel = o->policy->parallel;
 }
 
 static void
@@ -424,6 +433,11 @@ runner_new(struct hv *hv, const struct runner_opts *o,
         mp.watch = true;
         r->watching = true;
     }
+    /* XBZRLE is chosen before the start: the engine decides (and logs
+     * why) when its job is made */
+    r->job = engine_job_new(&jp);
+    if (o->adopt == NULL && !o->watch)
+        mp.xbzrle = engine_xbzrle(r->job, &mp.xbzrle_cache_bytes);
     r->mig = hv->ops->mig_new(hv, &mp, err);
     if (r->mig == NULL) {
         runner_free(r);
@@ -439,7 +453,6 @@ runner_new(struct hv *hv, const struct runner_opts *o,
             return NULL;
         }
     }
-    r->job = engine_job_new(&jp);
     if (o->adopt != NULL) {
         resume(r, o->adopt);
         return r;

@@ -19,33 +19,40 @@ struct profile {
     uint64_t burst_bps, burst_period_ms, burst_ms;
     double jitter, zero_fraction;
     uint64_t disk_write_bps, disk_hot_bytes;
+    double xbzrle_delta; /* encoded share of a page rewritten since sent */
 };
 
 /* Workload presets; every value can be overridden per VM. */
 static const struct profile profiles[] = {
     {.name = "idle", .wss_frac = 0.01, .wss_min = 16 * MiB,
      .hot_fraction = 0.5, .hot_share = 0.5, .dirty_bps = 1 * MiB,
-     .jitter = 0.05, .zero_fraction = 0.7},
+     .jitter = 0.05, .zero_fraction = 0.7,
+     .xbzrle_delta = 0.1},
     {.name = "web", .wss_frac = 0.05, .wss_min = 128 * MiB,
      .hot_fraction = 0.2, .hot_share = 0.8, .dirty_bps = 40 * MiB,
      .jitter = 0.2, .zero_fraction = 0.4, .disk_write_bps = 2 * MiB,
-     .disk_hot_bytes = 512 * MiB},
+     .disk_hot_bytes = 512 * MiB,
+     .xbzrle_delta = 0.2},
     {.name = "database", .wss_frac = 0.40, .wss_min = 512 * MiB,
      .hot_fraction = 0.25, .hot_share = 0.75, .dirty_bps = 350 * MiB,
      .jitter = 0.1, .zero_fraction = 0.1, .disk_write_bps = 40 * MiB,
-     .disk_hot_bytes = 8 * GiB},
+     .disk_hot_bytes = 8 * GiB,
+     .xbzrle_delta = 0.3},
     {.name = "cache", .wss_frac = 0.60, .wss_min = 1 * GiB,
      .hot_fraction = 0.5, .hot_share = 0.6, .dirty_bps = 1800 * MiB,
-     .jitter = 0.05, .zero_fraction = 0.05},
+     .jitter = 0.05, .zero_fraction = 0.05,
+     .xbzrle_delta = 0.15},
     {.name = "batch", .wss_frac = 0.20, .wss_min = 256 * MiB,
      .hot_fraction = 0.3, .hot_share = 0.7, .dirty_bps = 30 * MiB,
      .burst_bps = 900 * MiB, .burst_period_ms = 20000, .burst_ms = 5000,
      .jitter = 0.1, .zero_fraction = 0.3, .disk_write_bps = 10 * MiB,
-     .disk_hot_bytes = 2 * GiB},
+     .disk_hot_bytes = 2 * GiB,
+     .xbzrle_delta = 0.6},
     {.name = "disk", .wss_frac = 0.05, .wss_min = 64 * MiB,
      .hot_fraction = 0.3, .hot_share = 0.7, .dirty_bps = 20 * MiB,
      .jitter = 0.1, .zero_fraction = 0.3, .disk_write_bps = 120 * MiB,
-     .disk_hot_bytes = 4 * GiB},
+     .disk_hot_bytes = 4 * GiB,
+     .xbzrle_delta = 0.3},
 };
 
 static const struct profile *
@@ -63,7 +70,7 @@ struct vm_over {
     double wss_frac;
     int64_t wss, dirty, burst, burst_period, burst_len, disk_write, disk_hot;
     int64_t stream;
-    double hot_fraction, hot_share, jitter, zero_fraction;
+    double hot_fraction, hot_share, jitter, zero_fraction, xbzrle_delta;
 };
 
 struct ref {
@@ -96,6 +103,21 @@ ref_add(struct loader *l, const struct ini_entry *e, const char *what,
     r->name = xstrdup(name);
 }
 
+/* A rate that must not be zero (a ceiling of nothing moves nothing). */
+static int
+positive_rate(struct loader *l, const struct ini_entry *e, uint64_t *out,
+              struct ferry_err *err)
+{
+    uint64_t u;
+
+    if (ini_get_rate(l->doc, e, &u, err) < 0)
+        return -1;
+    if (u == 0)
+        return ini_error(l->doc, e, err, "a rate of 0 would move nothing");
+    *out = u;
+    return 0;
+}
+
 static int
 sim_key(struct loader *l, const struct ini_entry *e, struct ferry_err *err)
 {
@@ -126,6 +148,12 @@ sim_key(struct loader *l, const struct ini_entry *e, struct ferry_err *err)
         return ini_get_ms(l->doc, e, &dc->pivot_overhead_ms, err);
     if (strcmp(e->key, "device_state") == 0)
         return ini_get_bytes(l->doc, e, &dc->device_state_bytes, err);
+    if (strcmp(e->key, "stream_speed") == 0)
+        return positive_rate(l, e, &dc->stream_bps, err);
+    if (strcmp(e->key, "tls_stream_speed") == 0)
+        return positive_rate(l, e, &dc->tls_stream_bps, err);
+    if (strcmp(e->key, "xbzrle_speed") == 0)
+        return positive_rate(l, e, &dc->xbzrle_bps, err);
     return ini_error(l->doc, e, err, "unknown key");
 }
 
@@ -133,9 +161,25 @@ static int
 host_key(struct loader *l, struct model_host *h, const struct ini_entry *e,
          struct ferry_err *err)
 {
+    struct sim_host_net *hn = &l->dc->hnet[h - l->dc->model.hosts];
     uint64_t u;
 
-    if (strcmp(e->key, "cpu_model") == 0) {
+    if (strcmp(e->key, "tls") == 0) {
+        return ini_get_bool(l->doc, e, &hn->tls, err);
+    } else if (strcmp(e->key, "encryption") == 0) {
+        if (strcasecmp(e->value, "none") == 0)
+            hn->cleartext_ok = true;
+        else if (strcasecmp(e->value, "required") == 0)
+            hn->cleartext_ok = false;
+        else
+            return ini_error(l->doc, e, err,
+                             "'%s' is not none (cleartext accepted) or "
+                             "required", e->value);
+    } else if (strcmp(e->key, "parallel_connections") == 0) {
+        if (ini_get_uint(l->doc, e, 1, 256, &u, err) < 0)
+            return -1;
+        hn->parallel = (unsigned)u;
+    } else if (strcmp(e->key, "cpu_model") == 0) {
         free(h->cpu_model);
         h->cpu_model = xstrdup(e->value);
     } else if (strcmp(e->key, "cpu_flags") == 0) {
@@ -162,7 +206,13 @@ static int
 link_key(struct loader *l, struct model_link *k, const struct ini_entry *e,
          struct ferry_err *err)
 {
+    struct sim_link_net *ln = &l->dc->lnet[k - l->dc->model.links];
     uint64_t u;
+
+    if (strcmp(e->key, "stream_speed") == 0)
+        return positive_rate(l, e, &ln->stream_bps, err);
+    if (strcmp(e->key, "tls_stream_speed") == 0)
+        return positive_rate(l, e, &ln->tls_stream_bps, err);
 
     if (strcmp(e->key, "bandwidth") == 0)
         return ini_get_rate(l->doc, e, &k->bandwidth_bps, err);
@@ -369,6 +419,8 @@ vm_key(struct loader *l, struct model_vm *vm, struct vm_over *o,
         return ini_get_double(l->doc, e, 0, 0.9, &o->jitter, err);
     } else if (strcmp(k, "zero_fraction") == 0) {
         return ini_get_double(l->doc, e, 0, 1, &o->zero_fraction, err);
+    } else if (strcmp(k, "xbzrle_delta") == 0) {
+        return ini_get_double(l->doc, e, 0, 1, &o->xbzrle_delta, err);
     } else if (strcmp(k, "disk_write_rate") == 0) {
         return rate_key(l, e, &o->disk_write, err);
     } else if (strcmp(k, "disk_hot") == 0) {
@@ -393,6 +445,7 @@ over_init(struct vm_over *o)
     o->wss = o->dirty = o->burst = o->burst_period = o->burst_len = -1;
     o->disk_write = o->disk_hot = o->stream = -1;
     o->hot_fraction = o->hot_share = o->jitter = o->zero_fraction = NAN;
+    o->xbzrle_delta = NAN;
 }
 
 #define PICK(ov, pv) ((ov) >= 0 ? (uint64_t)(ov) : (pv))
@@ -422,6 +475,7 @@ workload_resolve(struct sim_workload *w, const struct vm_over *o,
     w->burst_ms = PICK(o->burst_len, p->burst_ms);
     w->jitter = PICKD(o->jitter, p->jitter);
     w->zero_fraction = PICKD(o->zero_fraction, p->zero_fraction);
+    w->xbzrle_delta = PICKD(o->xbzrle_delta, p->xbzrle_delta);
     w->disk_write_bps = PICK(o->disk_write, p->disk_write_bps);
     w->disk_hot_bytes = PICK(o->disk_hot, p->disk_hot_bytes);
     if (disk > 0)
@@ -548,6 +602,10 @@ load_doc(struct loader *l, struct ferry_err *err)
                     return ini_error(l->doc, e, err,
                                      "host %s is defined twice", name);
                 obj = model_host_add(m, name);
+                l->dc->hnet = xgrow(l->dc->hnet, &l->dc->cap_hnet, m->n_hosts,
+                                    sizeof *l->dc->hnet);
+                memset(&l->dc->hnet[m->n_hosts - 1], 0,
+                       sizeof *l->dc->hnet);
                 kind = S_HOST;
             } else if ((name = ini_section_name(e->section, "link"))) {
                 size_t nw;
@@ -559,6 +617,10 @@ load_doc(struct loader *l, struct ferry_err *err)
                                      "a link section is [link HOST HOST]");
                 }
                 obj = model_link_add(m, ab[0], ab[1]);
+                l->dc->lnet = xgrow(l->dc->lnet, &l->dc->cap_lnet, m->n_links,
+                                    sizeof *l->dc->lnet);
+                memset(&l->dc->lnet[m->n_links - 1], 0,
+                       sizeof *l->dc->lnet);
                 ref_add(l, e, "host", ab[0]);
                 ref_add(l, e, "host", ab[1]);
                 strv_free(ab, nw);
@@ -628,6 +690,9 @@ dc_from_doc(const struct ini_doc *doc, struct ferry_err *err)
     dc->pivot_overhead_ms = 40;
     dc->device_state_bytes = 2 * MiB;
     dc->model.default_link_bps = 10000000000ULL / 8;
+    dc->stream_bps = SIM_STREAM_BPS;
+    dc->tls_stream_bps = SIM_TLS_STREAM_BPS;
+    dc->xbzrle_bps = SIM_XBZRLE_BPS;
     rc = load_doc(&l, err);
     if (rc == 0)
         rc = validate(&l, err);
@@ -718,6 +783,8 @@ sim_dc_free(struct sim_dc *dc)
             free(dc->wl[i].sched_bw);
         }
     free(dc->wl);
+    free(dc->hnet);
+    free(dc->lnet);
     model_fini(&dc->model);
     free(dc);
 }
@@ -783,6 +850,86 @@ sim_dc_copy_bps(const struct sim_dc *dc, const struct model_vm *vm,
     else if (cap_bps)
         bps = MIN(bps, cap_bps);
     return bps;
+}
+
+static const struct sim_host_net *
+host_net(const struct sim_dc *dc, const char *name)
+{
+    long i = name ? model_host_pos(&dc->model, name) : -1;
+
+    return i >= 0 ? &dc->hnet[i] : NULL;
+}
+
+void
+sim_dc_net(const struct sim_dc *dc, const char *src, const char *dst,
+           const struct hv_mig_params *p, struct sim_net *out)
+{
+    const struct sim_host_net *hs = host_net(dc, src);
+    const struct sim_host_net *hd = host_net(dc, dst);
+    const struct model_link *l = model_link(&dc->model, src, dst);
+    const struct sim_link_net *ln =
+        l ? &dc->lnet[l - dc->model.links] : NULL;
+    uint64_t link = model_link_bps(&dc->model, src, dst);
+    uint64_t streams;
+
+    memset(out, 0, sizeof *out);
+    /* either end that asks for TLS refuses cleartext */
+    out->tls = (hs && hs->tls) || (hd && hd->tls);
+    if (p != NULL && p->tls != 0)
+        out->tls = p->tls > 0;
+    out->cleartext_ok = (hs == NULL || hs->cleartext_ok) &&
+                        (hd == NULL || hd->cleartext_ok);
+    /* the source opens the connections; else the destination's entry */
+    out->parallel = hs && hs->parallel ? hs->parallel
+                    : hd && hd->parallel ? hd->parallel
+                                         : 1;
+    if (p != NULL && p->parallel > 0)
+        out->parallel = p->parallel;
+    out->stream_bps = out->tls ? (ln && ln->tls_stream_bps ? ln->tls_stream_bps
+                                                           : dc->tls_stream_bps)
+                               : (ln && ln->stream_bps ? ln->stream_bps
+                                                       : dc->stream_bps);
+    /* the same host: memory to memory, no connection to fill */
+    out->encrypted = out->tls || (src && dst && strcmp(src, dst) == 0);
+    streams = out->stream_bps > UINT64_MAX / out->parallel
+                  ? UINT64_MAX
+                  : out->stream_bps * out->parallel;
+    out->link_bps = src && dst && strcmp(src, dst) == 0 ? link
+                                                        : MIN(link, streams);
+    out->xbzrle_ok = out->parallel <= 1;
+    out->xbzrle_bps = dc->xbzrle_bps;
+}
+
+json_object *
+sim_dc_transport(const struct sim_dc *dc, const char *src,
+                 const struct hv_mig_params *p)
+{
+    const char *dst = p->dst_host ? p->dst_host : src;
+    struct sim_net n;
+    json_object *o = json_object_new_object();
+    char *data = xasprintf("sim link %s<->%s", src, dst);
+
+    sim_dc_net(dc, src, dst, p, &n);
+    json_object_object_add(o, "control", json_object_new_string("sim"));
+    json_object_object_add(o, "data", json_object_new_string(data));
+    json_object_object_add(o, "tls", json_object_new_boolean(n.tls));
+    json_object_object_add(o, "encrypted",
+                           json_object_new_boolean(n.encrypted));
+    json_object_object_add(o, "parallel",
+                           json_object_new_int((int)n.parallel));
+    json_object_object_add(o, "xbzrle",
+                           json_object_new_boolean(p->xbzrle && n.xbzrle_ok));
+    json_object_object_add(
+        o, "xbzrle_cache",
+        json_object_new_int64(p->xbzrle && n.xbzrle_ok
+                                  ? (int64_t)p->xbzrle_cache_bytes
+                                  : 0));
+    json_object_object_add(o, "stream_bps",
+                           json_object_new_int64((int64_t)n.stream_bps));
+    json_object_object_add(o, "link_bps",
+                           json_object_new_int64((int64_t)n.link_bps));
+    free(data);
+    return o;
 }
 
 uint64_t
@@ -859,6 +1006,11 @@ sim_dc_describe(const struct sim_dc *dc, const char *vm_name)
             (unsigned long long)dc->switch_overhead_ms,
             (unsigned long long)dc->pivot_overhead_ms,
             (unsigned long long)dc->device_state_bytes);
+    fprintf(f, "stream_speed = %lluB/s\ntls_stream_speed = %lluB/s\n"
+            "xbzrle_speed = %lluB/s\n",
+            (unsigned long long)dc->stream_bps,
+            (unsigned long long)dc->tls_stream_bps,
+            (unsigned long long)dc->xbzrle_bps);
     for (size_t i = 0; i < m->n_hosts; i++) {
         const struct model_host *h = &m->hosts[i];
 
@@ -868,12 +1020,24 @@ sim_dc_describe(const struct sim_dc *dc, const char *vm_name)
         fprintf(f, "cores = %u\nmemory = %llu\nup = %s\n", h->cores,
                 (unsigned long long)h->memory_bytes, h->up ? "yes" : "no");
         put_list(f, "networks", h->networks, h->n_networks);
+        fprintf(f, "tls = %s\nencryption = %s\n",
+                dc->hnet[i].tls ? "yes" : "no",
+                dc->hnet[i].cleartext_ok ? "none" : "required");
+        if (dc->hnet[i].parallel > 0)
+            fprintf(f, "parallel_connections = %u\n", dc->hnet[i].parallel);
     }
-    for (size_t i = 0; i < m->n_links; i++)
+    for (size_t i = 0; i < m->n_links; i++) {
         fprintf(f, "[link %s %s]\nbandwidth = %lluB/s\nlatency_us = %u\n",
                 m->links[i].a, m->links[i].b,
                 (unsigned long long)m->links[i].bandwidth_bps,
                 m->links[i].latency_us);
+        if (dc->lnet[i].stream_bps > 0)
+            fprintf(f, "stream_speed = %lluB/s\n",
+                    (unsigned long long)dc->lnet[i].stream_bps);
+        if (dc->lnet[i].tls_stream_bps > 0)
+            fprintf(f, "tls_stream_speed = %lluB/s\n",
+                    (unsigned long long)dc->lnet[i].tls_stream_bps);
+    }
     for (size_t i = 0; i < m->n_datastores; i++) {
         const struct model_datastore *ds = &m->datastores[i];
         uint64_t used = ds->used_bytes;
@@ -918,13 +1082,14 @@ sim_dc_describe(const struct sim_dc *dc, const char *vm_name)
                 "burst_rate = %lluB/s\nburst_period = %llums\n"
                 "burst_length = %llums\nhot_fraction = %.17g\n"
                 "hot_share = %.17g\njitter = %.17g\nzero_fraction = %.17g\n"
+                "xbzrle_delta = %.17g\n"
                 "disk_write_rate = %lluB/s\ndisk_hot = %llu\nstream = %llu\n",
                 w->profile, (unsigned long long)w->wss_bytes,
                 (unsigned long long)w->dirty_bps,
                 (unsigned long long)w->burst_bps,
                 (unsigned long long)w->burst_period_ms,
                 (unsigned long long)w->burst_ms, w->hot_fraction,
-                w->hot_share, w->jitter, w->zero_fraction,
+                w->hot_share, w->jitter, w->zero_fraction, w->xbzrle_delta,
                 (unsigned long long)w->disk_write_bps,
                 (unsigned long long)w->disk_hot_bytes,
                 (unsigned long long)w->stream);

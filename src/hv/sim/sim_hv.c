@@ -64,17 +64,29 @@ sim_plan(struct hv *hv, const struct model_vm *vm,
     struct sim_dc *dc = ((struct sim_hv *)hv)->dc;
     const struct sim_workload *w = sim_dc_workload(dc, vm->name);
     const char *dst = p->dst_host ? p->dst_host : vm->host;
-    uint64_t link = model_link_bps(hv->model, vm->host, dst);
-    uint64_t bw = p->bandwidth_cap_bps && p->bandwidth_cap_bps < link
-                      ? p->bandwidth_cap_bps
-                      : link;
+    struct sim_net net;
+    uint64_t link;
+    uint64_t bw;
     double zero_pages = (double)(vm->memory_bytes -
                                  MIN(w->wss_bytes, vm->memory_bytes)) /
                         SIM_PAGE_SIZE * w->zero_fraction;
 
+    /* the link as the connections fill it */
+    sim_dc_net(dc, vm->host, dst, p, &net);
+    link = net.link_bps;
+    bw = p->bandwidth_cap_bps && p->bandwidth_cap_bps < link
+             ? p->bandwidth_cap_bps
+             : link;
     (void)err;
     memset(out, 0, sizeof *out);
     out->link_bps = bw;
+    out->tls = net.tls;
+    out->encrypted = net.encrypted;
+    out->parallel = net.parallel;
+    out->stream_bps = net.stream_bps;
+    out->xbzrle_ok = net.xbzrle_ok && p->kind != KIND_STORAGE;
+    out->hint_xbzrle_delta = w->xbzrle_delta;
+    out->xbzrle_bps = net.xbzrle_bps;
     out->final_bps = link;
     if (p->kind != KIND_COMPUTE)
         out->disk_bw_bps = sim_dc_copy_bps(dc, vm, p->dst_ds, p->kind, bw,
@@ -92,6 +104,17 @@ sim_plan(struct hv *hv, const struct model_vm *vm,
     out->hint_disk_dirty_bps = w->disk_write_bps;
     out->hint_disk_wss_bytes = w->disk_hot_bytes;
     return 0;
+}
+
+static json_object *
+sim_transport(struct hv *hv, const struct hv_mig_params *p)
+{
+    struct sim_dc *dc = ((struct sim_hv *)hv)->dc;
+    const struct model_vm *vm = p->vm ? model_vm(hv->model, p->vm) : NULL;
+
+    if (vm == NULL)
+        return NULL;
+    return sim_dc_transport(dc, vm->host, p);
 }
 
 static void *
@@ -249,6 +272,7 @@ static const struct hv_ops sim_ops = {
     .mig_sample = sim_sample,
     .mig_act = sim_act,
     .mig_finished = sim_finished,
+    .transport = sim_transport,
     .header = sim_header,
     .workload = sim_workload,
     .measure_start = sim_measure_start,

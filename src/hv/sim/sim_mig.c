@@ -40,6 +40,14 @@ struct sim_disk {
     size_t model_index;
 };
 
+/* One slot of XBZRLE's cache: the page it holds (+1; 0: none), the
+ * generation (bitmap sync) it was last used in, and the content it had
+ * when it was sent, which the destination holds too. */
+struct xz_slot {
+    uint64_t page1, age;
+    uint32_t stamp;
+};
+
 struct sim_mig {
     struct sim_dc *dc;
     size_t vm;
@@ -70,7 +78,8 @@ struct sim_mig {
     double disk_write_carry, disk_send_carry;
     bool disk_ready;
 
-    /* link */
+    /* link: the connections' rate, and the cap's */
+    struct sim_net net;
     uint64_t link_bps, bw_bps, disk_bps;
 
     /* control */
@@ -95,6 +104,14 @@ struct sim_mig {
     size_t pend_count, pend_scan;
     uint64_t postcopy_reqs;
     uint64_t src_sum_at_switch;
+
+    /* what was sent: zero (constant) and whole pages; XBZRLE's cache,
+     * a power of two of slots indexed by page number (QEMU's page_cache) */
+    uint64_t pages_zero, pages_normal;
+    struct xz_slot *xz;
+    size_t xz_slots;
+    uint64_t xz_pages, xz_bytes, xz_misses, xz_overflow;
+    double xz_carry; /* the encoder's budget, bytes of pages */
 
     /* result */
     uint64_t downtime_ms, total_ms;
@@ -178,7 +195,16 @@ sim_mig_new(struct sim_dc *dc, const struct hv_mig_params *p,
     m->status = HV_SETUP;
     m->limit_ms = p->downtime_limit_ms;
 
-    m->link_bps = model_link_bps(md, m->src_host, m->dst_host);
+    sim_dc_net(dc, m->src_host, m->dst_host, p, &m->net);
+    m->link_bps = m->net.link_bps;
+    if (p->xbzrle && m->net.xbzrle_ok && p->kind != KIND_STORAGE) {
+        uint64_t n = MAX(p->xbzrle_cache_bytes / SIM_PAGE_SIZE, 1);
+
+        m->xz_slots = 1;
+        while (m->xz_slots <= n / 2)
+            m->xz_slots *= 2; /* QEMU wants a power of two of pages */
+        m->xz = xcalloc(m->xz_slots, sizeof *m->xz);
+    }
     m->bw_bps = p->bandwidth_cap_bps && p->bandwidth_cap_bps < m->link_bps
                     ? p->bandwidth_cap_bps
                     : m->link_bps;
@@ -274,6 +300,7 @@ sim_mig_free(struct sim_mig *m)
         bitmap_fini(&m->disks[i].alloc);
     }
     free(m->disks);
+    free(m->xz);
     free(m->src);
     free(m->dst);
     bitmap_fini(&m->cur);
@@ -683,6 +710,89 @@ finish(struct sim_mig *m, bool ok_mem)
     m->total_ms = m->t_ms;
 }
 
+/* XBZRLE runs from round two on (QEMU enables it after the first pass). */
+static bool
+xz_active(const struct sim_mig *m)
+{
+    return m->xz != NULL && m->mem_iteration >= 2 &&
+           m->status == HV_ACTIVE;
+}
+
+/* What a page encoded against its cached copy costs on the wire. */
+static uint64_t
+xz_hit_cost(const struct sim_mig *m)
+{
+    double c = m->wl->xbzrle_delta * SIM_PAGE_SIZE + SIM_XBZRLE_HEADER;
+
+    return c >= SIM_PAGE_SIZE ? SIM_PAGE_SIZE : (uint64_t)ceil(c);
+}
+
+/* Send non-zero page p through XBZRLE (QEMU's save_xbzrle_page): a page
+ * in the cache goes as its delta, decoded against the destination's copy;
+ * one that is not goes whole and enters the cache unless its slot holds a
+ * page used in the last two generations. The last stage does not update
+ * the cache. Returns the wire bytes. */
+static uint64_t
+xz_send_page(struct sim_mig *m, size_t p, bool last)
+{
+    struct xz_slot *sl = &m->xz[p & (m->xz_slots - 1)];
+    uint64_t gen = m->mem_iteration, cost;
+
+    if (sl->page1 == (uint64_t)p + 1) {
+        sl->age = gen;
+        cost = xz_hit_cost(m);
+        if (cost >= SIM_PAGE_SIZE) {
+            m->xz_overflow++; /* the delta is no smaller: sent whole */
+            m->pages_normal++;
+            m->dst[p] = m->src[p];
+        } else {
+            m->xz_pages++;
+            m->xz_bytes += cost;
+            /* a delta applies to the copy it was taken against */
+            m->dst[p] = m->dst[p] == sl->stamp ? m->src[p] : DST_EMPTY - 1;
+        }
+        if (!last)
+            sl->stamp = m->src[p];
+        return cost;
+    }
+    m->xz_misses++;
+    m->pages_normal++;
+    m->dst[p] = m->src[p];
+    if (!last && (sl->page1 == 0 || sl->age + 2 <= gen)) {
+        sl->page1 = (uint64_t)p + 1;
+        sl->age = gen;
+        sl->stamp = m->src[p];
+    }
+    return SIM_PAGE_SIZE;
+}
+
+/* Wire bytes of the pages set in a | b through XBZRLE's last stage, and
+ * the pages' bytes the encoder must get through (without sending). */
+static uint64_t
+xz_stop_bytes(const struct sim_mig *m, const struct bitmap *a,
+              const struct bitmap *b, uint64_t *raw)
+{
+    uint64_t wire = 0, hit = xz_hit_cost(m);
+
+    *raw = 0;
+    for (size_t i = 0; i < a->nwords; i++) {
+        uint64_t w = a->w[i] | (b ? b->w[i] : 0);
+
+        for (; w != 0; w &= w - 1) {
+            size_t p = i * 64 + (size_t)__builtin_ctzll(w);
+            const struct xz_slot *sl = &m->xz[p & (m->xz_slots - 1)];
+
+            if (bitmap_test(&m->zero, p)) {
+                wire += SIM_ZERO_PAGE_WIRE;
+                continue;
+            }
+            *raw += SIM_PAGE_SIZE;
+            wire += sl->page1 == (uint64_t)p + 1 ? hit : SIM_PAGE_SIZE;
+        }
+    }
+    return wire;
+}
+
 /* How long a stop-and-copy from here would take: the dirty data at full
  * speed (the link, or the datastores for a pivot) plus the fixed cost. */
 static double
@@ -691,12 +801,21 @@ stop_copy_ms(const struct sim_mig *m)
     double bytes = (double)disk_union_bytes(m);
     double bps = (double)m->disk_bps;
 
+    double enc_ms = 0;
+
     if (is_compute(m)) {
-        bytes += (double)wire_bytes(m, &m->cur, &m->log) +
-                 pending_pages(m) * SIM_PAGE_SIZE;
+        if (xz_active(m)) {
+            uint64_t raw;
+
+            bytes += (double)xz_stop_bytes(m, &m->cur, &m->log, &raw);
+            enc_ms = (double)raw / (double)m->dc->xbzrle_bps * 1000.0;
+        } else {
+            bytes += (double)wire_bytes(m, &m->cur, &m->log);
+        }
+        bytes += pending_pages(m) * SIM_PAGE_SIZE;
         bps = (double)m->link_bps;
     }
-    return bytes / bps * 1000.0 +
+    return MAX(bytes / bps * 1000.0, enc_ms) +
            sim_dc_fixed_switch_ms(m->dc, m->p.kind, m->src_host, m->dst_host);
 }
 
@@ -711,13 +830,26 @@ complete(struct sim_mig *m)
     ms = stop_copy_ms(m);
     m->paused = true;
     if (is_compute(m)) {
+        bool xz = xz_active(m);
+        uint64_t wire = 0;
+
         bitmap_or(&m->cur, &m->log);
         bitmap_zero(&m->log);
         for (size_t p = bitmap_next(&m->cur, 0); p < m->npages;
-             p = bitmap_next(&m->cur, p + 1))
-            m->dst[p] = m->src[p];
-        m->mem_processed += wire_bytes(m, &m->cur, NULL) +
-                            m->dc->device_state_bytes;
+             p = bitmap_next(&m->cur, p + 1)) {
+            if (bitmap_test(&m->zero, p)) {
+                m->pages_zero++;
+                m->dst[p] = m->src[p];
+                wire += SIM_ZERO_PAGE_WIRE;
+            } else if (xz) {
+                wire += xz_send_page(m, p, true);
+            } else {
+                m->pages_normal++;
+                m->dst[p] = m->src[p];
+                wire += SIM_PAGE_SIZE;
+            }
+        }
+        m->mem_processed += wire + m->dc->device_state_bytes;
         bitmap_zero(&m->cur);
         m->cur_count = 0;
         m->mem_iteration++;
@@ -764,7 +896,12 @@ pull(struct sim_mig *m, size_t p)
     m->dst[p] = m->src[p];
     bitmap_clear(&m->pend, p);
     m->pend_count--;
-    return bitmap_test(&m->zero, p) ? SIM_ZERO_PAGE_WIRE : SIM_PAGE_SIZE;
+    if (bitmap_test(&m->zero, p)) {
+        m->pages_zero++;
+        return SIM_ZERO_PAGE_WIRE;
+    }
+    m->pages_normal++;
+    return SIM_PAGE_SIZE;
 }
 
 static void
@@ -846,9 +983,15 @@ send_mask(struct sim_mig *m, size_t wi, uint64_t bits)
 /* Send memory pages for up to budget bytes: a page goes while budget is
  * left, so the last one may overdraw it (carried to the next tick). */
 static void
-mem_send(struct sim_mig *m, double budget)
+mem_send(struct sim_mig *m, double budget, double dts)
 {
+    double enc = 0;
+
     budget += m->send_carry;
+    if (m->xz != NULL) {
+        enc = (double)m->dc->xbzrle_bps * dts + m->xz_carry;
+        m->xz_carry = 0;
+    }
     while (budget > 0 && m->status == HV_ACTIVE) {
         size_t p, wi;
         uint64_t bits, zeros, cost;
@@ -866,6 +1009,25 @@ mem_send(struct sim_mig *m, double budget)
             m->scan = 0;
             continue;
         }
+        if (xz_active(m)) {
+            /* XBZRLE: page by page, while the encoder keeps up */
+            if (enc <= 0)
+                break;
+            if (bitmap_test(&m->zero, p)) {
+                cost = SIM_ZERO_PAGE_WIRE;
+                m->pages_zero++;
+                m->dst[p] = m->src[p];
+            } else {
+                cost = xz_send_page(m, p, false);
+                enc -= SIM_PAGE_SIZE;
+            }
+            bitmap_clear(&m->cur, p);
+            m->cur_count--;
+            budget -= (double)cost;
+            m->mem_processed += cost;
+            m->scan = p + 1;
+            continue;
+        }
         /* The rest of p's word at once when the budget covers it all. */
         wi = p >> 6;
         bits = m->cur.w[wi] & (~0ULL << (p & 63));
@@ -878,13 +1040,19 @@ mem_send(struct sim_mig *m, double budget)
                                             : SIM_PAGE_SIZE;
         }
         send_mask(m, wi, bits);
+        zeros = (uint64_t)bitmap_popcount64(bits & m->zero.w[wi]);
+        m->pages_zero += zeros;
+        m->pages_normal += (uint64_t)bitmap_popcount64(bits) - zeros;
         m->cur.w[wi] &= ~bits;
         m->cur_count -= (size_t)bitmap_popcount64(bits);
         budget -= (double)cost;
         m->mem_processed += cost;
         m->scan = wi * 64 + 64 - (size_t)__builtin_clzll(bits);
     }
+    /* an encoder that ran out leaves the link's budget unused */
     m->send_carry = MIN(budget, 0.0);
+    if (m->xz != NULL)
+        m->xz_carry = MIN(enc, 0.0);
     if (m->status == HV_ACTIVE)
         qemu_check(m);
 }
@@ -1012,7 +1180,7 @@ tick(struct sim_mig *m, uint64_t dt)
         } else if (m->switch_requested) {
             complete(m);
         } else {
-            mem_send(m, budget);
+            mem_send(m, budget, dts);
         }
     }
     if (m->status == HV_ACTIVE)
@@ -1064,6 +1232,15 @@ sim_mig_sample(const struct sim_mig *m, struct job_sample *s)
         }
         if (m->status == HV_POSTCOPY || m->postcopy_reqs > 0)
             sample_set(s, SF_MEMORY_POSTCOPY_REQS, m->postcopy_reqs);
+        if (m->status != HV_SETUP) {
+            sample_set(s, SF_MEMORY_CONSTANT, m->pages_zero);
+            sample_set(s, SF_MEMORY_NORMAL, m->pages_normal);
+        }
+        if (m->xz != NULL) {
+            sample_set(s, SF_COMPRESSION_BYTES, m->xz_bytes);
+            sample_set(s, SF_COMPRESSION_PAGES, m->xz_pages);
+            sample_set(s, SF_COMPRESSION_CACHE_MISSES, m->xz_misses);
+        }
     }
     if (is_storage(m)) {
         sample_set(s, SF_DISK_TOTAL, m->disk_total);
