@@ -84,8 +84,10 @@ struct engine_job {
     bool xbzrle;
     uint64_t xbzrle_cache_bytes;
     double xbzrle_delta;   /* learned from the compression counters */
-    /* round one's pages so far: zero (constant) and normal */
+    /* round one's pages so far: zero (constant) and normal, and the
+     * zero share of the pages scanned lately */
     uint64_t zero_pages, normal_pages;
+    double zero_share, zero_weight;
     bool zero_known;
 
     struct decision *dec;
@@ -315,16 +317,17 @@ xbzrle_choose(const struct job_params *p, struct xz_choice *c)
                  a, b, units_fmt_bytes(g, sizeof g, hi));
     else if (off.rounds <= 2)
         snprintf(c->reason, sizeof c->reason,
-                 "XBZRLE off: the copy converges fast anyway (%u rounds, %s); "
-                 "with a %s cache %s",
-                 off.rounds, e, d, on.converges ? f : "no convergence");
+                 "XBZRLE off: the copy converges fast anyway (%u round%s, "
+                 "%s); with a %s cache %s",
+                 off.rounds, off.rounds == 1 ? "" : "s", e, d,
+                 on.converges ? f : "no convergence");
     else
         snprintf(c->reason, sizeof c->reason,
                  "XBZRLE off: it does not pay here (hot set %s of a %s "
-                 "working set, cache %s at most %s): predicted %s without, "
-                 "%s with",
-                 a, b, d, units_fmt_bytes(g, sizeof g, hi), e,
-                 on.converges ? f : "no convergence");
+                 "working set, a cache of up to %s): predicted %s without, "
+                 "%s at best with (cache %s)",
+                 a, b, units_fmt_bytes(g, sizeof g, hi), e,
+                 on.converges ? f : "no convergence", d);
 }
 
 struct engine_job *
@@ -579,8 +582,27 @@ estimate(struct engine_job *j, const struct job_sample *s,
      * the whole migration: only round one's say what round one holds). */
     if (v->stage_memory && (!v->has_iteration || v->iteration <= 1) &&
         sample_has(s, SF_MEMORY_CONSTANT) && sample_has(s, SF_MEMORY_NORMAL)) {
-        j->zero_pages = sample_get(s, SF_MEMORY_CONSTANT, 0);
-        j->normal_pages = sample_get(s, SF_MEMORY_NORMAL, 0);
+        uint64_t zp = sample_get(s, SF_MEMORY_CONSTANT, 0);
+        uint64_t np = sample_get(s, SF_MEMORY_NORMAL, 0);
+        double dz = (double)(zp - MIN(zp, j->zero_pages));
+        double dn = (double)(np - MIN(np, j->normal_pages));
+
+        /* Memory is not uniform (a working set here, free pages there):
+         * the pages scanned lately say most about those to come, so the
+         * share is weighted over the last 2% of memory scanned. */
+        if (dz + dn > 0) {
+            double window = MAX(256.0, 0.02 * (double)j->p.memory_bytes /
+                                           PAGE_BYTES);
+            double a = MIN(1.0, (dz + dn) / window);
+
+            j->zero_share = j->zero_weight > 0
+                                ? (1 - a) * j->zero_share +
+                                      a * dz / (dz + dn)
+                                : dz / (dz + dn);
+            j->zero_weight += dz + dn;
+        }
+        j->zero_pages = zp;
+        j->normal_pages = np;
         j->zero_known = true;
     }
     /* What a page XBZRLE encoded took: its delta, learned. */
@@ -683,11 +705,10 @@ predict_input(const struct engine_job *j, const struct view *v, double dirty,
         /* Round one: zero pages take a few bytes of the wire. What share
          * of the pages so far were zero says how fast the rest goes; until
          * enough are seen, the plan's first-round bytes say it. */
-        double total = (double)(j->zero_pages + j->normal_pages);
         double mem = (double)j->p.memory_bytes / PAGE_BYTES;
 
-        if (j->zero_known && total >= MAX(256.0, 0.01 * mem)) {
-            double z = (double)j->zero_pages / total;
+        if (j->zero_known && j->zero_weight >= MAX(256.0, 0.01 * mem)) {
+            double z = j->zero_share;
 
             in->cur_wire_ratio = (1 - z) + z * ZERO_PAGE_WIRE / PAGE_BYTES;
         } else if (j->p.memory_bytes > 0 && j->p.memory_wire_bytes > 0) {

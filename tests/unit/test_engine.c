@@ -300,6 +300,146 @@ operator_cannot_abort_after_postcopy_started(void **state)
     engine_job_free(j);
 }
 
+/* A move whose params say what a measurement before it said. */
+static struct job_params
+xz_params(const struct policy *pol, uint64_t mem, uint64_t wss, double hf,
+          uint64_t dirty, uint64_t bw)
+{
+    struct job_params p = {
+        .kind = KIND_COMPUTE, .policy = pol, .memory_bytes = mem,
+        .memory_wire_bytes = mem, .budget_ms = 300, .ceiling_ms = 300,
+        .bw_bps = bw, .overhead_ms = 30, .hint_dirty_bps = dirty,
+        .hint_wss_bytes = wss, .hint_hot_fraction = hf,
+        .hint_hot_share = hf > 0 ? 0.95 : 0, .xbzrle_ok = true,
+        .parallel = 1, .hint_xbzrle_delta = 0.1, .xbzrle_bps = 1 * GiB,
+    };
+
+    return p;
+}
+
+/* The decision XBZRLE logged at time 0, or NULL. */
+static const char *
+xz_reason(const struct engine_job *j)
+{
+    size_t n;
+    const struct decision *d = engine_decisions(j, &n);
+
+    for (size_t i = 0; i < n; i++)
+        if (d[i].t_ms == 0 && strstr(d[i].reason, "XBZRLE") != NULL)
+            return d[i].reason;
+    return NULL;
+}
+
+/* It pays: a hot set rewritten faster than the link moves it, which a
+ * cache holds. The plan converges with it, not without. */
+static void
+xbzrle_pays_when_a_hot_set_is_resent_and_fits(void **state)
+{
+    const struct policy *ferry = policy_find(&set, "ferry");
+    struct job_params p = xz_params(ferry, 2 * GiB, 512 * MiB, 0.125,
+                                    300 * MiB, 125000000);
+    struct engine_job *j = engine_job_new(&p);
+    struct policy no;
+    struct prediction with, without;
+    uint64_t cache = 0;
+
+    (void)state;
+    assert_true(engine_xbzrle(j, &cache));
+    assert_true(cache >= 64 * MiB);
+    assert_true((cache & (cache - 1)) == 0); /* QEMU: a power of two */
+    assert_non_null(xz_reason(j));
+    assert_non_null(strstr(xz_reason(j), "XBZRLE on, cache 64.0 MiB"));
+    assert_non_null(strstr(xz_reason(j), "no convergence without"));
+    print_message("    %s\n", xz_reason(j));
+    engine_plan(&p, &with);
+    policy_copy(ferry, &no);
+    no.xbzrle = XBZRLE_FORBID;
+    p.policy = &no;
+    engine_plan(&p, &without);
+    assert_true(with.converges);
+    assert_false(without.converges);
+    policy_copy_free(&no);
+    engine_job_free(j);
+}
+
+/* It does not pay: the copy converges fast anyway; or the working set is
+ * far larger than any cache it can afford (misses cost CPU, gain
+ * nothing). */
+static void
+xbzrle_does_not_pay_for_fast_copies_or_huge_working_sets(void **state)
+{
+    const struct policy *ferry = policy_find(&set, "ferry");
+    struct job_params fast = xz_params(ferry, 8 * GiB, 1 * GiB, 0.25,
+                                       20 * MiB, 1250000000);
+    struct job_params huge = xz_params(ferry, 256 * GiB, 128 * GiB, 0,
+                                       900 * MiB, 1250000000);
+    struct engine_job *j;
+
+    (void)state;
+    j = engine_job_new(&fast);
+    assert_false(engine_xbzrle(j, NULL));
+    assert_non_null(strstr(xz_reason(j), "XBZRLE off: the copy converges "
+                                         "fast anyway"));
+    print_message("    %s\n", xz_reason(j));
+    engine_job_free(j);
+    j = engine_job_new(&huge);
+    assert_false(engine_xbzrle(j, NULL));
+    assert_non_null(strstr(xz_reason(j), "XBZRLE off"));
+    assert_non_null(strstr(xz_reason(j), "4.00 GiB"));
+    print_message("    %s\n", xz_reason(j));
+    engine_job_free(j);
+}
+
+/* Forbidden by the policy (no decision at all), impossible with parallel
+ * connections, always where it is possible, never without a measurement
+ * under auto. */
+static void
+xbzrle_forbidden_impossible_always_and_unknown(void **state)
+{
+    const struct policy *ferry = policy_find(&set, "ferry");
+    struct job_params p = xz_params(policy_find(&set, "qemu-default"),
+                                    2 * GiB, 512 * MiB, 0.125, 300 * MiB,
+                                    125000000);
+    struct engine_job *j;
+    struct policy always;
+    uint64_t cache = 1;
+
+    (void)state;
+    j = engine_job_new(&p);
+    assert_false(engine_xbzrle(j, &cache));
+    assert_int_equal(cache, 0);
+    assert_null(xz_reason(j));
+    engine_job_free(j);
+
+    p.policy = ferry;
+    p.xbzrle_ok = false;
+    p.parallel = 4;
+    j = engine_job_new(&p);
+    assert_false(engine_xbzrle(j, NULL));
+    assert_non_null(strstr(xz_reason(j), "4 parallel connections"));
+    engine_job_free(j);
+
+    policy_copy(ferry, &always);
+    always.xbzrle = XBZRLE_ALWAYS;
+    p.policy = &always;
+    j = engine_job_new(&p);
+    assert_false(engine_xbzrle(j, NULL)); /* still not with multifd */
+    engine_job_free(j);
+    p = xz_params(&always, 8 * GiB, 1 * GiB, 0.25, 20 * MiB, 1250000000);
+    always.xbzrle_cache_bytes = 256 * MiB;
+    j = engine_job_new(&p);
+    assert_true(engine_xbzrle(j, &cache));
+    assert_int_equal(cache, 256 * MiB);
+    engine_job_free(j);
+    policy_copy_free(&always);
+
+    p = xz_params(ferry, 2 * GiB, 0, 0, 0, 125000000);
+    j = engine_job_new(&p);
+    assert_false(engine_xbzrle(j, NULL));
+    assert_non_null(strstr(xz_reason(j), "nothing is known"));
+    engine_job_free(j);
+}
+
 int
 main(void)
 {
@@ -315,6 +455,10 @@ main(void)
         cmocka_unit_test(qemu_default_never_escalates),
         cmocka_unit_test(phases_follow_the_backend_to_done),
         cmocka_unit_test(operator_cannot_abort_after_postcopy_started),
+        cmocka_unit_test(xbzrle_pays_when_a_hot_set_is_resent_and_fits),
+        cmocka_unit_test(
+            xbzrle_does_not_pay_for_fast_copies_or_huge_working_sets),
+        cmocka_unit_test(xbzrle_forbidden_impossible_always_and_unknown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

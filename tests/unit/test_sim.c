@@ -124,6 +124,395 @@ run(struct sim_dc *dc, const char *vm, const char *to, const char *ds,
     return res;
 }
 
+
+/* A move under pol (any policy, not only the built-ins); *last gets the
+ * final sample when not NULL. */
+static struct runner_result
+run_pol(struct sim_dc *dc, const char *vm, const char *to,
+        const struct policy *pol, uint64_t budget_ms, struct job_sample *last)
+{
+    struct runner_opts o = {.vm = vm, .to = to, .kind = KIND_COMPUTE,
+                            .policy = pol, .budget_ms = budget_ms,
+                            .max_time_ms = 600000};
+    struct ferry_err err;
+    struct runner *r = runner_new_sim(dc, &o, NULL, 0, &err);
+    struct runner_result res;
+
+    if (r == NULL)
+        fail_msg("%s: %s", vm, err.msg);
+    while (runner_step(r))
+        ;
+    res = *runner_result(r);
+    if (last != NULL)
+        *last = *runner_sample(r);
+    runner_free(r);
+    return res;
+}
+
+/* The engine's params for a move, as the runner plans it. */
+static void
+plan_of(struct sim_dc *dc, const char *vm, const char *to,
+        const struct policy *pol, struct job_params *jp)
+{
+    struct hv *hv = hv_sim_new(dc, false);
+    struct runner_opts o = {.vm = vm, .to = to, .kind = KIND_COMPUTE,
+                            .policy = pol, .budget_ms = 300};
+    struct ferry_err err;
+
+    if (runner_plan(hv, &o, jp, NULL, &err) < 0)
+        fail_msg("%s: %s", vm, err.msg);
+    hv_free(hv);
+}
+
+/* A fast link between two hosts, connections and TLS as given. */
+static struct sim_dc *
+fast_dc(const char *host_a_extra, const char *vm_extra)
+{
+    char *ini = xasprintf(
+        "[sim]\nseed = 3\nlink_bandwidth = 40Gbit\n"
+        "[host a]\nmemory = 256GiB\n%s\n[host b]\nmemory = 256GiB\n"
+        "[datastore s]\nhosts = a, b\ncapacity = 1TiB\n"
+        "[vm v]\nhost = a\nmemory = 16GiB\ndisks = vda:s:10GiB\n"
+        "workload = web\nwss = 2GiB\ndirty_rate = 400MiB/s\n"
+        "hot_fraction = 0.25\nhot_share = 0.8\njitter = 0\n%s\n",
+        host_a_extra, vm_extra);
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_load_string("fast.ini", ini, &err);
+
+    if (dc == NULL)
+        fail_msg("%s", err.msg);
+    free(ini);
+    return dc;
+}
+
+/* More connections fill a fast link: a round moves at min(link,
+ * connections x one connection's ceiling), the plan says so, and the
+ * move ends when the plan said. */
+static void
+parallel_connections_fill_a_fast_link_as_predicted(void **state)
+{
+    const struct policy *ferry = policy_find(&set, "ferry");
+    const unsigned conns[] = {1, 2, 4};
+    const uint64_t link = 40000000000ULL / 8;
+    double prev = INFINITY;
+
+    (void)state;
+    for (size_t i = 0; i < 3; i++) {
+        char host[64];
+        struct sim_dc *dc;
+        struct job_params jp;
+        struct runner_result r;
+
+        snprintf(host, sizeof host, "parallel_connections = %u", conns[i]);
+        dc = fast_dc(host, "");
+        plan_of(dc, "v", "b", ferry, &jp);
+        assert_int_equal(jp.parallel, conns[i]);
+        assert_int_equal(jp.bw_bps, MIN(link, conns[i] * SIM_STREAM_BPS));
+        assert_true(jp.xbzrle_ok == (conns[i] == 1));
+        r = run_pol(dc, "v", "b", ferry, 300, NULL);
+        assert_int_equal(r.phase, PH_DONE);
+        assert_true(r.verified);
+        printf("    %u connection%s: link %.2f GB/s, planned %.0f ms, "
+               "took %llu ms\n",
+               conns[i], conns[i] == 1 ? " " : "s",
+               (double)jp.bw_bps / 1e9, r.predicted.total_ms,
+               (unsigned long long)r.total_ms);
+        assert_true(fabs((double)r.total_ms - r.predicted.total_ms) <
+                    0.05 * r.predicted.total_ms);
+        assert_true((double)r.total_ms < prev);
+        prev = (double)r.total_ms;
+        sim_dc_free(dc);
+    }
+}
+
+/* TLS: the hosts' entries or the policy; a TLS connection carries less;
+ * the transport object says how the move travels. */
+static void
+tls_from_the_host_or_the_policy(void **state)
+{
+    struct sim_dc *dc = fast_dc("tls = yes\nparallel_connections = 2", "");
+    struct hv *hv = hv_sim_new(dc, false);
+    const struct policy *ferry = policy_find(&set, "ferry");
+    struct policy plain;
+    struct job_params jp;
+    struct hv_mig_params mp = {.vm = "v", .dst_host = "b",
+                               .kind = KIND_COMPUTE};
+    json_object *t, *x;
+    struct runner_result r;
+
+    (void)state;
+    plan_of(dc, "v", "b", ferry, &jp);
+    assert_int_equal(jp.bw_bps, 2 * SIM_TLS_STREAM_BPS);
+    t = hv->ops->transport(hv, &mp);
+    assert_non_null(t);
+    assert_true(json_object_object_get_ex(t, "control", &x));
+    assert_string_equal(json_object_get_string(x), "sim");
+    assert_true(json_object_object_get_ex(t, "data", &x));
+    assert_string_equal(json_object_get_string(x), "sim link a<->b");
+    assert_true(json_object_object_get_ex(t, "tls", &x));
+    assert_true(json_object_get_boolean(x));
+    assert_true(json_object_object_get_ex(t, "encrypted", &x));
+    assert_true(json_object_get_boolean(x));
+    assert_true(json_object_object_get_ex(t, "parallel", &x));
+    assert_int_equal(json_object_get_int(x), 2);
+    assert_true(json_object_object_get_ex(t, "xbzrle", &x));
+    assert_false(json_object_get_boolean(x));
+    json_object_put(t);
+    /* a policy that says tls = no, and 4 connections */
+    policy_copy(ferry, &plain);
+    plain.tls = -1;
+    plain.parallel = 4;
+    plan_of(dc, "v", "b", &plain, &jp);
+    assert_int_equal(jp.bw_bps, MIN(40000000000ULL / 8, 4 * SIM_STREAM_BPS));
+    assert_int_equal(jp.parallel, 4);
+    mp.tls = -1;
+    mp.parallel = 4;
+    t = hv->ops->transport(hv, &mp);
+    assert_true(json_object_object_get_ex(t, "encrypted", &x));
+    assert_false(json_object_get_boolean(x));
+    json_object_put(t);
+    r = run_pol(dc, "v", "b", &plain, 300, NULL);
+    assert_true(r.verified);
+    policy_copy_free(&plain);
+    hv_free(hv);
+    sim_dc_free(dc);
+}
+
+/* A guest that rewrites a small hot set faster than the link moves it:
+ * with XBZRLE the re-sent hot pages cost their delta, so a page re-sent
+ * takes far fewer bytes, pre-copy converges where it could not (ferry
+ * without post-copy aborts without it), nothing is lost, and the
+ * counters say what the cache did. */
+static void
+xbzrle_sends_less_on_a_hot_set_rewrite(void **state)
+{
+    static const char ini[] =
+        "[sim]\nseed = 5\nlink_bandwidth = 1Gbit\n"
+        "[host a]\nmemory = 64GiB\n[host b]\nmemory = 64GiB\n"
+        "[datastore s]\nhosts = a, b\ncapacity = 1TiB\n"
+        "[vm v]\nhost = a\nmemory = 2GiB\ndisks = vda:s:10GiB\n"
+        "workload = cache\nwss = 512MiB\ndirty_rate = 300MiB/s\n"
+        "hot_fraction = 0.125\nhot_share = 0.95\njitter = 0\n"
+        "zero_fraction = 0.5\nxbzrle_delta = 0.1\n";
+    struct ferry_err err;
+    const struct policy *ferry = policy_find(&set, "ferry");
+    struct policy with, without;
+    struct runner_result a, b;
+    struct job_sample s, s0;
+    struct sim_dc *dc;
+    double per[2];
+
+    (void)state;
+    /* the data plane alone, 30 s of rounds each way */
+    for (int x = 0; x < 2; x++) {
+        struct hv_mig_params p = {.vm = "v", .dst_host = "b",
+                                  .kind = KIND_COMPUTE,
+                                  .downtime_limit_ms = 1, .seed = 5,
+                                  .xbzrle = x == 1,
+                                  .xbzrle_cache_bytes = 64 * MiB};
+        struct sim_mig *m;
+        uint64_t pages;
+
+        dc = sim_dc_load_string("hot.ini", ini, &err);
+        assert_non_null(dc);
+        m = sim_mig_new(dc, &p, &err);
+        sim_mig_never_switch(m);
+        sim_mig_advance(m, 11000); /* round one ends near 10.7 s */
+        sim_mig_sample(m, &s0);
+        sim_mig_advance(m, 30000);
+        sim_mig_sample(m, &s);
+        assert_true(sample_get(&s0, SF_MEMORY_ITERATION, 0) >= 2);
+        pages = sample_get(&s, SF_MEMORY_NORMAL, 0) +
+                sample_get(&s, SF_COMPRESSION_PAGES, 0) -
+                sample_get(&s0, SF_MEMORY_NORMAL, 0) -
+                sample_get(&s0, SF_COMPRESSION_PAGES, 0);
+        per[x] = (double)(sample_get(&s, SF_MEMORY_PROCESSED, 0) -
+                          sample_get(&s0, SF_MEMORY_PROCESSED, 0)) /
+                 (double)pages;
+        if (x == 1) {
+            assert_true(sample_get(&s, SF_COMPRESSION_PAGES, 0) > 0);
+            assert_true(sample_get(&s, SF_COMPRESSION_CACHE_MISSES, 0) > 0);
+            /* a delta: the workload's share of a page, and a header */
+            assert_int_equal(sample_get(&s, SF_COMPRESSION_BYTES, 0),
+                             sample_get(&s, SF_COMPRESSION_PAGES, 0) *
+                                 (uint64_t)ceil(0.1 * SIM_PAGE_SIZE +
+                                                SIM_XBZRLE_HEADER));
+        } else {
+            assert_false(sample_has(&s, SF_COMPRESSION_PAGES));
+        }
+        assert_true(sample_get(&s, SF_MEMORY_CONSTANT, 0) > 0);
+        sim_mig_free(m);
+        sim_dc_free(dc);
+    }
+    printf("    re-sent page on the wire after round one: %.0f bytes "
+           "without XBZRLE, %.0f with\n", per[0], per[1]);
+    assert_true(per[1] < 0.5 * per[0]);
+
+    /* ferry without post-copy: only XBZRLE lets pre-copy converge */
+    policy_copy_restricted(ferry, &with, true, false, false);
+    with.xbzrle = XBZRLE_AUTO;
+    policy_copy_restricted(ferry, &without, true, false, false);
+    without.xbzrle = XBZRLE_FORBID;
+    dc = sim_dc_load_string("hot.ini", ini, &err);
+    a = run_pol(dc, "v", "b", &without, 300, NULL);
+    sim_dc_free(dc);
+    dc = sim_dc_load_string("hot.ini", ini, &err);
+    b = run_pol(dc, "v", "b", &with, 300, &s);
+    sim_dc_free(dc);
+    printf("    without XBZRLE: %s in %llu ms, downtime %llu ms, %.2f GiB\n"
+           "    with XBZRLE:    %s in %llu ms, downtime %llu ms, %.2f GiB "
+           "(planned %.0f ms; %llu pages as deltas, %llu misses)\n",
+           job_phase_name(a.phase), (unsigned long long)a.total_ms,
+           (unsigned long long)a.downtime_ms, (double)a.bytes_sent / GiB,
+           job_phase_name(b.phase), (unsigned long long)b.total_ms,
+           (unsigned long long)b.downtime_ms, (double)b.bytes_sent / GiB,
+           b.predicted.total_ms,
+           (unsigned long long)sample_get(&s, SF_COMPRESSION_PAGES, 0),
+           (unsigned long long)sample_get(&s, SF_COMPRESSION_CACHE_MISSES, 0));
+    assert_int_equal(b.phase, PH_DONE);
+    assert_true(b.verified);
+    assert_true(b.downtime_ms <= 300);
+    assert_true(a.phase != PH_DONE || a.total_ms > b.total_ms);
+    assert_true(fabs((double)b.total_ms - b.predicted.total_ms) <
+                0.1 * b.predicted.total_ms);
+    policy_copy_free(&with);
+    policy_copy_free(&without);
+}
+
+/* The data plane on its own: XBZRLE keeps every page right through many
+ * rounds whatever the cache size (a cache smaller than the hot set, one
+ * page, one larger than memory), and no cache when it is off. */
+static void
+xbzrle_checksums_hold_for_every_cache_size(void **state)
+{
+    static const char ini[] =
+        "[sim]\nseed = 9\nlink_bandwidth = 1Gbit\n"
+        "[host a]\nmemory = 64GiB\n[host b]\nmemory = 64GiB\n"
+        "[datastore s]\nhosts = a, b\ncapacity = 1TiB\n"
+        "[vm v]\nhost = a\nmemory = 512MiB\ndisks = vda:s:10GiB\n"
+        "workload = web\nwss = 256MiB\ndirty_rate = 150MiB/s\n"
+        "hot_fraction = 0.2\nhot_share = 0.8\njitter = 0\n";
+    const uint64_t caches[] = {4096, 16 * MiB, 64 * MiB, 8 * GiB};
+    struct ferry_err err;
+
+    (void)state;
+    for (size_t i = 0; i < 4; i++) {
+        struct sim_dc *dc = sim_dc_load_string("x.ini", ini, &err);
+        struct hv_mig_params p = {.vm = "v", .dst_host = "b",
+                                  .kind = KIND_COMPUTE,
+                                  .downtime_limit_ms = 1, .seed = 9,
+                                  .xbzrle = true,
+                                  .xbzrle_cache_bytes = caches[i]};
+        struct sim_mig *m = sim_mig_new(dc, &p, &err);
+        struct engine_action sw = {.kind = ACT_SWITCHOVER};
+        struct hv_result r;
+        struct job_sample s;
+
+        assert_non_null(m);
+        sim_mig_never_switch(m);
+        sim_mig_advance(m, 30000); /* many rounds */
+        sim_mig_sample(m, &s);
+        assert_true(sample_get(&s, SF_MEMORY_ITERATION, 0) > 5);
+        assert_true(sample_get(&s, SF_COMPRESSION_PAGES, 0) +
+                        sample_get(&s, SF_COMPRESSION_CACHE_MISSES, 0) >
+                    0);
+        assert_int_equal(sim_mig_act(m, &sw, &err), 0);
+        sim_mig_advance(m, 40000);
+        assert_true(sim_mig_finished(m, &r));
+        assert_int_equal(r.status, HV_COMPLETED);
+        assert_true(r.verified);
+        sim_mig_free(m);
+        sim_dc_free(dc);
+    }
+}
+
+/* A VM with 60% zero pages outside its working set whose plan did not
+ * know it (the plan counted every page whole): the prediction a few
+ * seconds into round one, from the zero/normal page counters, is within
+ * 5% of the real total; without the counters it is far off. */
+static void
+round_one_learns_the_zero_pages(void **state)
+{
+    static const char ini[] =
+        "[sim]\nseed = 11\nlink_bandwidth = 1Gbit\n"
+        "[host a]\nmemory = 64GiB\n[host b]\nmemory = 64GiB\n"
+        "[datastore s]\nhosts = a, b\ncapacity = 1TiB\n"
+        "[vm v]\nhost = a\nmemory = 8GiB\ndisks = vda:s:10GiB\n"
+        "workload = web\nwss = 256MiB\ndirty_rate = 20MiB/s\n"
+        "hot_fraction = 0.2\nhot_share = 0.8\njitter = 0\n"
+        "zero_fraction = 0.6\n";
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_load_string("zero.ini", ini, &err);
+    struct hv *hv = hv_sim_new(dc, false);
+    const struct policy *ferry = policy_find(&set, "ferry");
+    struct runner_opts o = {.vm = "v", .to = "b", .kind = KIND_COMPUTE,
+                            .policy = ferry, .budget_ms = 300};
+    struct job_params jp;
+    struct hv_mig_params mp;
+    struct engine_job *learns, *blind;
+    struct engine_action a[8];
+    struct sim_mig *m;
+    struct hv_result res;
+    double at_plan, at_learn = 0, at_blind = 0, real;
+    const uint64_t probe_ms = 8000;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(runner_plan(hv, &o, &jp, NULL, &err), 0);
+    jp.memory_wire_bytes = jp.memory_bytes; /* a VM never seen before */
+    learns = engine_job_new(&jp);
+    blind = engine_job_new(&jp);
+    runner_mig_params(&o, &mp);
+    mp.seed = sim_dc_seed(dc);
+    m = sim_mig_new(dc, &mp, &err);
+    assert_non_null(m);
+    n = engine_start(learns, a, 8);
+    engine_start(blind, a, 8);
+    for (size_t i = 0; i < n; i++)
+        sim_mig_act(m, &a[i], &err);
+    {
+        struct prediction pr;
+
+        engine_plan(&jp, &pr);
+        at_plan = pr.total_ms;
+    }
+    for (uint64_t t = 50; !sim_mig_finished(m, &res); t += 50) {
+        struct job_sample s, s2;
+
+        sim_mig_advance(m, t);
+        sim_mig_sample(m, &s);
+        s2 = s;
+        s2.present &= ~((1u << SF_MEMORY_CONSTANT) |
+                        (1u << SF_MEMORY_NORMAL));
+        n = engine_step(learns, &s, a, 8);
+        engine_step(blind, &s2, a + n, 8 - n);
+        for (size_t i = 0; i < n; i++)
+            sim_mig_act(m, &a[i], &err);
+        if (t == probe_ms) {
+            assert_int_equal(sample_get(&s, SF_MEMORY_ITERATION, 0), 1);
+            at_learn = (double)t + engine_prediction(learns)->total_ms;
+            at_blind = (double)t + engine_prediction(blind)->total_ms;
+        }
+        assert_true(t < 600000);
+    }
+    real = (double)res.total_ms;
+    printf("    real total %.1f s; planned %.1f s (%+.0f%%); at %.0f s into "
+           "round one: %.1f s (%+.1f%%) with the zero pages learned, %.1f s "
+           "(%+.0f%%) without\n",
+           real / 1000, at_plan / 1000, (at_plan - real) / real * 100,
+           (double)probe_ms / 1000, at_learn / 1000,
+           (at_learn - real) / real * 100, at_blind / 1000,
+           (at_blind - real) / real * 100);
+    assert_true(res.verified);
+    assert_true(fabs(at_learn - real) < 0.05 * real);
+    assert_true(fabs(at_blind - real) > 4 * fabs(at_learn - real));
+    engine_job_free(learns);
+    engine_job_free(blind);
+    sim_mig_free(m);
+    hv_free(hv);
+    sim_dc_free(dc);
+}
+
 static void
 same_seed_same_migration(void **state)
 {
@@ -435,6 +824,11 @@ main(void)
         cmocka_unit_test(large_datacenter_loads_with_every_host_and_long_names),
         cmocka_unit_test(every_demo_vm_with_every_policy),
         cmocka_unit_test(ferry_meets_the_budget_on_every_converging_demo_vm),
+        cmocka_unit_test(parallel_connections_fill_a_fast_link_as_predicted),
+        cmocka_unit_test(tls_from_the_host_or_the_policy),
+        cmocka_unit_test(xbzrle_sends_less_on_a_hot_set_rewrite),
+        cmocka_unit_test(xbzrle_checksums_hold_for_every_cache_size),
+        cmocka_unit_test(round_one_learns_the_zero_pages),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
