@@ -191,10 +191,30 @@ struct xz_choice {
     char reason[320];
 };
 
+/* The time a plan expects: the converging copy's, or post-copy's when
+ * it does not converge and the policy may go there (as the runner's
+ * runner_expected_total_ms); INFINITY otherwise. */
 static double
-plan_time(const struct prediction *pr)
+plan_time(const struct prediction *pr, const struct policy *pol)
 {
-    return pr->converges ? pr->total_ms : INFINITY;
+    if (pr->converges)
+        return pr->total_ms;
+    if (pol->postcopy && pr->postcopy_ms > 0)
+        return pr->postcopy_ms;
+    return INFINITY;
+}
+
+/* Smaller is better: the expected time, then (neither ending) where the
+ * copy stalls, which the escalations must make up for. */
+static bool
+plan_better(const struct prediction *a, const struct prediction *b,
+            const struct policy *pol, double gain)
+{
+    double ta = plan_time(a, pol), tb = plan_time(b, pol);
+
+    if (isfinite(ta) || isfinite(tb))
+        return ta < (1 - gain) * tb;
+    return a->stall_downtime_ms < (1 - gain) * b->stall_downtime_ms;
 }
 
 /* The largest power of two that is at most v (v >= 1). */
@@ -219,7 +239,7 @@ xbzrle_choose(const struct job_params *p, struct xz_choice *c)
     char a[32], b[32], d[32], e[32], f[32], g[32];
     struct prediction off, on;
     uint64_t hot, afford, lo, hi, best_cache = 0;
-    double best = INFINITY, delta;
+    double delta;
 
     memset(c, 0, sizeof *c);
     if (pol->xbzrle == XBZRLE_FORBID)
@@ -281,53 +301,69 @@ xbzrle_choose(const struct job_params *p, struct xz_choice *c)
     /* every cache size from the smallest to what it can afford: the
      * smallest one that predicts the best time */
     for (uint64_t cs = lo; cs <= hi && cs > 0; cs *= 2) {
-        plan_with(p, true, cs, &on);
-        if (plan_time(&on) < best * 0.99) {
-            best = plan_time(&on);
+        struct prediction pr;
+
+        plan_with(p, true, cs, &pr);
+        if (best_cache == 0 || plan_better(&pr, &on, pol, 0.01)) {
+            on = pr;
             best_cache = cs;
         }
         if (cs > UINT64_MAX / 2)
             break;
     }
-    if (best_cache == 0)
-        best_cache = lo;
-    plan_with(p, true, best_cache, &on);
     units_fmt_bytes(a, sizeof a, hot);
     units_fmt_bytes(b, sizeof b, p->hint_wss_bytes);
     units_fmt_bytes(d, sizeof d, best_cache);
-    units_fmt_ms(e, sizeof e, off.total_ms);
-    units_fmt_ms(f, sizeof f, on.total_ms);
-    if (on.converges &&
-        (!off.converges ||
-         on.total_ms < (1 - XBZRLE_MIN_GAIN) * off.total_ms)) {
+    units_fmt_ms(e, sizeof e, plan_time(&off, pol));
+    units_fmt_ms(f, sizeof f, plan_time(&on, pol));
+    if (plan_better(&on, &off, pol, XBZRLE_MIN_GAIN)) {
         c->on = true;
         c->cache_bytes = best_cache;
-        snprintf(c->reason, sizeof c->reason,
-                 "XBZRLE on, cache %s: the hot set (%s of a %s working set) "
-                 "is re-sent round after round and fits; a re-sent page "
-                 "costs %.0f%% of itself; predicted %s without, %s with",
-                 d, a, b, delta * 100, off.converges ? e : "no convergence",
-                 f);
+        if (!isfinite(plan_time(&on, pol)))
+            snprintf(c->reason, sizeof c->reason,
+                     "XBZRLE on, cache %s: the copy does not converge either "
+                     "way, but re-sent pages (hot set %s of a %s working "
+                     "set) costing %.0f%% of themselves lower where it "
+                     "stalls from %s to %s of downtime",
+                     d, a, b, delta * 100,
+                     units_fmt_ms(e, sizeof e, off.stall_downtime_ms),
+                     units_fmt_ms(f, sizeof f, on.stall_downtime_ms));
+        else
+            snprintf(c->reason, sizeof c->reason,
+                     "XBZRLE on, cache %s: the hot set (%s of a %s working "
+                     "set) is re-sent round after round and fits; a re-sent "
+                     "page costs %.0f%% of itself; predicted %s%s without, "
+                     "%s with",
+                     d, a, b, delta * 100,
+                     isfinite(plan_time(&off, pol)) ? e : "no convergence",
+                     !off.converges && isfinite(plan_time(&off, pol))
+                         ? " (post-copy)"
+                         : "",
+                     f);
         return;
     }
-    if (!on.converges && !off.converges)
+    if (!isfinite(plan_time(&on, pol)) && !isfinite(plan_time(&off, pol)))
         snprintf(c->reason, sizeof c->reason,
                  "XBZRLE off: the copy does not converge either way (hot "
                  "set %s of a %s working set, a cache of up to %s)",
                  a, b, units_fmt_bytes(g, sizeof g, hi));
-    else if (off.rounds <= 2)
+    else if (off.converges && off.rounds <= 2)
         snprintf(c->reason, sizeof c->reason,
                  "XBZRLE off: the copy converges fast anyway (%u round%s, "
                  "%s); with a %s cache %s",
                  off.rounds, off.rounds == 1 ? "" : "s", e, d,
-                 on.converges ? f : "no convergence");
+                 isfinite(plan_time(&on, pol)) ? f : "no convergence");
     else
         snprintf(c->reason, sizeof c->reason,
                  "XBZRLE off: it does not pay here (hot set %s of a %s "
-                 "working set, a cache of up to %s): predicted %s without, "
-                 "%s at best with (cache %s)",
-                 a, b, units_fmt_bytes(g, sizeof g, hi), e,
-                 on.converges ? f : "no convergence", d);
+                 "working set, a cache of up to %s): predicted %s%s "
+                 "without, %s at best with (cache %s)",
+                 a, b, units_fmt_bytes(g, sizeof g, hi),
+                 isfinite(plan_time(&off, pol)) ? e : "no convergence",
+                 !off.converges && isfinite(plan_time(&off, pol))
+                     ? " by post-copy"
+                     : "",
+                 isfinite(plan_time(&on, pol)) ? f : "no convergence", d);
 }
 
 struct engine_job *
