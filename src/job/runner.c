@@ -34,6 +34,9 @@ struct runner {
     double oracle_downtime;
     uint64_t first_round_bytes; /* memory on the wire in round one */
     uint64_t setup_ms;          /* job time when the first bytes moved */
+    /* the policy without post-copy, for a move over parallel connections */
+    struct policy pol;
+    bool own_pol;
 };
 
 /* Write an event to the log and hand it to the caller. */
@@ -174,6 +177,9 @@ runner_mig_params(const struct runner_opts *o, struct hv_mig_params *mp)
     /* the policy's transport; 0 leaves it to the hosts' entries */
     mp->tls = o->policy->tls;
     mp->parallel = o->policy->parallel;
+    /* the policy's steering mode, if it names one (the runner sets the
+     * final one before the start): the backend's route depends on it */
+    mp->on_steering_lost = o->policy->on_steering_lost;
 }
 
 static void
@@ -422,6 +428,19 @@ runner_new(struct hv *hv, const struct runner_opts *o,
     r->o.to = r->to;
     r->o.datastore = r->ds;
 
+    /* QEMU 7.2 lets multifd and post-copy be enabled together but loses
+     * pages switching to post-copy over parallel connections (fixed only
+     * by disallowing it, then by QEMU 10's multifd post-copy): a move
+     * over them is never a post-copy one */
+    if (jp.parallel > 1 && o->adopt == NULL && !o->watch &&
+        (o->policy->postcopy || policy_allows(o->policy, ACT_POSTCOPY))) {
+        policy_copy_restricted(o->policy, &r->pol,
+                               policy_allows(o->policy, ACT_THROTTLE) ||
+                                   o->policy->auto_converge,
+                               false, policy_allows(o->policy, ACT_PAUSE));
+        r->own_pol = true;
+        r->o.policy = jp.policy = &r->pol;
+    }
     runner_mig_params(&r->o, &mp);
     mp.on_steering_lost = r->on_lost = jp.on_steering_lost;
     if (o->adopt != NULL) {
@@ -482,6 +501,8 @@ runner_free(struct runner *r)
     hv_free(r->own_hv);
     engine_job_free(r->job);
     flog_close(r->log);
+    if (r->own_pol)
+        policy_copy_free(&r->pol);
     free(r->vm);
     free(r->to);
     free(r->ds);

@@ -134,11 +134,12 @@ check_transport(struct lv_host *src, struct lv_host *dst,
 {
     struct hv_mig_params mp = {0};
     struct lv_route r;
-    char par[48] = "";
+    char par[64] = "";
 
     lv_route(src, dst, &mp, &r);
     if (r.parallel > 1)
-        snprintf(par, sizeof par, ", %u connections", r.parallel);
+        snprintf(par, sizeof par, ", %u connections (no post-copy)",
+                 r.parallel);
     if (r.p2p && r.control == NULL) {
         checks_set(out, "transport", CHECK_ERROR,
             "peer-to-peer (on_steering_lost = budget): %s",
