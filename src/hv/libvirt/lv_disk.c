@@ -48,7 +48,9 @@ internal_snapshots(virDomainPtr dom, const char *target, const char *path,
                    struct lv_diskfacts *f)
 {
     virDomainSnapshotPtr *snaps = NULL;
-    int n = virDomainListAllSnapshots(dom, &snaps, 0);
+    /* parents first: the order they were taken in, along each branch */
+    int n = virDomainListAllSnapshots(dom, &snaps,
+                                      VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL);
 
     for (int i = 0; i < n; i++) {
         char *xml = virDomainSnapshotGetXMLDesc(snaps[i], 0);
