@@ -1,8 +1,8 @@
 #!/bin/sh
 # Storage moves keep the disk as it was (issue 19), in the two-host lab
 # (lab.sh): a qcow2 disk moved live to another pool of lab-a, then with
-# its VM to lab-b, stays qcow2 of the same virtual size under a .qcow2
-# name, with every block the guest wrote; a disk with internal snapshots
+# its VM to lab-b, and another moved cold, stays qcow2 of the same virtual
+# size under a .qcow2 name, with every block the guest wrote; a disk with internal snapshots
 # is refused in pre-flight with the reason and the VM is left as it was;
 # a backing chain is kept by a shallow copy where the destination sees the
 # backing file (on the shared pool) and flattened after a warning where it
@@ -141,6 +141,20 @@ guest_ok "the guest runs on lab-b, memory intact" b q1 verify
 check "its disk arrived block for block" $L checkdisk b q1
 check "the volume on lab-a is gone" sh -c "! $L virsh a vol-list fast | grep -q q1.qcow2"
 $L virsh b destroy q1 >/dev/null 2>&1
+
+# ---- a shut-off qcow2 VM moves cold and stays qcow2 --------------------------
+$L vm q5 a local 16 0 0 --qcow2 || exit 1
+$L ctl a q5 sync >/dev/null
+$L virsh a destroy q5 >/dev/null
+t0=$(now)
+ferry migrate q5 --to lab-b --datastore local@lab-b --json >"$OUT/q5.json" 2>&1
+t1=$(now)
+echo "     cold move of q5 (qcow2, volume stream) to lab-b: $(secs "$t0" "$t1") s"
+check "the cold move completes, verified" result_ok "$OUT/q5.json"
+check "on lab-b the disk is local/q5.qcow2, qcow2 of 64 MiB, named so in its domain" sh -c \
+    "[ '$(vda b q5)' = /var/lib/libvirt/images/q5.qcow2 ] && [ '$(img b /var/lib/libvirt/images/q5.qcow2 "i['format']")' = qcow2 ] && [ '$(img b /var/lib/libvirt/images/q5.qcow2 "i['virtual-size']")' = 67108864 ] && $L virsh b dumpxml q5 | grep -q \"type='qcow2'\""
+check "its disk is block for block what the guest wrote" $L checkdisk b q5
+$L virsh b undefine q5 >/dev/null 2>&1
 
 # ---- internal snapshots: refused, the VM untouched ---------------------------
 $L vm q2 a local 16 0 0 --qcow2 --stopped || exit 1
