@@ -30,13 +30,7 @@ export XDG_RUNTIME_DIR="$OUT/run"
 mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 export XDG_STATE_HOME="$OUT/state"
 BGPID=
-stop_servers() {
-    for f in "$XDG_RUNTIME_DIR"/ferry/*.pid "$XDG_RUNTIME_DIR"/ferry/*.guard; do
-        [ -f "$f" ] || continue
-        p=$(cat "$f"); kill "$p" 2>/dev/null
-        i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    done
-}
+. "$HERE/common.sh"
 cleanup() {
     [ -n "$BGPID" ] && kill "$BGPID" 2>/dev/null
     stop_servers
@@ -46,33 +40,6 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 130" INT TERM
 
-ok() { checks=$((checks + 1)); echo "ok   $*"; }
-no() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
-check() { # description, command...
-    d=$1; shift
-    if "$@" >"$OUT/check.log" 2>&1; then ok "$d"; else
-        no "$d"; sed 's/^/     | /' "$OUT/check.log" | tail -15; fi
-}
-# A guest's own check after a move: QEMU 7.2 under TCG sometimes corrupts
-# the guest across a live migration (LAB-NOTES); that guest is KNOWN, not
-# ferry's failure. A wrong answer fails.
-guest_ok() { # description, host, vm, command
-    d=$1 h=$2 vm=$3; shift 3
-    if $L ctl "$h" "$vm" "$@" >"$OUT/check.log" 2>&1; then ok "$d"; return; fi
-    log=$(grep -lE 'Oops|BUG:|general protection fault|Kernel panic' \
-        "$LAB"/hosts/*/log/qemu/"$vm"-console.log 2>/dev/null | head -n 1)
-    if [ -n "$log" ]; then
-        checks=$((checks + 1)); known=$((known + 1))
-        echo "KNOWN $d: the guest kernel crashed after the move (QEMU TCG):"
-        grep -m 3 -E 'BUG:|RIP:|general protection' "$log" | sed 's/^/     | /'
-    elif grep -q "TimeoutError" "$OUT/check.log" &&
-         $L virsh "$h" domstate "$vm" 2>/dev/null | grep -q running; then
-        checks=$((checks + 1)); known=$((known + 1))
-        echo "KNOWN $d: the guest stopped answering after the move, no oops on its console (QEMU TCG)"
-    else
-        no "$d"; sed 's/^/     | /' "$OUT/check.log" | tail -5
-    fi
-}
 ferry() { "$FERRY" -c "$CFG" "$@"; }
 now() { date +%s.%N; }
 secs() { python3 -c "print('%.1f' % ($2 - $1))"; }
