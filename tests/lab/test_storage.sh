@@ -6,7 +6,8 @@
 # is refused in pre-flight with the reason and the VM is left as it was;
 # a backing chain is kept by a shallow copy where the destination sees the
 # backing file (on the shared pool) and flattened after a warning where it
-# does not (on the pool the disk leaves); [datastore NAME] bandwidth caps
+# does not (on the pool the disk leaves), on lab-a and with the VM to
+# lab-b; [datastore NAME] bandwidth caps
 # the block copy. Usage: test_storage.sh FERRY
 #
 # Every wait is for a state, with a timeout; everything the lab starts is
@@ -42,7 +43,7 @@ trap "exit 130" INT TERM
 
 ferry() { "$FERRY" -c "$CFG" "$@"; }
 now() { date +%s.%N; }
-secs() { python3 -c "print('%.1f' % ($2 - $1))"; }
+secs() { python3 -c "print('%.2f' % ($2 - $1))"; }
 # the image vda of a VM uses on a host
 vda() { $L virsh "$1" domblklist "$2" --details | awk '$3 == "vda" {print $4}'; }
 # qemu-img's view of an image, one field (python expression on the JSON)
@@ -213,6 +214,42 @@ check "the new image is fast/q4.qcow2, one image on no backing file" sh -c \
     "[ '$(vda a q4)' = /var/lib/libvirt/fast/q4.qcow2 ] && [ '$(img a /var/lib/libvirt/fast/q4.qcow2 "i.get('backing-filename', 'none')")' = none ] && ! $L virsh a dumpxml q4 | grep -q base4"
 $L ctl a q4 sync >/dev/null
 check "its disk is block for block what the guest wrote" $L checkdisk a q4
+
+# with the VM to lab-b: a chain on the shared pool stays (NON_SHARED_INC),
+# one on lab-a's own pool is flattened (the destination XML on no backing
+# file)
+$L virsh a vol-create-as shared base6.qcow2 64M --format qcow2 >/dev/null
+$L virsh a pool-refresh shared >/dev/null
+$L vm q6 a local 16 0 0 --backing="$LAB/shared/base6.qcow2" || exit 1
+ferry plan q6 --to lab-b --datastore local@lab-b --json >"$OUT/q6p.json" 2>&1
+check "to lab-b, a backing file on the shared pool: a shallow copy keeps the chain" \
+    has_check "$OUT/q6p.json" disk-copy ok "(qcow2, on shared, which lab-b sees): a shallow copy keeps the chain"
+t0=$(now)
+ferry migrate q6 --to lab-b --datastore local@lab-b --json >"$OUT/q6.json" 2>&1
+t1=$(now)
+echo "     compute+storage move of q6, shallow: $(secs "$t0" "$t1") s"
+check "the shallow compute+storage move completes, verified" result_ok "$OUT/q6.json"
+check "on lab-b q6.qcow2 is on the same backing file" sh -c \
+    "[ '$(vda b q6)' = /var/lib/libvirt/images/q6.qcow2 ] && [ '$(img b /var/lib/libvirt/images/q6.qcow2 "i.get('backing-filename')")' = '$LAB/shared/base6.qcow2' ]"
+guest_ok "the guest runs on lab-b, memory intact" b q6 verify
+check "its disk arrived block for block" $L checkdisk b q6
+$L virsh b destroy q6 >/dev/null 2>&1
+
+$L virsh a vol-create-as local base7.qcow2 64M --format qcow2 >/dev/null
+$L vm q7 a local 16 0 0 --backing=/var/lib/libvirt/images/base7.qcow2 || exit 1
+ferry plan q7 --to lab-b --datastore local@lab-b --json >"$OUT/q7p.json" 2>&1
+check "to lab-b, a backing file on lab-a's pool: pre-flight warns the copy flattens it" \
+    has_check "$OUT/q7p.json" disk-copy warning \
+    "disk vda of q7 has a backing file /var/lib/libvirt/images/base7.qcow2 (on local@lab-a, the datastore it leaves): the copy flattens the chain"
+t0=$(now)
+ferry migrate q7 --to lab-b --datastore local@lab-b --json >"$OUT/q7.json" 2>&1
+t1=$(now)
+echo "     compute+storage move of q7, flattened: $(secs "$t0" "$t1") s"
+check "the flattening compute+storage move completes, verified" result_ok "$OUT/q7.json"
+check "on lab-b q7.qcow2 is one image on no backing file" sh -c \
+    "[ '$(vda b q7)' = /var/lib/libvirt/images/q7.qcow2 ] && [ '$(img b /var/lib/libvirt/images/q7.qcow2 "i.get('backing-filename', 'none')")' = none ] && ! $L virsh b dumpxml q7 | grep -q base7"
+guest_ok "the guest runs on lab-b, memory intact" b q7 verify
+check "its disk arrived block for block" $L checkdisk b q7
 
 echo "storage lab: $checks checks, $fails failed, $known known QEMU faults"
 [ "$fails" = 0 ]
