@@ -85,12 +85,21 @@ struct lv_p2p {
  * out->uri. */
 int lv_p2p_uri(const struct lv_host_cfg *dst, struct lv_p2p *out,
                struct ferry_err *err);
+/* A [datastore NAME] entry's limits (NAME: a pool's name on every host,
+ * or one host's POOL@HOST). */
+struct lv_ds_cfg {
+    char *name;
+    uint64_t bandwidth_bps; /* cap for storage moves to or from it (0: none) */
+    char *where;            /* "file:line" of the entry, for errors */
+};
 
 struct lv_cfg {
     struct lv_host_cfg *hosts;
     size_t n_hosts;
     char **shared;           /* pool names that are the same storage */
     size_t n_shared;
+    struct lv_ds_cfg *datastores; /* those with a limit */
+    size_t n_datastores;
 };
 
 void lv_cfg_fini(struct lv_cfg *c);
@@ -98,6 +107,10 @@ struct lv_host_cfg *lv_cfg_add_host(struct lv_cfg *c, const char *name);
 /* Read every [host NAME] and [datastore NAME] section of doc. */
 int lv_cfg_load(struct lv_cfg *c, const struct ini_doc *doc,
                 struct ferry_err *err);
+/* The [datastore NAME] bandwidth cap for a datastore of the model (ds:
+ * POOL@HOST for a local pool, POOL for a shared one): POOL@HOST's entry,
+ * else POOL's; 0: no cap. */
+uint64_t lv_cfg_ds_bandwidth(const struct lv_cfg *c, const char *ds);
 /* Forget the host entries (--connect names the only hosts), keep the
  * datastores. */
 void lv_cfg_clear_hosts(struct lv_cfg *c);

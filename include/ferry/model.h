@@ -48,6 +48,7 @@ struct model_datastore {
     uint64_t capacity_bytes;
     uint64_t used_bytes;
     uint64_t throughput_bps; /* sustained copy rate */
+    uint64_t bandwidth_bps;  /* the operator's cap for storage moves (0: none) */
     char **hosts;
     size_t n_hosts;
     bool shared;

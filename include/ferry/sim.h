@@ -74,7 +74,8 @@ void sim_dc_set_seed(struct sim_dc *dc, uint64_t seed);
 double sim_dc_fixed_switch_ms(const struct sim_dc *dc, enum job_kind k,
                               const char *src, const char *dst);
 /* Rate at which a VM's disks copy to dst_ds: the slowest datastore on the
- * way, the rounds' rate when memory moves too, a cap otherwise (0: none). */
+ * way and the lowest of their bandwidth caps, the rounds' rate when memory
+ * moves too, a cap otherwise (0: none). */
 uint64_t sim_dc_copy_bps(const struct sim_dc *dc, const struct model_vm *vm,
                          const char *dst_ds, enum job_kind k,
                          uint64_t round_bps, uint64_t cap_bps);

@@ -551,6 +551,9 @@ hosts_sig(const struct lv_cfg *h)
     }
     for (size_t i = 0; i < h->n_shared; i++)
         fprintf(f, "shared %s\n", h->shared[i]);
+    for (size_t i = 0; i < h->n_datastores; i++)
+        fprintf(f, "datastore %s %llu\n", h->datastores[i].name,
+                (unsigned long long)h->datastores[i].bandwidth_bps);
     fclose(f);
     return buf;
 }

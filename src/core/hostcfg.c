@@ -28,6 +28,11 @@ lv_cfg_fini(struct lv_cfg *c)
 {
     lv_cfg_clear_hosts(c);
     strv_free(c->shared, c->n_shared);
+    for (size_t i = 0; i < c->n_datastores; i++) {
+        free(c->datastores[i].name);
+        free(c->datastores[i].where);
+    }
+    free(c->datastores);
     memset(c, 0, sizeof *c);
 }
 
@@ -548,6 +553,72 @@ host_key(struct lv_cfg *c, const struct ini_doc *doc,
                      "max_migrations, on_steering_lost)");
 }
 
+/* One key of a [datastore NAME] section. */
+static int
+ds_key(struct lv_cfg *c, const struct ini_doc *doc, const struct ini_entry *e,
+       const char *name, struct ferry_err *err)
+{
+    if (strcmp(e->key, "shared") == 0) {
+        bool shared;
+
+        if (ini_get_bool(doc, e, &shared, err) < 0)
+            return -1;
+        if (shared && !strv_contains(c->shared, c->n_shared, name)) {
+            c->shared = xrealloc(c->shared,
+                                 (c->n_shared + 1) * sizeof *c->shared);
+            c->shared[c->n_shared++] = xstrdup(name);
+        }
+        return 0;
+    }
+    if (strcmp(e->key, "bandwidth") == 0) {
+        struct lv_ds_cfg *d = NULL;
+        uint64_t bps;
+
+        for (size_t i = 0; i < c->n_datastores && d == NULL; i++)
+            if (strcmp(c->datastores[i].name, name) == 0)
+                d = &c->datastores[i];
+        if (d != NULL && d->bandwidth_bps)
+            return ini_error(doc, e, err, "given twice (first at %s)",
+                             d->where);
+        if (ini_get_rate(doc, e, &bps, err) < 0)
+            return -1;
+        if (bps == 0)
+            return ini_error(doc, e, err, "'%s' is no bandwidth: a storage "
+                             "move needs some (leave the key out for no "
+                             "cap)", e->value);
+        if (d == NULL) {
+            c->datastores = xrealloc(c->datastores, (c->n_datastores + 1) *
+                                                        sizeof *c->datastores);
+            d = &c->datastores[c->n_datastores++];
+            d->name = xstrdup(name);
+        }
+        d->bandwidth_bps = bps;
+        d->where = xasprintf("%s:%d", doc->name, e->line);
+        return 0;
+    }
+    return ini_error(doc, e, err, "unknown key (shared, bandwidth)");
+}
+
+/* The operator's cap for storage moves on datastore ds (a model name:
+ * POOL@HOST for a local pool, POOL for a shared one); 0: none. */
+uint64_t
+lv_cfg_ds_bandwidth(const struct lv_cfg *c, const char *ds)
+{
+    const char *at = strrchr(ds, '@');
+    uint64_t pool_bps = 0;
+
+    for (size_t i = 0; i < c->n_datastores; i++) {
+        const struct lv_ds_cfg *d = &c->datastores[i];
+
+        if (strcmp(d->name, ds) == 0)
+            return d->bandwidth_bps; /* POOL@HOST beats POOL */
+        if (at != NULL && strlen(d->name) == (size_t)(at - ds) &&
+            strncmp(d->name, ds, (size_t)(at - ds)) == 0)
+            pool_bps = d->bandwidth_bps;
+    }
+    return pool_bps;
+}
+
 int
 lv_cfg_load(struct lv_cfg *c, const struct ini_doc *doc,
             struct ferry_err *err)
@@ -561,17 +632,8 @@ lv_cfg_load(struct lv_cfg *c, const struct ini_doc *doc,
                 return -1;
         } else if ((name = ini_section_name(e->section, "datastore")) !=
                    NULL) {
-            bool shared;
-
-            if (strcmp(e->key, "shared") != 0)
-                return ini_error(doc, e, err, "unknown key (shared)");
-            if (ini_get_bool(doc, e, &shared, err) < 0)
+            if (ds_key(c, doc, e, name, err) < 0)
                 return -1;
-            if (shared && !strv_contains(c->shared, c->n_shared, name)) {
-                c->shared = xrealloc(c->shared,
-                                     (c->n_shared + 1) * sizeof *c->shared);
-                c->shared[c->n_shared++] = xstrdup(name);
-            }
         }
     }
     for (size_t i = 0; i < c->n_hosts; i++)

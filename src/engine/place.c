@@ -89,6 +89,9 @@ link_ms(const struct model *m, const struct model_vm *vm, const char *h,
         double dbps = ds->throughput_bps ? MIN(bps, (double)ds->throughput_bps)
                                          : bps;
 
+        if (ds->bandwidth_bps) /* the operator's cap */
+            dbps = MIN(dbps, (double)ds->bandwidth_bps);
+
         ms += (double)model_vm_disk_bytes(vm) / dbps * 1e3;
     }
     return ms;

@@ -198,6 +198,8 @@ wire_model_write(const struct hv *hv, struct wire_buf *b)
         ku64(b, "capacity_bytes", d->capacity_bytes);
         ku64(b, "used_bytes", d->used_bytes);
         ku64(b, "throughput_bps", d->throughput_bps);
+        if (d->bandwidth_bps)
+            ku64(b, "bandwidth_bps", d->bandwidth_bps);
         kstrv(b, "hosts", d->hosts, d->n_hosts);
         kbool(b, "shared", d->shared);
         put_s(b, "}");
@@ -782,6 +784,8 @@ jr_ds(struct jr *r, struct model *m)
             e = jr_u64(r, "used_bytes", &d->used_bytes);
         else if (strcmp(k, "throughput_bps") == 0)
             e = jr_u64(r, "throughput_bps", &d->throughput_bps);
+        else if (strcmp(k, "bandwidth_bps") == 0)
+            e = jr_u64(r, "bandwidth_bps", &d->bandwidth_bps);
         else if (strcmp(k, "hosts") == 0)
             e = jr_strv(r, "hosts", &d->hosts, &d->n_hosts);
         else if (strcmp(k, "shared") == 0)

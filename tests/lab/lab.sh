@@ -7,7 +7,10 @@
 #   lab.sh up                 build the guest if needed, start both hosts
 #   lab.sh down               stop everything the lab started, by PID
 #   lab.sh vm NAME HOST POOL [wss MiB] [rate MiB/s] [disk KiB/s] [--stopped]
-#                             create a volume and a guest on HOST (a or b)
+#             [--qcow2] [--backing=PATH]
+#                             create a volume and a guest on HOST (a or b):
+#                             NAME.img (raw), or NAME.qcow2 (--qcow2), on
+#                             the image at PATH (--backing, qcow2 too)
 #   lab.sh ctl HOST NAME CMD  send a command to a guest's control port
 #                             (rate N, disk N, ping, verify, sync)
 #   lab.sh virsh HOST ARGS    virsh on a host
@@ -15,6 +18,8 @@
 #   lab.sh maddr HOST         the host's management address (its sshd)
 #   lab.sh hostkey HOST       the host's SSH host key (public)
 #   lab.sh checkdisk HOST NAME  verify the guest's disk blocks on HOST
+#                             (through its whole backing chain)
+#   lab.sh imginfo HOST PATH  qemu-img info --output=json inside HOST
 #   lab.sh stop-libvirtd HOST stop a host's libvirtd (a host failure)
 #   lab.sh start-libvirtd HOST  start it again
 #   lab.sh tlsdir HOST        where the host's QEMU migration certificates are
@@ -341,11 +346,29 @@ down() {
 }
 
 vm() {
-    name=$1; h=$2; pool=$3; wss=${4:-64}; rate=${5:-4}; disk=${6:-0}
-    stopped=${7:-}
-    lvirsh "$h" vol-delete --pool "$pool" "$name.img" >/dev/null 2>&1 || true
-    lvirsh "$h" vol-create-as "$pool" "$name.img" 64M --format raw >/dev/null
-    vol=$(lvirsh "$h" vol-path --pool "$pool" "$name.img")
+    name=$1; h=$2; pool=$3; shift 3
+    wss=64 rate=4 disk=0 stopped= fmt=raw backing= n=0
+    for a in "$@"; do
+        case $a in
+        --stopped) stopped=--stopped ;;
+        --qcow2) fmt=qcow2 ;;
+        --backing=*) backing=${a#--backing=}; fmt=qcow2 ;;
+        --*) die "vm: unknown option $a" ;;
+        *) n=$((n + 1))
+           case $n in 1) wss=$a ;; 2) rate=$a ;; 3) disk=$a ;;
+           *) die "vm: too many arguments ($a)" ;; esac ;;
+        esac
+    done
+    ext=img; [ "$fmt" = qcow2 ] && ext=qcow2
+    lvirsh "$h" vol-delete --pool "$pool" "$name.$ext" >/dev/null 2>&1 || true
+    if [ -n "$backing" ]; then
+        bfmt=raw; case $backing in *.qcow2) bfmt=qcow2 ;; esac
+        lvirsh "$h" vol-create-as "$pool" "$name.$ext" 64M --format qcow2 \
+            --backing-vol "$backing" --backing-vol-format "$bfmt" >/dev/null
+    else
+        lvirsh "$h" vol-create-as "$pool" "$name.$ext" 64M --format "$fmt" >/dev/null
+    fi
+    vol=$(lvirsh "$h" vol-path --pool "$pool" "$name.$ext")
     cat >"$LAB/$name.xml" <<EOF
 <domain type='qemu'>
   <name>$name</name>
@@ -362,7 +385,7 @@ vm() {
   <devices>
     <emulator>/usr/bin/qemu-system-x86_64</emulator>
     <disk type='file' device='disk'>
-      <driver name='qemu' type='raw' cache='none'/>
+      <driver name='qemu' type='$fmt' cache='none'/>
       <source file='$vol'/>
       <target dev='vda' bus='virtio'/>
     </disk>
@@ -413,7 +436,13 @@ checkdisk() {
     h=$1; name=$2
     path=$(lvirsh "$h" domblklist "$name" --details | awk '$3 == "vda" {print $4}')
     [ -n "$path" ] || die "$name on lab-$h has no vda"
-    inhost "$h" python3 - "$path" <<'EOF'
+    # what the guest sees: the image through its chain, as raw bytes (-U:
+    # the running QEMU holds the image's lock)
+    raw=$(mktemp /tmp/ferry-lab-disk.XXXXXX)
+    inhost "$h" qemu-img convert -U -O raw "$path" "$raw" ||
+        { rm -f "$raw"; die "qemu-img cannot read $path on lab-$h"; }
+    rc=0
+    inhost "$h" python3 - "$raw" "$path" <<'EOF' || rc=$?
 import struct, sys
 BLOCK = 65536
 FILL = 0x5a5aa5a55a5aa5a5
@@ -434,22 +463,27 @@ top = max(seqs)
 stale = [j for j, s in enumerate(seqs) if s <= top - n]
 if stale:
     print("stale blocks: %s (newest sequence %d)" % (stale[:8], top)); sys.exit(1)
-print("ok %d blocks, newest sequence %d, %s" % (n, top, sys.argv[1]))
+print("ok %d blocks, newest sequence %d, %s" % (n, top, sys.argv[2]))
 EOF
+    rm -f "$raw"
+    return $rc
 }
+
+imginfo() { inhost "$1" qemu-img info -U --output=json "$2"; }
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 case $cmd in
 up) up ;;
 down) down ;;
-vm) [ $# -ge 3 ] || die "usage: lab.sh vm NAME HOST POOL [wss] [rate] [disk] [--stopped]"; vm "$@" ;;
+vm) [ $# -ge 3 ] || die "usage: lab.sh vm NAME HOST POOL [wss] [rate] [disk] [--stopped] [--qcow2] [--backing=PATH]"; vm "$@" ;;
 ctl) [ $# -ge 3 ] || die "usage: lab.sh ctl HOST NAME CMD"; ctl "$@" ;;
 virsh) h=$1; shift; lvirsh "$h" "$@" ;;
 uri) uri "$1" ;;
 maddr) maddr "$1" ;;
 hostkey) cat "$(hdir "$1")/ssh/ssh_host_ed25519_key.pub" ;;
 checkdisk) checkdisk "$@" ;;
+imginfo) imginfo "$@" ;;
 stop-libvirtd)
     # keep the host's namespaces reachable through its sshd
     d=$(hdir "$1"); cp "$d/libvirtd.pid" "$d/ns.pid" 2>/dev/null || true

@@ -91,6 +91,16 @@ bad_entries_say_where(void **state)
          "ferry.ini:3: [host a] parallel_connections"},
         {"[host a]\nuri = qemu:///system\nstream_speed = quick\n",
          "ferry.ini:3: [host a] stream_speed"},
+        {"[datastore x]\nbandwidth = fast\n",
+         "ferry.ini:2: [datastore x] bandwidth"},
+        {"[datastore x]\nbandwidth = 0\n",
+         "ferry.ini:2: [datastore x] bandwidth: '0' is no bandwidth"},
+        {"[datastore x]\nbandwidth = 10MiB/s\n\n[datastore x]\n"
+         "bandwidth = 20MiB/s\n",
+         "ferry.ini:5: [datastore x] bandwidth: given twice (first at "
+         "ferry.ini:2)"},
+        {"[datastore x]\nspeed = 1\n",
+         "ferry.ini:2: [datastore x] speed: unknown key (shared, bandwidth)"},
     };
 
     (void)state;
@@ -104,6 +114,30 @@ bad_entries_say_where(void **state)
             fail_msg("'%s' lacks '%s'", err.msg, cases[i].msg);
         lv_cfg_fini(&c);
     }
+}
+
+/* [datastore NAME] bandwidth caps storage moves: a pool's name covers it
+ * on every host, POOL@HOST one host's and wins over it. */
+static void
+datastore_bandwidth_caps_by_pool_or_pool_at_host(void **state)
+{
+    struct lv_cfg c;
+    struct ferry_err err;
+
+    (void)state;
+    assert_int_equal(load("[datastore local]\nbandwidth = 100MiB/s\n"
+                          "[datastore local@hv2]\nbandwidth = 20MiB/s\n"
+                          "[datastore nfs1]\nshared = yes\nbandwidth = 50\n",
+                          &c, &err),
+                     0);
+    assert_int_equal(c.n_datastores, 3);
+    assert_true(lv_cfg_ds_bandwidth(&c, "local@hv1") == 100ull << 20);
+    assert_true(lv_cfg_ds_bandwidth(&c, "local@hv2") == 20ull << 20);
+    assert_true(lv_cfg_ds_bandwidth(&c, "nfs1") == 50ull << 20);
+    assert_true(lv_cfg_ds_bandwidth(&c, "fast@hv1") == 0);
+    assert_true(lv_cfg_ds_bandwidth(&c, "loc@hv1") == 0);
+    assert_int_equal(c.n_shared, 1);
+    lv_cfg_fini(&c);
 }
 
 static void
@@ -353,6 +387,7 @@ main(void)
         cmocka_unit_test(transport_keys_are_read),
         cmocka_unit_test(peer_to_peer_follows_the_hosts_transport),
         cmocka_unit_test(uri_transports_are_named),
+        cmocka_unit_test(datastore_bandwidth_caps_by_pool_or_pool_at_host),
         cmocka_unit_test(connect_uris_are_checked),
         cmocka_unit_test(ssh_targets_come_from_uris_and_ssh_keys),
         cmocka_unit_test(bad_ssh_targets_say_where),

@@ -91,6 +91,8 @@ bad_ini_names_file_line_and_key(void **state)
          "dc.ini:6: [vm v] workload: unknown workload 'mining'"},
         {"[host a]\nmemory = 1GiB\n[vm v]\nhost = a\n", "[vm v] has no "
                                                         "memory"},
+        {"[datastore s]\nbandwidth = 0\n",
+         "dc.ini:2: [datastore s] bandwidth: '0' is no bandwidth"},
     };
 
     (void)state;
@@ -582,6 +584,39 @@ a_round_dirties_what_uniform_writes_would(void **state)
     sim_dc_free(dc);
 }
 
+/* A datastore's bandwidth caps the storage moves to and from it: the
+ * lower of the caps on the way, below the devices' throughput and the
+ * operator's own cap when it is lower. */
+static void
+datastore_bandwidth_caps_the_copy_rate(void **state)
+{
+    static const char ini[] =
+        "[host a]\nmemory = 64GiB\n"
+        "[datastore from]\nhosts = a\ncapacity = 1TiB\n"
+        "throughput = 1GiB/s\nbandwidth = 100MiB/s\n"
+        "[datastore to]\nhosts = a\ncapacity = 1TiB\n"
+        "throughput = 1GiB/s\nbandwidth = 40MiB/s\n"
+        "[datastore open]\nhosts = a\ncapacity = 1TiB\n"
+        "throughput = 1GiB/s\n"
+        "[vm v]\nhost = a\nmemory = 1GiB\ndisks = vda:from:10GiB\n";
+    struct ferry_err err;
+    struct sim_dc *dc = sim_dc_load_string("dc.ini", ini, &err);
+    const struct model_vm *vm;
+
+    (void)state;
+    if (dc == NULL)
+        fail_msg("%s", err.msg);
+    vm = model_vm(sim_dc_model(dc), "v");
+    assert_true(sim_dc_copy_bps(dc, vm, "to", KIND_STORAGE, 0, 0) ==
+                40 * MiB);
+    assert_true(sim_dc_copy_bps(dc, vm, "open", KIND_STORAGE, 0, 0) ==
+                100 * MiB);
+    assert_true(sim_dc_copy_bps(dc, vm, "open", KIND_STORAGE, 0,
+                                10 * MiB) == 10 * MiB);
+    assert_true(model_ds(sim_dc_model(dc), "to")->bandwidth_bps == 40 * MiB);
+    sim_dc_free(dc);
+}
+
 static void
 compute_migration_moves_the_vm_and_verifies_memory(void **state)
 {
@@ -816,6 +851,7 @@ main(void)
         cmocka_unit_test(bad_ini_names_file_line_and_key),
         cmocka_unit_test(same_seed_same_migration),
         cmocka_unit_test(a_round_dirties_what_uniform_writes_would),
+        cmocka_unit_test(datastore_bandwidth_caps_the_copy_rate),
         cmocka_unit_test(compute_migration_moves_the_vm_and_verifies_memory),
         cmocka_unit_test(storage_migration_pivots_and_frees_the_source),
         cmocka_unit_test(compute_and_storage_together),

@@ -202,6 +202,11 @@ disks_free(struct lv_disk *k, size_t n)
         free(k[i].path);
         free(k[i].pool);
         free(k[i].format);
+        for (size_t b = 0; b < k[i].n_backing; b++) {
+            free(k[i].backing[b].path);
+            free(k[i].backing[b].format);
+        }
+        free(k[i].backing);
     }
     free(k);
 }
@@ -396,6 +401,39 @@ parse_domain(struct lv_dom *d, const char *xml)
         k->format = lv_xml_str(&x, nodes[i], "string(driver/@type)");
         if (k->target == NULL)
             k->target = xstrdup("?");
+        /* backingStore inside backingStore, as deep as the chain goes */
+        for (size_t depth = 1;; depth++) {
+            char *e = xstrdup("");
+            char *file, *fmt;
+
+            for (size_t j = 0; j < depth; j++) {
+                char *n2 = xasprintf("%sbackingStore/", e);
+
+                free(e);
+                e = n2;
+            }
+            {
+                char *q = xasprintf("string(%ssource/@file)", e);
+
+                file = lv_xml_str(&x, nodes[i], q);
+                free(q);
+                if (file == NULL) {
+                    q = xasprintf("string(%ssource/@dev)", e);
+                    file = lv_xml_str(&x, nodes[i], q);
+                    free(q);
+                }
+                q = xasprintf("string(%sformat/@type)", e);
+                fmt = file ? lv_xml_str(&x, nodes[i], q) : NULL;
+                free(q);
+            }
+            free(e);
+            if (file == NULL)
+                break;
+            k->backing = xrealloc(k->backing,
+                                  (k->n_backing + 1) * sizeof *k->backing);
+            k->backing[k->n_backing].path = file;
+            k->backing[k->n_backing++].format = fmt;
+        }
     }
     free(nodes);
     n = lv_xml_nodes(&x, "/domain/devices/interface", &nodes);
@@ -700,6 +738,7 @@ lv_rebuild_model(struct lv *lv)
                 ds->used_bytes = p->allocation;
                 ds->shared = lv_pool_shared(lv, p);
                 ds->throughput_bps = 200ull << 20;
+                ds->bandwidth_bps = lv_cfg_ds_bandwidth(&lv->cfg_ds, name);
             }
             if (!model_ds_seen_by(ds, h->name))
                 lv_strv_push(&ds->hosts, &ds->n_hosts, h->name);
@@ -1089,6 +1128,7 @@ lv_free(struct hv *hv)
         free(lv->measured[i].vm);
     free(lv->measured);
     strv_free(lv->cfg_shared, lv->n_cfg_shared);
+    lv_cfg_fini(&lv->cfg_ds);
     model_fini(&lv->model);
     pthread_mutex_destroy(&lv->lock);
     free(lv);
@@ -1170,6 +1210,16 @@ hv_libvirt_new(const struct lv_cfg *cfg, struct loop *loop,
     lv->guard_fd = lv->guard_watch = -1;
     for (size_t i = 0; i < cfg->n_shared; i++)
         lv_strv_push(&lv->cfg_shared, &lv->n_cfg_shared, cfg->shared[i]);
+    lv->cfg_ds.datastores =
+        xcalloc(cfg->n_datastores + 1, sizeof *lv->cfg_ds.datastores);
+    for (size_t i = 0; i < cfg->n_datastores; i++) {
+        struct lv_ds_cfg *d = &lv->cfg_ds.datastores[i];
+
+        d->name = xstrdup(cfg->datastores[i].name);
+        d->where = xstrdup(cfg->datastores[i].where);
+        d->bandwidth_bps = cfg->datastores[i].bandwidth_bps;
+    }
+    lv->cfg_ds.n_datastores = cfg->n_datastores;
     lv->hosts = xcalloc(cfg->n_hosts + 1, sizeof *lv->hosts);
     lv->tick_timer = loop_add_timer(loop, -1, on_tick, lv, NULL);
     for (size_t i = 0; i < cfg->n_hosts; i++) {

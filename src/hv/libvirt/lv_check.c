@@ -285,6 +285,7 @@ lv_checks(struct hv *hv, const struct mig_request *req,
         }
     }
     virDomainFree(dom);
+    lv_disk_checks(lv, req, out); /* what the copy keeps of each disk */
 }
 
 /* ---- dirty rate --------------------------------------------------------- */

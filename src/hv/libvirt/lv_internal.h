@@ -9,15 +9,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ferry/diskcopy.h"
+#include "ferry/hostcfg.h"
 #include "ferry/hv_libvirt.h"
 #include "ferry/loop.h"
 #include "ferry/model.h"
 #include "ferry/probe.h"
 #include "ferry/sshc.h"
 
+/* One image of a disk's backing chain, as the domain's XML names it. */
+struct lv_image {
+    char *path, *format;
+};
+
 struct lv_disk {
     char *target, *path, *pool, *format;
     uint64_t capacity, allocation;
+    /* the backing chain below path, nearest first (the live XML has it;
+     * a shut-off domain's usually does not: ask the volumes) */
+    struct lv_image *backing;
+    size_t n_backing;
 };
 
 /* One domain as last read. Kept across refreshes by UUID: the bulk stats
@@ -115,6 +126,7 @@ struct lv {
     size_t n_hosts;
     char **cfg_shared;
     size_t n_cfg_shared;
+    struct lv_cfg cfg_ds; /* the [datastore NAME] limits (no hosts) */
     int tick_timer;
     bool need_rebuild;
     struct lv_mig **migs;
@@ -233,6 +245,46 @@ void lv_guard_stop(struct lv *lv);
 const char *lv_guard_uri(const struct lv_host *h);
 /* lv_mig.c: arm every move again (a new guard). */
 void lv_mig_arm_all(struct lv *lv);
+
+/* lv_disk.c: what a storage move keeps of a disk */
+struct lv_diskfacts {
+    struct diskcopy_disk disk; /* for diskcopy_decide */
+    struct diskcopy_image *img;
+    size_t n_img;
+    char **snaps;
+    size_t n_snaps;
+    char **owned; /* strings disk and img borrow */
+    size_t n_owned;
+};
+
+/* What diskcopy decides on for disk k of vm on src (dom: its domain, for
+ * the snapshots; NULL: none asked), leaving datastore ds for dst. Borrows
+ * k and ds: decide before they change. Release with lv_diskfacts_fini. */
+int lv_disk_facts(struct lv *lv, struct lv_host *src, virDomainPtr dom,
+                  const char *vm, const struct lv_disk *k, const char *ds,
+                  struct lv_host *dst, struct lv_diskfacts *f);
+void lv_diskfacts_fini(struct lv_diskfacts *f);
+/* The datastore name of disk k of a domain on h, as the model has it.
+ * Caller frees. */
+char *lv_disk_ds(struct lv *lv, struct lv_host *h, const struct lv_disk *k);
+/* The lowest [datastore] bandwidth of dst_ds and the datastores vm's
+ * disks leave for it (0: none); *which names it. */
+uint64_t lv_disk_cap_bps(struct lv *lv, const struct model_vm *vm,
+                         const char *dst_ds, const char **which);
+/* Pre-flight "disk-copy": how each disk that moves is copied. */
+void lv_disk_checks(struct lv *lv, const struct mig_request *req,
+                    struct checks *out);
+/* A disk of the destination's domain XML: a file at new_path in format;
+ * flatten: on no backing file any more. */
+struct lv_disk_edit {
+    const char *target, *new_path, *format;
+    bool flatten;
+};
+/* s with &, <, >, ' and " as XML entities. Caller frees. */
+char *lv_xml_escape(const char *s);
+/* xml with those disks changed; NULL if it does not parse. Caller frees. */
+char *lv_disk_dest_xml(const char *xml, const struct lv_disk_edit *e,
+                       size_t n);
 
 /* lv_check.c */
 void lv_checks(struct hv *hv, const struct mig_request *req,

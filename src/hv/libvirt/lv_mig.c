@@ -28,6 +28,12 @@ struct mdisk {
     char *old_path, *new_path;
     uint64_t capacity;
     bool moving;
+    /* how it is copied (diskcopy's plan): the new volume's format and
+     * allocation, and for a shallow copy the backing file it keeps */
+    char *format;
+    uint64_t allocation;
+    bool shallow, flatten;
+    char *backing_path, *backing_format;
     bool ready, failed, done; /* block job events */
     uint64_t cur, end;
 };
@@ -61,6 +67,8 @@ struct lv_mig {
     uint64_t w_done_ms;
     uint64_t cold_done, cold_total; /* under lock */
     bool cold_cancel;
+    uint64_t ds_cap_bps;   /* the datastores' [datastore] bandwidth (0: none) */
+    uint64_t cold_cap_bps; /* that or the operator's, the lower (0: none) */
     /* from events and the last sample */
     bool have_final;
     uint64_t final_downtime, final_elapsed, final_bytes, final_iter;
@@ -376,6 +384,14 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
             link = r.stream_bps * r.parallel;
         lv_route_fini(&r);
     }
+    if (p->kind != KIND_COMPUTE) {
+        /* [datastore] bandwidth: a block copy's and a cold copy's rate;
+         * libvirt mirrors a migration's disks at its own bandwidth */
+        uint64_t ds = lv_disk_cap_bps(lv, vm, p->dst_ds, NULL);
+
+        if (ds && (cap == 0 || ds < cap))
+            cap = ds;
+    }
     out->link_bps = cap && cap < link ? cap : link;
     /* QEMU's last stage is not rate limited, but the wire still is. */
     out->final_bps = link;
@@ -385,8 +401,8 @@ lv_plan(struct hv *hv, const struct model_vm *vm,
         out->disk_bw_bps = out->link_bps;
     out->overhead_ms = p->kind == KIND_STORAGE ? 150 : src->cfg.overhead_ms;
     out->cold = vm->state == VM_SHUTOFF;
-    if (out->cold && p->kind != KIND_COMPUTE)
-        out->disk_bw_bps = 200ull << 20; /* volume streams through ferry */
+    if (out->cold && p->kind != KIND_COMPUTE) /* volume streams */
+        out->disk_bw_bps = MIN(cap ? cap : 200ull << 20, 200ull << 20);
     out->memory_wire_bytes = vm->memory_bytes;
     /* libvirt connects to the destination and starts QEMU there first */
     out->setup_ms = src == dst || vm->state == VM_SHUTOFF ? 0 : 1000;
@@ -500,6 +516,31 @@ xml_with_new_paths(struct lv_mig *m, const char *xml)
     return cur;
 }
 
+/* The domain XML the destination gets: every moving disk a file on its
+ * new volume in the format the copy keeps, on no backing file when the
+ * copy flattens its chain. */
+static char *
+dest_xml(struct lv_mig *m, const char *xml)
+{
+    struct lv_disk_edit *e = xcalloc(m->n_disks + 1, sizeof *e);
+    size_t n = 0;
+    char *r;
+
+    for (size_t i = 0; i < m->n_disks; i++) {
+        const struct mdisk *k = &m->disks[i];
+
+        if (!k->moving || k->new_path == NULL || k->format == NULL)
+            continue;
+        e[n].target = k->target;
+        e[n].new_path = k->new_path;
+        e[n].format = k->format;
+        e[n++].flatten = k->flatten;
+    }
+    r = lv_disk_dest_xml(xml, e, n);
+    free(e);
+    return r ? r : xml_with_new_paths(m, xml);
+}
+
 /* The pool name behind a datastore name on a host. */
 static char *
 pool_for_ds(struct lv *lv, struct lv_host *h, const char *ds)
@@ -528,42 +569,51 @@ create_volumes(struct lv_mig *m, struct lv_host *h, struct ferry_err *err)
     }
     for (size_t i = 0; i < m->n_disks; i++) {
         struct mdisk *k = &m->disks[i];
-        const char *base = strrchr(k->old_path, '/');
-        const char *dot = strrchr(base ? base : k->old_path, '.');
-        char *name = NULL, *xml;
+        char *name = NULL, *xml, *bs, *en;
         virStorageVolPtr v = NULL;
 
         if (!k->moving)
             continue;
-        base = base ? base + 1 : k->old_path;
-        for (int n = 0; n < 100 && v == NULL; n++) {
+        /* a shallow copy's image names the same backing file */
+        if (k->shallow && k->backing_path) {
+            char *bp = lv_xml_escape(k->backing_path);
+
+            bs = xasprintf("<backingStore><path>%s</path><format "
+                           "type='%s'/></backingStore>",
+                           bp, k->backing_format);
+            free(bp);
+        } else {
+            bs = xstrdup("");
+        }
+        for (unsigned n = 0; n < 100 && v == NULL; n++) {
             virStorageVolPtr old;
 
             free(name);
-            name = n == 0 ? xstrdup(base)
-                          : xasprintf("%.*s-%d%s",
-                                      (int)(dot && dot > base ? dot - base
-                                                              : (long)strlen(base)),
-                                      base, n, dot && dot > base ? dot : "");
+            name = diskcopy_name(k->old_path, k->format, n);
             old = virStorageVolLookupByName(pool, name);
             if (old != NULL) {
                 virStorageVolFree(old);
                 continue;
             }
+            en = lv_xml_escape(name);
             xml = xasprintf("<volume><name>%s</name><capacity>%llu</capacity>"
-                            "<allocation>0</allocation><target><format "
-                            "type='raw'/></target></volume>",
-                            name, (unsigned long long)k->capacity);
+                            "<allocation>%llu</allocation><target><format "
+                            "type='%s'/></target>%s</volume>",
+                            en, (unsigned long long)k->capacity,
+                            (unsigned long long)k->allocation, k->format, bs);
+            free(en);
             v = virStorageVolCreateXML(pool, xml, 0);
             free(xml);
             if (v == NULL) {
-                err_set(err, "%s: cannot create volume %s in pool %s: %s",
-                        h->name, name, m->dst_pool, lv_errmsg());
+                err_set(err, "%s: cannot create %s volume %s in pool %s: %s",
+                        h->name, k->format, name, m->dst_pool, lv_errmsg());
                 free(name);
+                free(bs);
                 virStoragePoolFree(pool);
                 return -1;
             }
         }
+        free(bs);
         free(name);
         if (v == NULL) {
             err_set(err, "%s: no free volume name in pool %s", h->name,
@@ -674,6 +724,9 @@ live_worker(void *arg)
 
     if (m->src->cfg.max_bw_bps && (cap == 0 || m->src->cfg.max_bw_bps < cap))
         cap = m->src->cfg.max_bw_bps;
+    /* libvirt mirrors the disks at the migration's own bandwidth */
+    if (m->ds_cap_bps && (cap == 0 || m->ds_cap_bps < cap))
+        cap = m->ds_cap_bps;
     if (m->p.downtime_limit_ms <= 1 && m->src->cfg.link_bps &&
         dst->cfg.link_bps) {
         uint64_t link = MIN(m->src->cfg.link_bps, dst->cfg.link_bps);
@@ -732,14 +785,21 @@ live_worker(void *arg)
     if (m->p.kind == KIND_BOTH) {
         char *xml = virDomainGetXMLDesc(m->dom, VIR_DOMAIN_XML_MIGRATABLE);
 
-        flags |= VIR_MIGRATE_NON_SHARED_DISK;
+        bool shallow = true, any = false;
+
         for (size_t i = 0; i < m->n_disks; i++)
-            if (m->disks[i].moving)
+            if (m->disks[i].moving) {
+                any = true;
                 virTypedParamsAddString(&par, &np, &maxp,
                                         VIR_MIGRATE_PARAM_MIGRATE_DISKS,
                                         m->disks[i].target);
+                shallow &= m->disks[i].shallow; /* plan_disks: all or none */
+            }
+        /* incremental: only the top images, on backing files both see */
+        flags |= shallow && any ? VIR_MIGRATE_NON_SHARED_INC
+                                : VIR_MIGRATE_NON_SHARED_DISK;
         if (xml != NULL) {
-            dxml = xml_with_new_paths(m, xml);
+            dxml = dest_xml(m, xml);
             virTypedParamsAddString(&par, &np, &maxp,
                                     VIR_MIGRATE_PARAM_DEST_XML, dxml);
             if (m->persistent) {
@@ -747,7 +807,7 @@ live_worker(void *arg)
                     m->dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_MIGRATABLE);
 
                 if (ixml != NULL) {
-                    char *px = xml_with_new_paths(m, ixml);
+                    char *px = dest_xml(m, ixml);
 
                     virTypedParamsAddString(&par, &np, &maxp,
                                             VIR_MIGRATE_PARAM_PERSIST_XML, px);
@@ -863,6 +923,7 @@ copy_volume(struct lv_mig *m, const struct mdisk *k, char **msg)
     virStreamPtr in = NULL, out = NULL;
     char *buf = xmalloc(1 << 20);
     int rc = -1;
+    uint64_t t0 = loop_now_ms(), sent = 0;
 
     if (sv == NULL || dv == NULL) {
         *msg = xasprintf("volume lookup failed: %s", lv_errmsg());
@@ -918,6 +979,16 @@ copy_volume(struct lv_mig *m, const struct mdisk *k, char **msg)
             off += w;
         }
         cold_progress(m, (uint64_t)got);
+        sent += (uint64_t)got;
+        /* data at most at the cap (holes cost nothing) */
+        while (m->cold_cap_bps && !cold_cancelled(m)) {
+            uint64_t due = sent * 1000 / m->cold_cap_bps;
+            uint64_t el = loop_now_ms() - t0;
+
+            if (el >= due)
+                break;
+            nap_ms((unsigned)MIN(due - el, 100));
+        }
     }
     if (virStreamFinish(in) < 0 || virStreamFinish(out) < 0) {
         *msg = xasprintf("finishing the copy failed: %s", lv_errmsg());
@@ -963,7 +1034,7 @@ cold_worker(void *arg)
         worker_done(m, -1, lv_errmsg());
         return NULL;
     }
-    nxml = xml_with_new_paths(m, xml);
+    nxml = dest_xml(m, xml);
     free(xml);
     nd = virDomainDefineXML(m->dst->conn, nxml);
     free(nxml);
@@ -1126,6 +1197,67 @@ unregister_mig(struct lv_mig *m)
         }
 }
 
+/* How each moving disk is copied (diskcopy decides, as pre-flight did):
+ * its format, allocation and backing file; a disk the copy would spoil is
+ * refused here too, whoever skipped pre-flight. A migration copies every
+ * disk the same way (NON_SHARED_INC or _DISK): shallow only if all are. */
+static int
+plan_disks(struct lv_mig *m, const struct lv_dom *d, struct ferry_err *err)
+{
+    size_t n_moving = 0, n_shallow = 0;
+
+    for (size_t i = 0; i < m->n_disks; i++) {
+        struct mdisk *k = &m->disks[i];
+        char *ds;
+        struct lv_diskfacts f;
+        struct diskcopy_plan pl;
+        struct diskcopy_dest to = {
+            .host = m->dst->name, .datastore = m->p.dst_ds,
+            .same_host = m->src == m->dst, .cold = m->mode == MODE_COLD,
+            .with_vm = m->p.kind == KIND_BOTH};
+
+        if (!k->moving)
+            continue;
+        ds = lv_disk_ds(m->lv, m->src, &d->disks[i]);
+        lv_disk_facts(m->lv, m->src, m->dom, m->vm, &d->disks[i], ds, m->dst,
+                      &f);
+        diskcopy_decide(&f.disk, &to, &pl);
+        if (pl.mode == DISKCOPY_REFUSE) {
+            err_set(err, "%s", pl.message);
+            diskcopy_plan_fini(&pl);
+            lv_diskfacts_fini(&f);
+            free(ds);
+            return -1;
+        }
+        k->format = xstrdup(pl.format);
+        k->capacity = pl.capacity_bytes;
+        k->allocation = pl.allocation_bytes;
+        k->shallow = pl.mode == DISKCOPY_SHALLOW;
+        k->flatten = pl.mode == DISKCOPY_FULL && f.disk.n_backing > 0;
+        if (k->shallow) {
+            k->backing_path = xstrdup(pl.backing_path);
+            k->backing_format = xstrdup(pl.backing_format);
+        }
+        n_moving++;
+        n_shallow += k->shallow;
+        diskcopy_plan_fini(&pl);
+        lv_diskfacts_fini(&f);
+        free(ds);
+    }
+    if (m->mode == MODE_LIVE && n_shallow > 0 && n_shallow < n_moving)
+        for (size_t i = 0; i < m->n_disks; i++)
+            if (m->disks[i].shallow) {
+                struct mdisk *k = &m->disks[i];
+
+                k->shallow = false;
+                k->flatten = true;
+                free(k->backing_path);
+                free(k->backing_format);
+                k->backing_path = k->backing_format = NULL;
+            }
+    return 0;
+}
+
 void *
 lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
            struct ferry_err *err)
@@ -1211,11 +1343,17 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
                 k->moving = false;
         }
     }
+    if (p->kind != KIND_COMPUTE)
+        m->ds_cap_bps = lv_disk_cap_bps(lv, v, p->dst_ds, NULL);
     if (state == VIR_DOMAIN_SHUTOFF) {
         m->mode = MODE_COLD;
         for (size_t i = 0; i < m->n_disks; i++)
             if (m->disks[i].moving)
                 m->cold_total += m->disks[i].capacity;
+        m->cold_cap_bps = m->ds_cap_bps;
+        if (p->bandwidth_cap_bps &&
+            (m->cold_cap_bps == 0 || p->bandwidth_cap_bps < m->cold_cap_bps))
+            m->cold_cap_bps = p->bandwidth_cap_bps;
     } else if (p->kind == KIND_STORAGE) {
         m->mode = MODE_BLOCKCOPY;
         if (m->src != m->dst) {
@@ -1226,6 +1364,8 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
     } else {
         m->mode = MODE_LIVE;
     }
+    if (plan_disks(m, d, err) < 0)
+        goto bad;
     if (p->adopt) {
         virDomainJobInfo ji;
 
@@ -1280,6 +1420,11 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
     }
     register_mig(m);
     if (m->mode == MODE_BLOCKCOPY) {
+        /* the lower of the operator's cap and the datastores' */
+        uint64_t bw = p->bandwidth_cap_bps;
+
+        if (m->ds_cap_bps && (bw == 0 || m->ds_cap_bps < bw))
+            bw = m->ds_cap_bps;
         for (size_t i = 0; i < m->n_disks; i++) {
             struct mdisk *k = &m->disks[i];
             virTypedParameterPtr par = NULL;
@@ -1289,16 +1434,22 @@ lv_mig_new(struct hv *hv, const struct hv_mig_params *p,
 
             if (!k->moving)
                 continue;
-            if (p->bandwidth_cap_bps)
+            if (bw)
                 virTypedParamsAddULLong(&par, &np, &maxp,
-                                        VIR_DOMAIN_BLOCK_COPY_BANDWIDTH,
-                                        p->bandwidth_cap_bps);
-            dx = xasprintf("<disk type='file'><source file='%s'/><driver "
-                           "type='raw'/></disk>",
-                           k->new_path);
+                                        VIR_DOMAIN_BLOCK_COPY_BANDWIDTH, bw);
+            /* the same format as the source's, in the volume made for it */
+            {
+                char *ep = lv_xml_escape(k->new_path);
+
+                dx = xasprintf("<disk type='file'><source file='%s'/><driver "
+                               "type='%s'/></disk>",
+                               ep, k->format);
+                free(ep);
+            }
             rc = virDomainBlockCopy(
                 m->dom, k->target, dx, par, np,
                 VIR_DOMAIN_BLOCK_COPY_REUSE_EXT |
+                    (k->shallow ? VIR_DOMAIN_BLOCK_COPY_SHALLOW : 0) |
                     (m->persistent ? VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB : 0));
             free(dx);
             virTypedParamsFree(par, np);
@@ -1411,6 +1562,9 @@ lv_mig_free(void *mig)
         free(m->disks[i].target);
         free(m->disks[i].old_path);
         free(m->disks[i].new_path);
+        free(m->disks[i].format);
+        free(m->disks[i].backing_path);
+        free(m->disks[i].backing_format);
     }
     free(m->disks);
     free(m->w_err);

@@ -238,6 +238,13 @@ ds_key(struct loader *l, struct model_datastore *d, const struct ini_entry *e,
         return ini_get_bytes(l->doc, e, &d->used_bytes, err);
     } else if (strcmp(e->key, "throughput") == 0) {
         return ini_get_rate(l->doc, e, &d->throughput_bps, err);
+    } else if (strcmp(e->key, "bandwidth") == 0) {
+        if (ini_get_rate(l->doc, e, &d->bandwidth_bps, err) < 0)
+            return -1;
+        if (d->bandwidth_bps == 0)
+            return ini_error(l->doc, e, err, "'%s' is no bandwidth: a "
+                             "storage move needs some (leave the key out "
+                             "for no cap)", e->value);
     } else if (strcmp(e->key, "hosts") == 0) {
         strv_free(d->hosts, d->n_hosts);
         d->hosts = NULL;
@@ -838,12 +845,17 @@ sim_dc_copy_bps(const struct sim_dc *dc, const struct model_vm *vm,
     const struct model_datastore *dds = model_ds(&dc->model, dst_ds);
     uint64_t bps = dds ? MIN(dds->throughput_bps, 10ULL * GiB) : 0;
 
+    if (dds != NULL && dds->bandwidth_bps)
+        bps = MIN(bps, dds->bandwidth_bps); /* the operator's cap */
     for (size_t i = 0; i < vm->n_disks; i++) {
         const struct model_datastore *s =
             model_ds(&dc->model, vm->disks[i].datastore);
 
-        if (s != NULL && s != dds)
+        if (s != NULL && s != dds) {
             bps = MIN(bps, s->throughput_bps);
+            if (s->bandwidth_bps)
+                bps = MIN(bps, s->bandwidth_bps);
+        }
     }
     if (k == KIND_BOTH)
         bps = MIN(bps, round_bps);
@@ -1054,6 +1066,9 @@ sim_dc_describe(const struct sim_dc *dc, const char *vm_name)
                 (unsigned long long)used,
                 (unsigned long long)ds->throughput_bps,
                 ds->shared ? "yes" : "no");
+        if (ds->bandwidth_bps)
+            fprintf(f, "bandwidth = %lluB/s\n",
+                    (unsigned long long)ds->bandwidth_bps);
         put_list(f, "hosts", ds->hosts, ds->n_hosts);
     }
     if (vm != NULL && w != NULL) {
